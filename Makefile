@@ -1,0 +1,39 @@
+# Every target sets itself up: a virtual environment in .venv, installed from uv.lock.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint bench format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --quiet
+	@touch $(STAMP)
+
+run: install ## API and workers on local defaults, with demo tenants
+	$(PY) -m services.run_local
+
+test: install ## the whole suite against real services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check services tests migrations bench
+	$(VENV)/bin/ruff format --check services tests migrations bench
+	$(VENV)/bin/mypy services bench
+
+format: install
+	$(VENV)/bin/ruff check --fix services tests migrations bench
+	$(VENV)/bin/ruff format services tests migrations bench
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,87 @@
+"""Litestar application factory: mounts every context's controllers behind one guard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from services.identity.controllers import AuthController, MeController
+from services.kit.authz.enforcer import Authorizer
+from services.kit.db import make_engine, make_sessionmaker
+from services.kit.errors import exception_handlers
+from services.kit.guard import guard, provide_actor, provide_session
+from services.kit.health import healthz, readyz
+from services.kit.logging import configure_logging, request_logging_middleware
+from services.kit.settings import Settings, get_settings
+from services.tenancy.controllers import (
+    MembershipController,
+    OrganisationController,
+    PlatformController,
+    ProviderController,
+    RegistrationController,
+    TenantController,
+)
+
+ROUTERS: list[ControllerRouterHandler] = [
+    healthz,
+    readyz,
+    AuthController,
+    MeController,
+    TenantController,
+    PlatformController,
+    OrganisationController,
+    MembershipController,
+    RegistrationController,
+    ProviderController,
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    engine = make_engine(settings.app_database_url, settings)
+    sessionmaker = make_sessionmaker(engine)
+    listen_dsn = settings.app_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    authorizer = Authorizer(sessionmaker, listen_dsn)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await authorizer.start()
+        try:
+            yield
+        finally:
+            await authorizer.stop()
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=ROUTERS,
+        guards=[guard],
+        dependencies={
+            "session": Provide(provide_session),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        exception_handlers=exception_handlers,
+        middleware=[request_logging_middleware],
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_request_body_bytes,
+        state=State({"settings": settings, "sessionmaker": sessionmaker, "authorizer": authorizer}),
+        openapi_config=OpenAPIConfig(
+            title="Social work services procurement platform",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        logging_config=None,
+    )

@@ -1,0 +1,93 @@
+"""Operations commands: ``python -m services.cli --help``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from services.kit.settings import get_settings
+
+
+def migrate(_: argparse.Namespace) -> int:
+    from services.kit.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    return 0
+
+
+async def _seed() -> None:
+    from services.demo import seed
+    from services.kit.db import make_engine, make_sessionmaker
+
+    settings = get_settings()
+    engine = make_engine(settings.app_database_url, settings)
+    try:
+        logins = await seed(make_sessionmaker(engine), settings)
+    finally:
+        await engine.dispose()
+    from services.demo import DEMO_PASSWORD
+
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    for item in logins:
+        print(f"  {item.login:<44} {item.role:<24} {item.domain}")
+
+
+def seed_demo(_: argparse.Namespace) -> int:
+    asyncio.run(_seed())
+    return 0
+
+
+async def _verify(tenants: list[str]) -> int:
+    from sqlalchemy import text
+
+    from services.kit.audit import verify_chain
+    from services.kit.db import make_engine, make_sessionmaker, transaction
+
+    settings = get_settings()
+    engine = make_engine(settings.admin_database_url, settings)
+    sessionmaker = make_sessionmaker(engine)
+    broken = 0
+    try:
+        if not tenants:
+            async with sessionmaker() as session:
+                tenants = list(
+                    await session.scalars(
+                        text("SELECT tenant_id FROM audit_heads ORDER BY tenant_id")
+                    )
+                )
+        for tenant in tenants:
+            async with transaction(sessionmaker, tenant) as session:
+                report = await verify_chain(session, tenant)
+            if report.ok:
+                print(f"{tenant}: ok, {report.entries} entries")
+            else:
+                broken += 1
+                print(f"{tenant}: BROKEN at entry {report.first_broken_seq}: {report.reason}")
+    finally:
+        await engine.dispose()
+    return 1 if broken else 0
+
+
+def verify_audit(args: argparse.Namespace) -> int:
+    return asyncio.run(_verify(args.tenant))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="services.cli")
+    commands = parser.add_subparsers(required=True)
+    commands.add_parser(
+        "migrate", help="create the database if needed; migrate to head"
+    ).set_defaults(run=migrate)
+    commands.add_parser(
+        "seed-demo", help="load the demo tenants and users (idempotent)"
+    ).set_defaults(run=seed_demo)
+    verify = commands.add_parser("verify-audit", help="check audit hash chains")
+    verify.add_argument("tenant", nargs="*", help="division codes (default: every chain)")
+    verify.set_defaults(run=verify_audit)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers.
+
+Everything goes through the same service functions as the API, so the demo is audited and
+isolated like real data. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.identity import service as identity
+from services.identity.models import User
+from services.kit.audit import Actor
+from services.kit.authz.roles import Role
+from services.kit.db import PLATFORM_TENANT, bind_tenant, transaction
+from services.kit.settings import Settings
+from services.tenancy import service as tenancy
+from services.tenancy.models import Tenant
+from services.tenancy.schemas import OrganisationKind, Sector
+
+DEMO_PASSWORD = "Demo2026pass"
+PROVINCE = ("440000", "广东省")
+CITIES = [("440100", "广州市", "gz"), ("440300", "深圳市", "sz")]
+CITY_ROLES = [
+    Role.tenant_admin,
+    Role.civil_affairs_officer,
+    Role.civil_affairs_approver,
+    Role.finance_officer,
+    Role.finance_approver,
+    Role.partner_department,
+    Role.expert,
+    Role.evaluator,
+]
+PROVIDERS = [
+    ("51440100MJL000010Q", "广州市阳光社会工作服务中心", "sunshine"),
+    ("52440300MJL0000201", "深圳市鹏城社工服务社", "pengcheng"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    login: str
+    role: str
+    domain: str
+
+
+async def seed(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> list[DemoLogin]:
+    async with transaction(sessionmaker, PLATFORM_TENANT) as session:
+        if await session.get(Tenant, PROVINCE[0]) is not None:
+            return demo_logins()
+    system = Actor(user_id=None, tenant=PLATFORM_TENANT, request_id="demo-seed")
+
+    async with transaction(sessionmaker, PLATFORM_TENANT) as session:
+        await tenancy.create_tenant(session, system, *PROVINCE)
+        for code, name, _ in CITIES:
+            await tenancy.create_tenant(session, system, code, name)
+        for role, login in (
+            (Role.platform_admin, "platform@demo.gov.cn"),
+            (Role.ministry_viewer, "ministry@demo.gov.cn"),
+        ):
+            user = await _user(session, settings, system, login)
+            await identity.grant_platform_role(session, system, user, role.value)
+
+    province = Actor(None, PROVINCE[0], "demo-seed")
+    async with transaction(sessionmaker, PROVINCE[0]) as session:
+        for role, login in (
+            (Role.tenant_admin, "admin@gd.demo.gov.cn"),
+            (Role.province_viewer, "viewer@gd.demo.gov.cn"),
+        ):
+            await _user(session, settings, province, login)
+            await tenancy.grant_role(
+                session,
+                province,
+                login=login,
+                role=role,
+                organisation_id=None,
+                by_platform_admin=True,
+            )
+
+    for code, name, slug in CITIES:
+        city = Actor(None, code, "demo-seed")
+        async with transaction(sessionmaker, code) as session:
+            civil = await tenancy.create_organisation(
+                session, city, OrganisationKind.civil_affairs, f"{name}民政局", None
+            )
+            finance = await tenancy.create_organisation(
+                session, city, OrganisationKind.finance, f"{name}财政局", None
+            )
+            partner = await tenancy.create_organisation(
+                session,
+                city,
+                OrganisationKind.partner_department,
+                f"{name}妇女联合会",
+                Sector.womens_federation,
+            )
+            home = {
+                Role.civil_affairs_officer: civil.id,
+                Role.civil_affairs_approver: civil.id,
+                Role.finance_officer: finance.id,
+                Role.finance_approver: finance.id,
+                Role.partner_department: partner.id,
+            }
+            for role in CITY_ROLES:
+                login = _city_login(role, slug)
+                await _user(session, settings, city, login)
+                await tenancy.grant_role(
+                    session,
+                    city,
+                    login=login,
+                    role=role,
+                    organisation_id=home.get(role),
+                    by_platform_admin=True,
+                )
+
+    for uscc, name, slug in PROVIDERS:
+        async with transaction(sessionmaker, PLATFORM_TENANT) as session:
+            provider, admin = await tenancy.sign_up_provider(
+                session,
+                settings,
+                system,
+                uscc=uscc,
+                name=name,
+                admin_login=f"admin@{slug}.demo.org.cn",
+                admin_name=f"{name}管理员",
+                admin_password=DEMO_PASSWORD,
+            )
+            staff_actor = Actor(admin.id, PLATFORM_TENANT, "demo-seed", provider.id)
+            await tenancy.add_provider_user(
+                session,
+                settings,
+                staff_actor,
+                login=f"staff@{slug}.demo.org.cn",
+                display_name=f"{name}社工",
+                password=DEMO_PASSWORD,
+            )
+        for code, _, _ in CITIES:
+            await _register(sessionmaker, code, admin.id, provider.id)
+    return demo_logins()
+
+
+async def _register(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: str,
+    admin_id: uuid.UUID,
+    provider_id: uuid.UUID,
+) -> None:
+    async with transaction(sessionmaker, tenant) as session:
+        await bind_tenant(session, tenant, provider_id)  # as in the provider's own request
+        applicant = Actor(admin_id, tenant, "demo-seed", provider_id)
+        registration, _ = await tenancy.apply_for_registration(session, applicant, None)
+        approver = Actor(None, tenant, "demo-seed")
+        await tenancy.decide_registration(
+            session, approver, registration.id, True, "演示数据：材料齐全，准予登记"
+        )
+
+
+async def _user(session: AsyncSession, settings: Settings, actor: Actor, login: str) -> User:
+    return await identity.create_user(
+        session,
+        settings,
+        actor,
+        login=login,
+        display_name=login.split("@")[0],
+        password=DEMO_PASSWORD,
+    )
+
+
+def _city_login(role: Role, slug: str) -> str:
+    return f"{role.value.replace('_', '-')}@{slug}.demo.gov.cn"
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = [
+        DemoLogin("platform@demo.gov.cn", "platform_admin", "*"),
+        DemoLogin("ministry@demo.gov.cn", "ministry_viewer", "*"),
+        DemoLogin("admin@gd.demo.gov.cn", "tenant_admin", "440000"),
+        DemoLogin("viewer@gd.demo.gov.cn", "province_viewer", "440000"),
+    ]
+    for code, _, slug in CITIES:
+        logins += [DemoLogin(_city_login(role, slug), role.value, code) for role in CITY_ROLES]
+    for _, _, slug in PROVIDERS:
+        logins += [
+            DemoLogin(f"admin@{slug}.demo.org.cn", "provider_admin", "*"),
+            DemoLogin(f"staff@{slug}.demo.org.cn", "provider_staff", "*"),
+        ]
+    return logins

@@ -1,0 +1,76 @@
+"""Passwords (argon2) and access tokens (short-lived JWT)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from services.kit.errors import InvalidField, Unauthorized
+from services.kit.settings import Settings
+
+ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 10
+
+
+def password_hasher(settings: Settings) -> PasswordHash:
+    return PasswordHash(
+        (Argon2Hasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),)
+    )
+
+
+def check_password_policy(password: str, login: str, field: str = "password") -> None:
+    """At least 10 characters, letters and digits both, and not the login itself."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidField(f"must be at least {MIN_PASSWORD_LENGTH} characters", field=field)
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        raise InvalidField("must contain both letters and digits", field=field)
+    if password.lower() == login.lower():
+        raise InvalidField("must differ from the login", field=field)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    provider_id: uuid.UUID | None
+    session_id: uuid.UUID
+
+
+def issue_access_token(
+    settings: Settings, user_id: uuid.UUID, provider_id: uuid.UUID | None, family_id: uuid.UUID
+) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": str(user_id),
+        "sid": str(family_id),
+        "iat": now,
+        "exp": now + settings.access_token_seconds,
+        "typ": "access",
+    }
+    if provider_id is not None:
+        claims["pid"] = str(provider_id)
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def read_access_token(settings: Settings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+        if claims.get("typ") != "access":
+            raise jwt.InvalidTokenError("not an access token")
+        pid = claims.get("pid")
+        return Principal(
+            user_id=uuid.UUID(claims["sub"]),
+            provider_id=uuid.UUID(pid) if pid else None,
+            session_id=uuid.UUID(claims["sid"]),
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The access token has expired; refresh it.") from None
+    except (jwt.InvalidTokenError, ValueError, KeyError):
+        raise Unauthorized("The access token is not valid.") from None

@@ -1,0 +1,185 @@
+"""Casbin decisions, kept current across API processes.
+
+The model and the role → permission policy are files in the repository; who holds which role
+where is read from PostgreSQL. A trigger on every table that feeds the rules sends a NOTIFY on
+``authz_changed``; each process listens and rebuilds its enforcer, so a grant or a revoke is in
+force everywhere well within a second. Decisions are cached per (user, domain, permission) and
+the cache is thrown away with the enforcer it belongs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import casbin
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+HERE = Path(__file__).parent
+MODEL_PATH = HERE / "model.conf"
+POLICY_PATH = HERE / "policy.csv"
+CHANNEL = "authz_changed"
+PLATFORM_DOMAIN = "*"
+
+log = structlog.get_logger(__name__)
+
+
+def subject(user_id: object) -> str:
+    return f"u:{user_id}"
+
+
+def read_policy(path: Path = POLICY_PATH) -> list[tuple[str, str]]:
+    rules: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, role, permission = (part.strip() for part in line.split(","))
+        if kind != "p":
+            raise ValueError(f"policy.csv holds only p lines, got {line!r}")
+        rules.append((role, permission))
+    return rules
+
+
+def build_enforcer(grouping: list[list[str]]) -> casbin.Enforcer:
+    enforcer = casbin.Enforcer(str(MODEL_PATH))
+    enforcer.add_policies([list(rule) for rule in read_policy()])
+    if grouping:
+        enforcer.add_grouping_policies(grouping)
+    return enforcer
+
+
+# Cross-tenant read of role assignments: runs as the narrow sws_authz role, whose RLS policy
+# lets it SELECT memberships of every tenant and nothing else.
+GROUPING_SQL = text(
+    """
+    SELECT 'u:' || m.user_id, m.role, m.tenant_id
+      FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE u.active
+    UNION ALL
+    SELECT 'u:' || g.user_id, g.role, '*'
+      FROM platform_role_grants g JOIN users u ON u.id = g.user_id
+     WHERE u.active
+    UNION ALL
+    SELECT 'u:' || u.id, u.provider_role, '*'
+      FROM users u
+     WHERE u.active AND u.provider_role IS NOT NULL
+    """
+)
+
+
+async def load_rules(session: AsyncSession) -> tuple[list[list[str]], dict[str, bool]]:
+    await session.execute(text("SET LOCAL ROLE sws_authz"))
+    grouping = [list(row) for row in (await session.execute(GROUPING_SQL)).all()]
+    tenants = {
+        code: active
+        for code, active in (await session.execute(text("SELECT code, active FROM tenants")))
+    }
+    return grouping, tenants
+
+
+@dataclass
+class Snapshot:
+    enforcer: casbin.Enforcer
+    tenants: dict[str, bool]
+    roles_by_subject: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    decisions: dict[tuple[str, str, str], bool] = field(default_factory=dict)
+
+
+def index_roles(grouping: list[list[str]]) -> dict[str, list[tuple[str, str]]]:
+    by_subject: dict[str, list[tuple[str, str]]] = {}
+    for sub, role, domain in grouping:
+        by_subject.setdefault(sub, []).append((role, domain))
+    return by_subject
+
+
+class Authorizer:
+    """Holds the current snapshot; swaps in a new one when the rules change."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], listen_dsn: str) -> None:
+        self._sessionmaker = sessionmaker
+        self._listen_dsn = listen_dsn
+        self._snapshot = Snapshot(build_enforcer([]), {})
+        self._dirty = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.reloads = 0
+
+    def allowed(self, user_id: object, domain: str, permission: str) -> bool:
+        snapshot = self._snapshot
+        key = (subject(user_id), domain, permission)
+        decision = snapshot.decisions.get(key)
+        if decision is None:
+            decision = bool(snapshot.enforcer.enforce(*key))
+            snapshot.decisions[key] = decision
+        return decision
+
+    def roles_of(self, user_id: object) -> list[tuple[str, str]]:
+        """(role, domain) pairs in force for a user, as the enforcer sees them."""
+        return sorted(self._snapshot.roles_by_subject.get(subject(user_id), []))
+
+    def tenant_active(self, code: str) -> bool | None:
+        """True or False for a known tenant, None when this process has not seen it."""
+        return self._snapshot.tenants.get(code)
+
+    async def reload(self) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            grouping, tenants = await load_rules(session)
+        # Building the enforcer is CPU work; keep it off the event loop.
+        enforcer = await asyncio.to_thread(build_enforcer, grouping)
+        self._snapshot = Snapshot(enforcer, tenants, index_roles(grouping))
+        self.reloads += 1
+        log.info("authz_reloaded", rules=len(grouping), tenants=len(tenants))
+
+    async def start(self) -> None:
+        await self.reload()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="authz-listen"),
+            asyncio.create_task(self._reload_when_dirty(), name="authz-reload"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _listen(self) -> None:
+        """Keep one LISTEN connection; after any reconnect, reload in case we missed news."""
+        while True:
+            connection: Any = None
+            try:
+                connection = await asyncpg.connect(self._listen_dsn)
+                closed = asyncio.Event()
+                connection.add_termination_listener(lambda *_, done=closed: done.set())
+                await connection.add_listener(CHANNEL, lambda *_: self._dirty.set())
+                self._dirty.set()
+                await closed.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("authz_listener_down", error=str(exc))
+            finally:
+                if connection is not None and not connection.is_closed():
+                    await connection.close()
+            await asyncio.sleep(1)
+
+    async def _reload_when_dirty(self) -> None:
+        while True:
+            await self._dirty.wait()
+            await asyncio.sleep(0.05)  # coalesce a burst of changes into one rebuild
+            self._dirty.clear()
+            try:
+                await self.reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("authz_reload_failed", error=str(exc))
+                await asyncio.sleep(1)
+                self._dirty.set()

@@ -1,0 +1,88 @@
+"""Database engine, sessions and the tenant context that row-level security reads.
+
+Every transaction names its tenant with ``set_config(..., is_local => true)`` — the
+``SET LOCAL`` form — so the setting dies with the transaction and never leaks to the next
+user of a pooled connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, func, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.kit.settings import Settings
+
+# The platform's own audit chain and context: actions that belong to no region.
+PLATFORM_TENANT = "000000"
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TenantOwned:
+    """Marker for tables isolated by tenant: ``tenant_id`` leads the primary key."""
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def make_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def bind_tenant(
+    session: AsyncSession, tenant: str, provider_id: uuid.UUID | None = None
+) -> None:
+    """Name the transaction's tenant for RLS. A provider's id, when given, also lets it read
+    its own rows in other regions (a narrow clause on a few tables, see the migrations)."""
+    await session.execute(
+        text(
+            "SELECT set_config('app.tenant_id', :t, true), set_config('app.provider_id', :p, true)"
+        ),
+        {"t": tenant, "p": str(provider_id) if provider_id else ""},
+    )
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: str | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits when the block ends cleanly, rolls back otherwise."""
+    async with sessionmaker() as session, session.begin():
+        if tenant is not None:
+            await bind_tenant(session, tenant)
+        yield session

@@ -1,0 +1,115 @@
+"""The one guard on every route, and the per-request unit of work.
+
+Each route handler declares exactly one of: ``opt={"public": True}``,
+``opt={"authenticated": True}`` (any signed-in user) or ``opt={"permission": "..."}``.
+A route that declares none is refused (deny by default), and a test lists the routes.
+Tenant-scoped routes carry the tenant in the path as ``{tenant}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.kit.audit import Actor
+from services.kit.authn import Principal, read_access_token
+from services.kit.authz.enforcer import PLATFORM_DOMAIN, Authorizer
+from services.kit.db import PLATFORM_TENANT, bind_tenant
+from services.kit.errors import DomainError, Forbidden, NotFound, Unauthorized
+from services.kit.settings import Settings
+
+
+class TenantInactive(DomainError):
+    status = 403
+    code = "tenant_inactive"
+    title = "Tenant deactivated"
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Sign in and send the access token as 'Authorization: Bearer …'.")
+    return token.strip()
+
+
+async def _tenant_active(
+    authorizer: Authorizer, sessionmaker: async_sessionmaker[AsyncSession], code: str
+) -> bool | None:
+    known = authorizer.tenant_active(code)
+    if known is not None:
+        return known
+    # Created a moment ago in another process, or no such tenant: ask the database.
+    async with sessionmaker() as session:
+        row = (
+            await session.execute(text("SELECT active FROM tenants WHERE code = :c"), {"c": code})
+        ).first()
+    return None if row is None else bool(row.active)
+
+
+async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    opt = handler.opt
+    state = connection.scope.setdefault("state", {})
+    state["route"] = connection.scope.get("path_template") or (
+        handler.paths and next(iter(handler.paths))
+    )
+    if opt.get("public"):
+        return
+    settings: Settings = connection.app.state.settings
+    principal = read_access_token(settings, _bearer(connection))
+    connection.scope["user"] = principal
+    state["user_id"] = str(principal.user_id)
+    structlog.contextvars.bind_contextvars(user=str(principal.user_id))
+    tenant = connection.path_params.get("tenant")
+    if tenant is not None:
+        state["tenant"] = tenant
+        structlog.contextvars.bind_contextvars(tenant=tenant)
+    if opt.get("authenticated"):
+        return
+    permission = opt.get("permission")
+    if not isinstance(permission, str):
+        raise Forbidden("This route declares no permission, so nobody may use it.")
+    authorizer: Authorizer = connection.app.state.authorizer
+    if tenant is not None:
+        active = await _tenant_active(authorizer, connection.app.state.sessionmaker, tenant)
+        if active is None:
+            raise NotFound("No such tenant.")
+        if not active:
+            raise TenantInactive("This tenant has been deactivated.")
+    if not authorizer.allowed(principal.user_id, tenant or PLATFORM_DOMAIN, permission):
+        raise Forbidden(f"Your roles here do not grant '{permission}'.")
+
+
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, bound to the path's tenant (or the platform's own)."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    tenant = request.path_params.get("tenant", PLATFORM_TENANT)
+    async with sessionmaker() as session, session.begin():
+        user = request.scope.get("user")
+        provider_id = user.provider_id if isinstance(user, Principal) else None
+        await bind_tenant(session, tenant, provider_id)
+        yield session
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    user = request.scope.get("user")
+    principal = user if isinstance(user, Principal) else None
+    return Actor(
+        user_id=principal.user_id if principal else None,
+        tenant=request.path_params.get("tenant", PLATFORM_TENANT),
+        request_id=request.scope.get("state", {}).get("request_id"),
+        provider_id=principal.provider_id if principal else None,
+    )
+
+
+# Handler parameter types: the per-request transaction and the acting user.
+Session = NamedDependency[AsyncSession]
+CurrentActor = NamedDependency[Actor]

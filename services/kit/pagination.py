@@ -1,0 +1,20 @@
+"""Limit/offset paging with bounds every list route shares."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+from litestar.params import Parameter
+
+T = TypeVar("T")
+
+Limit = Annotated[int, Parameter(ge=1, le=200, description="page size (1–200)")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000, description="rows to skip")]
+DEFAULT_LIMIT = 50
+
+
+class Page(msgspec.Struct, Generic[T]):
+    items: list[T]
+    limit: int
+    offset: int

@@ -1,0 +1,90 @@
+"""Settings, read from the environment only (the README lists every one with its default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote, urlsplit, urlunsplit
+
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _with_user(url: str, user: str, password: str) -> str:
+    """The same server and database as ``url``, reached as another role."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    netloc = f"{quote(user)}:{quote(password)}@{host}" if password else f"{quote(user)}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def asyncpg_url(url: str) -> str:
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://")
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
+    # The owner's connection: migrations, seeding and the audit verifier use it.
+    database_url: str = field(
+        default_factory=lambda: _env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/sws")
+    )
+    # The API's own role: owns nothing, lacks BYPASSRLS.
+    app_db_user: str = field(default_factory=lambda: _env("APP_DB_USER", "sws_app"))
+    app_db_password: str = field(default_factory=lambda: _env("APP_DB_PASSWORD", "sws_app"))
+    app_database_url_override: str = field(default_factory=lambda: _env("APP_DATABASE_URL", ""))
+    db_pool_size: int = field(default_factory=lambda: _env_int("DB_POOL_SIZE", 10))
+    db_max_overflow: int = field(default_factory=lambda: _env_int("DB_MAX_OVERFLOW", 10))
+
+    jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
+    access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
+    refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))
+    login_max_failures: int = field(default_factory=lambda: _env_int("LOGIN_MAX_FAILURES", 5))
+    login_lock_seconds: int = field(default_factory=lambda: _env_int("LOGIN_LOCK_SECONDS", 900))
+    # Argon2 cost; lowered only by the test suite to keep it fast.
+    argon2_time_cost: int = field(default_factory=lambda: _env_int("ARGON2_TIME_COST", 3))
+    argon2_memory_kib: int = field(default_factory=lambda: _env_int("ARGON2_MEMORY_KIB", 65536))
+
+    max_request_body_bytes: int = field(
+        default_factory=lambda: _env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)
+    )
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def admin_database_url(self) -> str:
+        return asyncpg_url(self.database_url)
+
+    @property
+    def app_database_url(self) -> str:
+        if self.app_database_url_override:
+            return asyncpg_url(self.app_database_url_override)
+        return asyncpg_url(_with_user(self.database_url, self.app_db_user, self.app_db_password))
+
+    def check(self) -> None:
+        """Refuse to start a production process with development secrets."""
+        if self.is_production and (self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32):
+            raise RuntimeError("JWT_SECRET must be set to 32+ random characters in production")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.check()
+    return settings

@@ -1,0 +1,9 @@
+"""Every context's tables, imported once so that Alembic and the tests see one metadata."""
+
+from services.identity import models as identity_models
+from services.kit import audit
+from services.kit.db import Base
+from services.tenancy import models as tenancy_models
+
+metadata = Base.metadata
+__all__ = ["audit", "identity_models", "metadata", "tenancy_models"]

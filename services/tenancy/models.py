@@ -1,0 +1,92 @@
+"""Regions, their organisations and role memberships, and providers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.kit.db import Base, TenantOwned, Timestamped
+
+
+class Tenant(Timestamped, Base):
+    """A region's purchasing authority, keyed by its GB/T 2260 division code."""
+
+    __tablename__ = "tenants"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("tenants.code"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Organisation(TenantOwned, Timestamped, Base):
+    """A bureau or department inside a tenant: civil affairs, finance, or a partner."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        Index("ix_organisations_tenant_kind", "tenant_id", "kind"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(32))
+    sector: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Membership(TenantOwned, Timestamped, Base):
+    """A user's role in a tenant; the Casbin grouping rules are read from here."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id", "role"),
+        ForeignKeyConstraint(
+            ["tenant_id", "organisation_id"], ["organisations.tenant_id", "organisations.id"]
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column()
+    granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Provider(Timestamped, Base):
+    """A social organisation or other supplier: one identity across all regions."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class ProviderRegistration(TenantOwned, Timestamped, Base):
+    """A provider's standing in one tenant, approved by that tenant's civil affairs."""
+
+    __tablename__ = "provider_registrations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "provider_id"),
+        Index("ix_provider_registrations_tenant_status", "tenant_id", "status"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,154 @@
+"""Test set-up against a real PostgreSQL: the machine's (DATABASE_URL) or an embedded one.
+
+One database, migrated once per run, holds the demo world (广东省, 广州市, 深圳市, two
+providers). Tests that change things create their own objects or their own tenants.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from services.app import create_app
+from services.demo import DEMO_PASSWORD, seed
+from services.kit.db import make_engine, make_sessionmaker
+from services.kit.embedded import start_postgres
+from services.kit.migrate import upgrade
+from services.kit.settings import Settings
+
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test")
+GZ, SZ, GD = "440100", "440300", "440000"
+
+
+def _test_url() -> tuple[str, Any]:
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        base, _, query = configured.partition("?")
+        url = base.rsplit("/", 1)[0] + f"/{TEST_DATABASE}" + (f"?{query}" if query else "")
+        return url, None
+    return start_postgres(TEST_DATABASE)
+
+
+async def _recreate(url: str) -> None:
+    base, _, query = url.partition("?")
+    maintenance = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
+    connection = await asyncpg.connect(maintenance.replace("+asyncpg", ""))
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            TEST_DATABASE,
+        )
+        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}"')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Any:
+    url, server = _test_url()
+    import asyncio
+
+    asyncio.run(_recreate(url))
+    upgrade(url)
+    yield url
+    del server
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        log_format="json",
+        log_level="WARNING",
+        login_max_failures=5,
+    )
+
+
+@pytest.fixture(scope="session")
+async def demo(settings: Settings) -> None:
+    engine = make_engine(settings.app_database_url, settings)
+    await seed(make_sessionmaker(engine), settings)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, demo: None) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+async def admin_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """The schema owner's connection, for set-up and for tampering tests."""
+    connection = await asyncpg.connect(settings.admin_database_url.replace("+asyncpg", ""))
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def app_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """A raw connection as the API's own role."""
+    connection = await asyncpg.connect(settings.app_database_url.replace("+asyncpg", ""))
+    yield connection
+    await connection.close()
+
+
+Login = Callable[[str], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture(scope="session")
+async def login(client: AsyncTestClient[Litestar]) -> Login:
+    """Headers with a bearer token for a login; cached for the run."""
+    cache: dict[str, dict[str, str]] = {}
+
+    async def _login(who: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        if who not in cache:
+            response = await client.post(
+                "/v1/auth/login", json={"login": who, "password": password}
+            )
+            assert response.status_code == 200, response.text
+            cache[who] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return cache[who]
+
+    return _login
+
+
+def city_login(role: str, city: str = GZ) -> str:
+    slug = {GZ: "gz", SZ: "sz"}[city]
+    return f"{role.replace('_', '-')}@{slug}.demo.gov.cn"
+
+
+ROLE_LOGINS = {
+    "platform_admin": "platform@demo.gov.cn",
+    "ministry_viewer": "ministry@demo.gov.cn",
+    "province_viewer": "viewer@gd.demo.gov.cn",
+    "tenant_admin": city_login("tenant_admin"),
+    "civil_affairs_officer": city_login("civil_affairs_officer"),
+    "civil_affairs_approver": city_login("civil_affairs_approver"),
+    "finance_officer": city_login("finance_officer"),
+    "finance_approver": city_login("finance_approver"),
+    "partner_department": city_login("partner_department"),
+    "provider_admin": "admin@sunshine.demo.org.cn",
+    "provider_staff": "staff@sunshine.demo.org.cn",
+    "expert": city_login("expert"),
+    "evaluator": city_login("evaluator"),
+}
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}.{random.randrange(10**9)}@test.gov.cn"
