@@ -22,6 +22,9 @@ def start_postgres(database: str, *, stop_on_exit: bool = True) -> tuple[str, An
     import pgserver
 
     DATA.mkdir(exist_ok=True)
+    runtime = DATA / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # where pgserver keeps its lock
     cleanup = "stop" if stop_on_exit else None
     server = pgserver.get_server(DATA / "pg", cleanup_mode=cleanup)  # type: ignore[attr-defined]
     uri = server.get_uri()
