@@ -31,8 +31,19 @@ def main() -> int:
     asyncio.run(_seed())
 
     api = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
-         "--host", HOST, "--port", PORT, "services.app:create_app"],
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            PORT,
+            "services.app:create_app",
+        ],
         env=os.environ.copy(),
     )
     children = [api]

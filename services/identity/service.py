@@ -104,16 +104,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _recent_failures(session: AsyncSession, keys: list[str], since: datetime) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
+async def _recent_failures(session: AsyncSession, keys: list[str], since: datetime) -> list[int]:
+    """Failures per key (in the order given) since a moment."""
+    rows = await session.execute(
+        select(LoginFailure.key, func.count())
         .where(LoginFailure.key.in_(keys), LoginFailure.at > since)
         .group_by(LoginFailure.key)
-        .order_by(func.count().desc())
-        .limit(1)
     )
-    return int(count or 0)
+    counts = {key: count for key, count in rows}
+    return [int(counts.get(key, 0)) for key in keys]
 
 
 async def _issue(
@@ -143,7 +142,11 @@ async def sign_in(
     keys = [f"login:{kind}:{value}", f"addr:{client}"]
     now = datetime.now(UTC)
     window_start = now - timedelta(seconds=settings.login_lock_seconds)
-    if await _recent_failures(session, keys, window_start) >= settings.login_max_failures:
+    by_account, by_address = await _recent_failures(session, keys, window_start)
+    if (
+        by_account >= settings.login_max_failures
+        or by_address >= settings.login_max_failures_per_address
+    ):
         return Refused(
             LoginThrottled(
                 "Too many failed logins; try again later.",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="page size (1–200)")]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000, description="rows to skip")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size (1–200)")]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="rows to skip")]
 DEFAULT_LIMIT = 50
 
 

@@ -52,6 +52,10 @@ class Settings:
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
     refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))
     login_max_failures: int = field(default_factory=lambda: _env_int("LOGIN_MAX_FAILURES", 5))
+    # Offices share one address behind NAT, so an address gets more tries than an account.
+    login_max_failures_per_address: int = field(
+        default_factory=lambda: _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+    )
     login_lock_seconds: int = field(default_factory=lambda: _env_int("LOGIN_LOCK_SECONDS", 900))
     # Argon2 cost; lowered only by the test suite to keep it fast.
     argon2_time_cost: int = field(default_factory=lambda: _env_int("ARGON2_TIME_COST", 3))

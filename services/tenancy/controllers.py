@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy import select
 
@@ -112,7 +112,7 @@ def audit_out(entry: AuditEntry) -> AuditEntryOut:
 
 
 async def read_audit(
-    session: Session, tenant: str, after_seq: int, limit: int
+    session: Session, tenant: FromPath[str], after_seq: int, limit: int
 ) -> list[AuditEntryOut]:
     rows = await session.scalars(
         select(AuditEntry)
@@ -141,7 +141,7 @@ class TenantController(Controller):
         return Page(items=[tenant_out(t) for t in tenants], limit=limit, offset=offset)
 
     @get("/{tenant:str}", opt={"permission": "tenant:read"})
-    async def get_tenant(self, session: Session, tenant: str) -> TenantOut:
+    async def get_tenant(self, session: Session, tenant: FromPath[str]) -> TenantOut:
         return tenant_out(await service.get_tenant(session, tenant))
 
 
@@ -158,13 +158,15 @@ class PlatformController(Controller):
 
     @post("/tenants/{code:str}/deactivate", opt={"permission": "tenant:manage"}, status_code=200)
     async def deactivate_tenant(
-        self, session: Session, actor: CurrentActor, code: str
+        self, session: Session, actor: CurrentActor, code: FromPath[str]
     ) -> TenantOut:
         """Switch a region off: none of its users can act in it until it is reactivated."""
         return tenant_out(await service.set_tenant_active(session, actor, code, False))
 
     @post("/tenants/{code:str}/activate", opt={"permission": "tenant:manage"}, status_code=200)
-    async def activate_tenant(self, session: Session, actor: CurrentActor, code: str) -> TenantOut:
+    async def activate_tenant(
+        self, session: Session, actor: CurrentActor, code: FromPath[str]
+    ) -> TenantOut:
         return tenant_out(await service.set_tenant_active(session, actor, code, True))
 
     @post(
@@ -183,7 +185,11 @@ class PlatformController(Controller):
 
     @delete("/role-grants/{user_id:uuid}/{role:str}", opt={"permission": "platform_grant:manage"})
     async def revoke_platform_role(
-        self, session: Session, actor: CurrentActor, user_id: uuid.UUID, role: str
+        self,
+        session: Session,
+        actor: CurrentActor,
+        user_id: FromPath[uuid.UUID],
+        role: FromPath[str],
     ) -> None:
         if not await identity.revoke_platform_role(session, actor, user_id, role):
             raise NotFound("The user does not hold this role.")
@@ -193,7 +199,7 @@ class PlatformController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        after_seq: int = 0,
+        after_seq: FromQuery[int] = 0,
         limit: Limit = DEFAULT_LIMIT,
     ) -> list[AuditEntryOut]:
         """The platform's own chain: regions, platform roles, provider sign-ups."""
@@ -225,7 +231,7 @@ class OrganisationController(Controller):
 
     @get("/{organisation_id:uuid}", opt={"permission": "organisation:read"})
     async def get_organisation(
-        self, session: Session, actor: CurrentActor, organisation_id: uuid.UUID
+        self, session: Session, actor: CurrentActor, organisation_id: FromPath[uuid.UUID]
     ) -> OrganisationOut:
         return organisation_out(
             await service.get_organisation(session, actor.tenant, organisation_id)
@@ -236,7 +242,7 @@ class OrganisationController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        organisation_id: uuid.UUID,
+        organisation_id: FromPath[uuid.UUID],
         data: JSONBody[OrganisationUpdate],
     ) -> OrganisationOut:
         changes = {
@@ -288,7 +294,7 @@ class MembershipController(Controller):
         request: Request[Any, Any, Any],
         session: Session,
         actor: CurrentActor,
-        membership_id: uuid.UUID,
+        membership_id: FromPath[uuid.UUID],
     ) -> None:
         await service.revoke_role(
             session, actor, membership_id, by_platform_admin=is_platform_admin(request, actor)
@@ -319,7 +325,7 @@ class MembershipController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        after_seq: int = 0,
+        after_seq: FromQuery[int] = 0,
         limit: Limit = DEFAULT_LIMIT,
     ) -> list[AuditEntryOut]:
         """This tenant's audit chain in order, from ``after_seq``."""
@@ -335,7 +341,7 @@ class RegistrationController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        status: RegistrationStatus | None = None,
+        status: FromQuery[RegistrationStatus | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[RegistrationOut]:
@@ -359,7 +365,7 @@ class RegistrationController(Controller):
 
     @get("/{registration_id:uuid}", opt={"permission": "provider_registration:read"})
     async def get_registration(
-        self, session: Session, actor: CurrentActor, registration_id: uuid.UUID
+        self, session: Session, actor: CurrentActor, registration_id: FromPath[uuid.UUID]
     ) -> RegistrationOut:
         return registration_out(await service.get_registration(session, actor, registration_id))
 
@@ -372,7 +378,7 @@ class RegistrationController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        registration_id: uuid.UUID,
+        registration_id: FromPath[uuid.UUID],
         data: JSONBody[RegistrationDecision],
     ) -> RegistrationOut:
         return registration_out(
@@ -388,7 +394,7 @@ class RegistrationController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        registration_id: uuid.UUID,
+        registration_id: FromPath[uuid.UUID],
         data: JSONBody[RegistrationDecision],
     ) -> RegistrationOut:
         return registration_out(
