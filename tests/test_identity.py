@@ -58,7 +58,7 @@ async def test_refresh_rotates_and_the_new_token_works(client: AsyncTestClient) 
     status, second = await _refresh(client, pair["refresh_token"])
     assert status == 200
     assert second["refresh_token"] != pair["refresh_token"]
-    status, third = await _refresh(client, second["refresh_token"])
+    status, _ = await _refresh(client, second["refresh_token"])
     assert status == 200
 
 

@@ -39,6 +39,7 @@ class Principal:
     user_id: uuid.UUID
     provider_id: uuid.UUID | None
     session_id: uuid.UUID
+    issued_at: float
 
 
 def issue_access_token(
@@ -69,6 +70,7 @@ def read_access_token(settings: Settings, token: str) -> Principal:
             user_id=uuid.UUID(claims["sub"]),
             provider_id=uuid.UUID(pid) if pid else None,
             session_id=uuid.UUID(claims["sid"]),
+            issued_at=float(claims.get("iat", 0)),
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The access token has expired; refresh it.") from None

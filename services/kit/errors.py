@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -107,6 +108,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     return problem(exc.status, exc.code, exc.title, exc.detail, request, headers, **extra)
 
 
+_NAMED_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
 
 
@@ -120,6 +122,10 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         if match:
             message = message[: match.start()]
             key = match.group("path").lstrip(".") or key
+        named = _NAMED_FIELD.search(message)
+        if named:  # "Object missing required field `kind`" is about `kind`, not the body
+            prefix = match.group("path").lstrip(".") if match else ""
+            key = f"{prefix}.{named.group(1)}" if prefix else named.group(1)
         errors.append({"field": str(key or item.get("source") or "body"), "message": message})
     if not errors:
         match = _MSGSPEC_PATH.search(exc.detail)
@@ -156,11 +162,21 @@ _HTTP_CODES = {
 }
 
 
+def _caused_by_bad_encoding(exc: BaseException) -> bool:
+    """Litestar wraps msgspec's decode error (bad JSON, bad UTF-8) in a plain 400."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SerializationException | msgspec.DecodeError | UnicodeDecodeError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    if isinstance(exc, SerializationException) or "JSON is malformed" in detail:
+    if _caused_by_bad_encoding(exc):
         status, code = 400, "malformed_body"
         return problem(
             status, code, "Malformed request body", "The request body is not valid JSON.", request

@@ -84,7 +84,10 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
             raise NotFound("No such tenant.")
         if not active:
             raise TenantInactive("This tenant has been deactivated.")
-    if not authorizer.allowed(principal.user_id, tenant or PLATFORM_DOMAIN, permission):
+    domain = tenant or PLATFORM_DOMAIN
+    if not await authorizer.allowed_for_token(
+        principal.user_id, domain, permission, principal.issued_at
+    ):
         raise Forbidden(f"Your roles here do not grant '{permission}'.")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,8 @@ class Snapshot:
     enforcer: casbin.Enforcer
     tenants: dict[str, bool]
     roles_by_subject: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Wall-clock time the rules were read; tokens issued later may hold roles it lacks.
+    read_at: float = 0.0
     decisions: dict[tuple[str, str, str], bool] = field(default_factory=dict)
 
 
@@ -107,6 +110,7 @@ class Authorizer:
         self._listen_dsn = listen_dsn
         self._snapshot = Snapshot(build_enforcer([]), {})
         self._dirty = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self.reloads = 0
 
@@ -127,12 +131,31 @@ class Authorizer:
         """True or False for a known tenant, None when this process has not seen it."""
         return self._snapshot.tenants.get(code)
 
-    async def reload(self) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            grouping, tenants = await load_rules(session)
-        # Building the enforcer is CPU work; keep it off the event loop.
-        enforcer = await asyncio.to_thread(build_enforcer, grouping)
-        self._snapshot = Snapshot(enforcer, tenants, index_roles(grouping))
+    async def allowed_for_token(
+        self, user_id: object, domain: str, permission: str, issued_at: float
+    ) -> bool:
+        """Like allowed(); a denial for a token newer than the rules rereads them once, so a
+        provider that has just signed up, or a user just granted a role, is not turned away
+        while the change notice is still on its way."""
+        if self.allowed(user_id, domain, permission):
+            return True
+        # JWT times are whole seconds: the token was issued at most one second after "iat".
+        issued_by = issued_at + 1
+        if self._snapshot.read_at > issued_by:
+            return False
+        await self.reload(unless_read_after=issued_by)
+        return self.allowed(user_id, domain, permission)
+
+    async def reload(self, unless_read_after: float | None = None) -> None:
+        async with self._reload_lock:
+            if unless_read_after is not None and self._snapshot.read_at > unless_read_after:
+                return  # someone reloaded while we waited for the lock
+            read_at = time.time()
+            async with self._sessionmaker() as session, session.begin():
+                grouping, tenants = await load_rules(session)
+            # Building the enforcer is CPU work; keep it off the event loop.
+            enforcer = await asyncio.to_thread(build_enforcer, grouping)
+            self._snapshot = Snapshot(enforcer, tenants, index_roles(grouping), read_at)
         self.reloads += 1
         log.info("authz_reloaded", rules=len(grouping), tenants=len(tenants))
 
