@@ -69,7 +69,7 @@ def settings(database_url: str) -> Settings:
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         log_format="json",
-        log_level="WARNING",
+        log_level="INFO",
         login_max_failures=5,
     )
 

@@ -1,0 +1,619 @@
+"""The authorisation matrix: every route × every role, one case per cell.
+
+The expected matrix below is written by hand from what a real user of each role should be
+able to do; it is deliberately NOT read from policy.csv, so a wrong line there (or a guard that
+does not honour it) fails a cell here. Each cell is called in 广州市 (440100), the demo users'
+tenant. A refused cell must be a 403 problem with code ``forbidden``; an allowed one must get
+past the guard, and with the valid input each cell sends, get the handler's own answer.
+
+A route added without a declared access level, or without a row here, fails
+``test_every_route_has_a_row``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+from stdnum.cn import uscc
+
+from services.kit.authz.roles import Role
+from tests.conftest import GZ, ROLE_LOGINS, Login, unique_email
+
+Headers = dict[str, str]
+PASSWORD = "Matrix2026pass"
+
+# --- the expected matrix -----------------------------------------------------------------------
+
+PLATFORM_ADMIN = "platform_admin"
+MINISTRY_VIEWER = "ministry_viewer"
+PROVINCE_VIEWER = "province_viewer"
+TENANT_ADMIN = "tenant_admin"
+CIVIL_AFFAIRS_OFFICER = "civil_affairs_officer"
+CIVIL_AFFAIRS_APPROVER = "civil_affairs_approver"
+FINANCE_OFFICER = "finance_officer"
+FINANCE_APPROVER = "finance_approver"
+PARTNER_DEPARTMENT = "partner_department"
+PROVIDER_ADMIN = "provider_admin"
+PROVIDER_STAFF = "provider_staff"
+EXPERT = "expert"
+EVALUATOR = "evaluator"
+
+ROLES = (
+    PLATFORM_ADMIN,
+    MINISTRY_VIEWER,
+    PROVINCE_VIEWER,
+    TENANT_ADMIN,
+    CIVIL_AFFAIRS_OFFICER,
+    CIVIL_AFFAIRS_APPROVER,
+    FINANCE_OFFICER,
+    FINANCE_APPROVER,
+    PARTNER_DEPARTMENT,
+    PROVIDER_ADMIN,
+    PROVIDER_STAFF,
+    EXPERT,
+    EVALUATOR,
+)
+EVERYONE = frozenset(ROLES)
+# The city's own bureaus: they work with the city's organisations day to day.
+CITY_STAFF = frozenset(
+    {
+        TENANT_ADMIN,
+        CIVIL_AFFAIRS_OFFICER,
+        CIVIL_AFFAIRS_APPROVER,
+        FINANCE_OFFICER,
+        FINANCE_APPROVER,
+        PARTNER_DEPARTMENT,
+    }
+)
+# Who deals with provider registrations: civil affairs, the tenant admin, the providers.
+REGISTRATION_READERS = frozenset(
+    {TENANT_ADMIN, CIVIL_AFFAIRS_OFFICER, CIVIL_AFFAIRS_APPROVER, PROVIDER_ADMIN, PROVIDER_STAFF}
+)
+PLATFORM = frozenset({PLATFORM_ADMIN})
+ACCOUNT_ADMINS = frozenset({PLATFORM_ADMIN, TENANT_ADMIN})
+
+T = "/v1/tenants/{tenant}"
+REG = f"{T}/provider-registrations/{{registration_id}}"
+
+EXPECTED: dict[str, frozenset[str]] = {
+    # The directory of regions (codes and names): every signed-in user, whichever region
+    # their role is held in; a provider needs it to choose where to apply.
+    "GET /v1/tenants": EVERYONE,
+    "GET /v1/tenants/{tenant}": EVERYONE,
+    # The platform's own business.
+    "POST /v1/platform/tenants": PLATFORM,
+    "POST /v1/platform/tenants/{code}/deactivate": PLATFORM,
+    "POST /v1/platform/tenants/{code}/activate": PLATFORM,
+    "POST /v1/platform/role-grants": PLATFORM,
+    "DELETE /v1/platform/role-grants/{user_id}/{role}": PLATFORM,
+    "GET /v1/platform/audit": PLATFORM,
+    # A city's organisations: its staff read them; admins change them.
+    f"GET {T}/organisations": PLATFORM | CITY_STAFF,
+    f"POST {T}/organisations": ACCOUNT_ADMINS,
+    f"GET {T}/organisations/{{organisation_id}}": PLATFORM | CITY_STAFF,
+    f"PATCH {T}/organisations/{{organisation_id}}": ACCOUNT_ADMINS,
+    # Accounts and roles. The platform admin opens a new city: it must be able to create
+    # the city's first account, not only grant roles to existing ones.
+    f"GET {T}/memberships": ACCOUNT_ADMINS,
+    f"POST {T}/memberships": ACCOUNT_ADMINS,
+    f"DELETE {T}/memberships/{{membership_id}}": ACCOUNT_ADMINS,
+    f"POST {T}/users": ACCOUNT_ADMINS,
+    f"GET {T}/audit": frozenset({TENANT_ADMIN}),
+    # Providers ask to work in the city; civil affairs decides.
+    f"GET {T}/provider-registrations": REGISTRATION_READERS,
+    f"POST {T}/provider-registrations": frozenset({PROVIDER_ADMIN}),
+    f"GET {REG}": REGISTRATION_READERS,
+    f"POST {REG}/approve": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {REG}/reject": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    # A provider's own account, across regions.
+    "GET /v1/me/registrations": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
+    "POST /v1/me/provider/users": frozenset({PROVIDER_ADMIN}),
+    # Anyone's own account.
+    "GET /v1/me": EVERYONE,
+    "POST /v1/me/password": EVERYONE,
+}
+
+# Routes for anyone, signed in or not.
+PUBLIC = {
+    "GET /healthz",
+    "GET /readyz",
+    "POST /v1/auth/login",
+    "POST /v1/auth/refresh",
+    "POST /v1/auth/logout",
+    "POST /v1/providers",
+}
+DOCS_PREFIX = "/schema"  # Litestar's OpenAPI routes
+ACCESS_KEYS = ("public", "authenticated", "permission")
+
+
+# --- the world each cell acts in ---------------------------------------------------------------
+
+
+def fresh_uscc() -> str:
+    """A valid 统一社会信用代码 of a 民办非企业单位 in 广州 (type 52), never seen before."""
+    body = f"52{GZ}MJ{random.randrange(10**7):07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+@dataclass
+class World:
+    """Demo ids and makers of throwaway objects, so no cell changes shared demo data."""
+
+    client: AsyncTestClient[Litestar]
+    login: Login
+    city_codes: Iterator[str]
+    gz_civil_affairs_id: str
+    sunshine_gz_registration_id: str
+    scratch_organisation_id: str
+
+    async def as_role(self, role: str) -> Headers:
+        return await self.login(ROLE_LOGINS[role])
+
+    async def fresh_tenant(self, active: bool = True) -> str:
+        platform = await self.as_role(PLATFORM_ADMIN)
+        code = next(self.city_codes)
+        response = await self.client.post(
+            "/v1/platform/tenants", headers=platform, json={"code": code, "name": f"矩阵市{code}"}
+        )
+        assert response.status_code == 201, response.text
+        if not active:
+            response = await self.client.post(
+                f"/v1/platform/tenants/{code}/deactivate", headers=platform
+            )
+            assert response.status_code == 200, response.text
+        return code
+
+    async def fresh_user(self) -> tuple[str, str]:
+        """A government account with no role yet: (id, login)."""
+        login = unique_email("matrix")
+        response = await self.client.post(
+            f"/v1/tenants/{GZ}/users",
+            headers=await self.as_role(TENANT_ADMIN),
+            json={"login": login, "display_name": "矩阵测试", "password": PASSWORD},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"], login
+
+    async def fresh_membership(self) -> str:
+        _, login = await self.fresh_user()
+        response = await self.client.post(
+            f"/v1/tenants/{GZ}/memberships",
+            headers=await self.as_role(TENANT_ADMIN),
+            json={"login": login, "role": EXPERT},
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def fresh_platform_grant(self) -> str:
+        user_id, login = await self.fresh_user()
+        response = await self.client.post(
+            "/v1/platform/role-grants",
+            headers=await self.as_role(PLATFORM_ADMIN),
+            json={"login": login, "role": MINISTRY_VIEWER},
+        )
+        assert response.status_code == 204, response.text
+        return user_id
+
+    async def pending_registration(self) -> str:
+        """A new provider signs up and applies to 广州; its registration waits for a decision."""
+        admin_login = unique_email("provider")
+        response = await self.client.post(
+            "/v1/providers",
+            json={
+                "uscc": fresh_uscc(),
+                "name": f"矩阵社工服务中心{uuid.uuid4().hex[:8]}",
+                "admin_login": admin_login,
+                "admin_name": "矩阵管理员",
+                "admin_password": PASSWORD,
+            },
+        )
+        assert response.status_code == 201, response.text
+        applicant = await self.login(admin_login, PASSWORD)
+        response = await self.client.post(
+            f"/v1/tenants/{GZ}/provider-registrations", headers=applicant, json={}
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+
+async def _own_province(client: AsyncTestClient[Litestar], platform: Headers) -> str:
+    """A province of our own, so the tenants cells create collide with no other test."""
+    for prefix in random.sample(range(60, 99), 39):
+        code = f"{prefix}0000"
+        response = await client.post(
+            "/v1/platform/tenants", headers=platform, json={"code": code, "name": f"矩阵省{prefix}"}
+        )
+        if response.status_code == 201:
+            return code[:2]
+    raise AssertionError("no free province code")
+
+
+@pytest.fixture(scope="module")
+async def world(
+    client: AsyncTestClient[Litestar], login: Login, admin_db: asyncpg.Connection
+) -> World:
+    platform = await login(ROLE_LOGINS[PLATFORM_ADMIN])
+    province = await _own_province(client, platform)
+    civil_affairs = await admin_db.fetchval(
+        "SELECT id FROM organisations WHERE tenant_id = $1 AND name = '广州市民政局'", GZ
+    )
+    sunshine = await admin_db.fetchval(
+        "SELECT r.id FROM provider_registrations r JOIN providers p ON p.id = r.provider_id"
+        " WHERE r.tenant_id = $1 AND p.uscc = '51440100MJL000010Q'",
+        GZ,
+    )
+    scratch = await client.post(
+        f"/v1/tenants/{GZ}/organisations",
+        headers=await login(ROLE_LOGINS[TENANT_ADMIN]),
+        json={"kind": "partner_department", "name": f"矩阵改名对象{uuid.uuid4().hex[:8]}",
+              "sector": "other"},
+    )
+    assert scratch.status_code == 201, scratch.text
+    return World(
+        client=client,
+        login=login,
+        city_codes=(f"{province}{city:02d}00" for city in itertools.count(1)),
+        gz_civil_affairs_id=str(civil_affairs),
+        sunshine_gz_registration_id=str(sunshine),
+        scratch_organisation_id=scratch.json()["id"],
+    )
+
+
+# --- one call per route, with input valid enough to pass the handler ---------------------------
+
+Call = Callable[[World, Headers], Awaitable[httpx.Response]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    call: Call
+    # What an allowed role gets from the handler. Not 2xx only where no valid input exists
+    # for the demo user (e.g. 阳光 is registered in 广州 already).
+    ok: frozenset[int] = frozenset({200})
+
+
+CALLS: dict[str, Cell] = {}
+
+
+def calls(route: str, *ok: int) -> Callable[[Call], Call]:
+    def register(call: Call) -> Call:
+        CALLS[route] = Cell(call, frozenset(ok or {200}))
+        return call
+
+    return register
+
+
+@calls("GET /v1/tenants")
+async def _list_tenants(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/tenants", headers=h)
+
+
+@calls("GET /v1/tenants/{tenant}")
+async def _get_tenant(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}", headers=h)
+
+
+@calls("POST /v1/platform/tenants", 201)
+async def _create_tenant(w: World, h: Headers) -> httpx.Response:
+    code = next(w.city_codes)
+    return await w.client.post(
+        "/v1/platform/tenants", headers=h, json={"code": code, "name": f"矩阵市{code}"}
+    )
+
+
+@calls("POST /v1/platform/tenants/{code}/deactivate")
+async def _deactivate(w: World, h: Headers) -> httpx.Response:
+    code = await w.fresh_tenant()
+    return await w.client.post(f"/v1/platform/tenants/{code}/deactivate", headers=h)
+
+
+@calls("POST /v1/platform/tenants/{code}/activate")
+async def _activate(w: World, h: Headers) -> httpx.Response:
+    code = await w.fresh_tenant(active=False)
+    return await w.client.post(f"/v1/platform/tenants/{code}/activate", headers=h)
+
+
+@calls("POST /v1/platform/role-grants", 204)
+async def _grant_platform_role(w: World, h: Headers) -> httpx.Response:
+    _, login = await w.fresh_user()
+    return await w.client.post(
+        "/v1/platform/role-grants", headers=h, json={"login": login, "role": MINISTRY_VIEWER}
+    )
+
+
+@calls("DELETE /v1/platform/role-grants/{user_id}/{role}", 204)
+async def _revoke_platform_role(w: World, h: Headers) -> httpx.Response:
+    user_id = await w.fresh_platform_grant()
+    return await w.client.delete(f"/v1/platform/role-grants/{user_id}/{MINISTRY_VIEWER}", headers=h)
+
+
+@calls("GET /v1/platform/audit")
+async def _platform_audit(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/platform/audit", headers=h)
+
+
+@calls(f"GET {T}/organisations")
+async def _list_organisations(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/organisations", headers=h)
+
+
+@calls(f"POST {T}/organisations", 201)
+async def _create_organisation(w: World, h: Headers) -> httpx.Response:
+    body = {"kind": "partner_department", "name": f"矩阵部门{uuid.uuid4().hex[:8]}",
+            "sector": "other"}  # fmt: skip
+    return await w.client.post(f"/v1/tenants/{GZ}/organisations", headers=h, json=body)
+
+
+@calls(f"GET {T}/organisations/{{organisation_id}}")
+async def _get_organisation(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(
+        f"/v1/tenants/{GZ}/organisations/{w.gz_civil_affairs_id}", headers=h
+    )
+
+
+@calls(f"PATCH {T}/organisations/{{organisation_id}}")
+async def _update_organisation(w: World, h: Headers) -> httpx.Response:
+    return await w.client.patch(
+        f"/v1/tenants/{GZ}/organisations/{w.scratch_organisation_id}",
+        headers=h,
+        json={"name": f"矩阵改名{uuid.uuid4().hex[:8]}"},
+    )
+
+
+@calls(f"GET {T}/memberships")
+async def _list_memberships(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/memberships", headers=h)
+
+
+@calls(f"POST {T}/memberships", 201)
+async def _grant_membership(w: World, h: Headers) -> httpx.Response:
+    _, login = await w.fresh_user()
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/memberships", headers=h, json={"login": login, "role": EVALUATOR}
+    )
+
+
+@calls(f"DELETE {T}/memberships/{{membership_id}}", 204)
+async def _revoke_membership(w: World, h: Headers) -> httpx.Response:
+    membership_id = await w.fresh_membership()
+    return await w.client.delete(f"/v1/tenants/{GZ}/memberships/{membership_id}", headers=h)
+
+
+@calls(f"POST {T}/users", 201)
+async def _create_user(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/users",
+        headers=h,
+        json={"login": unique_email("matrix"), "display_name": "新同事", "password": PASSWORD},
+    )
+
+
+@calls(f"GET {T}/audit")
+async def _tenant_audit(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/audit", headers=h)
+
+
+@calls(f"GET {T}/provider-registrations")
+async def _list_registrations(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/provider-registrations", headers=h)
+
+
+# The demo provider_admin's provider (阳光) is registered in 广州 already: the handler's 409.
+@calls(f"POST {T}/provider-registrations", 409)
+async def _apply(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/provider-registrations", headers=h, json={"note": "申请登记"}
+    )
+
+
+@calls(f"GET {REG}")
+async def _get_registration(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(
+        f"/v1/tenants/{GZ}/provider-registrations/{w.sunshine_gz_registration_id}", headers=h
+    )
+
+
+@calls(f"POST {REG}/approve")
+async def _approve(w: World, h: Headers) -> httpx.Response:
+    registration_id = await w.pending_registration()
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/provider-registrations/{registration_id}/approve",
+        headers=h,
+        json={"note": "材料齐全"},
+    )
+
+
+@calls(f"POST {REG}/reject")
+async def _reject(w: World, h: Headers) -> httpx.Response:
+    registration_id = await w.pending_registration()
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/provider-registrations/{registration_id}/reject",
+        headers=h,
+        json={"note": "材料不全"},
+    )
+
+
+@calls("GET /v1/me/registrations")
+async def _my_registrations(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/me/registrations", headers=h)
+
+
+@calls("POST /v1/me/provider/users", 201)
+async def _add_staff(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(
+        "/v1/me/provider/users",
+        headers=h,
+        json={"login": unique_email("staff"), "display_name": "社工", "password": PASSWORD},
+    )
+
+
+@calls("GET /v1/me")
+async def _me(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/me", headers=h)
+
+
+# The demo passwords must stay; a wrong current password is the handler's own 422.
+@calls("POST /v1/me/password", 422)
+async def _change_password(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(
+        "/v1/me/password",
+        headers=h,
+        json={"current_password": "not-the-password-1", "new_password": "Another2026pass"},
+    )
+
+
+# --- the cells ---------------------------------------------------------------------------------
+
+
+def assert_forbidden(response: httpx.Response) -> None:
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "forbidden", response.text
+
+
+CELLS = [(route, role) for route in EXPECTED for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), CELLS, ids=[f"{r}-{role}" for r, role in CELLS])
+async def test_cell(world: World, route: str, role: str) -> None:
+    cell = CALLS[route]
+    response = await cell.call(world, await world.as_role(role))
+    if role in EXPECTED[route]:
+        assert response.status_code not in (401, 403), f"{role} refused: {response.text}"
+        assert response.status_code in cell.ok, response.text
+    else:
+        assert_forbidden(response)
+
+
+def test_matrix_names_the_thirteen_roles() -> None:
+    assert set(ROLES) == {role.value for role in Role}
+    assert set(ROLE_LOGINS) == set(ROLES)
+
+
+def test_every_matrix_row_has_a_call() -> None:
+    assert set(CALLS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_demo_user_holds_exactly_its_role(
+    client: AsyncTestClient[Litestar], login: Login, role: str
+) -> None:
+    """The matrix speaks of roles but calls as demo users: each must hold just that role."""
+    response = await client.get("/v1/me", headers=await login(ROLE_LOGINS[role]))
+    assert response.status_code == 200, response.text
+    assert [held["role"] for held in response.json()["roles"]] == [role]
+
+
+# --- every route of the app declares its access, and has a row here ----------------------------
+
+
+def _template(path: str) -> str:
+    """'/v1/tenants/{tenant:str}' → '/v1/tenants/{tenant}'."""
+    return re.sub(r"\{(\w+):[^}]+\}", r"{\1}", path)
+
+
+def declared_routes(app: Litestar) -> dict[str, dict[str, Any]]:
+    """'METHOD /path' → the handler's opt, for every route the app serves.
+
+    Litestar adds an OPTIONS handler to every path by itself; it declares nothing, so the
+    guard refuses it like any undeclared route. Those are left out here.
+    """
+    routes: dict[str, dict[str, Any]] = {}
+    for route in app.routes:
+        assert isinstance(route, HTTPRoute), f"unexpected route kind at {route.path}"
+        for handler in route.route_handlers:
+            for method in handler.http_methods - {"OPTIONS"}:
+                routes[f"{method} {_template(route.path)}"] = dict(handler.opt)
+    return routes
+
+
+def _access(opt: dict[str, Any]) -> list[str]:
+    return [key for key in ACCESS_KEYS if key in opt]
+
+
+def _is_docs(key: str) -> bool:
+    return key.split(" ", 1)[1].startswith(DOCS_PREFIX)
+
+
+def test_every_api_handler_declares_exactly_one_access_level(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    wrong = []
+    for key, opt in declared_routes(client.app).items():
+        if _is_docs(key):
+            continue
+        access = _access(opt)
+        if len(access) != 1:
+            wrong.append(f"{key}: declares {access or 'nothing'}")
+        elif access == ["permission"] and not isinstance(opt["permission"], str):
+            wrong.append(f"{key}: permission is not a string")
+        elif access != ["permission"] and opt[access[0]] is not True:
+            wrong.append(f"{key}: {access[0]} is not True")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_openapi_docs_declare_an_access_level(client: AsyncTestClient[Litestar]) -> None:
+    """The app configures OpenAPI at /schema; undeclared, nobody could ever read it."""
+    docs = {k: opt for k, opt in declared_routes(client.app).items() if _is_docs(k)}
+    assert docs, "the OpenAPI routes moved: update DOCS_PREFIX"
+    wrong = [k for k, opt in docs.items() if _access(opt) not in (["public"], ["authenticated"])]
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_every_route_has_a_row(client: AsyncTestClient[Litestar]) -> None:
+    """A new route needs a matrix row (or a public entry) that matches what it declares."""
+    served = {k: opt for k, opt in declared_routes(client.app).items() if not _is_docs(k)}
+    wrong = []
+    for key, opt in served.items():
+        access = _access(opt)
+        if key in PUBLIC:
+            if access != ["public"]:
+                wrong.append(f"{key}: listed as public but declares {access}")
+        elif key in EXPECTED:
+            # A route every role may use can equally be declared 'authenticated'.
+            fits = [["permission"]] + ([["authenticated"]] if EXPECTED[key] == EVERYONE else [])
+            if access not in fits:
+                wrong.append(f"{key}: matrix row {sorted(EXPECTED[key])} but declares {access}")
+        else:
+            wrong.append(f"{key}: no matrix row and not listed as public")
+    stale = (set(EXPECTED) | PUBLIC) - set(served)
+    wrong += [f"{key}: row for a route the app does not serve" for key in sorted(stale)]
+    assert not wrong, "\n".join(wrong)
+
+
+# --- without a token ---------------------------------------------------------------------------
+
+
+def _example_path(route: str) -> tuple[str, str]:
+    method, template = route.split(" ", 1)
+    values = {"tenant": GZ, "code": GZ, "role": MINISTRY_VIEWER}
+    return method, re.sub(
+        r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), template
+    )
+
+
+@pytest.mark.parametrize("route", list(EXPECTED))
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer not-a-token", "Basic dXNlcjpwYXNz"], ids=["none", "bad", "basic"]
+)
+async def test_protected_route_without_a_valid_token_is_401(
+    client: AsyncTestClient[Litestar], route: str, authorization: str | None
+) -> None:
+    method, path = _example_path(route)
+    headers = {"Authorization": authorization} if authorization else {}
+    response = await client.request(method, path, headers=headers, json={})
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "unauthorized"
