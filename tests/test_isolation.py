@@ -284,7 +284,7 @@ CROSS = [
         "POST",
         S + "/users",
         "tenant_admin",
-        {"login": "cross@test.gov.cn", "display_name": "越权", "password": PASSWORD},
+        {"login": unique_email("cross"), "display_name": "越权", "password": PASSWORD},
     ),
     ("GET", S + "/audit", "tenant_admin", None),
     ("GET", S + "/provider-registrations", "civil_affairs_officer", None),

@@ -247,6 +247,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    app_user = os.environ.get("APP_DB_USER", "sws_app")
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {app_user}"
+    )
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE ON SEQUENCES FROM {app_user}"
+    )
     op.execute("DROP FUNCTION IF EXISTS notify_authz_changed() CASCADE")
     op.execute("DROP FUNCTION IF EXISTS refuse_audit_change() CASCADE")
     op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
@@ -300,6 +308,14 @@ def secure() -> None:
     op.execute(f"GRANT USAGE ON SCHEMA public TO {app_user}, sws_authz")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_user}")
     op.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_user}")
+    # Tables of later migrations get the same grants; each must still enable its own RLS.
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_user}"
+    )
+    op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {app_user}")
+    # The API reads the migration head for /readyz and never writes it.
+    op.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {app_user}")
     # The audit log only grows.
     op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {app_user}")
     op.execute(f"REVOKE DELETE, TRUNCATE ON audit_heads FROM {app_user}")
