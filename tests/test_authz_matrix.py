@@ -6,13 +6,13 @@ does not honour it) fails a cell here. Each cell is called in 广州市 (440100)
 tenant. A refused cell must be a 403 problem with code ``forbidden``; an allowed one must get
 past the guard, and with the valid input each cell sends, get the handler's own answer.
 
-A route added without a declared access level, or without a row here, fails
-``test_every_route_has_a_row``.
+A route added without exactly one declared access level fails
+``test_every_api_handler_declares_exactly_one_access_level``; one without a row here (or a
+public entry) fails ``test_every_route_has_a_row``.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 import re
 import uuid
@@ -257,14 +257,17 @@ async def world(
     scratch = await client.post(
         f"/v1/tenants/{GZ}/organisations",
         headers=await login(ROLE_LOGINS[TENANT_ADMIN]),
-        json={"kind": "partner_department", "name": f"矩阵改名对象{uuid.uuid4().hex[:8]}",
-              "sector": "other"},
+        json={
+            "kind": "partner_department",
+            "name": f"矩阵改名对象{uuid.uuid4().hex[:8]}",
+            "sector": "other",
+        },
     )
     assert scratch.status_code == 201, scratch.text
     return World(
         client=client,
         login=login,
-        city_codes=(f"{province}{city:02d}00" for city in itertools.count(1)),
+        city_codes=iter([f"{province}{city:02d}00" for city in range(1, 100)]),
         gz_civil_affairs_id=str(civil_affairs),
         sunshine_gz_registration_id=str(sunshine),
         scratch_organisation_id=scratch.json()["id"],
@@ -351,16 +354,14 @@ async def _list_organisations(w: World, h: Headers) -> httpx.Response:
 
 @calls(f"POST {T}/organisations", 201)
 async def _create_organisation(w: World, h: Headers) -> httpx.Response:
-    body = {"kind": "partner_department", "name": f"矩阵部门{uuid.uuid4().hex[:8]}",
-            "sector": "other"}  # fmt: skip
+    name = f"矩阵部门{uuid.uuid4().hex[:8]}"
+    body = {"kind": "partner_department", "name": name, "sector": "other"}
     return await w.client.post(f"/v1/tenants/{GZ}/organisations", headers=h, json=body)
 
 
 @calls(f"GET {T}/organisations/{{organisation_id}}")
 async def _get_organisation(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(
-        f"/v1/tenants/{GZ}/organisations/{w.gz_civil_affairs_id}", headers=h
-    )
+    return await w.client.get(f"/v1/tenants/{GZ}/organisations/{w.gz_civil_affairs_id}", headers=h)
 
 
 @calls(f"PATCH {T}/organisations/{{organisation_id}}")
@@ -606,7 +607,9 @@ def _example_path(route: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("route", list(EXPECTED))
 @pytest.mark.parametrize(
-    "authorization", [None, "Bearer not-a-token", "Basic dXNlcjpwYXNz"], ids=["none", "bad", "basic"]
+    "authorization",
+    [None, "Bearer not-a-token", "Basic dXNlcjpwYXNz"],
+    ids=["none", "bad", "basic"],
 )
 async def test_protected_route_without_a_valid_token_is_401(
     client: AsyncTestClient[Litestar], route: str, authorization: str | None

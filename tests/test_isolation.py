@@ -44,7 +44,9 @@ def answer(response: httpx.Response) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in REQUEST_FIELDS}
 
 
-async def _pending_registration_in(client: AsyncTestClient[Litestar], login: Login, city: str) -> str:
+async def _pending_registration_in(
+    client: AsyncTestClient[Litestar], login: Login, city: str
+) -> str:
     """A new provider applies to ``city``; the registration is pending, so an approve that
     slipped through would change it (and we would see)."""
     body = f"52{city}MJ{random.randrange(10**7):07d}"
@@ -152,8 +154,9 @@ BY_ID = [
 ]
 
 
-@pytest.mark.parametrize(("who", "request_", "target"), [c[1:] for c in BY_ID],
-                         ids=[c[0] for c in BY_ID])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "request_", "target"), [c[1:] for c in BY_ID], ids=[c[0] for c in BY_ID]
+)
 async def test_another_tenants_object_looks_like_no_object(
     client: AsyncTestClient[Litestar],
     login: Login,
@@ -185,11 +188,14 @@ async def test_shenzhen_objects_are_untouched(
         uuid.UUID(sz.organisation),
     )
     assert name == "深圳市民政局"
-    assert await admin_db.fetchval(
-        "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND id = $2",
-        SZ,
-        uuid.UUID(sz.membership),
-    ) == 1
+    assert (
+        await admin_db.fetchval(
+            "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND id = $2",
+            SZ,
+            uuid.UUID(sz.membership),
+        )
+        == 1
+    )
     status = await admin_db.fetchval(
         "SELECT status FROM provider_registrations WHERE tenant_id = $1 AND id = $2",
         SZ,
@@ -201,7 +207,9 @@ async def test_shenzhen_objects_are_untouched(
 # --- lists in 广州 hold 广州's rows only ---------------------------------------------------------
 
 
-async def all_pages(client: AsyncTestClient[Litestar], path: str, headers: dict[str, str]) -> list[Any]:
+async def all_pages(
+    client: AsyncTestClient[Litestar], path: str, headers: dict[str, str]
+) -> list[Any]:
     items: list[Any] = []
     while True:
         response = await client.get(
@@ -272,26 +280,25 @@ async def test_audit_list_holds_only_its_own_tenants_chain(
 # --- a 广州 user in 深圳's paths is refused ------------------------------------------------------
 
 S = f"/v1/tenants/{SZ}"
+SR = S + "/provider-registrations"
+ADMIN, OFFICER, APPROVER = "tenant_admin", "civil_affairs_officer", "civil_affairs_approver"
+NEW_USER = {"login": unique_email("cross"), "display_name": "越权", "password": PASSWORD}
+GRANT = {"login": ROLE_LOGINS["expert"], "role": "expert"}
 CROSS = [
-    ("GET", S + "/organisations", "civil_affairs_officer", None),
-    ("POST", S + "/organisations", "tenant_admin", {"kind": "finance", "name": "越权财政局"}),
-    ("GET", S + "/organisations/{organisation}", "civil_affairs_officer", None),
-    ("PATCH", S + "/organisations/{organisation}", "tenant_admin", {"name": "越权改名"}),
-    ("GET", S + "/memberships", "tenant_admin", None),
-    ("POST", S + "/memberships", "tenant_admin", {"login": ROLE_LOGINS["expert"], "role": "expert"}),
-    ("DELETE", S + "/memberships/{membership}", "tenant_admin", None),
-    (
-        "POST",
-        S + "/users",
-        "tenant_admin",
-        {"login": unique_email("cross"), "display_name": "越权", "password": PASSWORD},
-    ),
-    ("GET", S + "/audit", "tenant_admin", None),
-    ("GET", S + "/provider-registrations", "civil_affairs_officer", None),
-    ("GET", S + "/provider-registrations/{sunshine_registration}", "civil_affairs_officer", None),
-    ("POST", S + "/provider-registrations/{pending_registration}/approve", "civil_affairs_approver", {}),
-    ("POST", S + "/provider-registrations/{pending_registration}/reject", "civil_affairs_approver", {}),
-]  # fmt: skip
+    ("GET", S + "/organisations", OFFICER, None),
+    ("POST", S + "/organisations", ADMIN, {"kind": "finance", "name": "越权财政局"}),
+    ("GET", S + "/organisations/{organisation}", OFFICER, None),
+    ("PATCH", S + "/organisations/{organisation}", ADMIN, {"name": "越权改名"}),
+    ("GET", S + "/memberships", ADMIN, None),
+    ("POST", S + "/memberships", ADMIN, GRANT),
+    ("DELETE", S + "/memberships/{membership}", ADMIN, None),
+    ("POST", S + "/users", ADMIN, NEW_USER),
+    ("GET", S + "/audit", ADMIN, None),
+    ("GET", SR, OFFICER, None),
+    ("GET", SR + "/{sunshine_registration}", OFFICER, None),
+    ("POST", SR + "/{pending_registration}/approve", APPROVER, {}),
+    ("POST", SR + "/{pending_registration}/reject", APPROVER, {}),
+]
 
 
 @pytest.mark.parametrize(
@@ -326,7 +333,9 @@ PROVIDER_USERS = [
 
 
 async def _provider_id(admin_db: asyncpg.Connection, name: str) -> str:
-    return str(await admin_db.fetchval("SELECT id FROM providers WHERE uscc = $1", PROVIDERS[name][0]))
+    return str(
+        await admin_db.fetchval("SELECT id FROM providers WHERE uscc = $1", PROVIDERS[name][0])
+    )
 
 
 @pytest.mark.parametrize(("provider", "who"), PROVIDER_USERS, ids=[w for _, w in PROVIDER_USERS])

@@ -28,14 +28,18 @@ async def test_request_line_has_context_and_no_secrets(
     client: AsyncTestClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
-    await client.post("/v1/auth/login", json={"login": ROLE_LOGINS["tenant_admin"],
-                                               "password": SECRET_PASSWORD})
-    good = await client.post("/v1/auth/login", json={"login": ROLE_LOGINS["tenant_admin"],
-                                                      "password": "Demo2026pass"})
+    await client.post(
+        "/v1/auth/login", json={"login": ROLE_LOGINS["tenant_admin"], "password": SECRET_PASSWORD}
+    )
+    good = await client.post(
+        "/v1/auth/login", json={"login": ROLE_LOGINS["tenant_admin"], "password": "Demo2026pass"}
+    )
     token = good.json()["access_token"]
     refresh = good.json()["refresh_token"]
-    await client.get(f"/v1/tenants/{GZ}/organisations",
-                     headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-test-7"})
+    await client.get(
+        f"/v1/tenants/{GZ}/organisations",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-test-7"},
+    )
     captured = capsys.readouterr()
     output = captured.out + captured.err
     for secret in (SECRET_PASSWORD, "Demo2026pass", token, refresh):

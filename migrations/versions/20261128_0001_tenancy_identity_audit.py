@@ -296,7 +296,7 @@ def secure() -> None:
     op.execute(f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{app_user}') THEN
-            CREATE ROLE {app_user} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
+            CREATE ROLE {app_user} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
               PASSWORD '{app_password}';
           END IF;
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sws_authz') THEN
@@ -304,6 +304,8 @@ def secure() -> None:
           END IF;
         END $$;
     """)
+    # NOINHERIT: the API holds sws_authz's rights only inside an explicit SET LOCAL ROLE.
+    op.execute(f"ALTER ROLE {app_user} NOINHERIT")
     op.execute(f"GRANT sws_authz TO {app_user}")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {app_user}, sws_authz")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_user}")

@@ -132,7 +132,7 @@ class TenantController(Controller):
     path = "/v1/tenants"
     tags = ["tenancy"]
 
-    @get("/", opt={"permission": "tenant:list"})
+    @get("/", opt={"authenticated": True})
     async def list_tenants(
         self, session: Session, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
     ) -> Page[TenantOut]:
@@ -140,7 +140,7 @@ class TenantController(Controller):
         tenants = await repository.list_tenants(session, limit, offset)
         return Page(items=[tenant_out(t) for t in tenants], limit=limit, offset=offset)
 
-    @get("/{tenant:str}", opt={"permission": "tenant:read"})
+    @get("/{tenant:str}", opt={"authenticated": True})
     async def get_tenant(self, session: Session, tenant: FromPath[str]) -> TenantOut:
         return tenant_out(await service.get_tenant(session, tenant))
 
