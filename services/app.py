@@ -19,6 +19,7 @@ from services.kit.errors import exception_handlers
 from services.kit.guard import guard, provide_actor, provide_session
 from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
+from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
 from services.tenancy.controllers import (
     MembershipController,
@@ -45,6 +46,7 @@ ROUTERS: list[ControllerRouterHandler] = [
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    settings.check()
     configure_logging(settings)
     engine = make_engine(settings.app_database_url, settings)
     sessionmaker = make_sessionmaker(engine)
@@ -68,7 +70,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
         exception_handlers=exception_handlers,
-        middleware=[request_logging_middleware],
+        middleware=[
+            forwarded_client_middleware(settings.trusted_proxies),
+            request_logging_middleware,
+        ],
         lifespan=[lifespan],
         request_max_body_size=settings.max_request_body_bytes,
         state=State({"settings": settings, "sessionmaker": sessionmaker, "authorizer": authorizer}),

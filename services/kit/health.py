@@ -17,10 +17,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @lru_cache(maxsize=1)
-def migration_head() -> str | None:
+def _scripts() -> ScriptDirectory:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+def migration_head() -> str | None:
+    return _scripts().get_current_head()
+
+
+def schema_is_behind(current: str | None) -> bool:
+    """True when the database lacks migrations this code needs. A revision this code does not
+    know is newer (an upgrade is rolling out): old pods stay ready until they are replaced."""
+    if current is None:
+        return True
+    if current == migration_head():
+        return False
+    known = {script.revision for script in _scripts().walk_revisions()}
+    return current in known
 
 
 @get("/healthz", opt={"public": True}, include_in_schema=False)
@@ -44,7 +59,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
             f"The database cannot be reached ({type(exc).__name__}).",
             request,
         )
-    if current != head:
+    if schema_is_behind(current):
         return problem(
             503,
             "migrations_pending",

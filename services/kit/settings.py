@@ -64,6 +64,8 @@ class Settings:
     max_request_body_bytes: int = field(
         default_factory=lambda: _env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)
     )
+    # Peers whose X-Forwarded-For is believed (the ingress): addresses or CIDR ranges.
+    trusted_proxies: str = field(default_factory=lambda: _env("TRUSTED_PROXIES", ""))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
 
@@ -89,6 +91,4 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    settings = Settings()
-    settings.check()
-    return settings
+    return Settings()
