@@ -116,7 +116,7 @@ def throughput() -> bool:
     )
     print(_row(f"baseline  GET {SELECT1_PATH} (public, SELECT 1)", baseline))
     print(_row(f"target    GET {target_path}", target))
-    print("            (JWT, tenant check, Casbin, one RLS-bound transaction, 20 ORM rows;")
+    print("            (JWT, tenant check, Casbin, one RLS-bound transaction, 20 rows;")
     print("             the server's enforcer holds sws_bench's few rules: part 2 is at 30,000)")
     ratio = target.rps / baseline.rps if baseline.rps else 0.0
     print(
@@ -157,15 +157,18 @@ def authorisation() -> None:
         print(f"  {t.label:<56} {t.mean_us:>8.2f} {t.p50_us:>8.2f} {t.p99_us:>8.2f} {t.checks:>8,}")
     print("  (cached rows time whole passes over the keys: p50/p99 are of per-pass means)")
     cached = max(t.mean_us for t in report.timings if t.label.startswith("cached"))
-    uncached = max(t.mean_us for t in report.timings if not t.label.startswith("cached"))
+    first = max(t.mean_us for t in report.timings if t.label.startswith("first call"))
+    raw = max(t.mean_us for t in report.timings if t.label.startswith("uncached"))
     print(
         f"  per-request cost (cached decision, worse of allow/deny): {cached:.2f} µs   "
         f"target ≤ {authz.TARGET_US:g} µs   {_verdict(cached <= authz.TARGET_US)}"
     )
     print(
-        f"  first call per (user, tenant, permission), uncached: up to {uncached:.2f} µs "
-        f"mean   target ≤ {authz.TARGET_US:g} µs   {_verdict(uncached <= authz.TARGET_US)}"
+        f"  first call of a user in a tenant (decisions are shared by role set): up to "
+        f"{first:.2f} µs mean   target ≤ {authz.TARGET_US:g} µs   "
+        f"{_verdict(first <= authz.TARGET_US)}"
     )
+    print(f"  (a bare enforce(), paid once per role set and permission: up to {raw:.2f} µs)")
 
 
 def _terminate(signum: int, _: FrameType | None) -> None:

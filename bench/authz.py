@@ -255,7 +255,7 @@ def run() -> AuthzReport:
 
     def enforce_call(key: tuple[uuid.UUID, str, str]) -> Callable[[], bool]:
         sub, dom, obj = subject(key[0]), key[1], key[2]
-        return lambda: bool(enforcer.enforce(sub, dom, obj))
+        return lambda: bool(enforcer.enforce(sub, obj, dom))  # the model orders r = sub, obj, dom
 
     def allowed_call(key: tuple[uuid.UUID, str, str]) -> Callable[[], bool]:
         return lambda: authorizer.allowed(*key)

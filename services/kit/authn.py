@@ -58,7 +58,44 @@ def issue_access_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
+class _VerifiedTokens:
+    """Tokens whose signature was checked already. A client sends the same token on every
+    request for its lifetime, and checking the HMAC and parsing the claims costs more than
+    the rest of the guard; expiry is still checked on every use."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        principal, expires_at = entry
+        if expires_at <= time.time():
+            del self._entries[token]
+            raise Unauthorized("The access token has expired; refresh it.")
+        return principal
+
+    def put(self, token: str, principal: Principal, expires_at: float) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()  # crude but bounded; the next requests re-verify
+        self._entries[token] = (principal, expires_at)
+
+
+_verified = _VerifiedTokens()
+
+
 def read_access_token(settings: Settings, token: str) -> Principal:
+    cached = _verified.get(token)
+    if cached is not None:
+        return cached
+    principal, expires_at = _verify(settings, token)
+    _verified.put(token, principal, expires_at)
+    return principal
+
+
+def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(
             token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -66,12 +103,13 @@ def read_access_token(settings: Settings, token: str) -> Principal:
         if claims.get("typ") != "access":
             raise jwt.InvalidTokenError("not an access token")
         pid = claims.get("pid")
-        return Principal(
+        principal = Principal(
             user_id=uuid.UUID(claims["sub"]),
             provider_id=uuid.UUID(pid) if pid else None,
             session_id=uuid.UUID(claims["sid"]),
             issued_at=float(claims.get("iat", 0)),
         )
+        return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The access token has expired; refresh it.") from None
     except (jwt.InvalidTokenError, ValueError, KeyError):

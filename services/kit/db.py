@@ -64,17 +64,19 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+_BIND = text(
+    "SELECT set_config('app.tenant_id', :t, true), set_config('app.provider_id', :p, true)"
+)
+
+
 async def bind_tenant(
     session: AsyncSession, tenant: str, provider_id: uuid.UUID | None = None
 ) -> None:
     """Name the transaction's tenant for RLS. A provider's id, when given, also lets it read
     its own rows in other regions (a narrow clause on a few tables, see the migrations)."""
-    await session.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :t, true), set_config('app.provider_id', :p, true)"
-        ),
-        {"t": tenant, "p": str(provider_id) if provider_id else ""},
-    )
+    # Through the Core connection: the ORM's execute path adds nothing for this statement.
+    connection = await session.connection()
+    await connection.execute(_BIND, {"t": tenant, "p": str(provider_id) if provider_id else ""})
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from services.identity import service as identity
 from services.identity.controllers import user_out
@@ -60,7 +60,7 @@ def tenant_out(tenant: Tenant) -> TenantOut:
     )
 
 
-def organisation_out(org: Organisation) -> OrganisationOut:
+def organisation_out(org: Organisation | Row[Any]) -> OrganisationOut:
     return OrganisationOut(
         id=org.id,
         tenant_id=org.tenant_id,

@@ -3,8 +3,8 @@
 The model and the role → permission policy are files in the repository; who holds which role
 where is read from PostgreSQL. A trigger on every table that feeds the rules sends a NOTIFY on
 ``authz_changed``; each process listens and rebuilds its enforcer, so a grant or a revoke is in
-force everywhere well within a second. Decisions are cached per (user, domain, permission) and
-the cache is thrown away with the enforcer it belongs to.
+force everywhere well within a second. Decisions are cached per (roles held in the domain,
+permission), so the cache is shared by users and outlives rebuilds.
 """
 
 from __future__ import annotations
@@ -104,7 +104,20 @@ class Snapshot:
     roles_by_subject: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # Wall-clock time the rules were read; tokens issued later may hold roles it lacks.
     read_at: float = 0.0
-    decisions: dict[tuple[str, str, str], bool] = field(default_factory=dict)
+    # The roles a subject holds in a domain, counting those held in "*".
+    roles_in: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def roles(self, sub: str, domain: str) -> frozenset[str]:
+        key = (sub, domain)
+        held = self.roles_in.get(key)
+        if held is None:
+            held = frozenset(
+                role
+                for role, where in self.roles_by_subject.get(sub, ())
+                if where == domain or where == PLATFORM_DOMAIN
+            )
+            self.roles_in[key] = held
+        return held
 
 
 def index_roles(grouping: list[list[str]]) -> dict[str, list[tuple[str, str]]]:
@@ -121,18 +134,26 @@ class Authorizer:
         self._sessionmaker = sessionmaker
         self._listen_dsn = listen_dsn
         self._snapshot = Snapshot(build_enforcer([]), {})
+        self._decisions: dict[tuple[frozenset[str], str], bool] = {}
         self._dirty = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self.reloads = 0
 
     def allowed(self, user_id: object, domain: str, permission: str) -> bool:
+        """Casbin's answer, cached by (roles held here, permission): it depends on nothing
+        else, and few users differ in that, so the cache stays warm across users and across
+        reloads of the role assignments (the policy file does not change while running)."""
         snapshot = self._snapshot
-        key = (subject(user_id), domain, permission)
-        decision = snapshot.decisions.get(key)
+        sub = subject(user_id)
+        roles = snapshot.roles(sub, domain)
+        if not roles:
+            return False
+        key = (roles, permission)
+        decision = self._decisions.get(key)
         if decision is None:
-            decision = bool(snapshot.enforcer.enforce(key[0], permission, domain))
-            snapshot.decisions[key] = decision
+            decision = bool(snapshot.enforcer.enforce(sub, permission, domain))
+            self._decisions[key] = decision
         return decision
 
     def roles_of(self, user_id: object) -> list[tuple[str, str]]:
