@@ -403,3 +403,41 @@ async def test_the_same_uscc_cannot_sign_up_twice(client: AsyncTestClient) -> No
         },
     )
     assert response.status_code == 409 and response.json()["code"] == "provider_exists"
+
+
+async def test_one_account_works_in_two_regions_by_path(
+    client: AsyncTestClient, second_process: AsyncTestClient, login: Login
+) -> None:
+    email = await _account(client, login)
+    platform = await login(ROLE_LOGINS["platform_admin"])
+    for tenant, role in ((GZ, "finance_officer"), (SZ, "civil_affairs_officer")):
+        granted = await client.post(
+            f"/v1/tenants/{tenant}/memberships",
+            headers=platform,
+            json={"login": email, "role": role},
+        )
+        assert granted.status_code == 201, granted.text
+    both = await _headers(client, email)
+
+    async def reads_both() -> bool:
+        codes = [
+            (await second_process.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
+            for t in (GZ, SZ)
+        ]
+        return codes == [200, 200]
+
+    await _eventually(reads_both)
+    gz = (await client.get(f"/v1/tenants/{GZ}/organisations", headers=both)).json()["items"]
+    assert {o["tenant_id"] for o in gz} == {GZ}
+    roles = (await client.get("/v1/me", headers=both)).json()["roles"]
+    assert {(r["role"], r["domain"]) for r in roles} == {
+        ("finance_officer", GZ),
+        ("civil_affairs_officer", SZ),
+    }
+    # Each role applies in its own region only: registrations are civil affairs' business.
+    assert (
+        await client.get(f"/v1/tenants/{GZ}/provider-registrations", headers=both)
+    ).status_code == 403
+    assert (
+        await client.get(f"/v1/tenants/{SZ}/provider-registrations", headers=both)
+    ).status_code == 200
