@@ -11,6 +11,7 @@ T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size (1–200)")]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="rows to skip")]
+AfterSeq = Annotated[int, QueryParameter(ge=0, description="entries after this sequence number")]
 DEFAULT_LIMIT = 50
 
 

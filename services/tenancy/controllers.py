@@ -22,7 +22,7 @@ from services.kit.authz.enforcer import Authorizer
 from services.kit.authz.roles import PLATFORM_ROLES, Role
 from services.kit.errors import InvalidField, NotFound
 from services.kit.guard import CurrentActor, Session
-from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
+from services.kit.pagination import DEFAULT_LIMIT, AfterSeq, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.tenancy import repository, service
 from services.tenancy.codes import Level, ProviderKind
@@ -199,7 +199,7 @@ class PlatformController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        after_seq: FromQuery[int] = 0,
+        after_seq: AfterSeq = 0,
         limit: Limit = DEFAULT_LIMIT,
     ) -> list[AuditEntryOut]:
         """The platform's own chain: regions, platform roles, provider sign-ups."""
@@ -325,7 +325,7 @@ class MembershipController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        after_seq: FromQuery[int] = 0,
+        after_seq: AfterSeq = 0,
         limit: Limit = DEFAULT_LIMIT,
     ) -> list[AuditEntryOut]:
         """This tenant's audit chain in order, from ``after_seq``."""
