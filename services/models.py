@@ -1,9 +1,17 @@
 """Every context's tables, imported once so that Alembic and the tests see one metadata."""
 
 from services.identity import models as identity_models
-from services.kit import audit
+from services.kit import audit, chronograph, jobs, outbox
 from services.kit.db import Base
 from services.tenancy import models as tenancy_models
 
 metadata = Base.metadata
-__all__ = ["audit", "identity_models", "metadata", "tenancy_models"]
+__all__ = [
+    "audit",
+    "chronograph",
+    "identity_models",
+    "jobs",
+    "metadata",
+    "outbox",
+    "tenancy_models",
+]

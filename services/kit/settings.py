@@ -48,6 +48,13 @@ class Settings:
     db_pool_size: int = field(default_factory=lambda: _env_int("DB_POOL_SIZE", 10))
     db_max_overflow: int = field(default_factory=lambda: _env_int("DB_MAX_OVERFLOW", 10))
 
+    # amqp://… (RabbitMQ, production and CI) or redis://…; empty means the embedded Redis
+    # that make run and make test start.
+    broker_url: str = field(default_factory=lambda: _env("BROKER_URL", ""))
+    job_max_retries: int = field(default_factory=lambda: _env_int("JOB_MAX_RETRIES", 5))
+    job_min_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MIN_BACKOFF_MS", 1000))
+    job_max_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MAX_BACKOFF_MS", 300_000))
+    relay_batch: int = field(default_factory=lambda: _env_int("RELAY_BATCH", 200))
     jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
     refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))

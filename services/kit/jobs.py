@@ -1,0 +1,224 @@
+"""Background jobs on dramatiq: the broker, the ``job`` decorator, idempotency, dead letters.
+
+A job function is ``async def fn(ctx: JobContext, payload: dict) -> None``. Each delivery runs
+in one transaction bound to the job's tenant; the first thing that transaction does is claim
+the job's ``message_key`` in ``processed_messages``. The claim commits with the work, so a
+redelivery after the work committed finds the key and does nothing, and a crash before the
+commit loses both, so the redelivery does the work. Jobs that keep failing land in
+``dead_letters``, which platform admins list and replay through the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import dramatiq
+import structlog
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import Middleware, Retries
+from sqlalchemy import DateTime, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.kit.audit import Actor
+from services.kit.db import Base, make_engine, make_sessionmaker, transaction
+from services.kit.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+class ProcessedMessage(Base):
+    __tablename__ = "processed_messages"
+
+    tenant_id: Mapped[str] = mapped_column(String(6), primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    processed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class DeadLetter(Base):
+    """A job that failed every retry. A platform record: it names the tenant it ran for."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the dramatiq message id
+    tenant_code: Mapped[str] = mapped_column(String(6), index=True)
+    message_key: Mapped[str] = mapped_column(String(200))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    queue_name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str] = mapped_column(Text)
+    retries: Mapped[int] = mapped_column()
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session: AsyncSession
+    tenant: str
+    message_key: str
+    request_id: str | None
+
+    @property
+    def actor(self) -> Actor:
+        """The audit actor of work done by a job: no user, the job's tenant and request."""
+        return Actor(user_id=None, tenant=self.tenant, request_id=self.request_id)
+
+
+JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+class _Runtime:
+    """The worker's database access, made on the worker's event loop at first use."""
+
+    engine: AsyncEngine | None = None
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None
+
+    @classmethod
+    def get(cls) -> async_sessionmaker[AsyncSession]:
+        if cls.sessionmaker is None:
+            settings = get_settings()
+            cls.engine = make_engine(settings.app_database_url, settings)
+            cls.sessionmaker = make_sessionmaker(cls.engine)
+        return cls.sessionmaker
+
+
+async def run_once(
+    fn: JobFunction,
+    actor_name: str,
+    tenant: str,
+    message_key: str,
+    payload: dict[str, Any],
+    request_id: str | None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> bool:
+    """Run a job unless its key was processed; True when it ran."""
+    structlog.contextvars.bind_contextvars(
+        tenant=tenant, request_id=request_id, job=actor_name, message_key=message_key
+    )
+    try:
+        async with transaction(sessionmaker or _Runtime.get(), tenant) as session:
+            claim = await session.execute(
+                insert(ProcessedMessage)
+                .values(tenant_id=tenant, message_key=message_key, actor_name=actor_name)
+                .on_conflict_do_nothing()
+                .returning(ProcessedMessage.message_key)
+            )
+            if claim.first() is None:
+                log.info("job_skipped_already_processed")
+                return False
+            await fn(JobContext(session, tenant, message_key, request_id), payload)
+        log.info("job_done")
+        return True
+    finally:
+        structlog.contextvars.unbind_contextvars("tenant", "request_id", "job", "message_key")
+
+
+def job(
+    name: str,
+    *,
+    queue_name: str = "default",
+    max_retries: int | None = None,
+) -> Callable[[JobFunction], dramatiq.Actor[Any, Any]]:
+    """Register ``fn`` as the dramatiq actor ``name``; send it with ``outbox.enqueue``."""
+
+    def register(fn: JobFunction) -> dramatiq.Actor[Any, Any]:
+        async def deliver(
+            tenant: str, message_key: str, payload: dict[str, Any], request_id: str | None = None
+        ) -> None:
+            await run_once(fn, name, tenant, message_key, payload, request_id)
+
+        deliver.__name__ = deliver.__qualname__ = fn.__name__
+        options: dict[str, Any] = {}
+        if max_retries is not None:
+            options["max_retries"] = max_retries
+        register_actor = dramatiq.actor(actor_name=name, queue_name=queue_name, **options)
+        return register_actor(deliver)
+
+    return register
+
+
+class DeadLetters(Middleware):
+    """Records a message whose retries ran out. Placed before Retries in the list, so its
+    after-hook runs after Retries has decided (dramatiq runs after-hooks in reverse)."""
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        if exception is None or not message.failed:
+            return
+        loop_thread = dramatiq.asyncio.get_event_loop_thread()
+        coroutine = record_dead_letter(message, exception)
+        if loop_thread is not None:
+            loop_thread.run_coroutine(coroutine)
+        else:
+            asyncio.run(coroutine)
+
+
+async def record_dead_letter(message: MessageProxy, exception: BaseException) -> None:
+    kwargs = message.kwargs
+    error = "".join(traceback.format_exception(exception, limit=20))[-8000:]
+    async with transaction(_Runtime.get()) as session:
+        await session.execute(
+            insert(DeadLetter)
+            .values(
+                id=message.message_id,
+                tenant_code=kwargs.get("tenant", ""),
+                message_key=kwargs.get("message_key", message.message_id),
+                actor_name=message.actor_name,
+                queue_name=message.queue_name,
+                payload=kwargs.get("payload", {}),
+                request_id=kwargs.get("request_id"),
+                error=error,
+                retries=message.options.get("retries", 0),
+            )
+            .on_conflict_do_nothing()
+        )
+    log.error("job_dead_lettered", job=message.actor_name, message_id=message.message_id)
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    """RabbitMQ for amqp:// URLs, Redis for redis:// (the embedded default in make run)."""
+    url = settings.broker_url
+    broker: dramatiq.Broker
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        # Publisher confirms: the relay marks an event sent only once RabbitMQ has it.
+        broker = RabbitmqBroker(url=url, confirm_delivery=True)
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
+    else:
+        raise RuntimeError("BROKER_URL must be an amqp:// or redis:// URL")
+    for middleware in broker.middleware:
+        if isinstance(middleware, Retries):
+            # Bounded backoff, well below RabbitMQ's 30-minute consumer timeout.
+            middleware.max_retries = settings.job_max_retries
+            middleware.min_backoff = settings.job_min_backoff_ms
+            middleware.max_backoff = settings.job_max_backoff_ms
+    broker.add_middleware(dramatiq.middleware.AsyncIO())
+    broker.add_middleware(DeadLetters(), before=Retries)
+    return broker
+
+
+def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
+    broker = make_broker(settings or get_settings())
+    dramatiq.set_broker(broker)
+    return broker
