@@ -9,7 +9,9 @@ async def test_healthz(client: AsyncTestClient) -> None:
 async def test_readyz_reports_migration_head(client: AsyncTestClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["migration"] == "0001"
+    from services.kit.health import migration_head
+
+    assert response.json()["migration"] == migration_head()
 
 
 async def test_request_id_is_echoed(client: AsyncTestClient) -> None:
