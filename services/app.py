@@ -21,6 +21,7 @@ from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
+from services.operations.controllers import DeadLetterController
 from services.tenancy.controllers import (
     MembershipController,
     OrganisationController,
@@ -41,6 +42,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     MembershipController,
     RegistrationController,
     ProviderController,
+    DeadLetterController,
 ]
 
 

@@ -1,10 +1,18 @@
-"""dramatiq entry point: ``dramatiq services.worker``. Sets the broker, then imports every
-context's jobs so that their actors register with it."""
+"""dramatiq entry point: ``dramatiq services.worker``.
 
+Imports every context's jobs, then builds the broker that declares them. WORKER_EXTRA_MODULES
+(comma-separated) names more job modules to load first — the test suite's own jobs.
+"""
+
+import importlib
+import os
+
+from services import worker_jobs
 from services.kit.jobs import setup_broker
+
+for _module in filter(None, os.environ.get("WORKER_EXTRA_MODULES", "").split(",")):
+    importlib.import_module(_module.strip())
 
 broker = setup_broker()
 
-from services.identity import tasks as identity_tasks  # noqa: E402 - after the broker exists
-
-__all__ = ["broker", "identity_tasks"]
+__all__ = ["broker", "worker_jobs"]

@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from services.app import create_app
 from services.demo import DEMO_PASSWORD, seed
 from services.kit.db import make_engine, make_sessionmaker
+from services.kit.embedded import broker_url as embedded_broker_url
 from services.kit.embedded import start_postgres
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
@@ -62,10 +63,22 @@ def database_url() -> Any:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def broker_url() -> Any:
+    """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis."""
+    url, server = embedded_broker_url()
+    yield url
+    del server
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, broker_url: str) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        broker_url=broker_url,
+        job_max_retries=2,
+        job_min_backoff_ms=50,
+        job_max_backoff_ms=200,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         log_format="json",
@@ -106,6 +119,28 @@ async def app_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     connection = await asyncpg.connect(settings.app_database_url.replace("+asyncpg", ""))
     yield connection
     await connection.close()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(settings: Settings) -> Any:
+    """The app role's sessions, on the test's event loop."""
+    engine = make_engine(settings.app_database_url, settings)
+    yield make_sessionmaker(engine)
+
+
+@pytest.fixture(scope="session")
+def broker(settings: Settings) -> Any:
+    """The real broker with every job declared; jobs in workers use the test database."""
+    import services.worker_jobs  # noqa: F401 - registers every context's jobs
+    import tests.jobs_for_tests  # noqa: F401 - the suite's own jobs
+    from services.kit.jobs import setup_broker, use_settings
+
+    use_settings(settings)
+    the_broker = setup_broker(settings)
+    for queue in the_broker.get_declared_queues():
+        the_broker.flush(queue)
+    yield the_broker
+    the_broker.close()
 
 
 Login = Callable[[str], Awaitable[dict[str, str]]]

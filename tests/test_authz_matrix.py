@@ -99,6 +99,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /v1/platform/role-grants": PLATFORM,
     "DELETE /v1/platform/role-grants/{user_id}/{role}": PLATFORM,
     "GET /v1/platform/audit": PLATFORM,
+    "GET /v1/platform/dead-letters": PLATFORM,
+    "POST /v1/platform/dead-letters/{dead_letter_id}/replay": PLATFORM,
     # A city's organisations: its staff read them; admins change them.
     f"GET {T}/organisations": PLATFORM | CITY_STAFF,
     f"POST {T}/organisations": ACCOUNT_ADMINS,
@@ -320,6 +322,17 @@ async def _create_tenant(w: World, h: Headers) -> httpx.Response:
 async def _deactivate(w: World, h: Headers) -> httpx.Response:
     code = await w.fresh_tenant()
     return await w.client.post(f"/v1/platform/tenants/{code}/deactivate", headers=h)
+
+
+@calls("GET /v1/platform/dead-letters")
+async def _list_dead_letters(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/platform/dead-letters", headers=h)
+
+
+@calls("POST /v1/platform/dead-letters/{dead_letter_id}/replay", 404)
+async def _replay_dead_letter(w: World, h: Headers) -> httpx.Response:
+    # Replaying a real one is tested with the jobs; here the guard is what is under test.
+    return await w.client.post(f"/v1/platform/dead-letters/{uuid.uuid4().hex}/replay", headers=h)
 
 
 @calls("POST /v1/platform/tenants/{code}/activate")

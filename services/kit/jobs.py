@@ -81,16 +81,22 @@ JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 class _Runtime:
     """The worker's database access, made on the worker's event loop at first use."""
 
+    settings: Settings | None = None
     engine: AsyncEngine | None = None
     sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
     def get(cls) -> async_sessionmaker[AsyncSession]:
         if cls.sessionmaker is None:
-            settings = get_settings()
+            settings = cls.settings or get_settings()
             cls.engine = make_engine(settings.app_database_url, settings)
             cls.sessionmaker = make_sessionmaker(cls.engine)
         return cls.sessionmaker
+
+
+def use_settings(settings: Settings) -> None:
+    """Point this process's jobs at other settings (an embedded test database, say)."""
+    _Runtime.settings, _Runtime.engine, _Runtime.sessionmaker = settings, None, None
 
 
 async def run_once(
@@ -124,28 +130,50 @@ async def run_once(
         structlog.contextvars.unbind_contextvars("tenant", "request_id", "job", "message_key")
 
 
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: JobFunction
+    queue_name: str
+    max_retries: int | None
+
+
+# Jobs register here when their module is imported; setup_broker() declares them as actors,
+# so importing a context's jobs has no broker side effects (the API imports none of them).
+JOBS: dict[str, JobSpec] = {}
+
+
 def job(
-    name: str,
-    *,
-    queue_name: str = "default",
-    max_retries: int | None = None,
-) -> Callable[[JobFunction], dramatiq.Actor[Any, Any]]:
-    """Register ``fn`` as the dramatiq actor ``name``; send it with ``outbox.enqueue``."""
+    name: str, *, queue_name: str = "default", max_retries: int | None = None
+) -> Callable[[JobFunction], JobFunction]:
+    """Register ``fn`` as the job ``name``; send it with ``outbox.enqueue``."""
 
-    def register(fn: JobFunction) -> dramatiq.Actor[Any, Any]:
-        async def deliver(
-            tenant: str, message_key: str, payload: dict[str, Any], request_id: str | None = None
-        ) -> None:
-            await run_once(fn, name, tenant, message_key, payload, request_id)
-
-        deliver.__name__ = deliver.__qualname__ = fn.__name__
-        options: dict[str, Any] = {}
-        if max_retries is not None:
-            options["max_retries"] = max_retries
-        register_actor = dramatiq.actor(actor_name=name, queue_name=queue_name, **options)
-        return register_actor(deliver)
+    def register(fn: JobFunction) -> JobFunction:
+        JOBS[name] = JobSpec(name, fn, queue_name, max_retries)
+        return fn
 
     return register
+
+
+def declare_jobs(broker: dramatiq.Broker) -> None:
+    for spec in JOBS.values():
+        options: dict[str, Any] = {}
+        if spec.max_retries is not None:
+            options["max_retries"] = spec.max_retries
+        declare = dramatiq.actor(
+            actor_name=spec.name, queue_name=spec.queue_name, broker=broker, **options
+        )
+        declare(_delivery(spec))
+
+
+def _delivery(spec: JobSpec) -> Callable[..., Awaitable[None]]:
+    async def deliver(
+        tenant: str, message_key: str, payload: dict[str, Any], request_id: str | None = None
+    ) -> None:
+        await run_once(spec.fn, spec.name, tenant, message_key, payload, request_id)
+
+    deliver.__name__ = deliver.__qualname__ = spec.fn.__name__
+    return deliver
 
 
 class DeadLetters(Middleware):
@@ -219,6 +247,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
 
 
 def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
+    """The process's broker, with every job imported so far declared on it."""
     broker = make_broker(settings or get_settings())
     dramatiq.set_broker(broker)
+    declare_jobs(broker)
     return broker
