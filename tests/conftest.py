@@ -76,6 +76,7 @@ def settings(database_url: str, broker_url: str) -> Settings:
         environment="test",
         database_url=database_url,
         broker_url=broker_url,
+        queue_prefix=f"{TEST_DATABASE}.",  # concurrent runs on one broker stay apart
         job_max_retries=2,
         job_min_backoff_ms=50,
         job_max_backoff_ms=200,

@@ -16,8 +16,10 @@ from services.kit.relay import relay_batch
 
 async def relay_all(sessionmaker: async_sessionmaker[AsyncSession], broker: dramatiq.Broker) -> int:
     """Send every due outbox row (what the relay process does in a loop)."""
+    from tests.conftest import TEST_DATABASE
+
     total = 0
-    while sent := await relay_batch(sessionmaker, broker, 500):
+    while sent := await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}."):
         total += sent
     return total
 

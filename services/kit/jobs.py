@@ -155,13 +155,16 @@ def job(
     return register
 
 
-def declare_jobs(broker: dramatiq.Broker) -> None:
+def declare_jobs(broker: dramatiq.Broker, queue_prefix: str = "") -> None:
     for spec in JOBS.values():
         options: dict[str, Any] = {}
         if spec.max_retries is not None:
             options["max_retries"] = spec.max_retries
         declare = dramatiq.actor(
-            actor_name=spec.name, queue_name=spec.queue_name, broker=broker, **options
+            actor_name=spec.name,
+            queue_name=queue_prefix + spec.queue_name,
+            broker=broker,
+            **options,
         )
         declare(_delivery(spec))
 
@@ -248,7 +251,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
 
 def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
     """The process's broker, with every job imported so far declared on it."""
-    broker = make_broker(settings or get_settings())
+    settings = settings or get_settings()
+    broker = make_broker(settings)
     dramatiq.set_broker(broker)
-    declare_jobs(broker)
+    declare_jobs(broker, settings.queue_prefix)
     return broker

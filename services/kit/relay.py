@@ -29,9 +29,9 @@ log = structlog.get_logger(__name__)
 POLL_SECONDS = 1.0
 
 
-def to_message(event: OutboxEvent) -> dramatiq.Message[Any]:
+def to_message(event: OutboxEvent, queue_prefix: str = "") -> dramatiq.Message[Any]:
     return dramatiq.Message(
-        queue_name=event.queue_name,
+        queue_name=queue_prefix + event.queue_name,
         actor_name=event.actor_name,
         args=(),
         kwargs={
@@ -46,7 +46,10 @@ def to_message(event: OutboxEvent) -> dramatiq.Message[Any]:
 
 
 async def relay_batch(
-    sessionmaker: async_sessionmaker[AsyncSession], broker: dramatiq.Broker, limit: int
+    sessionmaker: async_sessionmaker[AsyncSession],
+    broker: dramatiq.Broker,
+    limit: int,
+    queue_prefix: str = "",
 ) -> int:
     """Send one batch; the number sent. Raises when the broker refuses (rows stay unsent)."""
     async with sessionmaker() as session, session.begin():
@@ -61,8 +64,9 @@ async def relay_batch(
             )
         ).all()
         for event in events:
-            broker.declare_queue(event.queue_name)
-            broker.enqueue(to_message(event))  # blocking publish: confirmed by the broker
+            message = to_message(event, queue_prefix)
+            broker.declare_queue(message.queue_name)
+            broker.enqueue(message)  # blocking publish: confirmed by the broker
             await session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.tenant_id == event.tenant_id, OutboxEvent.id == event.id)
@@ -80,7 +84,9 @@ async def run(settings: Settings, broker: dramatiq.Broker, stop: asyncio.Event) 
     try:
         while not stop.is_set():
             try:
-                sent = await relay_batch(sessionmaker, broker, settings.relay_batch)
+                sent = await relay_batch(
+                    sessionmaker, broker, settings.relay_batch, settings.queue_prefix
+                )
             except Exception as exc:  # broker or database away: keep the rows, try again
                 log.warning("relay_send_failed", error=str(exc))
                 sent = 0

@@ -51,6 +51,8 @@ class Settings:
     # amqp://… (RabbitMQ, production and CI) or redis://…; empty means the embedded Redis
     # that make run and make test start.
     broker_url: str = field(default_factory=lambda: _env("BROKER_URL", ""))
+    # Prepended to every queue name: deployments (or test runs) sharing one broker stay apart.
+    queue_prefix: str = field(default_factory=lambda: _env("QUEUE_PREFIX", ""))
     job_max_retries: int = field(default_factory=lambda: _env_int("JOB_MAX_RETRIES", 5))
     job_min_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MIN_BACKOFF_MS", 1000))
     job_max_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MAX_BACKOFF_MS", 300_000))
