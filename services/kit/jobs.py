@@ -79,16 +79,20 @@ JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 class _Runtime:
-    """The worker's database access, made on the worker's event loop at first use."""
+    """The worker's database access, made on the worker's event loop at first use (pooled
+    connections belong to the loop that opened them; a restarted worker has a new loop)."""
 
     settings: Settings | None = None
     engine: AsyncEngine | None = None
     sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def get(cls) -> async_sessionmaker[AsyncSession]:
-        if cls.sessionmaker is None:
+        loop = asyncio.get_running_loop()
+        if cls.sessionmaker is None or cls.loop is not loop:
             settings = cls.settings or get_settings()
+            cls.loop = loop
             cls.engine = make_engine(settings.app_database_url, settings)
             cls.sessionmaker = make_sessionmaker(cls.engine)
         return cls.sessionmaker
@@ -203,6 +207,7 @@ class DeadLetters(Middleware):
 
 async def record_dead_letter(message: MessageProxy, exception: BaseException) -> None:
     kwargs = message.kwargs
+    spec = JOBS.get(message.actor_name)
     error = "".join(traceback.format_exception(exception, limit=20))[-8000:]
     async with transaction(_Runtime.get()) as session:
         await session.execute(
@@ -212,7 +217,8 @@ async def record_dead_letter(message: MessageProxy, exception: BaseException) ->
                 tenant_code=kwargs.get("tenant", ""),
                 message_key=kwargs.get("message_key", message.message_id),
                 actor_name=message.actor_name,
-                queue_name=message.queue_name,
+                # The job's own queue, without this deployment's prefix: replays add it again.
+                queue_name=spec.queue_name if spec else message.queue_name,
                 payload=kwargs.get("payload", {}),
                 request_id=kwargs.get("request_id"),
                 error=error,
