@@ -80,6 +80,7 @@ def settings(database_url: str, broker_url: str) -> Settings:
         job_max_retries=2,
         job_min_backoff_ms=50,
         job_max_backoff_ms=200,
+        redis_heartbeat_timeout_ms=2000,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         log_format="json",

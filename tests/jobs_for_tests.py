@@ -28,10 +28,14 @@ async def record_job(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 @job(SLOW)
 async def slow_job(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Does its work, says so in a file, then dawdles before the commit: a window to kill in."""
+    """Does its work, says so in a file, then dawdles before the commit: a window to kill in.
+    A second attempt (the file exists) goes straight through."""
     await _leave_mark(ctx, payload)
     await ctx.session.flush()
-    await asyncio.to_thread(Path(payload["started_file"]).write_text, "started")
+    started = Path(payload["started_file"])
+    if await asyncio.to_thread(started.exists):
+        return
+    await asyncio.to_thread(started.write_text, "started")
     await asyncio.sleep(float(payload.get("seconds", 5)))
 
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import dramatiq
@@ -20,7 +27,7 @@ from services.kit.relay import relay_batch
 from services.kit.settings import Settings
 from tests import jobs_for_tests
 from tests.conftest import GZ, ROLE_LOGINS, Login
-from tests.jobs_support import count, drain, relay_all, running_worker
+from tests.jobs_support import count, drain, eventually, relay_all, running_worker
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -184,3 +191,82 @@ async def test_a_failing_job_lands_in_dead_letters_and_replays(
         )
         == 1
     )
+
+
+# --- whole processes: the relay and the worker as they run in production ----------------------
+
+
+def _process_env(settings: Settings) -> dict[str, str]:
+    from tests.conftest import TEST_DATABASE
+
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "BROKER_URL": settings.broker_url,
+        "QUEUE_PREFIX": f"{TEST_DATABASE}.",
+        "WORKER_EXTRA_MODULES": "tests.jobs_for_tests",
+        "REDIS_HEARTBEAT_TIMEOUT_MS": "2000",
+        "JOB_MIN_BACKOFF_MS": "50",
+        "JOB_MAX_BACKOFF_MS": "200",
+        "LOG_FORMAT": "json",
+    }
+
+
+def _start(args: list[str], settings: Settings) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        [sys.executable, *args],
+        env=_process_env(settings),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None:
+    """SIGTERM asks the main process to shut its children down; SIGKILL hits the whole group."""
+    with contextlib.suppress(ProcessLookupError):
+        if signum == signal.SIGKILL:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+    process.wait(timeout=30)
+
+
+WORKER = ["-m", "dramatiq", "services.worker", "--processes", "1", "--threads", "2"]
+RELAY = ["-m", "services.kit.relay"]
+
+
+async def test_events_committed_while_the_relay_is_down_arrive_after_it_starts(
+    sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings
+) -> None:
+    mark = await _enqueue(sessionmaker, jobs_for_tests.RECORD)
+    assert await _unsent(sessionmaker, mark) == 1
+    relay = _start(RELAY, settings)
+    worker = _start(WORKER, settings)
+    try:
+        await eventually(lambda: _ran(sessionmaker, mark), within=60)
+    finally:
+        _stop(relay)
+        _stop(worker)
+    assert await _ran(sessionmaker, mark) == 1
+
+
+async def test_a_worker_killed_mid_job_leaves_the_effect_exactly_once(
+    sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings, tmp_path: Path
+) -> None:
+    started = tmp_path / "started"
+    mark = await _enqueue(sessionmaker, jobs_for_tests.SLOW, started_file=str(started), seconds=60)
+    await relay_all(sessionmaker, broker)
+    first = _start(WORKER, settings)
+    try:
+        await eventually(lambda: asyncio.to_thread(started.exists), within=60)
+    finally:
+        _stop(first, signal.SIGKILL)  # no chance to finish, commit or acknowledge
+    assert await _ran(sessionmaker, mark) == 0
+    second = _start(WORKER, settings)
+    try:
+        await eventually(lambda: _ran(sessionmaker, mark), within=90)
+        await asyncio.sleep(1)  # a duplicate, if any, would land now
+    finally:
+        _stop(second)
+    assert await _ran(sessionmaker, mark) == 1

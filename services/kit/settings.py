@@ -56,6 +56,10 @@ class Settings:
     job_max_retries: int = field(default_factory=lambda: _env_int("JOB_MAX_RETRIES", 5))
     job_min_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MIN_BACKOFF_MS", 1000))
     job_max_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MAX_BACKOFF_MS", 300_000))
+    # Redis broker only: how long before a dead worker's messages are requeued.
+    redis_heartbeat_timeout_ms: int = field(
+        default_factory=lambda: _env_int("REDIS_HEARTBEAT_TIMEOUT_MS", 60_000)
+    )
     relay_batch: int = field(default_factory=lambda: _env_int("RELAY_BATCH", 200))
     jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
