@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench format clean
+.PHONY: install run test lint bench format clean worker relay chronograph
 
 install: $(STAMP)
 
@@ -20,6 +20,15 @@ $(STAMP): pyproject.toml uv.lock
 
 run: install ## API and workers on local defaults, with demo tenants
 	$(PY) -m services.run_local
+
+worker: install ## job workers (BROKER_URL, DATABASE_URL from the environment)
+	$(PY) -m dramatiq services.worker --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
+
+relay: install ## the outbox relay
+	$(PY) -m services.kit.relay
+
+chronograph: install ## the scheduler of timed work
+	$(PY) -m services.kit.chronograph
 
 test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,9 @@
 """``make run``: everything a newcomer needs on one machine, stopped together by Ctrl-C.
 
-Uses DATABASE_URL when set; otherwise starts an embedded PostgreSQL with its data in ./.data.
-Then migrates, loads the demo tenants, and serves the API on http://127.0.0.1:8000.
+Uses DATABASE_URL and BROKER_URL when set; otherwise starts an embedded PostgreSQL and an
+embedded Redis (as the job broker) with their data in ./.data. Then migrates, loads the demo
+tenants, and starts the API on http://127.0.0.1:8000, the outbox relay, the chronograph and
+one worker.
 """
 
 from __future__ import annotations
@@ -12,54 +14,67 @@ import signal
 import subprocess
 import sys
 from types import FrameType
+from typing import Any
 
-from services.kit.embedded import database_url
+from services.kit.embedded import broker_url, database_url
 from services.kit.migrate import upgrade
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
+PROCESSES = {
+    "api": [
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        PORT,
+        "services.app:create_app",
+    ],
+    "relay": ["-m", "services.kit.relay"],
+    "chronograph": ["-m", "services.kit.chronograph"],
+    "worker": ["-m", "dramatiq", "services.worker", "--processes", "1", "--threads", "4"],
+}
+
 
 def main() -> int:
-    url, embedded = database_url("sws")
+    keep_alive: list[Any] = []
+    url, embedded_db = database_url("sws")
     os.environ["DATABASE_URL"] = url
-    print(f"Database: {'embedded PostgreSQL in ./.data/pg' if embedded else 'DATABASE_URL'}")
+    keep_alive.append(embedded_db)
+    broker, embedded_broker = broker_url()
+    os.environ["BROKER_URL"] = broker
+    keep_alive.append(embedded_broker)
+    print(f"Database: {'embedded PostgreSQL in ./.data/pg' if embedded_db else 'DATABASE_URL'}")
+    print(f"Broker:   {'embedded Redis in ./.data' if embedded_broker else 'BROKER_URL'}")
     upgrade(url)
 
     from services.cli import _seed
 
     asyncio.run(_seed())
 
-    api = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",
-            "--factory",
-            "--host",
-            HOST,
-            "--port",
-            PORT,
-            "services.app:create_app",
-        ],
-        env=os.environ.copy(),
-    )
-    children = [api]
+    children = {
+        name: subprocess.Popen([sys.executable, *args], env=os.environ.copy())  # noqa: S603
+        for name, args in PROCESSES.items()
+    }
     print(f"\nAPI on http://{HOST}:{PORT}  (OpenAPI: http://{HOST}:{PORT}/schema)")
+    print(f"Also running: {', '.join(name for name in children if name != 'api')}.")
     print("Ctrl-C stops everything started here.\n")
 
     def stop(signum: int, _: FrameType | None) -> None:
-        for child in children:
+        for child in children.values():
             if child.poll() is None:
                 child.terminate()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    codes = [child.wait() for child in children]
-    del embedded  # the embedded server stops when this process exits
-    return max(codes, default=0) if any(c not in (0, -signal.SIGTERM) for c in codes) else 0
+    codes = [child.wait() for child in children.values()]
+    keep_alive.clear()  # the embedded servers stop with this process
+    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1
 
 
 if __name__ == "__main__":
