@@ -28,7 +28,7 @@ relay: install ## the outbox relay
 	$(PY) -m services.kit.relay
 
 chronograph: install ## the scheduler of timed work
-	$(PY) -m services.kit.chronograph
+	$(PY) -m services.scheduler
 
 test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)

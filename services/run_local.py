@@ -1,7 +1,8 @@
 """``make run``: everything a newcomer needs on one machine, stopped together by Ctrl-C.
 
-Uses DATABASE_URL and BROKER_URL when set; otherwise starts an embedded PostgreSQL and an
-embedded Redis (as the job broker) with their data in ./.data. Then migrates, loads the demo
+Uses DATABASE_URL, BROKER_URL and S3_ENDPOINT_URL when set; otherwise starts an embedded
+PostgreSQL, an embedded Redis (as the job broker) and an embedded SeaweedFS (as the document
+store) with their data in ./.data. Then migrates, loads the demo
 tenants, and starts the API on http://127.0.0.1:8000, the outbox relay, the chronograph and
 one worker.
 """
@@ -16,7 +17,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from services.kit.embedded import broker_url, database_url
+from services.kit.embedded import broker_url, database_url, s3_endpoint
 from services.kit.migrate import upgrade
 
 HOST = os.environ.get("HOST", "127.0.0.1")
@@ -36,7 +37,7 @@ PROCESSES = {
         "services.app:create_app",
     ],
     "relay": ["-m", "services.kit.relay"],
-    "chronograph": ["-m", "services.kit.chronograph"],
+    "chronograph": ["-m", "services.scheduler"],
     "worker": ["-m", "dramatiq", "services.worker", "--processes", "1", "--threads", "4"],
 }
 
@@ -49,8 +50,12 @@ def main() -> int:
     broker, embedded_broker = broker_url()
     os.environ["BROKER_URL"] = broker
     keep_alive.append(embedded_broker)
+    s3, embedded_s3 = s3_endpoint()
+    os.environ["S3_ENDPOINT_URL"] = s3
+    keep_alive.append(embedded_s3)
     print(f"Database: {'embedded PostgreSQL in ./.data/pg' if embedded_db else 'DATABASE_URL'}")
     print(f"Broker:   {'embedded Redis in ./.data' if embedded_broker else 'BROKER_URL'}")
+    print(f"S3:       {'embedded SeaweedFS in ./.data/s3' if embedded_s3 else 'S3_ENDPOINT_URL'}")
     upgrade(url)
 
     from services.cli import _seed

@@ -142,12 +142,11 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 
 def main() -> None:
+    """Run the scheduler until SIGINT/SIGTERM; register the schedule (every()) first."""
     from services.kit.logging import configure_logging
-    from services.schedule import register
 
     settings = get_settings()
     configure_logging(settings)
-    register()
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -157,7 +156,3 @@ def main() -> None:
         await lead(settings, stop)
 
     asyncio.run(serve())
-
-
-if __name__ == "__main__":
-    main()
