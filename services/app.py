@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import make_engine, make_sessionmaker
@@ -43,6 +44,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     RegistrationController,
     ProviderController,
     DeadLetterController,
+    DocumentController,
 ]
 
 

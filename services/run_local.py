@@ -17,7 +17,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from services.kit.embedded import broker_url, database_url
+from services.kit.embedded import broker_url, database_url, s3_endpoint
 from services.kit.migrate import upgrade
 
 HOST = os.environ.get("HOST", "127.0.0.1")
@@ -50,8 +50,12 @@ def main() -> int:
     broker, embedded_broker = broker_url()
     os.environ["BROKER_URL"] = broker
     keep_alive.append(embedded_broker)
+    s3, embedded_s3 = s3_endpoint()
+    os.environ["S3_ENDPOINT_URL"] = s3
+    keep_alive.append(embedded_s3)
     print(f"Database: {'embedded PostgreSQL in ./.data/pg' if embedded_db else 'DATABASE_URL'}")
     print(f"Broker:   {'embedded Redis in ./.data' if embedded_broker else 'BROKER_URL'}")
+    print(f"S3:       {'embedded SeaweedFS in ./.data/s3' if embedded_s3 else 'S3_ENDPOINT_URL'}")
     upgrade(url)
 
     from services.cli import _seed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
 from services.kit.chronograph import every
 
@@ -11,3 +12,5 @@ from services.kit.chronograph import every
 def register() -> None:
     every(identity_tasks.PURGE_LOGIN_FAILURES, timedelta(minutes=10))
     every(identity_tasks.PURGE_REFRESH_TOKENS, timedelta(days=1))
+    # Each seal has its own delayed opening job; this catches any that went missing.
+    every(documents_tasks.SWEEP_SEALS, timedelta(minutes=1))

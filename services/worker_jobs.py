@@ -1,5 +1,6 @@
 """Every context's job modules, imported for their registrations."""
 
+from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
 
-__all__ = ["identity_tasks"]
+__all__ = ["documents_tasks", "identity_tasks"]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,7 +24,7 @@ from services.app import create_app
 from services.demo import DEMO_PASSWORD, seed
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.embedded import broker_url as embedded_broker_url
-from services.kit.embedded import start_postgres
+from services.kit.embedded import start_postgres, start_s3
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 
@@ -70,12 +74,44 @@ def broker_url() -> Any:
     del server
 
 
+@dataclass(frozen=True)
+class S3:
+    endpoint_url: str
+    access_key: str
+    secret_key: str
+    bucket: str
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str, broker_url: str) -> Settings:
+def s3() -> Any:
+    """The machine's S3 when S3_ENDPOINT_URL says so, else SeaweedFS in a temporary directory,
+    on free ports, requiring these keys; stopped and removed at the end of the run."""
+    bucket = "sws-test-" + TEST_DATABASE.lower().replace("_", "-")
+    configured = os.environ.get("S3_ENDPOINT_URL")
+    if configured:
+        yield S3(configured, os.environ["S3_ACCESS_KEY"], os.environ["S3_SECRET_KEY"], bucket)
+        return
+    data = Path(tempfile.mkdtemp(prefix="sws-s3-"))
+    server = start_s3(
+        data, "sws-test-access", f"sws-test-{random.randrange(10**12)}", bucket=bucket
+    )
+    try:
+        yield S3(server.endpoint_url, server.access_key, server.secret_key, bucket)
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, broker_url: str, s3: S3) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
         broker_url=broker_url,
+        s3_endpoint_url=s3.endpoint_url,
+        s3_access_key=s3.access_key,
+        s3_secret_key=s3.secret_key,
+        s3_bucket=s3.bucket,
         queue_prefix=f"{TEST_DATABASE}.",  # concurrent runs on one broker stay apart
         job_max_retries=2,
         job_min_backoff_ms=50,

@@ -86,6 +86,21 @@ ACCOUNT_ADMINS = frozenset({PLATFORM_ADMIN, TENANT_ADMIN})
 
 T = "/v1/tenants/{tenant}"
 REG = f"{T}/provider-registrations/{{registration_id}}"
+DOCS = f"{T}/documents"
+DOC = f"{DOCS}/{{document_id}}"
+# Documents: those who prepare the procurement file upload; a city's staff read (tenant admin
+# included); providers both, on their own objects only (a query filter, tested elsewhere).
+DOCUMENT_UPLOADERS = frozenset(
+    {
+        CIVIL_AFFAIRS_OFFICER,
+        CIVIL_AFFAIRS_APPROVER,
+        FINANCE_OFFICER,
+        PARTNER_DEPARTMENT,
+        PROVIDER_ADMIN,
+        PROVIDER_STAFF,
+    }
+)
+DOCUMENT_READERS = CITY_STAFF | {PROVIDER_ADMIN, PROVIDER_STAFF}
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -125,6 +140,12 @@ EXPECTED: dict[str, frozenset[str]] = {
     # Anyone's own account.
     "GET /v1/me": EVERYONE,
     "POST /v1/me/password": EVERYONE,
+    # Documents of the city's objects.
+    f"POST {DOCS}": DOCUMENT_UPLOADERS,
+    f"GET {DOCS}": DOCUMENT_READERS,
+    f"GET {DOC}": DOCUMENT_READERS,
+    f"GET {DOC}/download": DOCUMENT_READERS,
+    f"POST {DOC}/versions": DOCUMENT_UPLOADERS,
 }
 
 # Routes for anyone, signed in or not.
@@ -135,6 +156,8 @@ PUBLIC = {
     "POST /v1/auth/refresh",
     "POST /v1/auth/logout",
     "POST /v1/providers",
+    # A signed, short-lived link is the credential (like a presigned S3 URL).
+    f"GET {DOC}/versions/{{version}}/content",
 }
 DOCS_PREFIX = "/schema"  # Litestar's OpenAPI routes
 ACCESS_KEYS = ("public", "authenticated", "permission")
@@ -159,6 +182,9 @@ class World:
     gz_civil_affairs_id: str
     sunshine_gz_registration_id: str
     scratch_organisation_id: str
+    # On 阳光's 广州 registration: one kept by civil affairs, one by 阳光 itself.
+    government_document_id: str
+    provider_document_id: str
 
     async def as_role(self, role: str) -> Headers:
         return await self.login(ROLE_LOGINS[role])
@@ -266,6 +292,11 @@ async def world(
         },
     )
     assert scratch.status_code == 201, scratch.text
+    documents = []
+    for role in (CIVIL_AFFAIRS_OFFICER, PROVIDER_ADMIN):
+        uploaded = await _upload(client, await login(ROLE_LOGINS[role]), str(sunshine))
+        assert uploaded.status_code == 201, uploaded.text
+        documents.append(uploaded.json()["id"])
     return World(
         client=client,
         login=login,
@@ -273,6 +304,27 @@ async def world(
         gz_civil_affairs_id=str(civil_affairs),
         sunshine_gz_registration_id=str(sunshine),
         scratch_organisation_id=scratch.json()["id"],
+        government_document_id=documents[0],
+        provider_document_id=documents[1],
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+async def _upload(
+    client: AsyncTestClient[Litestar], h: Headers, registration_id: str
+) -> httpx.Response:
+    """A small PDF on a provider registration: the one object type both sides may use."""
+    return await client.post(
+        f"/v1/tenants/{GZ}/documents",
+        headers=h,
+        params={
+            "object_type": "registration",
+            "object_id": registration_id,
+            "filename": "材料.pdf",
+        },
+        content=PDF,
     )
 
 
@@ -485,6 +537,42 @@ async def _change_password(w: World, h: Headers) -> httpx.Response:
         "/v1/me/password",
         headers=h,
         json={"current_password": "not-the-password-1", "new_password": "Another2026pass"},
+    )
+
+
+@calls(f"POST {DOCS}", 201)
+async def _upload_document(w: World, h: Headers) -> httpx.Response:
+    return await _upload(w.client, h, w.sunshine_gz_registration_id)
+
+
+@calls(f"GET {DOCS}")
+async def _list_documents(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/documents", headers=h)
+
+
+@calls(f"GET {DOC}")
+async def _get_document(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/documents/{w.government_document_id}", headers=h)
+
+
+@calls(f"GET {DOC}/download")
+async def _download_document(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(
+        f"/v1/tenants/{GZ}/documents/{w.government_document_id}/download", headers=h
+    )
+
+
+@calls(f"POST {DOC}/versions", 201)
+async def _add_document_version(w: World, h: Headers) -> httpx.Response:
+    """Each side versions the documents it keeps: a provider's users their provider's."""
+    me = await w.client.get("/v1/me", headers=h)
+    provider = me.json()["user"]["provider_id"]
+    document = w.provider_document_id if provider else w.government_document_id
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/documents/{document}/versions",
+        headers=h,
+        params={"filename": "材料-修订.pdf"},
+        content=PDF,
     )
 
 

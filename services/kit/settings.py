@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+# Development values for the document store; production refuses them (see Settings.check).
+DEV_DOCUMENT_MASTER_KEY = "ZGV2LW9ubHktZG9jdW1lbnQta2V5LW5vdC1zZWNyZXQ="
+DEV_S3_ACCESS_KEY = "sws-dev-access"
+DEV_S3_SECRET_KEY = "sws-dev-secret-change-me-in-production"
 
 
 def _env(name: str, default: str) -> str:
@@ -82,6 +87,24 @@ class Settings:
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
 
+    # The document store (S3). Empty S3_ENDPOINT_URL: AWS's own endpoint, or the embedded
+    # SeaweedFS that make run and make test start.
+    s3_endpoint_url: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", ""))
+    # Where clients reach the store, for presigned URLs; the endpoint above when empty.
+    s3_public_endpoint_url: str = field(default_factory=lambda: _env("S3_PUBLIC_ENDPOINT_URL", ""))
+    s3_access_key: str = field(default_factory=lambda: _env("S3_ACCESS_KEY", DEV_S3_ACCESS_KEY))
+    s3_secret_key: str = field(default_factory=lambda: _env("S3_SECRET_KEY", DEV_S3_SECRET_KEY))
+    s3_bucket: str = field(default_factory=lambda: _env("S3_BUCKET", "sws-documents"))
+    s3_region: str = field(default_factory=lambda: _env("S3_REGION", "us-east-1"))
+    document_max_bytes: int = field(
+        default_factory=lambda: _env_int("DOCUMENT_MAX_BYTES", 100 * 1024 * 1024)
+    )
+    document_url_seconds: int = field(default_factory=lambda: _env_int("DOCUMENT_URL_SECONDS", 300))
+    # Base64 of 32 bytes: wraps the per-procedure keys of sealed documents.
+    document_master_key: str = field(
+        default_factory=lambda: _env("DOCUMENT_MASTER_KEY", DEV_DOCUMENT_MASTER_KEY)
+    )
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -100,6 +123,21 @@ class Settings:
         """Refuse to start a production process with development secrets."""
         if self.is_production and (self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32):
             raise RuntimeError("JWT_SECRET must be set to 32+ random characters in production")
+        master_key = self.document_master_key_bytes  # refuses a malformed key everywhere
+        if self.is_production and master_key == base64.b64decode(DEV_DOCUMENT_MASTER_KEY):
+            raise RuntimeError("DOCUMENT_MASTER_KEY must be set to 32 random bytes in production")
+        if self.is_production and self.s3_secret_key == DEV_S3_SECRET_KEY:
+            raise RuntimeError("S3_SECRET_KEY must be set in production")
+
+    @property
+    def document_master_key_bytes(self) -> bytes:
+        try:
+            key = base64.b64decode(self.document_master_key, validate=True)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise RuntimeError("DOCUMENT_MASTER_KEY must be the base64 of exactly 32 bytes")
+        return key
 
 
 @lru_cache(maxsize=1)

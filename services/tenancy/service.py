@@ -389,3 +389,11 @@ async def decide_registration(
         after={"status": registration.status, "note": note},
     )
     return registration, provider_name
+
+
+async def provider_registration_id(
+    session: AsyncSession, tenant: str, provider_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The provider's registration in this tenant (whatever its status), if it applied."""
+    rows = await repository.list_registrations(session, tenant, provider_id, None, 1, 0)
+    return rows[0][0].id if rows else None

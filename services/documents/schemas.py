@@ -1,0 +1,88 @@
+"""Request parameters and response bodies of the documents API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+from litestar.params import QueryParameter
+
+
+class ObjectType(StrEnum):
+    """What a document belongs to. Later contexts add theirs (and an object check)."""
+
+    needs_declaration = "needs_declaration"  # 需求申报
+    project = "project"  # 项目库
+    tender = "tender"  # 招标
+    bid = "bid"  # 投标
+    contract = "contract"  # 合同
+    report = "report"  # 进度报告、评估报告
+    registration = "registration"  # 服务机构登记
+
+
+class FileKind(StrEnum):
+    """The allow-list, decided by content."""
+
+    pdf = "pdf"
+    docx = "docx"
+    xlsx = "xlsx"
+    jpg = "jpg"
+    png = "png"
+    zip = "zip"
+    ofd = "ofd"  # 版式文档, GB/T 33190
+
+
+class Verification(StrEnum):
+    pending = "pending"
+    verified = "verified"
+    failed = "failed"
+
+
+Filename = Annotated[
+    str, QueryParameter(min_length=1, max_length=255, description="the file's name, for people")
+]
+Title = Annotated[str, QueryParameter(min_length=1, max_length=200)]
+
+
+class VersionOut(msgspec.Struct):
+    version: int
+    filename: str
+    kind: FileKind
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: uuid.UUID | None
+    uploaded_at: datetime
+    verification: Verification
+    verified_at: datetime | None
+
+
+class DocumentOut(msgspec.Struct):
+    id: uuid.UUID
+    tenant_id: str
+    object_type: ObjectType
+    object_id: uuid.UUID
+    title: str
+    confidential: bool
+    sealed: bool
+    # For sealed documents: when the procedure opens, and when it did.
+    sealed_until: datetime | None
+    opened_at: datetime | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    current_version: int
+    versions: list[VersionOut]
+
+
+class DownloadLink(msgspec.Struct):
+    url: str
+    expires_at: datetime
+    version: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
