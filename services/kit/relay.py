@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import dramatiq
 import structlog
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.db import make_engine, make_sessionmaker
@@ -63,15 +63,27 @@ async def relay_batch(
                 .with_for_update(skip_locked=True)
             )
         ).all()
+        if not events:
+            return 0
+        declared: set[str] = set()
         for event in events:
             message = to_message(event, queue_prefix)
-            broker.declare_queue(message.queue_name)
-            broker.enqueue(message)  # blocking publish: confirmed by the broker
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.tenant_id == event.tenant_id, OutboxEvent.id == event.id)
-                .values(sent_at=datetime.now(UTC), attempts=OutboxEvent.attempts + 1)
+            if message.queue_name not in declared:
+                broker.declare_queue(message.queue_name)
+                declared.add(message.queue_name)
+            # A blocking publish, confirmed by the broker; this process does nothing else.
+            broker.enqueue(message)
+        # One statement marks the whole batch; a crash before it resends the batch, which
+        # the jobs' idempotency absorbs.
+        await session.execute(
+            update(OutboxEvent)
+            .where(
+                tuple_(OutboxEvent.tenant_id, OutboxEvent.id).in_(
+                    [(event.tenant_id, event.id) for event in events]
+                )
             )
+            .values(sent_at=datetime.now(UTC), attempts=OutboxEvent.attempts + 1)
+        )
         return len(events)
 
 
