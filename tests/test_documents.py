@@ -796,6 +796,16 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     )
     assert wrong_time.status_code == 422
     assert wrong_time.json()["errors"][0]["field"] == "sealed_until"
+    # Bids and tenders are sealed; a needs declaration is not for sealing away.
+    not_sealable = await upload(
+        client,
+        who["partner_department"],
+        pdf(),
+        object_type="needs_declaration",
+        sealed_until=opening,
+    )
+    assert not_sealable.status_code == 422
+    assert not_sealable.json()["errors"][0]["field"] == "sealed_until"
     # Before its opening a sealed document may still be replaced (修改投标文件).
     revised = await add_version(client, officer, doc_id, body)
     assert revised.status_code == 201 and revised.json()["current_version"] == 2

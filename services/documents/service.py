@@ -79,6 +79,9 @@ SWEEP_SEALS_JOB = "documents.sweep_seals"
 STORED_CONTENT_TYPE = "application/octet-stream"
 # A seal is for a procedure under way: its opening is at most a year ahead.
 MAX_SEAL_AHEAD = timedelta(days=366)
+# What is sealed until an opening: bids (投标文件, until 开标), and a tender's confidential
+# parts such as its reserve price (标底). Other documents are for reading as they come.
+SEALABLE = frozenset({ObjectType.bid, ObjectType.tender})
 
 
 # --- which objects a document may be attached to ----------------------------------------------
@@ -433,6 +436,9 @@ async def prepare_new_document(
     await _check_object(session, viewer, object_type, object_id)
     seal = data_key = None
     if sealed_until is not None:
+        if object_type not in SEALABLE:
+            kinds = " and ".join(sorted(k.value for k in SEALABLE))
+            raise InvalidField(f"only {kinds} documents are sealed", field="sealed_until")
         seal = await seal_for_upload(session, settings, actor, object_type, object_id, sealed_until)
         data_key = _data_key(settings, seal)
     document_id = uuid.uuid4()
