@@ -22,6 +22,7 @@ from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
+from services.notifications.controllers import InboxController, WebhookController
 from services.operations.controllers import DeadLetterController
 from services.tenancy.controllers import (
     MembershipController,
@@ -44,6 +45,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     RegistrationController,
     ProviderController,
     DeadLetterController,
+    InboxController,
+    WebhookController,
     DocumentController,
 ]
 

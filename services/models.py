@@ -4,6 +4,7 @@ from services.documents import models as documents_models
 from services.identity import models as identity_models
 from services.kit import audit, chronograph, jobs, outbox
 from services.kit.db import Base
+from services.notifications import models as notifications_models
 from services.tenancy import models as tenancy_models
 
 metadata = Base.metadata
@@ -14,6 +15,7 @@ __all__ = [
     "identity_models",
     "jobs",
     "metadata",
+    "notifications_models",
     "outbox",
     "tenancy_models",
 ]

@@ -2,5 +2,6 @@
 
 from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
+from services.notifications import tasks as notifications_tasks
 
-__all__ = ["documents_tasks", "identity_tasks"]
+__all__ = ["documents_tasks", "identity_tasks", "notifications_tasks"]

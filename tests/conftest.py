@@ -27,6 +27,7 @@ from services.kit.embedded import broker_url as embedded_broker_url
 from services.kit.embedded import start_postgres, start_s3
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
+from tests.mail_support import MailSink
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test")
 GZ, SZ, GD = "440100", "440300", "440000"
@@ -103,7 +104,16 @@ def s3() -> Any:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, broker_url: str, s3: S3) -> Settings:
+def smtp_server() -> Any:
+    """A real SMTP server (aiosmtpd): every email a worker sends in this run arrives here."""
+    sink = MailSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, broker_url: str, s3: S3, smtp_server: MailSink) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
@@ -122,6 +132,9 @@ def settings(database_url: str, broker_url: str, s3: S3) -> Settings:
         log_format="json",
         log_level="INFO",
         login_max_failures=5,
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        smtp_starttls=False,
     )
 
 

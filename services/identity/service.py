@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -255,3 +256,20 @@ async def revoke_platform_role(
         return False
     await record(session, actor, "platform_role.revoked", "user", user_id, before={"role": role})
     return True
+
+
+async def users_by_ids(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> list[User]:
+    """The accounts with these ids (those that exist), for contacting them."""
+    if not user_ids:
+        return []
+    return list(await session.scalars(select(User).where(User.id.in_(list(user_ids)))))
+
+
+async def provider_users(
+    session: AsyncSession, provider_id: uuid.UUID, role: str | None = None
+) -> list[User]:
+    """A provider's active accounts, or only those holding ``role`` (provider_admin …)."""
+    query = select(User).where(User.provider_id == provider_id, User.active.is_(True))
+    if role is not None:
+        query = query.where(User.provider_role == role)
+    return list(await session.scalars(query.order_by(User.created_at, User.id)))

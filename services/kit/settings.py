@@ -24,6 +24,17 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _with_user(url: str, user: str, password: str) -> str:
     """The same server and database as ``url``, reached as another role."""
     parts = urlsplit(url)
@@ -78,6 +89,29 @@ class Settings:
     # Argon2 cost; lowered only by the test suite to keep it fast.
     argon2_time_cost: int = field(default_factory=lambda: _env_int("ARGON2_TIME_COST", 3))
     argon2_memory_kib: int = field(default_factory=lambda: _env_int("ARGON2_MEMORY_KIB", 65536))
+
+    # Email. Without SMTP_HOST, messages are written to MAIL_DIR as .eml files instead.
+    smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST", ""))
+    smtp_port: int = field(default_factory=lambda: _env_int("SMTP_PORT", 587))
+    smtp_username: str = field(default_factory=lambda: _env("SMTP_USERNAME", ""))
+    smtp_password: str = field(default_factory=lambda: _env("SMTP_PASSWORD", ""))
+    # STARTTLS on a plain port; port 465 always speaks TLS from the start.
+    smtp_starttls: bool = field(default_factory=lambda: _env_bool("SMTP_STARTTLS", True))
+    smtp_from: str = field(
+        default_factory=lambda: _env("SMTP_FROM", "社会工作服务采购平台 <noreply@sws.localhost>")
+    )
+    smtp_timeout_seconds: int = field(default_factory=lambda: _env_int("SMTP_TIMEOUT_SECONDS", 30))
+    mail_dir: str = field(default_factory=lambda: _env("MAIL_DIR", ""))  # empty: ./.data/mail
+    webhook_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+    )
+    # Encrypts webhook signing secrets at rest; comma-separated keys, the first encrypts and
+    # all decrypt (rotation). Empty: derived from JWT_SECRET.
+    webhook_secret_key: str = field(default_factory=lambda: _env("WEBHOOK_SECRET_KEY", ""))
+    # How long a claimed delivery counts as in flight before a retry may send it again.
+    notification_lease_seconds: int = field(
+        default_factory=lambda: _env_int("NOTIFICATION_LEASE_SECONDS", 120)
+    )
 
     max_request_body_bytes: int = field(
         default_factory=lambda: _env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)

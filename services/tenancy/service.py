@@ -19,6 +19,7 @@ from services.kit.audit import Actor, record
 from services.kit.authz.roles import GRANTABLE_BY_TENANT_ADMIN, TENANT_ROLES, Role
 from services.kit.errors import InvalidField, NotFound
 from services.kit.settings import Settings
+from services.notifications import service as notifications
 from services.tenancy import repository
 from services.tenancy.codes import (
     Level,
@@ -222,6 +223,20 @@ async def grant_role(
         membership.id,
         after={"user_id": user.id, "role": role.value, "organisation_id": organisation_id},
     )
+    await notifications.notify(
+        session,
+        actor,
+        event_type="membership.granted",
+        recipients=[user.id],
+        context={
+            "tenant_name": (await get_tenant(session, actor.tenant)).name,
+            "role": role.value,
+            "membership_id": membership.id,
+            "user_id": user.id,
+            "organisation_id": organisation_id,
+        },
+        tenant=actor.tenant,
+    )
     return membership
 
 
@@ -387,6 +402,21 @@ async def decide_registration(
         registration.id,
         before={"status": "pending"},
         after={"status": registration.status, "note": note},
+    )
+    admins = await identity.provider_users(session, registration.provider_id, Role.provider_admin)
+    await notifications.notify(
+        session,
+        actor,
+        event_type=f"provider_registration.{registration.status}",
+        recipients=[admin.id for admin in admins],
+        context={
+            "tenant_name": (await get_tenant(session, actor.tenant)).name,
+            "provider_name": provider_name,
+            "note": registration.note,
+            "registration_id": registration.id,
+            "provider_id": registration.provider_id,
+        },
+        tenant=actor.tenant,
     )
     return registration, provider_name
 

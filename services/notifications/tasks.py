@@ -1,0 +1,40 @@
+"""The delivery jobs: one email or one webhook POST each, sent at most once after a recorded
+success (see ``services.notifications.delivery`` for the exact guarantee)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.kit import jobs
+from services.kit.jobs import JobContext, job
+from services.kit.settings import Settings, get_settings
+from services.notifications import delivery
+from services.notifications.service import DELIVER_EMAIL, DELIVER_WEBHOOK, QUEUE
+
+
+def job_settings() -> Settings:
+    """The worker's settings: the environment's, or those ``kit.jobs.use_settings`` named
+    (the test suite points workers at its own SMTP server and database)."""
+    return jobs._Runtime.settings or get_settings()
+
+
+async def _deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await delivery.deliver(
+        delivery.sessions_of(ctx.session),
+        job_settings(),
+        ctx.tenant,
+        uuid.UUID(payload["delivery_id"]),
+        ctx.request_id,
+    )
+
+
+@job(DELIVER_EMAIL, queue_name=QUEUE)
+async def deliver_email(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await _deliver(ctx, payload)
+
+
+@job(DELIVER_WEBHOOK, queue_name=QUEUE)
+async def deliver_webhook(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Retried with the jobs' backoff on any non-2xx answer or network error."""
+    await _deliver(ctx, payload)
