@@ -306,7 +306,17 @@ def secure() -> None:
     """)
     # NOINHERIT: the API holds sws_authz's rights only inside an explicit SET LOCAL ROLE.
     op.execute(f"ALTER ROLE {app_user} NOINHERIT")
-    op.execute(f"GRANT sws_authz TO {app_user}")
+    # Usable only through SET LOCAL ROLE, never inherited. PostgreSQL 16 keeps inheritance per
+    # grant (the role's NOINHERIT only sets the default for new grants), so say it there.
+    op.execute(f"""
+        DO $$ BEGIN
+          IF current_setting('server_version_num')::int >= 160000 THEN
+            EXECUTE 'GRANT sws_authz TO {app_user} WITH INHERIT FALSE';
+          ELSE
+            EXECUTE 'GRANT sws_authz TO {app_user}';
+          END IF;
+        END $$;
+    """)
     op.execute(f"GRANT USAGE ON SCHEMA public TO {app_user}, sws_authz")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_user}")
     op.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_user}")

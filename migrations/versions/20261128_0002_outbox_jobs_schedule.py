@@ -121,7 +121,17 @@ def secure() -> None:
           END IF;
         END $$;
     """)
-    op.execute(f"GRANT sws_relay TO {app_user}")
+    # Usable only through SET LOCAL ROLE, never inherited. PostgreSQL 16 keeps inheritance per
+    # grant (the role's NOINHERIT only sets the default for new grants), so say it there.
+    op.execute(f"""
+        DO $$ BEGIN
+          IF current_setting('server_version_num')::int >= 160000 THEN
+            EXECUTE 'GRANT sws_relay TO {app_user} WITH INHERIT FALSE';
+          ELSE
+            EXECUTE 'GRANT sws_relay TO {app_user}';
+          END IF;
+        END $$;
+    """)
     op.execute("GRANT USAGE ON SCHEMA public TO sws_relay")
     op.execute("GRANT SELECT, UPDATE ON outbox TO sws_relay")
     op.execute("CREATE POLICY relay_all ON outbox FOR ALL TO sws_relay USING (true)")
