@@ -98,6 +98,11 @@ class _Runtime:
         return cls.sessionmaker
 
 
+def job_settings() -> Settings:
+    """The settings this process's jobs run with: the environment's, or use_settings()'s."""
+    return _Runtime.settings or get_settings()
+
+
 def use_settings(settings: Settings) -> None:
     """Point this process's jobs at other settings (an embedded test database, say)."""
     _Runtime.settings, _Runtime.engine, _Runtime.sessionmaker = settings, None, None

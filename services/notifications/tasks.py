@@ -6,17 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.kit import jobs
-from services.kit.jobs import JobContext, job
-from services.kit.settings import Settings, get_settings
+from services.kit.jobs import JobContext, job, job_settings
 from services.notifications import delivery
 from services.notifications.service import DELIVER_EMAIL, DELIVER_WEBHOOK, QUEUE
-
-
-def job_settings() -> Settings:
-    """The worker's settings: the environment's, or those ``kit.jobs.use_settings`` named
-    (the test suite points workers at its own SMTP server and database)."""
-    return jobs._Runtime.settings or get_settings()
 
 
 async def _deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
