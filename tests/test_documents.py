@@ -970,6 +970,36 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     assert opened.json()["opened_at"] is not None
 
 
+async def test_the_sweeps_role_sees_when_seals_open_and_nothing_else(
+    client: AsyncTestClient[Litestar],
+    who: dict[str, Headers],
+    app_db: asyncpg.Connection,
+    settings: Settings,
+) -> None:
+    for tenant, officer in ((GZ, "civil_affairs_officer"), (SZ, "sz_officer")):
+        sealed = await upload(
+            client,
+            who[officer],
+            pdf(b"role"),
+            object_type="bid",
+            tenant=tenant,
+            sealed_until=datetime.now(UTC) + timedelta(hours=1),
+        )
+        assert sealed.status_code == 201, sealed.text
+    user = settings.app_db_user
+    # The API may become it for one transaction, never holds its rights otherwise.
+    assert await app_db.fetchval("SELECT pg_has_role($1, 'sws_seal_opener', 'MEMBER')", user)
+    assert not await app_db.fetchval("SELECT pg_has_role($1, 'sws_seal_opener', 'USAGE')", user)
+    async with app_db.transaction():
+        await app_db.execute("SET LOCAL ROLE sws_seal_opener")
+        tenants = await app_db.fetch("SELECT DISTINCT tenant_id FROM document_seals")
+        assert {row["tenant_id"] for row in tenants} >= {GZ, SZ}  # every region's times
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):  # but never a key
+            await app_db.fetch("SELECT wrapped_key FROM document_seals")
+    async with app_db.transaction():  # without it, and without a tenant: nothing
+        assert await app_db.fetchval("SELECT count(*) FROM document_seals") == 0
+
+
 def sweep_job() -> Any:
     from services.documents.tasks import sweep_seals
 

@@ -217,7 +217,17 @@ def secure() -> None:
           END IF;
         END $$;
     """)
-    op.execute(f"GRANT sws_seal_opener TO {app_user}")
+    # Usable only through SET LOCAL ROLE, never inherited. PostgreSQL 16 keeps inheritance per
+    # grant (the role's NOINHERIT only sets the default for new grants), so say it there.
+    op.execute(f"""
+        DO $$ BEGIN
+          IF current_setting('server_version_num')::int >= 160000 THEN
+            EXECUTE 'GRANT sws_seal_opener TO {app_user} WITH INHERIT FALSE';
+          ELSE
+            EXECUTE 'GRANT sws_seal_opener TO {app_user}';
+          END IF;
+        END $$;
+    """)
     op.execute("GRANT USAGE ON SCHEMA public TO sws_seal_opener")
     # Which seals are due where: never the wrapped keys.
     op.execute(
