@@ -14,12 +14,10 @@ import structlog
 from sqlalchemy import text
 
 from services.documents import service
-from services.kit import jobs
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, bind_tenant
-from services.kit.jobs import JobContext, job
+from services.kit.jobs import JobContext, job, job_settings
 from services.kit.outbox import enqueue
-from services.kit.settings import Settings, get_settings
 from services.kit.storage import Storage, storage_for
 
 log = structlog.get_logger(__name__)
@@ -30,13 +28,8 @@ SWEEP_SEALS = service.SWEEP_SEALS_JOB
 SWEEP_BATCH = 500
 
 
-def _settings() -> Settings:
-    # The settings the worker's jobs run with (the test suite points them elsewhere).
-    return jobs._Runtime.settings or get_settings()
-
-
 def _storage() -> Storage:
-    return storage_for(_settings())
+    return storage_for(job_settings())
 
 
 @job(VERIFY_VERSION)
