@@ -858,12 +858,26 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
             doc_path(doc_id) + f"/download?version={version}", headers=who["finance_approver"]
         )
         assert link.status_code == 200, link.text
-        assert "/content?" in link.json()["url"] and link.json()["filename"] == name
+        assert (
+            link.json()["url"].startswith(f"{doc_path(doc_id)}/versions/{version}/content?")
+            and link.json()["filename"] == name
+        )
         fetched = await client.get(link.json()["url"])
         assert fetched.status_code == 200, fetched.text
         assert fetched.content == body
         assert fetched.headers["x-content-sha256"] == sha(body)
         assert fetched.headers["content-type"] == "application/pdf"
+    past = int(time.time()) - 1
+    stale_parts = (GZ, doc_id, "1", user, str(past))
+    stale = await client.get(
+        content,
+        params={
+            "expires": past,
+            "user": user,
+            "signature": sealing.sign_link(settings.document_master_key_bytes, *stale_parts),
+        },
+    )
+    assert stale.status_code == 403 and stale.json()["code"] == "download_link_expired"
     docx_link = await client.get(doc_path(second.json()["id"]) + "/download", headers=officer)
     assert (await client.get(docx_link.json()["url"])).content == DOCX
     assert secret not in bucket.get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()

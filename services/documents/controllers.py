@@ -216,7 +216,6 @@ class DocumentController(Controller):
                 viewer,
                 document_id,
                 version,
-                str(request.base_url),
             )
         except DocumentSealed as refusal:
             async with _unit(request, actor) as apart:

@@ -79,6 +79,8 @@ class DocumentOut(msgspec.Struct):
 
 
 class DownloadLink(msgspec.Struct):
+    # A presigned URL of the store; for an opened sealed document, a signed link on this API
+    # (a path, relative to the API's address), which decrypts on the way out.
     url: str
     expires_at: datetime
     version: int

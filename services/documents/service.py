@@ -815,7 +815,6 @@ async def download_link(
     viewer: Viewer,
     document_id: uuid.UUID,
     version_number: int | None,
-    api_base_url: str,
 ) -> DownloadLink:
     """A short-lived link to one version: a presigned S3 URL, or for an opened sealed
     document a signed link to the API's decrypting content route. Audited either way."""
@@ -834,7 +833,8 @@ async def download_link(
         signature = sealing.sign_link(settings.document_master_key_bytes, *parts)
         query = urlencode({"expires": expires, "user": user, "signature": signature})
         path = content_path(actor.tenant, document.id, version.version)
-        url = f"{api_base_url.rstrip('/')}{path}?{query}"
+        # Relative to the API: behind an ingress only the client knows its scheme and host.
+        url = f"{path}?{query}"
     else:
         url = storage.presigned_get(version.storage_key, seconds, filename, version.content_type)
     await record(
