@@ -241,7 +241,11 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        # Publisher confirms: the relay marks an event sent only once RabbitMQ has it.
+        # Publisher confirms: the relay marks an event sent only once RabbitMQ has it. A
+        # connection RabbitMQ blocks (memory or disk alarm) fails after a minute instead of
+        # hanging the relay; its rows stay unsent and are retried.
+        if "blocked_connection_timeout" not in url:
+            url += ("&" if "?" in url else "?") + "blocked_connection_timeout=60"
         broker = RabbitmqBroker(url=url, confirm_delivery=True)
     elif url.startswith(("redis://", "rediss://", "unix://")):
         from dramatiq.brokers.redis import RedisBroker
