@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from types import FrameType
 from typing import Any
 
@@ -22,6 +23,7 @@ from services.kit.migrate import upgrade
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
+STOP_GRACE_SECONDS = 15
 
 PROCESSES = {
     "api": [
@@ -62,24 +64,38 @@ def main() -> int:
 
     asyncio.run(_seed())
 
+    # Each child in a session of its own: Ctrl-C reaches this process only, which then asks
+    # every child once to stop (a second signal makes some of them skip their clean shutdown).
     children = {
-        name: subprocess.Popen([sys.executable, *args], env=os.environ.copy())  # noqa: S603
+        name: subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            [sys.executable, *args], env=os.environ.copy(), start_new_session=True
+        )
         for name, args in PROCESSES.items()
     }
     print(f"\nAPI on http://{HOST}:{PORT}  (OpenAPI: http://{HOST}:{PORT}/schema)")
     print(f"Also running: {', '.join(name for name in children if name != 'api')}.")
     print("Ctrl-C stops everything started here.\n")
 
+    stopping: list[float] = []  # when Ctrl-C came, once it has
+
     def stop(signum: int, _: FrameType | None) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
+        if not stopping:
+            stopping.append(time.monotonic())
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    codes = [child.wait() for child in children.values()]
+    codes = []
+    for child in children.values():
+        while child.poll() is None:
+            time.sleep(0.2)
+            if stopping and time.monotonic() - stopping[0] > STOP_GRACE_SECONDS:
+                child.kill()  # it ignored the request to stop
+        codes.append(child.returncode)
     keep_alive.clear()  # the embedded servers stop with this process
-    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1
+    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGKILL) for code in codes) else 1
 
 
 if __name__ == "__main__":
