@@ -1,16 +1,22 @@
-"""``make bench``: request throughput against a bare baseline, and the Casbin check at scale.
+"""``make bench``: each figure as a ratio against a baseline measured in the same run.
 
 Part 1 starts one granian worker on 127.0.0.1 serving the real app plus a bare ``SELECT 1``
 route, and loads both routes in turn, in the same run, against the same process and pool.
 Client and server share this machine's cores, so the ratio is the figure to read; the
 absolute req/s are printed for context. Part 2 times the authorisation check with 30,000
-role assignments. Nothing is asserted against a threshold: each figure is printed with its
-target next to it.
+role assignments. Part 3 pushes events through outbox → relay → worker, against a bare
+dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file through the
+API's document route, against boto3 straight to the same S3 (bench/upload.py). Nothing is
+asserted against a threshold: each figure is printed with its target next to it.
 
 Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (64),
-BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log is on,
-as deployed, written to a file). DATABASE_URL names the PostgreSQL server to use; database
-sws_bench on it is created and migrated. Without it an embedded PostgreSQL is started.
+BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log, and the
+relay's and workers' logs, are on, as deployed, written to files); part 3: BENCH_EVENTS
+(3000), BENCH_WORKER_PROCESSES (2), BENCH_WORKER_THREADS (8), BENCH_PRODUCERS (16); part 4:
+BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3). DATABASE_URL names the PostgreSQL
+server to use; database sws_bench on it is created and migrated. Without it an embedded
+PostgreSQL is started. BROKER_URL (else the embedded Redis) and S3_ENDPOINT_URL with the S3_*
+settings (else a SeaweedFS in a temporary directory) likewise.
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import structlog
 
-from bench import authz, load, server
+from bench import authz, events, load, processes, server, upload
 from bench.app import SELECT1_PATH
 from services.kit.settings import Settings
 
@@ -60,53 +68,39 @@ def _generator(choice: str) -> bool:
     return load.wrk_path() is not None
 
 
-def throughput() -> bool:
+def throughput(url: str, log_level: str) -> bool:
     seconds = _env_float("BENCH_SECONDS", 10)
     warmup = _env_float("BENCH_WARMUP_SECONDS", 2)
     concurrency = int(_env_float("BENCH_CONCURRENCY", 64))
-    log_level = os.environ.get("BENCH_LOG_LEVEL", "INFO")
     use_wrk = _generator(os.environ.get("BENCH_GENERATOR", "auto"))
     generator = (
         f"wrk -t2 -c{concurrency} ({load.wrk_path()})"
         if use_wrk
         else f"{load.asyncio_generator_name()}, {concurrency} connections"
     )
-
-    url, source, embedded = server.database_url()
     settings = Settings(database_url=url)
-    print(f"Database:  {source}, database {server.DATABASE}")
-    server.prepare_database(url)
-    asyncio.run(server.seed(settings))
-    tenant = server.TENANT[0]
-    target_path = f"/v1/tenants/{tenant}/organisations?limit=20"
-    print(
-        f"Seeded:    tenant {tenant} with {server.ORGANISATIONS} organisations, "
-        f"{server.ADMIN_LOGIN} as tenant_admin (through the service functions)"
-    )
-    try:
-        with server.granian(url, log_level) as api:
-            print(
-                f"Server:    granian, 1 worker, ASGI, {api.base_url}; pool "
-                f"{settings.db_pool_size} + {settings.db_max_overflow} overflow; "
-                f"app request log {log_level} (JSON, to a file)"
-            )
-            print(f"Load:      {generator}; {warmup:g} s warm-up + {seconds:g} s per route")
-            token = server.sign_in(api)
-            rows = server.check_routes(api, target_path, SELECT1_PATH, token)
-            print(f"Checked:   target returns {rows} rows with the token, 401 without")
-            auth = {"Authorization": f"Bearer {token}"}
-            routes = [(SELECT1_PATH, {}), (target_path, auth)]
-            if warmup > 0:
-                for path, headers in routes:
-                    load.run_load(api.port, path, headers, concurrency, warmup, use_wrk=use_wrk)
-            baseline, target = (
-                load.run_load(api.port, path, headers, concurrency, seconds, use_wrk=use_wrk)
-                for path, headers in routes
-            )
-            if api.process.poll() is not None:
-                raise RuntimeError(f"granian exited during the run:\n{api.log_tail()}")
-    finally:
-        del embedded  # an embedded PostgreSQL stops when the last handle goes
+    target_path = f"/v1/tenants/{server.TENANT[0]}/organisations?limit=20"
+    with server.granian(url, log_level) as api:
+        print(
+            f"Server:    granian, 1 worker, ASGI, {api.base_url}; pool "
+            f"{settings.db_pool_size} + {settings.db_max_overflow} overflow; "
+            f"app request log {log_level} (JSON, to a file)"
+        )
+        print(f"Load:      {generator}; {warmup:g} s warm-up + {seconds:g} s per route")
+        token = server.sign_in(api)
+        rows = server.check_routes(api, target_path, SELECT1_PATH, token)
+        print(f"Checked:   target returns {rows} rows with the token, 401 without")
+        auth = {"Authorization": f"Bearer {token}"}
+        routes = [(SELECT1_PATH, {}), (target_path, auth)]
+        if warmup > 0:
+            for path, headers in routes:
+                load.run_load(api.port, path, headers, concurrency, warmup, use_wrk=use_wrk)
+        baseline, target = (
+            load.run_load(api.port, path, headers, concurrency, seconds, use_wrk=use_wrk)
+            for path, headers in routes
+        )
+        if processes.exited(api.process):
+            raise RuntimeError(f"granian exited during the run:\n{api.log_tail()}")
 
     print()
     print("1. Throughput: same server, same pool, same run (ratio against the baseline)")
@@ -171,23 +165,175 @@ def authorisation() -> None:
     print(f"  (a bare enforce(), paid once per role set and permission: up to {raw:.2f} µs)")
 
 
-def _terminate(signum: int, _: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop granian
+def _ms(cpu: float | None, events: int) -> str:
+    return "n/a" if cpu is None else f"{cpu * 1000 / events:.2f}"
+
+
+def _flow_row(label: str, flow: events.Flow) -> str:
+    known = [v for k, v in flow.cpu.items() if k != "idle"]
+    total = None if any(v is None for v in known) else sum(v for v in known if v is not None)
+    return (
+        f"  {label:<58} {flow.rate:>9,.0f} {flow.seconds:>8.2f} {flow.sent_seconds:>8.2f}"
+        f" {_ms(total, flow.events):>9}"
+    )
+
+
+def event_flow(url: str) -> bool:
+    report = events.run(url, _log_level())
+    base, target = report.baseline, report.target
+    print()
+    print("3. Events: outbox → relay → worker, against a bare dramatiq actor on the same broker")
+    print(
+        f"  broker {report.broker}, queues {events.QUEUE_PREFIX}*; each side: `dramatiq` "
+        f"{report.processes} processes × {report.threads} threads, {report.producers} "
+        f"producers, {report.events:,} events after {events.WARMUP} to warm up"
+    )
+    print(f"  {'flow':<58} {'events/s':>9} {'seconds':>8} {'sent by':>8} {'CPU ms/ev':>9}")
+    print(_flow_row("baseline  actor.send() → bare no-op actor", base))
+    print(
+        _flow_row(
+            f"target    outbox.enqueue ({events.BATCH}/txn) → relay → job (its claim)", target
+        )
+    )
+    print(
+        f"  ratio target/baseline events/s: {report.ratio:.2f}   target ≥ "
+        f"{events.TARGET_RATIO:.2f}   {_verdict(report.ratio >= events.TARGET_RATIO)}"
+    )
+    relayed = target.relayed_seconds
+    print(
+        f"  target's stages: all committed to the outbox by {target.sent_seconds:.2f} s, "
+        f"all processed by {target.seconds:.2f} s"
+        + ("" if relayed is None else f" (the relay had marked all sent by {relayed:.2f} s)")
+    )
+    cpu = target.cpu
+    print("  CPU ms per event (the processes above; PostgreSQL and the broker not counted):")
+    print(
+        f"    target: producers {_ms(cpu['producers'], target.events)}, relay "
+        f"{_ms(cpu['relay'], target.events)}, workers {_ms(cpu['workers'], target.events)};"
+        f"  baseline: producers {_ms(base.cpu['producers'], base.events)}, workers "
+        f"{_ms(base.cpu['workers'], base.events)}"
+    )
+    relay_cpu, worker_cpu = cpu["relay"], cpu["workers"]
+    publish = "RabbitMQ confirming each" if "RabbitMQ" in report.broker else "Redis answering each"
+    share = ""
+    if relay_cpu is not None and worker_cpu is not None and relay_cpu + worker_cpu > 0:
+        share = f"; {relay_cpu / (relay_cpu + worker_cpu):.0%} of the relay's and workers' CPU"
+    if relayed is not None:
+        print(
+            f"  relay's share: all marked sent {relayed - target.sent_seconds:.2f} s after the"
+            f" last commit, {target.events / relayed:,.0f} events/s overall{share}"
+        )
+        print(f"    (it publishes one message at a time, {publish}, then marks the batch sent)")
+    idle = [v for v in (base.cpu.get("idle"), target.cpu.get("idle")) if v is not None]
+    if idle:
+        print(
+            f"  (the idle side's processes used {max(idle):.2f} s CPU or less in the other's"
+            " window)"
+        )
+    return True
+
+
+def document_upload(url: str) -> bool:
+    report = upload.run(url, _log_level())
+    print()
+    print(
+        f"4. Upload: {report.size / upload.MIB:g} MiB ({report.size / 1e6:,.1f} MB) through the"
+        " API, against boto3 straight to the same S3"
+    )
+    print(
+        f"  S3: {report.store}; {report.rounds} rounds taking turns, median of each;"
+        " the same generated bytes (a PDF, incompressible)"
+    )
+    faster_threaded = report.threaded >= report.sequential
+    print(f"  {'upload':<58} {'MB/s':>9}   seconds, each round")
+    rows = [
+        (
+            ("baseline  " if faster_threaded else "          ")
+            + "boto3 upload_fileobj, 8 MiB parts, 10 threads",
+            report.threaded,
+            report.threaded_seconds,
+        ),
+        (
+            ("          " if faster_threaded else "baseline  ")
+            + "boto3 upload_fileobj, 8 MiB parts, one at a time",
+            report.sequential,
+            report.sequential_seconds,
+        ),
+        (
+            f"target    POST /v1/tenants/{server.TENANT[0]}/documents, streamed",
+            report.target,
+            report.target_seconds,
+        ),
+    ]
+    for label, rate, seconds in rows:
+        print(f"  {label:<58} {rate:>9,.1f}   " + " ".join(f"{t:.2f}" for t in seconds))
+    print(
+        f"  ratio target/baseline MB/s: {report.ratio:.2f}   target ≥ "
+        f"{upload.TARGET_RATIO:.2f}   {_verdict(report.ratio >= upload.TARGET_RATIO)}"
+    )
+    print(
+        "  (baseline: the faster boto3 median; the API answers 201 once the object is"
+        " complete in S3, and its SHA-256 and size were checked here)"
+    )
+    return True
+
+
+def _log_level() -> str:
+    return os.environ.get("BENCH_LOG_LEVEL", "INFO")
+
+
+_TERMINATED: list[int] = []
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops the bench the way Ctrl-C does: inside asyncio.run, through the runner's
+    SIGINT handler (it cancels the main task, whose finally blocks stop the children)."""
+    _TERMINATED.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
+
+
+def _part(name: str, run: Callable[[], bool]) -> bool:
+    """Run one part; a failure is reported and the next part still runs."""
+    try:
+        return run()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        print(f"\n{name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return False
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    # This process's own log lines (embedded server, authz reloads) would interleave the table.
+    # This process's own log lines (embedded servers, authz reloads) would interleave the table.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     cores = os.cpu_count() or 0
-    print(f"sws bench: {cores} CPU cores, shared by the load generator, the server and PostgreSQL")
-    print("(compare ratios: both routes are measured the same way, one after the other)\n")
+    print(f"sws bench: {cores} CPU cores, shared by the load, the servers and PostgreSQL")
+    print("(compare ratios: each baseline is measured in this run, the same way as its target)\n")
+    embedded: Any = None
     try:
-        valid = throughput()
+        url, source, embedded = server.database_url()
+        print(f"Database:  {source}, database {server.DATABASE}")
+        server.prepare_database(url)
+        asyncio.run(server.seed(Settings(database_url=url)))
+        print(
+            f"Seeded:    tenant {server.TENANT[0]} with {server.ORGANISATIONS} organisations, "
+            f"{server.ADMIN_LOGIN} as tenant_admin, {server.UPLOADER_LOGIN} as "
+            "civil_affairs_officer (through the service functions)"
+        )
+        valid = throughput(url, _log_level())
         authorisation()
+        valid = _part("3. Events", lambda: event_flow(url)) and valid
+        valid = _part("4. Upload", lambda: document_upload(url)) and valid
     except KeyboardInterrupt:
-        print("\ninterrupted; the server started here has been stopped", file=sys.stderr)
-        return 130
+        print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
+        return 128 + _TERMINATED[0] if _TERMINATED else 130
+    finally:
+        del embedded  # an embedded PostgreSQL stops when the last handle goes
     return 0 if valid else 1
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from bench import processes
 from bench.load import HOST
 from services.identity import service as identity
 from services.kit.audit import Actor
@@ -35,6 +36,8 @@ TENANT = ("430000", "基准测试省")
 ORGANISATIONS = 24  # the list reads 20; the tenant holds more than a page
 ADMIN_LOGIN = "admin@bench.gov.cn"
 ADMIN_PASSWORD = "Bench2026pass"
+# Part 4 uploads as a civil-affairs officer (tenant_admin lacks document:upload).
+UPLOADER_LOGIN = "officer@bench.gov.cn"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,7 +64,8 @@ def prepare_database(url: str) -> None:
 
 
 async def seed(settings: Settings) -> None:
-    """A province tenant with ORGANISATIONS organisations and a tenant_admin; idempotent.
+    """A province tenant with ORGANISATIONS organisations, a tenant_admin and a civil-affairs
+    officer (both with ADMIN_PASSWORD); idempotent.
 
     Goes through the same service functions as the API (and demo.py), as the API's role.
     """
@@ -85,23 +89,27 @@ async def seed(settings: Settings) -> None:
                 if org_name not in existing:
                     kind = OrganisationKind.civil_affairs if i % 2 else OrganisationKind.finance
                     await tenancy.create_organisation(session, actor, kind, org_name, None)
-            if await identity.find_user(session, ADMIN_LOGIN) is None:
-                await identity.create_user(
-                    session,
-                    settings,
-                    actor,
-                    login=ADMIN_LOGIN,
-                    display_name="bench admin",
-                    password=ADMIN_PASSWORD,
-                )
-                await tenancy.grant_role(
-                    session,
-                    actor,
-                    login=ADMIN_LOGIN,
-                    role=Role.tenant_admin,
-                    organisation_id=None,
-                    by_platform_admin=True,
-                )
+            for login, display_name, role in (
+                (ADMIN_LOGIN, "bench admin", Role.tenant_admin),
+                (UPLOADER_LOGIN, "bench officer", Role.civil_affairs_officer),
+            ):
+                if await identity.find_user(session, login) is None:
+                    await identity.create_user(
+                        session,
+                        settings,
+                        actor,
+                        login=login,
+                        display_name=display_name,
+                        password=ADMIN_PASSWORD,
+                    )
+                    await tenancy.grant_role(
+                        session,
+                        actor,
+                        login=login,
+                        role=role,
+                        organisation_id=None,
+                        by_platform_admin=True,
+                    )
             count = await session.scalar(
                 select(func.count()).select_from(Organisation).where(Organisation.tenant_id == code)
             )
@@ -136,20 +144,15 @@ class Granian:
 
 
 def _stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
-    """Stop the child we started, by its handle: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout)
+    """Stop the child we started: SIGTERM, then SIGKILL to its whole process group if it
+    lingers (granian's worker process would outlive a killed main process)."""
+    processes.stop_group(process, timeout)
 
 
 @contextlib.contextmanager
-def granian(database_url: str, log_level: str) -> Iterator[Granian]:
+def granian(
+    database_url: str, log_level: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Granian]:
     """One granian worker serving bench.app:create_bench_app on 127.0.0.1; always stopped."""
     port = free_port()
     env = os.environ.copy()
@@ -159,6 +162,7 @@ def granian(database_url: str, log_level: str) -> Iterator[Granian]:
         LOG_LEVEL=log_level,
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
+    env.update(extra_env or {})
     with tempfile.TemporaryDirectory(prefix="sws-bench-") as tmp:
         log_path = Path(tmp) / "granian.log"
         with log_path.open("wb") as log:
@@ -185,6 +189,7 @@ def granian(database_url: str, log_level: str) -> Iterator[Granian]:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches the bench, which stops it
             )
             server = Granian(process, port, log_path)
             try:
@@ -198,7 +203,7 @@ def wait_ready(server: Granian, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=server.base_url, trust_env=False, timeout=2) as client:
         while time.monotonic() < deadline:
-            if server.process.poll() is not None:
+            if processes.exited(server.process):
                 raise RuntimeError(f"granian exited early:\n{server.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
                 if client.get("/readyz").status_code == 200:
@@ -207,11 +212,9 @@ def wait_ready(server: Granian, timeout: float = 60) -> None:
     raise RuntimeError(f"granian not ready after {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def sign_in(server: Granian) -> str:
+def sign_in(server: Granian, login: str = ADMIN_LOGIN) -> str:
     with httpx.Client(base_url=server.base_url, trust_env=False, timeout=30) as client:
-        response = client.post(
-            "/v1/auth/login", json={"login": ADMIN_LOGIN, "password": ADMIN_PASSWORD}
-        )
+        response = client.post("/v1/auth/login", json={"login": login, "password": ADMIN_PASSWORD})
     if response.status_code != 200:
         raise RuntimeError(f"sign-in failed: {response.status_code} {response.text}")
     return str(response.json()["access_token"])
