@@ -71,8 +71,11 @@ async def enqueue(
         available_at=datetime.now(UTC) + (delay or timedelta(0)),
         attempts=0,
     )
-    session.add(event)
-    await session.flush()
-    # Wakes the relay at commit (NOTIFY is transactional); the relay also polls.
-    await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
+    session.add(event)  # written with the rest of the transaction, in one batch
+    # Wakes the relay at commit (NOTIFY is transactional); once per transaction is enough,
+    # and the relay polls besides.
+    marker = ("outbox_notify", id(session.get_transaction()))
+    if not session.info.get(marker):
+        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
+        session.info[marker] = True
     return event
