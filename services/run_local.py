@@ -18,7 +18,7 @@ import time
 from types import FrameType
 from typing import Any
 
-from services.kit.embedded import broker_url, database_url, s3_endpoint
+from services.kit.embedded import broker_url, database_url, s3_endpoint, stop_redis
 from services.kit.migrate import upgrade
 
 HOST = os.environ.get("HOST", "127.0.0.1")
@@ -94,7 +94,9 @@ def main() -> int:
             if stopping and time.monotonic() - stopping[0] > STOP_GRACE_SECONDS:
                 child.kill()  # it ignored the request to stop
         codes.append(child.returncode)
-    keep_alive.clear()  # the embedded servers stop with this process
+    if embedded_broker is not None:
+        stop_redis(embedded_broker)
+    keep_alive.clear()  # the other embedded servers stop with this process
     return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGKILL) for code in codes) else 1
 
 

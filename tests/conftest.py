@@ -24,7 +24,7 @@ from services.app import create_app
 from services.demo import DEMO_PASSWORD, seed
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.embedded import broker_url as embedded_broker_url
-from services.kit.embedded import start_postgres, start_s3
+from services.kit.embedded import start_postgres, start_s3, stop_redis
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.mail_support import MailSink
@@ -72,7 +72,8 @@ def broker_url() -> Any:
     """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis."""
     url, server = embedded_broker_url()
     yield url
-    del server
+    if server is not None:
+        stop_redis(server)
 
 
 @dataclass(frozen=True)

