@@ -32,12 +32,11 @@ from services.documents.schemas import DocumentOut, DownloadLink, Filename, Obje
 from services.kit.audit import Actor
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import bind_tenant
-from services.kit.guard import CurrentActor, Session
+from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.storage import Storage, content_disposition, storage_for
 
-TENANT = "/v1/tenants/{tenant:str}"
 READ_CONFIDENTIAL = "document:read_confidential"
 
 
@@ -102,7 +101,7 @@ async def _record(
 
 
 class DocumentController(Controller):
-    path = f"{TENANT}/documents"
+    path = f"{TENANT_PATH}/documents"
     tags = ["documents"]
 
     @post(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.db import Base
+from services.kit.jsonsafe import json_safe
 
 GENESIS = "0" * 64
 
@@ -59,13 +60,6 @@ class Actor:
     tenant: str
     request_id: str | None = None
     provider_id: uuid.UUID | None = None
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy (UUIDs, decimals and times as strings) — stored exactly as hashed."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
 def entry_hash(fields: dict[str, Any]) -> str:
@@ -121,8 +115,8 @@ async def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        before=_plain(before),
-        after=_plain(after),
+        before=json_safe(before),
+        after=json_safe(after),
         request_id=actor.request_id,
         prev_hash=head.last_hash,
     )

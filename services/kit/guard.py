@@ -113,6 +113,9 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     )
 
 
+# Where every tenant-scoped route lives: the guard and the session read {tenant} from it.
+TENANT_PATH = "/v1/tenants/{tenant:str}"
+
 # Handler parameter types: the per-request transaction and the acting user.
 Session = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]

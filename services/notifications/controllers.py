@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from services.kit.errors import NotFound
-from services.kit.guard import CurrentActor, Session
+from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.notifications import service
@@ -34,8 +34,6 @@ from services.notifications.schemas import (
     WebhookUpdate,
     WebhookWithSecret,
 )
-
-TENANT = "/v1/tenants/{tenant:str}"
 
 
 def notification_out(n: Notification) -> NotificationOut:
@@ -172,7 +170,7 @@ class InboxController(Controller):
 
 
 class WebhookController(Controller):
-    path = f"{TENANT}/webhooks"
+    path = f"{TENANT_PATH}/webhooks"
     tags = ["notifications"]
 
     @get("/", opt={"permission": "webhook:manage"})

@@ -16,7 +16,6 @@ Marking read is audited in the chain of the region that owns the row.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.db import bind_tenant
+from services.kit.jsonsafe import json_safe
 from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from services.notifications import repository, templates, webhooks
@@ -55,12 +55,6 @@ DELIVER_EMAIL = "notifications.deliver_email"
 DELIVER_WEBHOOK = "notifications.deliver_webhook"
 JOB_OF_CHANNEL = {Channel.email: DELIVER_EMAIL, Channel.webhook: DELIVER_WEBHOOK}
 MAX_WEBHOOKS_PER_TENANT = 20
-
-
-def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON-safe copy (ids, decimals, times as strings), as stored and as POSTed."""
-    plain: dict[str, Any] = json.loads(json.dumps(dict(value), default=str, ensure_ascii=False))
-    return plain
 
 
 def message_key(delivery_id: uuid.UUID) -> str:
@@ -95,7 +89,7 @@ async def notify(
     """
     event = templates.event_type(event_type)
     message = templates.render(event_type, context)
-    data = _plain(context)
+    data: dict[str, Any] = json_safe(dict(context))
     user_ids = list(dict.fromkeys(recipients))
     users = {user.id: user for user in await identity.users_by_ids(session, user_ids)}
     unknown = [str(user_id) for user_id in user_ids if user_id not in users]

@@ -21,7 +21,7 @@ from services.kit.audit import AuditEntry
 from services.kit.authz.enforcer import Authorizer
 from services.kit.authz.roles import PLATFORM_ROLES, Role
 from services.kit.errors import InvalidField, NotFound
-from services.kit.guard import CurrentActor, Session
+from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, AfterSeq, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.tenancy import repository, service
@@ -46,8 +46,6 @@ from services.tenancy.schemas import (
     TenantCreate,
     TenantOut,
 )
-
-TENANT = "/v1/tenants/{tenant:str}"
 
 
 def tenant_out(tenant: Tenant) -> TenantOut:
@@ -207,7 +205,7 @@ class PlatformController(Controller):
 
 
 class OrganisationController(Controller):
-    path = f"{TENANT}/organisations"
+    path = f"{TENANT_PATH}/organisations"
     tags = ["tenancy"]
 
     @get("/", opt={"permission": "organisation:read"})
@@ -255,7 +253,7 @@ class OrganisationController(Controller):
 
 
 class MembershipController(Controller):
-    path = TENANT
+    path = TENANT_PATH
     tags = ["tenancy"]
 
     @get("/memberships", opt={"permission": "membership:read"})
@@ -333,7 +331,7 @@ class MembershipController(Controller):
 
 
 class RegistrationController(Controller):
-    path = f"{TENANT}/provider-registrations"
+    path = f"{TENANT_PATH}/provider-registrations"
     tags = ["providers"]
 
     @get("/", opt={"permission": "provider_registration:read"})
