@@ -24,6 +24,12 @@ from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
 from services.notifications.controllers import InboxController, WebhookController
 from services.operations.controllers import DeadLetterController
+from services.planning.controllers import (
+    BudgetController,
+    BudgetLineController,
+    DeclarationController,
+    ProjectController,
+)
 from services.tenancy.controllers import (
     MembershipController,
     OrganisationController,
@@ -48,6 +54,10 @@ ROUTERS: list[ControllerRouterHandler] = [
     InboxController,
     WebhookController,
     DocumentController,
+    DeclarationController,
+    ProjectController,
+    BudgetController,
+    BudgetLineController,
 ]
 
 

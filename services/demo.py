@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers.
+"""Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers,
+and a planning year in each city (``demo_planning``).
 
 Everything goes through the same service functions as the API, so the demo is audited and
 isolated like real data. Running it twice changes nothing.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.demo_planning import seed_planning
 from services.identity import service as identity
 from services.identity.models import User
 from services.kit.audit import Actor
@@ -34,6 +36,11 @@ CITY_ROLES = [
     Role.expert,
     Role.evaluator,
 ]
+# Beside 妇联 (the partner_department demo user's), two more departments declare needs.
+MORE_DEPARTMENTS = [
+    (Sector.youth_league, "共青团委员会", "youth-league"),
+    (Sector.disabled_persons_federation, "残疾人联合会", "disabled-federation"),
+]
 PROVIDERS = [
     ("51440100MJL000010Q", "广州市阳光社会工作服务中心", "sunshine"),
     ("52440300MJL0000201", "深圳市鹏城社工服务社", "pengcheng"),
@@ -51,8 +58,16 @@ async def seed(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> list[DemoLogin]:
     async with transaction(sessionmaker, PLATFORM_TENANT) as session:
-        if await session.get(Tenant, PROVINCE[0]) is not None:
-            return demo_logins()
+        seeded = await session.get(Tenant, PROVINCE[0]) is not None
+    if not seeded:
+        await _seed_regions(sessionmaker, settings)
+    for code, name, slug in CITIES:
+        await _seed_departments(sessionmaker, settings, code, name, slug)
+        await seed_planning(sessionmaker, code, name)
+    return demo_logins()
+
+
+async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     system = Actor(user_id=None, tenant=PLATFORM_TENANT, request_id="demo-seed")
 
     async with transaction(sessionmaker, PLATFORM_TENANT) as session:
@@ -140,7 +155,34 @@ async def seed(
             )
         for code, _, _ in CITIES:
             await _register(sessionmaker, code, admin.id, provider.id)
-    return demo_logins()
+
+
+async def _seed_departments(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    code: str,
+    name: str,
+    slug: str,
+) -> None:
+    """More partner departments, each with a user who declares needs for it."""
+    city = Actor(None, code, "demo-seed")
+    async with transaction(sessionmaker, code) as session:
+        for sector, department, prefix in MORE_DEPARTMENTS:
+            login = f"{prefix}@{slug}.demo.gov.cn"
+            if await identity.find_user(session, login) is not None:
+                continue
+            organisation = await tenancy.create_organisation(
+                session, city, OrganisationKind.partner_department, f"{name}{department}", sector
+            )
+            await _user(session, settings, city, login)
+            await tenancy.grant_role(
+                session,
+                city,
+                login=login,
+                role=Role.partner_department,
+                organisation_id=organisation.id,
+                by_platform_admin=True,
+            )
 
 
 async def _register(
@@ -183,6 +225,10 @@ def demo_logins() -> list[DemoLogin]:
     ]
     for code, _, slug in CITIES:
         logins += [DemoLogin(_city_login(role, slug), role.value, code) for role in CITY_ROLES]
+        logins += [
+            DemoLogin(f"{prefix}@{slug}.demo.gov.cn", Role.partner_department.value, code)
+            for _, _, prefix in MORE_DEPARTMENTS
+        ]
     for _, _, slug in PROVIDERS:
         logins += [
             DemoLogin(f"admin@{slug}.demo.org.cn", "provider_admin", "*"),

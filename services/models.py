@@ -5,6 +5,7 @@ from services.identity import models as identity_models
 from services.kit import audit, chronograph, jobs, outbox
 from services.kit.db import Base
 from services.notifications import models as notifications_models
+from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
 
 metadata = Base.metadata
@@ -17,5 +18,6 @@ __all__ = [
     "metadata",
     "notifications_models",
     "outbox",
+    "planning_models",
     "tenancy_models",
 ]

@@ -42,6 +42,7 @@ from services.kit.jobs import run_once
 from services.kit.settings import DEV_DOCUMENT_MASTER_KEY, Settings
 from tests.conftest import GZ, ROLE_LOGINS, SZ, Login, city_login
 from tests.jobs_support import drain, relay_all, running_worker
+from tests.planning_support import Planner
 
 Headers = dict[str, str]
 SUNSHINE_USCC = "51440100MJL000010Q"
@@ -96,6 +97,25 @@ def answer(response: httpx.Response) -> dict[str, Any]:
 
 # --- the world ---------------------------------------------------------------------------------
 
+# Documents attach to real objects: an upload that names none gets a fresh project (or a
+# department's draft declaration) of its own, made through the planning API.
+PLANNERS: dict[str, Planner] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def planners(client: AsyncTestClient[Litestar], login: Login) -> None:
+    PLANNERS.update({city: Planner(client, login, city) for city in (GZ, SZ)})
+
+
+async def fresh_object(object_type: str, tenant: str) -> str:
+    planner = PLANNERS[tenant]
+    if object_type == "needs_declaration":
+        return str((await planner.declaration(submit=False))["id"])
+    if object_type == "project":
+        return str((await planner.project(costed=False))["id"])
+    # Tendering's objects (bids, tenders) have no checks yet: any id names one.
+    return str(uuid.uuid4())
+
 
 async def upload(
     client: AsyncTestClient[Litestar] | httpx.AsyncClient,
@@ -108,9 +128,11 @@ async def upload(
     tenant: str = GZ,
     **params: Any,
 ) -> httpx.Response:
+    if object_id is None:
+        object_id = await fresh_object(object_type, tenant)
     query = {
         "object_type": object_type,
-        "object_id": str(object_id or uuid.uuid4()),
+        "object_id": str(object_id),
         "filename": filename,
         **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in params.items()},
     }
@@ -265,7 +287,7 @@ async def test_upload_stores_the_file_and_records_what_it_is(
     admin_db: asyncpg.Connection,
 ) -> None:
     body = pdf(b"upload-check")
-    project = uuid.uuid4()
+    project = await fresh_object("project", GZ)
     response = await upload(
         client, who["civil_affairs_officer"], body, object_id=project, title="项目申报书"
     )
@@ -426,7 +448,7 @@ async def test_other_types_are_refused_and_nothing_is_stored(
     filename: str,
     code: str,
 ) -> None:
-    project = uuid.uuid4()
+    project = await fresh_object("project", GZ)
     response = await upload(
         client, who["civil_affairs_officer"], body, object_id=project, filename=filename
     )
@@ -460,7 +482,7 @@ async def test_an_upload_over_the_limit_is_413_and_leaves_nothing(
     bucket: Any,
     settings: Settings,
 ) -> None:
-    project = uuid.uuid4()
+    project = await fresh_object("project", GZ)
     # Announced by Content-Length: refused before reading.
     response = await upload(
         small, who["civil_affairs_officer"], pdf(size=MiB + 1), object_id=project

@@ -15,6 +15,8 @@ class ObjectType(StrEnum):
     """What a document belongs to. Later contexts add theirs (and an object check)."""
 
     needs_declaration = "needs_declaration"  # 需求申报
+    needs_assessment = "needs_assessment"  # 需求评估
+    budget = "budget"  # 年度预算
     project = "project"  # 项目库
     tender = "tender"  # 招标
     bid = "bid"  # 投标

@@ -74,6 +74,9 @@ async def bind_tenant(
 ) -> None:
     """Name the transaction's tenant for RLS. A provider's id, when given, also lets it read
     its own rows in other regions (a narrow clause on a few tables, see the migrations)."""
+    # Rows added under the previous tenant are written under it, before the switch.
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
     # Through the Core connection: the ORM's execute path adds nothing for this statement.
     connection = await session.connection()
     await connection.execute(_BIND, {"t": tenant, "p": str(provider_id) if provider_id else ""})

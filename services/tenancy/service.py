@@ -6,6 +6,7 @@ Other contexts call these functions; none of them commits (the request or job do
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -427,3 +428,45 @@ async def provider_registration_id(
     """The provider's registration in this tenant (whatever its status), if it applied."""
     rows = await repository.list_registrations(session, tenant, provider_id, None, 1, 0)
     return rows[0][0].id if rows else None
+
+
+# --- who holds a role ------------------------------------------------------------------------
+
+
+async def holders(
+    session: AsyncSession,
+    tenant: str,
+    roles: Iterable[Role],
+    organisation_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """The users holding any of ``roles`` here (in one organisation, if named): whom to tell
+    when work reaches them."""
+    query = select(Membership.user_id).where(
+        Membership.tenant_id == tenant, Membership.role.in_([role.value for role in roles])
+    )
+    if organisation_id is not None:
+        query = query.where(Membership.organisation_id == organisation_id)
+    return list(dict.fromkeys((await session.scalars(query.order_by(Membership.user_id))).all()))
+
+
+async def organisations_of(
+    session: AsyncSession, tenant: str, user_id: uuid.UUID, role: Role
+) -> list[uuid.UUID]:
+    """The organisations in which ``user_id`` holds ``role`` here."""
+    rows = await session.scalars(
+        select(Membership.organisation_id).where(
+            Membership.tenant_id == tenant,
+            Membership.user_id == user_id,
+            Membership.role == role.value,
+            Membership.organisation_id.is_not(None),
+        )
+    )
+    return [org for org in rows.all() if org is not None]
+
+
+async def roles_in(session: AsyncSession, tenant: str, user_id: uuid.UUID) -> set[Role]:
+    """The roles ``user_id`` holds in ``tenant``."""
+    rows = await session.scalars(
+        select(Membership.role).where(Membership.tenant_id == tenant, Membership.user_id == user_id)
+    )
+    return {Role(role) for role in rows.all()}
