@@ -7,6 +7,7 @@ from services.kit.db import Base
 from services.notifications import models as notifications_models
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
+from services.tendering import rules_models as tendering_rules_models
 
 metadata = Base.metadata
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "outbox",
     "planning_models",
     "tenancy_models",
+    "tendering_rules_models",
 ]

@@ -65,11 +65,16 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-def local_date(moment: datetime) -> date:
-    """The Shanghai date of an aware moment."""
+def require_aware(moment: datetime) -> datetime:
+    """The moment itself; a naive datetime (whose zone is anyone's guess) is refused."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a moment must be timezone-aware")
-    return moment.astimezone(SHANGHAI).date()
+    return moment
+
+
+def local_date(moment: datetime) -> date:
+    """The Shanghai date of an aware moment."""
+    return require_aware(moment).astimezone(SHANGHAI).date()
 
 
 def end_of_day(day: date) -> datetime:
@@ -143,10 +148,10 @@ def earliest_after_working_days(moment: datetime, working_days: int) -> datetime
     """
     if working_days < 0:
         raise ValueError("working_days must not be negative")
+    day = local_date(moment)  # refuses a naive moment
     if working_days == 0:
         return moment.astimezone(UTC)
     local = moment.astimezone(SHANGHAI)
-    day = local_date(moment)
     target = add_working_days(day, working_days)
     if not is_working_day(day):
         return end_of_day(target)
@@ -162,5 +167,6 @@ __all__ = [
     "end_of_day",
     "is_working_day",
     "local_date",
+    "require_aware",
     "working_days_between",
 ]
