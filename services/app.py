@@ -38,6 +38,7 @@ from services.tenancy.controllers import (
     RegistrationController,
     TenantController,
 )
+from services.tendering.rules_controllers import TenderingRulesController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -58,6 +59,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProjectController,
     BudgetController,
     BudgetLineController,
+    TenderingRulesController,
 ]
 
 

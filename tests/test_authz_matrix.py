@@ -114,6 +114,11 @@ DECLARATION_READERS = CIVIL_AFFAIRS | {PARTNER_DEPARTMENT}
 BUDGET_READERS = CIVIL_AFFAIRS | {FINANCE_OFFICER, FINANCE_APPROVER}
 # A department reads the projects its declarations feed (the cell's project is one of them).
 PROJECT_READERS = BUDGET_READERS | {PARTNER_DEPARTMENT}
+TR = f"{T}/tendering-rules"
+# The region's legal rules: those who prepare and fund procurements read them, and the
+# region's administrator; the administrator and civil affairs' approver tighten them.
+RULES_READERS = BUDGET_READERS | {TENANT_ADMIN}
+RULES_WRITERS = frozenset({TENANT_ADMIN, CIVIL_AFFAIRS_APPROVER})
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -202,6 +207,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {BG1}/decision": frozenset({FINANCE_APPROVER}),
     f"GET {T}/budget-lines": BUDGET_READERS,
     f"GET {T}/budget-lines/{{line_id}}": BUDGET_READERS,
+    # Tendering's legal rules, tightened per region.
+    f"GET {TR}": RULES_READERS,
+    f"PUT {TR}": RULES_WRITERS,
 }
 
 # Routes for anyone, signed in or not.
@@ -960,6 +968,17 @@ async def _list_budget_lines(w: World, h: Headers) -> httpx.Response:
 async def _read_budget_line(w: World, h: Headers) -> httpx.Response:
     _, line_id = await _draft_line(w)
     return await w.client.get(f"/v1/tenants/{GZ}/budget-lines/{line_id}", headers=h)
+
+
+@calls(f"GET {TR}")
+async def _read_tendering_rules(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/tendering-rules", headers=h)
+
+
+@calls(f"PUT {TR}")
+async def _set_tendering_rules(w: World, h: Headers) -> httpx.Response:
+    # The national defaults: 广州's rules stay as every other test expects them.
+    return await w.client.put(f"/v1/tenants/{GZ}/tendering-rules", headers=h, json={})
 
 
 # --- the cells ---------------------------------------------------------------------------------

@@ -285,6 +285,8 @@ ADMIN, OFFICER, APPROVER = "tenant_admin", "civil_affairs_officer", "civil_affai
 NEW_USER = {"login": unique_email("cross"), "display_name": "越权", "password": PASSWORD}
 GRANT = {"login": ROLE_LOGINS["expert"], "role": "expert"}
 CROSS = [
+    ("GET", S + "/tendering-rules", OFFICER, None),
+    ("PUT", S + "/tendering-rules", APPROVER, {"open_tender_min_days": 30}),
     ("GET", S + "/organisations", OFFICER, None),
     ("POST", S + "/organisations", ADMIN, {"kind": "finance", "name": "越权财政局"}),
     ("GET", S + "/organisations/{organisation}", OFFICER, None),
