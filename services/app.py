@@ -12,6 +12,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from services.credit.controllers import (
+    DisqualificationController,
+    MyDisqualificationsController,
+    ProviderBarsController,
+)
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.authz.enforcer import Authorizer
@@ -60,6 +65,10 @@ ROUTERS: list[ControllerRouterHandler] = [
     BudgetController,
     BudgetLineController,
     TenderingRulesController,
+    # --- credit ---
+    DisqualificationController,
+    ProviderBarsController,
+    MyDisqualificationsController,
 ]
 
 

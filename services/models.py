@@ -1,5 +1,6 @@
 """Every context's tables, imported once so that Alembic and the tests see one metadata."""
 
+from services.credit import models as credit_models
 from services.documents import models as documents_models
 from services.identity import models as identity_models
 from services.kit import audit, chronograph, jobs, outbox
@@ -13,6 +14,7 @@ metadata = Base.metadata
 __all__ = [
     "audit",
     "chronograph",
+    "credit_models",
     "documents_models",
     "identity_models",
     "jobs",

@@ -29,6 +29,7 @@ from litestar.testing import AsyncTestClient
 from stdnum.cn import uscc
 
 from services.kit.authz.roles import Role
+from tests import credit_support
 from tests.conftest import GZ, ROLE_LOGINS, Login, unique_email
 from tests.planning_support import COST_LINES, COSTED_TOTAL, YEAR, Planner, declaration_body
 
@@ -119,6 +120,10 @@ TR = f"{T}/tendering-rules"
 # region's administrator; the administrator and civil affairs' approver tighten them.
 RULES_READERS = BUDGET_READERS | {TENANT_ADMIN}
 RULES_WRITERS = frozenset({TENANT_ADMIN, CIVIL_AFFAIRS_APPROVER})
+# --- credit ---
+DQ = f"{T}/disqualifications"
+DQ1 = f"{DQ}/{{disqualification_id}}"
+CREDIT_READERS = CIVIL_AFFAIRS | {TENANT_ADMIN}
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -210,6 +215,18 @@ EXPECTED: dict[str, frozenset[str]] = {
     # Tendering's legal rules, tightened per region.
     f"GET {TR}": RULES_READERS,
     f"PUT {TR}": RULES_WRITERS,
+    # --- credit ---
+    # Civil affairs records a provider's disqualification and another approver confirms,
+    # rejects or revokes it; the region's administrator reads the records; a provider's users
+    # read their own record, across regions.
+    f"POST {DQ}": frozenset({CIVIL_AFFAIRS_OFFICER}),
+    f"GET {DQ}": CREDIT_READERS,
+    f"GET {DQ1}": CREDIT_READERS,
+    f"POST {DQ1}/confirm": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {DQ1}/reject": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {DQ1}/revoke": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"GET {T}/provider-bars/{{provider_id}}": CREDIT_READERS,
+    "GET /v1/me/disqualifications": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
 }
 
 # Routes for anyone, signed in or not.
@@ -979,6 +996,83 @@ async def _read_tendering_rules(w: World, h: Headers) -> httpx.Response:
 async def _set_tendering_rules(w: World, h: Headers) -> httpx.Response:
     # The national defaults: 广州's rules stay as every other test expects them.
     return await w.client.put(f"/v1/tenants/{GZ}/tendering-rules", headers=h, json={})
+
+
+# --- credit: each cell disqualifies a provider of its own, never a demo one ---------------------
+
+
+async def _credit_provider(w: World) -> str:
+    """A new provider that has applied to 广州 (so 广州 may disqualify it)."""
+    provider = await credit_support.new_provider(
+        w.client, w.login, approved_in=(), pending_in=(GZ,)
+    )
+    return provider.id
+
+
+async def _proposed(w: World) -> str:
+    provider_id = await _credit_provider(w)
+    recorded = await credit_support.record(
+        w.client, await w.as_role(CIVIL_AFFAIRS_OFFICER), provider_id
+    )
+    return str(recorded["id"])
+
+
+_shared_disqualifications: dict[int, str] = {}
+
+
+async def _a_disqualification(w: World) -> str:
+    if id(w) not in _shared_disqualifications:
+        _shared_disqualifications[id(w)] = await _proposed(w)
+    return _shared_disqualifications[id(w)]
+
+
+@calls(f"POST {DQ}", 201)
+async def _record_disqualification(w: World, h: Headers) -> httpx.Response:
+    body = credit_support.record_body(await _credit_provider(w))
+    return await w.client.post(f"/v1/tenants/{GZ}/disqualifications", headers=h, json=body)
+
+
+@calls(f"GET {DQ}")
+async def _list_disqualifications(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/disqualifications", headers=h)
+
+
+@calls(f"GET {DQ1}")
+async def _read_disqualification(w: World, h: Headers) -> httpx.Response:
+    url = f"/v1/tenants/{GZ}/disqualifications/{await _a_disqualification(w)}"
+    return await w.client.get(url, headers=h)
+
+
+@calls(f"POST {DQ1}/confirm")
+async def _confirm_disqualification(w: World, h: Headers) -> httpx.Response:
+    url = f"/v1/tenants/{GZ}/disqualifications/{await _proposed(w)}/confirm"
+    return await w.client.post(url, headers=h, json={})
+
+
+@calls(f"POST {DQ1}/reject")
+async def _reject_disqualification(w: World, h: Headers) -> httpx.Response:
+    url = f"/v1/tenants/{GZ}/disqualifications/{await _proposed(w)}/reject"
+    return await w.client.post(url, headers=h, json={"note": "证据不足"})
+
+
+@calls(f"POST {DQ1}/revoke")
+async def _revoke_disqualification(w: World, h: Headers) -> httpx.Response:
+    disqualification_id = await _proposed(w)
+    await credit_support.decide(
+        w.client, await w.as_role(CIVIL_AFFAIRS_APPROVER), disqualification_id
+    )
+    url = f"/v1/tenants/{GZ}/disqualifications/{disqualification_id}/revoke"
+    return await w.client.post(url, headers=h, json={"reason": "处罚决定被撤销"})
+
+
+@calls(f"GET {T}/provider-bars/{{provider_id}}")
+async def _provider_bars(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/provider-bars/{uuid.uuid4()}", headers=h)
+
+
+@calls("GET /v1/me/disqualifications")
+async def _my_disqualifications(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get("/v1/me/disqualifications", headers=h)
 
 
 # --- the cells ---------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ class ObjectType(StrEnum):
     contract = "contract"  # 合同
     report = "report"  # 进度报告、评估报告
     registration = "registration"  # 服务机构登记
+    # --- credit ---
+    disqualification = "disqualification"  # 不良行为记录（证据材料）
 
 
 class FileKind(StrEnum):

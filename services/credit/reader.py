@@ -1,0 +1,81 @@
+"""The only reads of credit across regions: the SECURITY DEFINER functions of migration 0006,
+owned by the ``sws_credit_reader`` role.
+
+They run inside the caller's ordinary transaction, RLS context and role. ``credit_bars``
+answers only for the region the transaction is bound to and ``credit_record`` only for the
+provider it acts for (the database refuses anything else), so a bug here cannot widen them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.credit.schemas import Scope
+
+_BARS = text(
+    "SELECT disqualification_id, source_tenant, scope, starts_on, ends_on"
+    " FROM credit_bars(:provider, :tenant, :day)"
+)
+_RECORD = text(
+    "SELECT disqualification_id, source_tenant, scope, starts_on, ends_on, reason,"
+    " legal_basis, decided_at FROM credit_record(:provider)"
+)
+_REGIONS = text("SELECT tenant_id, status FROM credit_provider_regions(:provider)")
+
+
+@dataclass(frozen=True)
+class BarRow:
+    disqualification_id: uuid.UUID
+    source_tenant: str
+    scope: Scope
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class RecordRow(BarRow):
+    reason: str
+    legal_basis: str
+    decided_at: datetime | None
+
+
+async def bars(
+    session: AsyncSession, provider_id: uuid.UUID, tenant: str, day: date
+) -> list[BarRow]:
+    """Confirmed disqualifications of the provider in force in ``tenant`` on ``day``; the
+    session must be bound to ``tenant``."""
+    rows = await session.execute(_BARS, {"provider": provider_id, "tenant": tenant, "day": day})
+    return [
+        BarRow(r.disqualification_id, r.source_tenant, Scope(r.scope), r.starts_on, r.ends_on)
+        for r in rows
+    ]
+
+
+async def record(session: AsyncSession, provider_id: uuid.UUID) -> list[RecordRow]:
+    """The provider's confirmed disqualifications everywhere, with reasons; the session must
+    be bound with this provider's id (``bind_tenant(..., provider_id)``)."""
+    rows = await session.execute(_RECORD, {"provider": provider_id})
+    return [
+        RecordRow(
+            r.disqualification_id,
+            r.source_tenant,
+            Scope(r.scope),
+            r.starts_on,
+            r.ends_on,
+            r.reason,
+            r.legal_basis,
+            r.decided_at,
+        )
+        for r in rows
+    ]
+
+
+async def regions(session: AsyncSession, provider_id: uuid.UUID) -> list[str]:
+    """The regions where the provider is registered or has applied."""
+    rows = await session.execute(_REGIONS, {"provider": provider_id})
+    return [r.tenant_id for r in rows]
