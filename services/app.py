@@ -43,6 +43,11 @@ from services.tenancy.controllers import (
     RegistrationController,
     TenantController,
 )
+from services.tendering.controllers import (
+    ExpertController,
+    NoticeController,
+    ProcurementController,
+)
 from services.tendering.rules_controllers import TenderingRulesController
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -69,6 +74,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     DisqualificationController,
     ProviderBarsController,
     MyDisqualificationsController,
+    ProcurementController,
+    ExpertController,
+    NoticeController,
 ]
 
 

@@ -8,6 +8,7 @@ from services.kit.db import Base
 from services.notifications import models as notifications_models
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
+from services.tendering import models as tendering_models
 from services.tendering import rules_models as tendering_rules_models
 
 metadata = Base.metadata
@@ -23,5 +24,6 @@ __all__ = [
     "outbox",
     "planning_models",
     "tenancy_models",
+    "tendering_models",
     "tendering_rules_models",
 ]

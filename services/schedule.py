@@ -7,6 +7,7 @@ from datetime import timedelta
 from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
 from services.kit.chronograph import every
+from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
 
 def register() -> None:
@@ -14,3 +15,5 @@ def register() -> None:
     every(identity_tasks.PURGE_REFRESH_TOKENS, timedelta(days=1))
     # Each seal has its own delayed opening job; this catches any that went missing.
     every(documents_tasks.SWEEP_SEALS, timedelta(minutes=1))
+    # Openings whose job went missing, awards past their challenge period, late buyers.
+    every(TENDERING_SWEEP, timedelta(minutes=1))

@@ -43,6 +43,7 @@ from services.kit.settings import DEV_DOCUMENT_MASTER_KEY, Settings
 from tests.conftest import GZ, ROLE_LOGINS, SZ, Login, city_login
 from tests.jobs_support import drain, relay_all, running_worker
 from tests.planning_support import Planner
+from tests.tendering_support import procurement_body
 
 Headers = dict[str, str]
 SUNSHINE_USCC = "51440100MJL000010Q"
@@ -113,8 +114,28 @@ async def fresh_object(object_type: str, tenant: str) -> str:
         return str((await planner.declaration(submit=False))["id"])
     if object_type == "project":
         return str((await planner.project(costed=False))["id"])
-    # Tendering's objects (bids, tenders) have no checks yet: any id names one.
+    if object_type == "tender":
+        return await draft_procurement(planner)
     return str(uuid.uuid4())
+
+
+LINES: dict[str, str] = {}
+
+
+async def draft_procurement(planner: Planner) -> str:
+    """A tender of its own (a small draft procurement on the city's shared budget line)."""
+    if planner.city not in LINES:
+        LINES[planner.city] = (await planner.approved_budget())["lines"][0]["id"]
+    body = procurement_body(
+        LINES[planner.city], budget_amount="1000.00", ceiling_price="900.00", bid_security="0"
+    )
+    response = await planner.client.post(
+        f"/v1/tenants/{planner.city}/procurements",
+        headers=await planner.as_("civil_affairs_officer"),
+        json=body,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 async def upload(
@@ -552,7 +573,7 @@ async def test_a_100_mb_upload_streams_in_bounded_memory(
     try:
         seal: dict[str, Any] = {}
         if sealed:
-            seal = {"object_type": "bid", "sealed_until": datetime.now(UTC) + timedelta(hours=1)}
+            seal = {"object_type": "tender", "sealed_until": datetime.now(UTC) + timedelta(hours=1)}
         response = await upload(
             streaming, who["civil_affairs_officer"], body(), filename="大.pdf", **seal
         )
@@ -770,7 +791,7 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: Any,
 ) -> None:
-    bid = uuid.uuid4()
+    bid = uuid.UUID(await fresh_object("tender", GZ))
     opening = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
     secret = b"BID-PRICE-1234567-YUAN"
     body = pdf(secret, size=3 * MiB + 12345)  # several chunks, the last one partial
@@ -779,7 +800,7 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
         client,
         officer,
         body,
-        object_type="bid",
+        object_type="tender",
         object_id=bid,
         sealed_until=opening,
         filename="投标文件.pdf",
@@ -802,7 +823,7 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
         client,
         officer,
         DOCX,
-        object_type="bid",
+        object_type="tender",
         object_id=bid,
         sealed_until=opening,
         filename="技术方案.docx",
@@ -812,7 +833,7 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
         client,
         officer,
         pdf(),
-        object_type="bid",
+        object_type="tender",
         object_id=bid,
         sealed_until=opening + timedelta(hours=1),
     )
@@ -907,10 +928,10 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     late = await add_version(client, officer, doc_id, pdf())
     assert late.status_code == 409 and late.json()["code"] == "procedure_opened"
     late_new = await upload(
-        client, officer, pdf(), object_type="bid", object_id=bid, sealed_until=opening
+        client, officer, pdf(), object_type="tender", object_id=bid, sealed_until=opening
     )
     assert late_new.status_code == 422  # its time is past
-    seal_actions = await audit_actions(admin_db, f"bid:{bid}")
+    seal_actions = await audit_actions(admin_db, f"tender:{bid}")
     assert seal_actions == ["document_seal.created", "document_seal.opened"]
 
 
@@ -921,20 +942,20 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
     sessionmaker: async_sessionmaker[AsyncSession],
     app_db: asyncpg.Connection,
 ) -> None:
-    bid = uuid.uuid4()
+    bid = uuid.UUID(await fresh_object("tender", GZ))
     opening = datetime.now(UTC) + timedelta(hours=2)
     created = await upload(
         client,
         who["civil_affairs_officer"],
         pdf(b"early"),
-        object_type="bid",
+        object_type="tender",
         object_id=bid,
         sealed_until=opening,
     )
     assert created.status_code == 201, created.text
     # The opening job, run early, does nothing.
     async with transaction(sessionmaker, GZ) as session:
-        assert not await service.open_seal(session, Actor(None, GZ), "bid", bid)
+        assert not await service.open_seal(session, Actor(None, GZ), "tender", bid)
     # The API's own database role cannot open it, or move its time into the past.
     for sql in (
         "UPDATE document_seals SET released_at = now() WHERE object_id = $1",
@@ -957,7 +978,7 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
     # Moving the opening later is the tendering context's business (a deadline extension).
     async with transaction(sessionmaker, GZ) as session:
         seal = await service.reschedule_seal(
-            session, Actor(None, GZ), service.ObjectType.bid, bid, opening + timedelta(days=1)
+            session, Actor(None, GZ), service.ObjectType.tender, bid, opening + timedelta(days=1)
         )
         assert seal.sealed_until > opening
 
@@ -969,13 +990,13 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: Any,
 ) -> None:
-    bid = uuid.uuid4()
+    bid = uuid.UUID(await fresh_object("tender", GZ))
     opening = datetime.now(UTC) + timedelta(seconds=3)
     created = await upload(
         client,
         who["civil_affairs_officer"],
         pdf(b"swept"),
-        object_type="bid",
+        object_type="tender",
         object_id=bid,
         sealed_until=opening,
     )
@@ -983,7 +1004,7 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     # The opening job is lost: marked sent, never delivered.
     lost = await admin_db.execute(
         "UPDATE outbox SET sent_at = now() WHERE message_key LIKE $1",
-        f"document-seal-open:bid:{bid}:%",
+        f"document-seal-open:tender:{bid}:%",
     )
     assert lost == "UPDATE 1"
     await _wait_until(opening)
@@ -1017,7 +1038,7 @@ async def test_the_sweeps_role_sees_when_seals_open_and_nothing_else(
             client,
             who[officer],
             pdf(b"role"),
-            object_type="bid",
+            object_type="tender",
             tenant=tenant,
             sealed_until=datetime.now(UTC) + timedelta(hours=1),
         )
@@ -1060,7 +1081,7 @@ async def test_the_verification_job_rereads_what_was_stored(
         client,
         officer,
         pdf(b"verify-sealed"),
-        object_type="bid",
+        object_type="tender",
         sealed_until=datetime.now(UTC) + timedelta(hours=1),
     )
     tampered = await upload(client, officer, pdf(b"tamper-me"))

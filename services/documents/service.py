@@ -312,6 +312,30 @@ async def seal_for_upload(
     return seal
 
 
+async def sealing_key(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    object_type: ObjectType,
+    object_id: uuid.UUID,
+    sealed_until: datetime,
+) -> bytes:
+    """The data key of a procedure's seal (made if needed), to seal a small value — a bid's
+    price — beside the procedure's documents, under the same opening."""
+    seal = await seal_for_upload(session, settings, actor, object_type, object_id, sealed_until)
+    return _data_key(settings, seal)
+
+
+async def opened_key(
+    session: AsyncSession, settings: Settings, tenant: str, object_type: str, object_id: uuid.UUID
+) -> bytes:
+    """The data key of an opened seal; refused while the seal is closed."""
+    seal = await repository.get_seal(session, tenant, object_type, object_id)
+    if seal is None or seal.released_at is None:
+        raise DocumentSealed(f"The {object_type}'s seal is not opened.")
+    return _data_key(settings, seal)
+
+
 async def reschedule_seal(
     session: AsyncSession,
     actor: Actor,

@@ -470,3 +470,18 @@ async def roles_in(session: AsyncSession, tenant: str, user_id: uuid.UUID) -> se
         select(Membership.role).where(Membership.tenant_id == tenant, Membership.user_id == user_id)
     )
     return {Role(role) for role in rows.all()}
+
+
+async def is_registered(session: AsyncSession, tenant: str, provider_id: uuid.UUID) -> bool:
+    """Whether the provider's registration here is approved: it may take part."""
+    rows = await repository.list_registrations(
+        session, tenant, provider_id, RegistrationStatus.approved.value, 1, 0
+    )
+    return bool(rows)
+
+
+async def provider_admins(session: AsyncSession, provider_id: uuid.UUID) -> list[uuid.UUID]:
+    """Whom to tell at a provider: its administrators."""
+    return [
+        user.id for user in await identity.provider_users(session, provider_id, Role.provider_admin)
+    ]

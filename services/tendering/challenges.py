@@ -1,0 +1,165 @@
+"""质疑: a bidder challenges the result within 7 working days of its notice; the buyer answers
+within 7 working days. Upheld, the procurement goes back to evaluation or is cancelled."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kit.audit import Actor, record
+from services.kit.authz.roles import Role
+from services.kit.errors import NotFound
+from services.notifications import service as notifications
+from services.tenancy import service as tenancy
+from services.tendering import bids, evaluation, events, procurements, rules
+from services.tendering.errors import NotEligible, WrongState
+from services.tendering.models import Challenge, Procurement
+from services.tendering.schemas import ChallengeOutcome, Status
+
+
+async def file(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, grounds: str
+) -> Challenge:
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    if procurement.status not in (Status.result_published, Status.challenged):
+        raise WrongState(f"A {procurement.status} procurement has no result to challenge.")
+    mine = await bids.own_bids(session, actor, procurement.id)
+    if not any(bid.status == "submitted" for bid in mine):
+        raise NotEligible("Only a bidder may challenge the result.")
+    legal = await rules.rules_for(session, actor.tenant)
+    assert procurement.result_published_at is not None
+    now = datetime.now(UTC)
+    due = rules.challenge_deadline(legal, procurement.result_published_at)
+    if now > due:
+        raise rules.LegalRuleBroken(
+            f"challenges are filed within {legal.challenge_working_days} working days of the "
+            f"result notice (政府采购法 art. 52): the time ended {due.isoformat()}",
+            field="grounds",
+            rule="challenge_working_days",
+        )
+    assert actor.provider_id is not None
+    challenge = Challenge(
+        tenant_id=actor.tenant,
+        id=uuid.uuid4(),
+        procurement_id=procurement.id,
+        provider_id=actor.provider_id,
+        grounds=grounds,
+        filed_at=now,
+        answer_due=rules.answer_deadline(legal, now),
+    )
+    session.add(challenge)
+    await session.flush()
+    if procurement.status == Status.result_published:
+        await procurements.move(session, actor, procurement, Status.challenged, "质疑")
+    await record(
+        session,
+        actor,
+        "challenge.filed",
+        "challenge",
+        challenge.id,
+        after={"procurement_id": procurement.id, "grounds": grounds},
+    )
+    await notifications.notify(
+        session,
+        actor,
+        event_type=events.CHALLENGE_FILED.name,
+        recipients=await tenancy.holders(
+            session, actor.tenant, (Role.civil_affairs_officer, Role.civil_affairs_approver)
+        ),
+        context={**await _context(session, actor, procurement), "answer_by": challenge.answer_due},
+        tenant=actor.tenant,
+    )
+    return challenge
+
+
+async def answer(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    challenge_id: uuid.UUID,
+    outcome: ChallengeOutcome,
+    text: str,
+) -> Challenge:
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    challenge = await session.scalar(
+        select(Challenge)
+        .where(
+            Challenge.tenant_id == actor.tenant,
+            Challenge.procurement_id == procurement.id,
+            Challenge.id == challenge_id,
+        )
+        .with_for_update()
+    )
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    if challenge.answered_at is not None:
+        raise WrongState("The challenge has been answered.")
+    challenge.outcome = outcome.value
+    challenge.answer = text
+    challenge.answered_at = datetime.now(UTC)
+    challenge.answered_by = actor.user_id
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "challenge.answered",
+        "challenge",
+        challenge.id,
+        after={"outcome": outcome.value, "answer": text},
+    )
+    if outcome is ChallengeOutcome.reevaluate:
+        await evaluation.reset_scores(session, procurement)
+        await procurements.move(
+            session, actor, procurement, Status.evaluation, "质疑成立，重新评审"
+        )
+    elif outcome is ChallengeOutcome.cancel:
+        await procurements.move(session, actor, procurement, Status.cancelled, "质疑成立，终止采购")
+        await procurements.release_money(session, actor, procurement)
+    elif not await open_challenges(session, procurement):
+        await procurements.move(session, actor, procurement, Status.result_published, "质疑不成立")
+    await notifications.notify(
+        session,
+        actor,
+        event_type=events.CHALLENGE_ANSWERED.name,
+        recipients=await tenancy.provider_admins(session, challenge.provider_id),
+        context={**await _context(session, actor, procurement), "answer": text},
+        tenant=actor.tenant,
+    )
+    return challenge
+
+
+async def open_challenges(session: AsyncSession, procurement: Procurement) -> int:
+    rows = await session.scalars(
+        select(Challenge.id).where(
+            Challenge.tenant_id == procurement.tenant_id,
+            Challenge.procurement_id == procurement.id,
+            Challenge.answered_at.is_(None),
+        )
+    )
+    return len(rows.all())
+
+
+async def of_procurement(
+    session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID | None
+) -> Sequence[Challenge]:
+    query = select(Challenge).where(
+        Challenge.tenant_id == procurement.tenant_id, Challenge.procurement_id == procurement.id
+    )
+    if provider_id is not None:
+        query = query.where(Challenge.provider_id == provider_id)
+    return (await session.scalars(query.order_by(Challenge.filed_at))).all()
+
+
+async def _context(
+    session: AsyncSession, actor: Actor, procurement: Procurement
+) -> dict[str, object]:
+    return {
+        "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
+        "title": procurement.title,
+        "ocid": procurement.ocid,
+        "procurement_id": procurement.id,
+    }

@@ -1,0 +1,148 @@
+"""Enquiries (澄清): providers ask, the buyer answers publicly without naming the asker.
+
+An answer that may change how bids are prepared, given less than 15 days before the bid
+deadline, moves the deadline (实施条例 art. 31): the opening, the bids' seals and the opening
+job move with it, and a correction notice says so. During a single-source notice, a
+question is an objection, which must be answered before finance may approve.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.documents import service as documents
+from services.documents.schemas import ObjectType
+from services.kit.audit import Actor, record
+from services.kit.errors import NotFound
+from services.tenancy import service as tenancy
+from services.tendering import bids, notices, procurements, rules, scheduling
+from services.tendering.errors import NotEligible, WrongState
+from services.tendering.models import Enquiry, Procurement
+from services.tendering.schemas import NoticeKind, Status
+
+OPEN_FOR_QUESTIONS = frozenset({Status.tendering, Status.single_source_notice})
+
+
+async def ask(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, question: str
+) -> Enquiry:
+    assert actor.provider_id is not None
+    procurement = await procurements.get(session, actor, procurement_id)
+    if procurement.status not in OPEN_FOR_QUESTIONS:
+        raise WrongState(f"A {procurement.status} procurement takes no questions.")
+    now = datetime.now(UTC)
+    closes = procurement.enquiry_deadline or procurement.bid_deadline
+    if procurement.status == Status.tendering and now >= closes:
+        raise WrongState(f"Questions closed at {closes.isoformat()}.")
+    if not await tenancy.is_registered(session, actor.tenant, actor.provider_id):
+        raise NotEligible("Register with this region before asking.")
+    enquiry = Enquiry(
+        tenant_id=actor.tenant,
+        id=uuid.uuid4(),
+        procurement_id=procurement.id,
+        provider_id=actor.provider_id,
+        question=question,
+        asked_at=now,
+    )
+    session.add(enquiry)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "enquiry.asked",
+        "enquiry",
+        enquiry.id,
+        after={"procurement_id": procurement.id},
+    )
+    return enquiry
+
+
+async def answer(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    enquiry_id: uuid.UUID,
+    text: str,
+    affects_bids: bool,
+) -> Enquiry:
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    enquiry = await session.scalar(
+        select(Enquiry)
+        .where(
+            Enquiry.tenant_id == actor.tenant,
+            Enquiry.procurement_id == procurement.id,
+            Enquiry.id == enquiry_id,
+        )
+        .with_for_update()
+    )
+    if enquiry is None:
+        raise NotFound("No such enquiry.")
+    if enquiry.answered_at is not None:
+        raise WrongState("The enquiry has been answered.")
+    now = datetime.now(UTC)
+    enquiry.answer = text
+    enquiry.affects_bids = affects_bids
+    enquiry.answered_at = now
+    enquiry.answered_by = actor.user_id
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "enquiry.answered",
+        "enquiry",
+        enquiry.id,
+        after={"affects_bids": affects_bids},
+    )
+    if affects_bids and procurement.status == Status.tendering:
+        legal = await rules.rules_for(session, actor.tenant)
+        moved = rules.check_clarification(legal, now, procurement.bid_deadline)
+        if moved is not None:
+            await move_deadline(session, actor, procurement, moved, f"澄清：{text[:200]}")
+    return enquiry
+
+
+async def move_deadline(
+    session: AsyncSession, actor: Actor, procurement: Procurement, deadline: datetime, change: str
+) -> None:
+    """The bid deadline moves out; the opening keeps its distance from it."""
+    before = {"bid_deadline": procurement.bid_deadline, "opening_at": procurement.opening_at}
+    gap = procurement.opening_at - procurement.bid_deadline
+    procurement.bid_deadline = deadline
+    procurement.opening_at = deadline + gap
+    procurement.updated_at = datetime.now(UTC)
+    await session.flush()
+    for bid in await bids.live_bids(session, procurement):
+        await documents.reschedule_seal(
+            session, actor, ObjectType.bid, bid.id, procurement.opening_at
+        )
+    await scheduling.schedule_opening(session, actor, procurement)
+    await record(
+        session,
+        actor,
+        "procurement.deadline_moved",
+        "procurement",
+        procurement.id,
+        before=before,
+        after={"bid_deadline": procurement.bid_deadline, "opening_at": procurement.opening_at},
+    )
+    await notices.publish(
+        session,
+        actor,
+        procurement,
+        NoticeKind.correction,
+        {"change": change, **notices.tender_data(procurement)},
+    )
+
+
+async def of_procurement(session: AsyncSession, procurement: Procurement) -> Sequence[Enquiry]:
+    rows = await session.scalars(
+        select(Enquiry)
+        .where(Enquiry.tenant_id == procurement.tenant_id, Enquiry.procurement_id == procurement.id)
+        .order_by(Enquiry.asked_at)
+    )
+    return rows.all()

@@ -1,0 +1,175 @@
+"""What tendering tells people, in zh-CN with English fallback."""
+
+from __future__ import annotations
+
+from services.notifications.templates import EN, ZH_CN, EventType, register
+
+
+def _event(
+    name: str,
+    label: tuple[str, str],
+    zh: tuple[str, str],
+    en: tuple[str, str],
+    optional: dict[str, dict[str, str]] | None = None,
+) -> EventType:
+    return register(
+        EventType(
+            name=name,
+            label={ZH_CN: label[0], EN: label[1]},
+            templates={ZH_CN: zh, EN: en},
+            optional=optional or {},
+        )
+    )
+
+
+APPROVAL_REQUESTED = _event(
+    "tendering.approval_requested",
+    ("采购方式待审批", "Procurement method to approve"),
+    (
+        "【{tenant_name}】采购方式待审批：{title}",
+        "您好：\n\n“{title}”（{ocid}）申请采用{method}方式采购，请审批。",
+    ),
+    (
+        "[{tenant_name}] Procurement method to approve: {title}",
+        'Hello,\n\n"{title}" ({ocid}) asks to be bought by {method}. Please decide.',
+    ),
+)
+METHOD_APPROVED = _event(
+    "tendering.method_approved",
+    ("采购方式已批准", "Procurement method approved"),
+    (
+        "【{tenant_name}】采购方式已批准：{title}",
+        "您好：\n\n财政部门已批准“{title}”（{ocid}）的采购方式。\n\n审批意见：{note}",
+    ),
+    (
+        "[{tenant_name}] Procurement method approved: {title}",
+        'Hello,\n\nThe finance bureau approved the method of "{title}" ({ocid}).\n\nNote: {note}',
+    ),
+    optional={ZH_CN: {"note": "无"}, EN: {"note": "none"}},
+)
+METHOD_REFUSED = _event(
+    "tendering.method_refused",
+    ("采购方式未获批准", "Procurement method refused"),
+    (
+        "【{tenant_name}】采购方式未获批准：{title}",
+        "您好：\n\n财政部门未批准“{title}”（{ocid}）的采购方式，已退回修改。\n\n意见：{note}",
+    ),
+    (
+        "[{tenant_name}] Procurement method refused: {title}",
+        'Hello,\n\nThe finance bureau did not approve the method of "{title}" ({ocid}); '
+        "it is back in draft.\n\nNote: {note}",
+    ),
+)
+INVITED = _event(
+    "tendering.invited",
+    ("采购邀请", "Invitation to bid"),
+    (
+        "【{tenant_name}】采购邀请：{title}",
+        "您好：\n\n贵单位受邀参加“{title}”（{ocid}）的采购，响应截止时间为{bid_deadline}。",
+    ),
+    (
+        "[{tenant_name}] Invitation to bid: {title}",
+        'Hello,\n\nYou are invited to bid for "{title}" ({ocid}). Bids close at {bid_deadline}.',
+    ),
+)
+OPENING_RECORD = _event(
+    "tendering.opening_record",
+    ("开标记录", "Bid opening record"),
+    (
+        "【{tenant_name}】开标记录：{title}",
+        "您好：\n\n“{title}”（{ocid}）已于{opened_at}开标。\n\n{record}",
+    ),
+    (
+        "[{tenant_name}] Bid opening record: {title}",
+        'Hello,\n\nThe bids for "{title}" ({ocid}) were opened at {opened_at}.\n\n{record}',
+    ),
+)
+TENDER_FAILED = _event(
+    "tendering.failed",
+    ("废标通知", "Tender failed"),
+    (
+        "【{tenant_name}】废标：{title}",
+        "您好：\n\n“{title}”（{ocid}）废标。理由：{reason}",
+    ),
+    (
+        "[{tenant_name}] Tender failed: {title}",
+        'Hello,\n\nThe tender "{title}" ({ocid}) failed. Reason: {reason}',
+    ),
+)
+COMMITTEE_SEAT = _event(
+    "tendering.committee_seat",
+    ("评审任务", "Evaluation assignment"),
+    (
+        "【{tenant_name}】评审任务：{title}",
+        "您好：\n\n您已被抽取为“{title}”（{ocid}）的评审委员会成员，请登录平台评审。",
+    ),
+    (
+        "[{tenant_name}] Evaluation assignment: {title}",
+        'Hello,\n\nYou sit on the evaluation committee of "{title}" ({ocid}). '
+        "Sign in to score the bids.",
+    ),
+)
+REPORT_READY = _event(
+    "tendering.report_ready",
+    ("评审报告待确认", "Evaluation report to confirm"),
+    (
+        "【{tenant_name}】评审报告待确认：{title}",
+        "您好：\n\n“{title}”（{ocid}）评审完成，请在{confirm_by}前确认中标人。",
+    ),
+    (
+        "[{tenant_name}] Evaluation report to confirm: {title}",
+        'Hello,\n\nThe evaluation of "{title}" ({ocid}) is complete. Confirm the winner by '
+        "{confirm_by}.",
+    ),
+)
+RESULT = _event(
+    "tendering.result",
+    ("采购结果", "Procurement result"),
+    (
+        "【{tenant_name}】采购结果：{title}",
+        "您好：\n\n“{title}”（{ocid}）的中标（成交）供应商为{winner}，金额{price}元。"
+        "如有异议，可在{challenge_by}前提出质疑。",
+    ),
+    (
+        "[{tenant_name}] Result: {title}",
+        'Hello,\n\nThe winner of "{title}" ({ocid}) is {winner} at {price} yuan. '
+        "Challenges may be filed until {challenge_by}.",
+    ),
+)
+OVERDUE = _event(
+    "tendering.overdue",
+    ("采购时限预警", "Procurement deadline passed"),
+    (
+        "【{tenant_name}】时限已过：{title}",
+        "您好：\n\n“{title}”（{ocid}）的{step}已超过法定时限（{due}），请尽快办理。",
+    ),
+    (
+        "[{tenant_name}] Deadline passed: {title}",
+        'Hello,\n\nThe {step} of "{title}" ({ocid}) is past its legal deadline ({due}). '
+        "Please act now.",
+    ),
+)
+CHALLENGE_FILED = _event(
+    "tendering.challenge_filed",
+    ("收到质疑", "Challenge filed"),
+    (
+        "【{tenant_name}】收到质疑：{title}",
+        "您好：\n\n“{title}”（{ocid}）收到质疑，请在{answer_by}前答复。",
+    ),
+    (
+        "[{tenant_name}] Challenge filed: {title}",
+        'Hello,\n\nA challenge was filed against "{title}" ({ocid}). Answer it by {answer_by}.',
+    ),
+)
+CHALLENGE_ANSWERED = _event(
+    "tendering.challenge_answered",
+    ("质疑答复", "Challenge answered"),
+    (
+        "【{tenant_name}】质疑答复：{title}",
+        "您好：\n\n贵单位对“{title}”（{ocid}）的质疑已答复。\n\n{answer}",
+    ),
+    (
+        "[{tenant_name}] Challenge answered: {title}",
+        'Hello,\n\nYour challenge to "{title}" ({ocid}) has been answered.\n\n{answer}',
+    ),
+)

@@ -1,0 +1,249 @@
+"""Tables of the procurement stage: procedures and their transitions, invitations, public
+notices, enquiries, bids, the expert pool, evaluation committees and their scores.
+
+All tenant-owned (``tenant_id`` leads every key; RLS forced, migration 0008). Published
+notices are public: one extra policy lets anyone read them, in every region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.kit.db import Base, TenantOwned
+
+MONEY = Numeric(14, 2)
+
+
+def _procurement_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["tenant_id", "procurement_id"],
+        ["procurements.tenant_id", "procurements.id"],
+        name=f"fk_{table}_procurement",
+    )
+
+
+class Procurement(TenantOwned, Base):
+    """One purchase (采购项目) by one method, from one approved budget line."""
+
+    __tablename__ = "procurements"
+    __table_args__ = (
+        Index("ix_procurements_tenant_status", "tenant_id", "status"),
+        Index("ix_procurements_tenant_project", "tenant_id", "project_id"),
+        Index("uq_procurements_tenant_ocid", "tenant_id", "ocid", unique=True),
+        CheckConstraint("ceiling_price > 0 AND ceiling_price <= budget_amount", name="ceiling_ok"),
+        CheckConstraint("bid_security >= 0", name="security_ok"),
+    )
+
+    ocid: Mapped[str] = mapped_column(String(100))
+    project_id: Mapped[uuid.UUID] = mapped_column()
+    budget_line_id: Mapped[uuid.UUID] = mapped_column()
+    commitment_id: Mapped[uuid.UUID] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    requirements: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(32))
+    method_reason: Mapped[str | None] = mapped_column(String(48))
+    method_justification: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    budget_amount: Mapped[Decimal] = mapped_column(MONEY)
+    ceiling_price: Mapped[Decimal] = mapped_column(MONEY)
+    bid_security: Mapped[Decimal] = mapped_column(MONEY)
+    qualification_criteria: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # [{"name": ..., "weight": int, "price": bool}], weights summing to 100.
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bid_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opening_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    documents_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_note: Mapped[str | None] = mapped_column(Text)
+    committee_seed: Mapped[str | None] = mapped_column(String(64))
+    report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recommended_bid_id: Mapped[uuid.UUID | None] = mapped_column()
+    awarded_bid_id: Mapped[uuid.UUID | None] = mapped_column()
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Late steps the chronograph has warned about ("confirm:<due>"), so it warns once.
+    warnings_sent: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Transition(Base):
+    """Every status change of a procurement, in order: who, when, from what, why."""
+
+    __tablename__ = "procurement_transitions"
+    __table_args__ = (_procurement_fk("procurement_transitions"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    by_user: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Invitation(Base):
+    """A provider invited to an invited tender or a negotiation."""
+
+    __tablename__ = "procurement_invitations"
+    __table_args__ = (_procurement_fk("procurement_invitations"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+
+
+class Notice(TenantOwned, Base):
+    """A public notice (公告): readable by anyone once published, in every region."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        _procurement_fk("notices"),
+        Index("ix_notices_tenant_published", "tenant_id", "published_at"),
+    )
+
+    procurement_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Enquiry(TenantOwned, Base):
+    """A provider's question; the answer is public and never names who asked."""
+
+    __tablename__ = "enquiries"
+    __table_args__ = (
+        _procurement_fk("enquiries"),
+        Index("ix_enquiries_tenant_procurement", "tenant_id", "procurement_id"),
+    )
+
+    procurement_id: Mapped[uuid.UUID] = mapped_column()
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    answer: Mapped[str | None] = mapped_column(Text)
+    affects_bids: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Bid(TenantOwned, Base):
+    """A provider's bid. Its price is sealed (AES-GCM under the bid's seal key) until the
+    opening; ``price`` is filled in only when the bids are opened."""
+
+    __tablename__ = "bids"
+    __table_args__ = (
+        _procurement_fk("bids"),
+        Index("ix_bids_tenant_procurement", "tenant_id", "procurement_id"),
+        # One live bid per provider and procurement; replaced and withdrawn ones stay.
+        Index(
+            "uq_bids_live",
+            "tenant_id",
+            "procurement_id",
+            "provider_id",
+            unique=True,
+            postgresql_where=text("status = 'submitted'"),
+        ),
+    )
+
+    procurement_id: Mapped[uuid.UUID] = mapped_column()
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    price_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    price: Mapped[Decimal | None] = mapped_column(MONEY)
+    receipt: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class Expert(Base):
+    """An expert of a region's pool (评审专家库): specialities and declared ties."""
+
+    __tablename__ = "experts"
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    specialities: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    employer: Mapped[str] = mapped_column(String(200))
+    # Providers the expert works for, advises or is otherwise tied to (declared).
+    affiliated_provider_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CommitteeMember(Base):
+    """A member of a procurement's evaluation committee (评标委员会)."""
+
+    __tablename__ = "committee_members"
+    __table_args__ = (_procurement_fk("committee_members"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # expert (drawn from the pool) or buyer_representative (采购人代表)
+    kind: Mapped[str] = mapped_column(String(24))
+    scores_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Score(Base):
+    """One member's score of one bid on one criterion."""
+
+    __tablename__ = "scores"
+    __table_args__ = (_procurement_fk("scores"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    bid_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(100), primary_key=True)
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+
+class Challenge(TenantOwned, Base):
+    """质疑: a bidder challenges the result; the buyer answers within the legal time."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (
+        _procurement_fk("challenges"),
+        Index("ix_challenges_tenant_procurement", "tenant_id", "procurement_id"),
+    )
+
+    procurement_id: Mapped[uuid.UUID] = mapped_column()
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    grounds: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

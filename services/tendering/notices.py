@@ -1,0 +1,183 @@
+"""Public notices (公告): written in the procurement's region, readable by anyone in every
+region (the ``public_notices`` policy of migration 0008), searchable across regions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kit.audit import Actor, record
+from services.kit.jsonsafe import json_safe
+from services.kit.money import text
+from services.tendering.models import Enquiry, Notice, Procurement
+from services.tendering.schemas import Method, NoticeKind
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+KIND_NAMES = {
+    NoticeKind.tender: "采购公告",
+    NoticeKind.correction: "更正公告",
+    NoticeKind.result: "结果公告",
+    NoticeKind.failure: "废标公告",
+    NoticeKind.single_source: "单一来源采购公示",
+}
+METHOD_NAMES = {
+    Method.open_tender: "公开招标",
+    Method.invited_tender: "邀请招标",
+    Method.competitive_negotiation: "竞争性谈判",
+    Method.single_source: "单一来源",
+}
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(LOCAL):%Y年%m月%d日 %H:%M}"
+
+
+def tender_data(procurement: Procurement) -> dict[str, Any]:
+    return {
+        "method": procurement.method,
+        "budget_amount": text(procurement.budget_amount),
+        "ceiling_price": text(procurement.ceiling_price),
+        "bid_security": text(procurement.bid_security),
+        "requirements": procurement.requirements,
+        "qualification_criteria": list(procurement.qualification_criteria),
+        "criteria": procurement.criteria,
+        "documents_issued_at": procurement.documents_issued_at,
+        "enquiry_deadline": procurement.enquiry_deadline,
+        "bid_deadline": procurement.bid_deadline,
+        "opening_at": procurement.opening_at,
+    }
+
+
+def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> str:
+    lines = [
+        f"项目名称：{procurement.title}",
+        f"项目编号：{procurement.ocid}",
+        f"采购方式：{METHOD_NAMES[Method(procurement.method)]}",
+        f"预算金额：{text(procurement.budget_amount)}元",
+    ]
+    if kind in (NoticeKind.tender, NoticeKind.correction):
+        lines += [
+            f"最高限价：{text(procurement.ceiling_price)}元",
+            f"投标截止时间：{_local(procurement.bid_deadline)}",
+            f"开标时间：{_local(procurement.opening_at)}",
+        ]
+    if kind is NoticeKind.correction:
+        lines.append(f"更正事项：{data.get('change', '')}")
+    if kind is NoticeKind.single_source:
+        lines += [
+            f"拟定供应商：{data['proposed_provider']}（{data['proposed_provider_uscc']}）",
+            f"采用单一来源方式的理由：{data.get('justification') or ''}",
+            "公示期内如有异议，请通过平台提出。",
+        ]
+    if kind is NoticeKind.result:
+        lines += [
+            f"中标（成交）供应商：{data['winner']}",
+            f"中标（成交）金额：{data['price']}元",
+        ]
+    if kind is NoticeKind.failure:
+        lines.append(f"废标理由：{data['reason']}")
+    return "\n".join(lines)
+
+
+async def publish(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    kind: NoticeKind,
+    data: dict[str, Any],
+) -> Notice:
+    notice = Notice(
+        tenant_id=procurement.tenant_id,
+        id=uuid.uuid4(),
+        procurement_id=procurement.id,
+        kind=kind.value,
+        title=f"{procurement.title}{KIND_NAMES[kind]}",
+        body=_body(procurement, kind, data),
+        data=json_safe({"ocid": procurement.ocid, **data}),
+        published_at=datetime.now(UTC),
+    )
+    session.add(notice)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        f"notice.{kind.value}",
+        "notice",
+        notice.id,
+        after={"procurement_id": procurement.id, "title": notice.title},
+    )
+    return notice
+
+
+async def latest(
+    session: AsyncSession, procurement: Procurement, kind: NoticeKind
+) -> Notice | None:
+    return await session.scalar(
+        select(Notice)
+        .where(
+            Notice.tenant_id == procurement.tenant_id,
+            Notice.procurement_id == procurement.id,
+            Notice.kind == kind.value,
+        )
+        .order_by(Notice.published_at.desc())
+        .limit(1)
+    )
+
+
+async def unanswered_enquiries(session: AsyncSession, procurement: Procurement) -> int:
+    rows = await session.scalars(
+        select(Enquiry.id).where(
+            Enquiry.tenant_id == procurement.tenant_id,
+            Enquiry.procurement_id == procurement.id,
+            Enquiry.answered_at.is_(None),
+        )
+    )
+    return len(rows.all())
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    tenant: str | None,
+    kind: NoticeKind | None,
+    query: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Notice]:
+    """Published notices of every region (or one), newest first."""
+    statement = select(Notice)
+    if tenant is not None:
+        statement = statement.where(Notice.tenant_id == tenant)
+    if kind is not None:
+        statement = statement.where(Notice.kind == kind.value)
+    if query:
+        pattern = _like(query)
+        statement = statement.where(
+            or_(Notice.title.ilike(pattern, escape="\\"), Notice.body.ilike(pattern, escape="\\"))
+        )
+    statement = statement.order_by(Notice.published_at.desc(), Notice.id)
+    return (await session.scalars(statement.limit(limit).offset(offset))).all()
+
+
+async def get(session: AsyncSession, notice_id: uuid.UUID) -> Notice | None:
+    return await session.scalar(select(Notice).where(Notice.id == notice_id))
+
+
+async def of_procurement(session: AsyncSession, procurement: Procurement) -> Sequence[Notice]:
+    rows = await session.scalars(
+        select(Notice)
+        .where(Notice.tenant_id == procurement.tenant_id, Notice.procurement_id == procurement.id)
+        .order_by(Notice.published_at)
+    )
+    return rows.all()

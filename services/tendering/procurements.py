@@ -1,0 +1,523 @@
+"""A procurement from its approved budget line to publication; every status change goes
+through ``move``, which checks the transition table and writes the transition row.
+
+Open tender:            draft → tendering
+Invited / negotiation:  draft → awaiting_approval → approved → tendering
+Single source:          draft → single_source_notice → approved (after ≥ 5 working days)
+Then: tendering → evaluation (or failed) → awaiting_confirmation → awarded →
+result_published → concluded (or challenged → …). Any state before the award → cancelled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kit.audit import Actor, record
+from services.kit.authz.roles import Role
+from services.kit.errors import InvalidField, NotFound
+from services.kit.money import money, text
+from services.kit.settings import Settings
+from services.notifications import service as notifications
+from services.planning import service as planning
+from services.planning.schemas import CommitmentPurpose, ProjectStatus
+from services.tenancy import service as tenancy
+from services.tendering import events, notices, rules, scheduling
+from services.tendering.errors import (
+    BudgetLineUnavailable,
+    MethodReasonMissing,
+    WrongState,
+)
+from services.tendering.models import Invitation, Procurement, Transition
+from services.tendering.schemas import (
+    REASONS_OF,
+    Method,
+    NoticeKind,
+    ProcurementCreate,
+    Status,
+)
+
+S = Status
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.draft: frozenset({S.tendering, S.awaiting_approval, S.single_source_notice, S.cancelled}),
+    S.single_source_notice: frozenset({S.approved, S.draft, S.cancelled}),
+    S.awaiting_approval: frozenset({S.approved, S.draft, S.cancelled}),
+    S.approved: frozenset({S.tendering, S.cancelled}),
+    S.tendering: frozenset({S.evaluation, S.failed, S.cancelled}),
+    S.evaluation: frozenset({S.awaiting_confirmation, S.cancelled}),
+    S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.cancelled}),
+    S.awarded: frozenset({S.result_published}),
+    S.result_published: frozenset({S.challenged, S.concluded}),
+    S.challenged: frozenset({S.result_published, S.evaluation, S.cancelled}),
+    S.concluded: frozenset(),
+    S.failed: frozenset(),
+    S.cancelled: frozenset(),
+}
+# Methods that need finance's approval, and so an approved state before publication.
+NEEDS_APPROVAL = frozenset({Method.invited_tender, Method.competitive_negotiation})
+CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
+
+
+async def get(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, lock: bool = False
+) -> Procurement:
+    query = select(Procurement).where(
+        Procurement.tenant_id == actor.tenant, Procurement.id == procurement_id
+    )
+    if lock:
+        query = query.with_for_update()
+    procurement = await session.scalar(query)
+    if procurement is None:
+        raise NotFound("No such procurement.")
+    return procurement
+
+
+async def find(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Procurement | None:
+    return await session.scalar(
+        select(Procurement).where(Procurement.tenant_id == tenant, Procurement.id == procurement_id)
+    )
+
+
+async def list_procurements(
+    session: AsyncSession,
+    tenant: str,
+    status: Status | None,
+    method: Method | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Procurement]:
+    query = select(Procurement).where(Procurement.tenant_id == tenant)
+    if status is not None:
+        query = query.where(Procurement.status == status.value)
+    if method is not None:
+        query = query.where(Procurement.method == method.value)
+    query = query.order_by(Procurement.created_at.desc(), Procurement.id)
+    return (await session.scalars(query.limit(limit).offset(offset))).all()
+
+
+async def move(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    to: Status,
+    reason: str | None = None,
+    **after: Any,
+) -> None:
+    """The only way a procurement's status changes: checked, recorded, audited."""
+    now = datetime.now(UTC)
+    current = S(procurement.status)
+    if to not in TRANSITIONS[current]:
+        raise WrongState(f"A procurement that is {current.value} cannot become {to.value}.")
+    seq = await session.scalar(
+        select(func.coalesce(func.max(Transition.seq), 0)).where(
+            Transition.tenant_id == procurement.tenant_id,
+            Transition.procurement_id == procurement.id,
+        )
+    )
+    session.add(
+        Transition(
+            tenant_id=procurement.tenant_id,
+            procurement_id=procurement.id,
+            seq=int(seq or 0) + 1,
+            from_status=current.value,
+            to_status=to.value,
+            at=now,
+            by_user=actor.user_id,
+            reason=reason,
+        )
+    )
+    procurement.status = to.value
+    procurement.updated_at = now
+    await session.flush()
+    await record(
+        session,
+        actor,
+        f"procurement.{to.value}",
+        "procurement",
+        procurement.id,
+        before={"status": current.value},
+        after={"status": to.value, "reason": reason, **after},
+    )
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidField("needs a time zone (e.g. +08:00 or Z)", field=field)
+    return value.astimezone(UTC)
+
+
+def _check_method(body: ProcurementCreate) -> None:
+    reasons = REASONS_OF[body.method]
+    if not reasons:
+        if body.method_reason is not None:
+            raise InvalidField("open tender needs no reason", field="method_reason")
+        return
+    if body.method_reason is None or not body.method_justification:
+        raise MethodReasonMissing(
+            f"{body.method.value} needs one of the law's reasons and a justification",
+            field="method_reason" if body.method_reason is None else "method_justification",
+        )
+    if body.method_reason not in reasons:
+        raise InvalidField(
+            f"is not a ground for {body.method.value}; one of: "
+            + ", ".join(sorted(reason.value for reason in reasons)),
+            field="method_reason",
+        )
+
+
+def _check_criteria(body: ProcurementCreate, legal: rules.LegalRules) -> None:
+    names = [criterion.name for criterion in body.criteria]
+    for index, name in enumerate(names):
+        if names.index(name) != index:
+            raise InvalidField(
+                f"criterion {name!r} is named twice", field=f"criteria[{index}].name"
+            )
+    prices = [criterion for criterion in body.criteria if criterion.price]
+    if len(prices) != 1:
+        raise InvalidField("exactly one criterion is the price", field="criteria")
+    rules.check_weights_sum([criterion.weight for criterion in body.criteria], field="criteria")
+    rules.check_price_weight(legal, prices[0].weight, field="criteria")
+
+
+async def _check_providers(
+    session: AsyncSession, tenant: str, provider_ids: list[uuid.UUID], field: str
+) -> None:
+    for index, provider_id in enumerate(provider_ids):
+        if not await tenancy.is_registered(session, tenant, provider_id):
+            raise InvalidField(
+                f"provider {provider_id} is not registered here", field=f"{field}[{index}]"
+            )
+
+
+async def create(
+    session: AsyncSession, settings: Settings, actor: Actor, body: ProcurementCreate
+) -> Procurement:
+    """A draft procurement from an approved budget line; its budget is committed now."""
+    assert actor.user_id is not None
+    legal = await rules.rules_for(session, actor.tenant)
+    _check_method(body)
+    budget_amount = money(body.budget_amount)
+    ceiling = money(body.ceiling_price)
+    security = money(body.bid_security)
+    if budget_amount <= 0:
+        raise InvalidField("must be more than 0", field="budget_amount")
+    if not Decimal(0) < ceiling <= budget_amount:
+        raise InvalidField(
+            f"must be more than 0 and at most the budget {text(budget_amount)}",
+            field="ceiling_price",
+        )
+    rules.check_bid_security(legal, security, budget_amount, field="bid_security")
+    _check_criteria(body, legal)
+    bid_deadline = _aware(body.bid_deadline, "bid_deadline")
+    assert bid_deadline is not None
+    opening_at = _aware(body.opening_at, "opening_at") or bid_deadline
+    enquiry_deadline = _aware(body.enquiry_deadline, "enquiry_deadline")
+    now = datetime.now(UTC)
+    if bid_deadline <= now:
+        raise InvalidField("must be in the future", field="bid_deadline")
+    if opening_at < bid_deadline:
+        raise InvalidField("cannot come before the bid deadline", field="opening_at")
+    if enquiry_deadline is not None and not now < enquiry_deadline < bid_deadline:
+        raise InvalidField("must fall between now and the bid deadline", field="enquiry_deadline")
+    if body.method in (Method.open_tender, Method.invited_tender):
+        # Checked again at publication, against the day the documents are issued.
+        rules.check_bid_period(legal, now, bid_deadline, field="bid_deadline")
+
+    invited = list(dict.fromkeys(body.invited_provider_ids))
+    if body.method is Method.invited_tender:
+        rules.check_invited(legal, len(invited), field="invited_provider_ids")
+    elif body.method is Method.competitive_negotiation:
+        rules.check_negotiation_suppliers(legal, len(invited), field="invited_provider_ids")
+    elif invited:
+        raise InvalidField(
+            "only invited tenders and negotiations invite", field="invited_provider_ids"
+        )
+    await _check_providers(session, actor.tenant, invited, "invited_provider_ids")
+    if body.method is Method.single_source:
+        if body.proposed_provider_id is None:
+            raise InvalidField("name the one provider", field="proposed_provider_id")
+        await _check_providers(
+            session, actor.tenant, [body.proposed_provider_id], "proposed_provider_id"
+        )
+        invited = [body.proposed_provider_id]
+    elif body.proposed_provider_id is not None:
+        raise InvalidField("only single source names a provider", field="proposed_provider_id")
+
+    try:
+        line = await planning.get_line(session, actor.tenant, body.budget_line_id)
+    except NotFound:
+        raise BudgetLineUnavailable("no such budget line here", field="budget_line_id") from None
+    procurement_id = uuid.uuid4()
+    commitment = await planning.commit(
+        session,
+        actor,
+        line.line.id,
+        budget_amount,
+        CommitmentPurpose.procurement,
+        "procurement",
+        procurement_id,
+    )
+    procurement = Procurement(
+        tenant_id=actor.tenant,
+        id=procurement_id,
+        ocid=f"{settings.ocds_prefix}-{actor.tenant}-{procurement_id}",
+        project_id=line.line.project_id,
+        budget_line_id=line.line.id,
+        commitment_id=commitment.id,
+        title=body.title,
+        requirements=body.requirements,
+        method=body.method.value,
+        method_reason=body.method_reason.value if body.method_reason else None,
+        method_justification=body.method_justification,
+        status=S.draft.value,
+        budget_amount=budget_amount,
+        ceiling_price=ceiling,
+        bid_security=security,
+        qualification_criteria=list(body.qualification_criteria),
+        criteria=[{"name": c.name, "weight": c.weight, "price": c.price} for c in body.criteria],
+        enquiry_deadline=enquiry_deadline,
+        bid_deadline=bid_deadline,
+        opening_at=opening_at,
+        created_by=actor.user_id,
+    )
+    session.add(procurement)
+    await session.flush()
+    session.add_all(
+        Invitation(tenant_id=actor.tenant, procurement_id=procurement.id, provider_id=provider)
+        for provider in invited
+    )
+    session.add(
+        Transition(
+            tenant_id=actor.tenant,
+            procurement_id=procurement.id,
+            seq=1,
+            from_status=None,
+            to_status=S.draft.value,
+            at=datetime.now(UTC),
+            by_user=actor.user_id,
+        )
+    )
+    await session.flush()
+    await _project_in_procurement(session, actor, line.line.project_id)
+    await record(
+        session,
+        actor,
+        "procurement.created",
+        "procurement",
+        procurement.id,
+        after={
+            "method": procurement.method,
+            "budget_line_id": line.line.id,
+            "budget_amount": budget_amount,
+            "ceiling_price": ceiling,
+            "bid_deadline": bid_deadline,
+            "invited": [str(p) for p in invited],
+        },
+    )
+    return procurement
+
+
+async def _project_in_procurement(
+    session: AsyncSession, actor: Actor, project_id: uuid.UUID
+) -> None:
+    """The first procurement of a budgeted project moves it to in_procurement."""
+    try:
+        await planning.advance(session, actor, project_id, ProjectStatus.in_procurement)
+    except planning.WrongState:
+        pass  # already in procurement (a second lot, or a repeat after a failed tender)
+
+
+async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(Invitation.provider_id).where(
+            Invitation.tenant_id == procurement.tenant_id,
+            Invitation.procurement_id == procurement.id,
+        )
+    )
+    return list(rows.all())
+
+
+async def submit_for_approval(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
+) -> Procurement:
+    """Invited tender and negotiation go to finance for approval of the method."""
+    procurement = await get(session, actor, procurement_id, lock=True)
+    if Method(procurement.method) not in NEEDS_APPROVAL:
+        raise WrongState(f"{procurement.method} does not go to finance this way.")
+    await move(session, actor, procurement, S.awaiting_approval)
+    await _tell_finance(session, actor, procurement)
+    return procurement
+
+
+async def publish_single_source_notice(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
+) -> Procurement:
+    """单一来源公示: the proposed provider is named publicly before finance may approve."""
+    procurement = await get(session, actor, procurement_id, lock=True)
+    if procurement.method != Method.single_source:
+        raise WrongState("Only a single-source procurement has this notice.")
+    await move(session, actor, procurement, S.single_source_notice)
+    (provider_id,) = await invited_of(session, procurement)
+    provider = await tenancy.get_provider(session, provider_id)
+    await notices.publish(
+        session,
+        actor,
+        procurement,
+        NoticeKind.single_source,
+        {
+            "proposed_provider": provider.name,
+            "proposed_provider_uscc": provider.uscc,
+            "reason": procurement.method_reason,
+            "justification": procurement.method_justification,
+        },
+    )
+    await _tell_finance(session, actor, procurement)
+    return procurement
+
+
+async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
+    await notifications.notify(
+        session,
+        actor,
+        event_type=events.APPROVAL_REQUESTED.name,
+        recipients=await tenancy.holders(session, actor.tenant, (Role.finance_approver,)),
+        context={
+            **await _context(session, actor, procurement),
+            "method": procurement.method,
+        },
+        tenant=actor.tenant,
+    )
+
+
+async def decide_approval(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, approve: bool, note: str | None
+) -> Procurement:
+    """Finance approves the method (and, for single source, only after its notice ran its
+    legal time with every objection answered) or sends it back to the draft."""
+    procurement = await get(session, actor, procurement_id, lock=True)
+    if procurement.status not in (S.awaiting_approval, S.single_source_notice):
+        raise WrongState(f"A {procurement.status} procurement is not waiting for approval.")
+    if approve and procurement.status == S.single_source_notice:
+        legal = await rules.rules_for(session, actor.tenant)
+        notice = await notices.latest(session, procurement, NoticeKind.single_source)
+        assert notice is not None
+        rules.check_single_source_notice(legal, notice.published_at, datetime.now(UTC))
+        if await notices.unanswered_enquiries(session, procurement):
+            raise WrongState("An objection to the single-source notice is still unanswered.")
+    if not approve and not note:
+        raise InvalidField("say why the method is not approved", field="note")
+    if approve:
+        procurement.approved_by = actor.user_id
+        procurement.approved_at = datetime.now(UTC)
+        procurement.approval_note = note
+        await move(session, actor, procurement, S.approved, note)
+    else:
+        procurement.approval_note = note
+        await move(session, actor, procurement, S.draft, note)
+    await notifications.notify(
+        session,
+        actor,
+        event_type=(events.METHOD_APPROVED if approve else events.METHOD_REFUSED).name,
+        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
+        context={**await _context(session, actor, procurement), "note": note},
+        tenant=actor.tenant,
+    )
+    return procurement
+
+
+async def publish(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, issued_at: datetime | None
+) -> Procurement:
+    """采购公告: the documents are issued and bids may come; the opening is scheduled."""
+    procurement = await get(session, actor, procurement_id, lock=True)
+    method = Method(procurement.method)
+    if method is Method.single_source:
+        raise WrongState(
+            "A single-source procurement negotiates with its provider; it is not published."
+        )
+    expected = S.approved if method in NEEDS_APPROVAL else S.draft
+    if procurement.status != expected:
+        raise WrongState(f"A {procurement.status} {method.value} cannot be published.")
+    now = datetime.now(UTC)
+    issued = _aware(issued_at, "issued_at") or now
+    if issued > now:
+        raise InvalidField("cannot be in the future", field="issued_at")
+    legal = await rules.rules_for(session, actor.tenant)
+    if method in (Method.open_tender, Method.invited_tender):
+        rules.check_bid_period(legal, issued, procurement.bid_deadline, field="bid_deadline")
+    else:
+        rules.check_negotiation_response(
+            legal, issued, procurement.bid_deadline, field="bid_deadline"
+        )
+    if procurement.bid_deadline <= now:
+        raise InvalidField("has passed; set a new one", field="bid_deadline")
+    procurement.documents_issued_at = issued
+    await move(session, actor, procurement, S.tendering)
+    await notices.publish(
+        session, actor, procurement, NoticeKind.tender, notices.tender_data(procurement)
+    )
+    await scheduling.schedule_opening(session, actor, procurement)
+    invited = await invited_of(session, procurement)
+    if invited:
+        recipients: list[uuid.UUID] = []
+        for provider_id in invited:
+            recipients += await tenancy.provider_admins(session, provider_id)
+        await notifications.notify(
+            session,
+            actor,
+            event_type=events.INVITED.name,
+            recipients=recipients,
+            context={
+                **await _context(session, actor, procurement),
+                "bid_deadline": procurement.bid_deadline,
+            },
+            tenant=actor.tenant,
+        )
+    return procurement
+
+
+async def cancel(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, reason: str
+) -> Procurement:
+    """终止: the committed money goes back to the budget line."""
+    procurement = await get(session, actor, procurement_id, lock=True)
+    await move(session, actor, procurement, S.cancelled, reason)
+    await release_money(session, actor, procurement)
+    return procurement
+
+
+async def release_money(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
+    await planning.release(session, actor, procurement.commitment_id)
+    try:
+        await planning.advance(session, actor, procurement.project_id, ProjectStatus.budgeted)
+    except planning.WrongState:
+        pass  # another procurement of the project is still under way
+
+
+async def transitions(session: AsyncSession, procurement: Procurement) -> list[Transition]:
+    rows = await session.scalars(
+        select(Transition)
+        .where(
+            Transition.tenant_id == procurement.tenant_id,
+            Transition.procurement_id == procurement.id,
+        )
+        .order_by(Transition.seq)
+    )
+    return list(rows.all())
+
+
+async def _context(session: AsyncSession, actor: Actor, procurement: Procurement) -> dict[str, Any]:
+    return {
+        "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
+        "title": procurement.title,
+        "procurement_id": procurement.id,
+        "ocid": procurement.ocid,
+    }

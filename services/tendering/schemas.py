@@ -1,0 +1,323 @@
+"""Request and response bodies of the tendering API, and the words of its domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+from services.planning.schemas import Money
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
+Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class Method(StrEnum):
+    open_tender = "open_tender"  # 公开招标
+    invited_tender = "invited_tender"  # 邀请招标
+    competitive_negotiation = "competitive_negotiation"  # 竞争性谈判
+    single_source = "single_source"  # 单一来源
+
+
+class MethodReason(StrEnum):
+    """The law's grounds for a method other than open tender (政府采购法 arts. 29–31)."""
+
+    # 邀请招标 (art. 29)
+    limited_suppliers = "limited_suppliers"  # 具有特殊性，只能从有限范围的供应商处采购
+    tender_cost_disproportionate = "tender_cost_disproportionate"  # 公开招标费用占比过大
+    # 竞争性谈判 (art. 30)
+    tender_failed = "tender_failed"  # 招标后没有供应商投标或者没有合格标的
+    technically_complex = "technically_complex"  # 技术复杂或者性质特殊，不能确定详细规格
+    urgent = "urgent"  # 采用招标所需时间不能满足用户紧急需要
+    price_not_calculable = "price_not_calculable"  # 不能事先计算出价格总额
+    # 单一来源 (art. 31)
+    only_one_supplier = "only_one_supplier"  # 只能从唯一供应商处采购
+    unforeseeable_emergency = "unforeseeable_emergency"  # 不可预见的紧急情况
+    continuity_addition = "continuity_addition"  # 保证一致性或服务配套，添购不超过原合同10%
+
+
+REASONS_OF: dict[Method, frozenset[MethodReason]] = {
+    Method.open_tender: frozenset(),
+    Method.invited_tender: frozenset(
+        {MethodReason.limited_suppliers, MethodReason.tender_cost_disproportionate}
+    ),
+    Method.competitive_negotiation: frozenset(
+        {
+            MethodReason.tender_failed,
+            MethodReason.technically_complex,
+            MethodReason.urgent,
+            MethodReason.price_not_calculable,
+        }
+    ),
+    Method.single_source: frozenset(
+        {
+            MethodReason.only_one_supplier,
+            MethodReason.unforeseeable_emergency,
+            MethodReason.continuity_addition,
+        }
+    ),
+}
+
+
+class Status(StrEnum):
+    draft = "draft"  # 编制中
+    single_source_notice = "single_source_notice"  # 单一来源公示期
+    awaiting_approval = "awaiting_approval"  # 待财政部门审批
+    approved = "approved"  # 已批准采购方式
+    tendering = "tendering"  # 已发布，接受投标
+    evaluation = "evaluation"  # 已开标，评审中
+    awaiting_confirmation = "awaiting_confirmation"  # 评审报告已出，待采购人确认
+    awarded = "awarded"  # 已确认中标人，待发布结果公告
+    result_published = "result_published"  # 结果已公告，质疑期
+    challenged = "challenged"  # 质疑处理中
+    concluded = "concluded"  # 结果确定，转合同
+    failed = "failed"  # 废标
+    cancelled = "cancelled"  # 终止
+
+
+class NoticeKind(StrEnum):
+    tender = "tender"  # 采购公告
+    correction = "correction"  # 更正公告
+    result = "result"  # 结果公告
+    failure = "failure"  # 废标公告
+    single_source = "single_source"  # 单一来源公示
+
+
+class BidStatus(StrEnum):
+    submitted = "submitted"
+    replaced = "replaced"
+    withdrawn = "withdrawn"
+
+
+class Criterion(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    weight: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    # The price criterion is scored by formula, not by the committee.
+    price: bool = False
+
+
+class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
+    budget_line_id: uuid.UUID
+    title: Title
+    requirements: Text
+    budget_amount: Money
+    ceiling_price: Money
+    criteria: Annotated[list[Criterion], msgspec.Meta(min_length=1, max_length=30)]
+    bid_deadline: datetime
+    method: Method = Method.open_tender
+    method_reason: MethodReason | None = None
+    method_justification: Comment | None = None
+    qualification_criteria: Annotated[list[Comment], msgspec.Meta(max_length=50)] = []
+    bid_security: Money = "0"
+    opening_at: datetime | None = None
+    enquiry_deadline: datetime | None = None
+    invited_provider_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=100)] = []
+    proposed_provider_id: uuid.UUID | None = None
+
+
+class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
+    approve: bool
+    note: Comment | None = None
+
+
+class WithdrawReason(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Comment
+
+
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    # When the tender documents are issued; now if left out.
+    issued_at: datetime | None = None
+
+
+class TransitionOut(msgspec.Struct):
+    seq: int
+    from_status: Status | None
+    to_status: Status
+    at: datetime
+    by_user: uuid.UUID | None
+    reason: str | None
+
+
+class ProcurementOut(msgspec.Struct):
+    id: uuid.UUID
+    tenant_id: str
+    ocid: str
+    project_id: uuid.UUID
+    budget_line_id: uuid.UUID
+    title: str
+    requirements: str
+    method: Method
+    method_reason: MethodReason | None
+    method_justification: str | None
+    status: Status
+    budget_amount: str
+    ceiling_price: str
+    bid_security: str
+    qualification_criteria: list[str]
+    criteria: list[Criterion]
+    enquiry_deadline: datetime | None
+    bid_deadline: datetime
+    opening_at: datetime
+    documents_issued_at: datetime | None
+    approved_by: uuid.UUID | None
+    approved_at: datetime | None
+    approval_note: str | None
+    invited_provider_ids: list[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    awarded_bid_id: uuid.UUID | None = None
+    transitions: list[TransitionOut] | None = None
+
+
+class NoticeOut(msgspec.Struct):
+    id: uuid.UUID
+    tenant_id: str
+    procurement_id: uuid.UUID
+    ocid: str
+    kind: NoticeKind
+    title: str
+    body: str
+    data: dict[str, object]
+    published_at: datetime
+
+
+class EnquiryIn(msgspec.Struct, forbid_unknown_fields=True):
+    question: Text
+
+
+class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
+    answer: Text
+    # A clarification that may change how bids are prepared (实施条例 art. 31).
+    affects_bids: bool = False
+
+
+class EnquiryOut(msgspec.Struct):
+    id: uuid.UUID
+    procurement_id: uuid.UUID
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    affects_bids: bool
+    # Only in the asker's own view.
+    mine: bool = False
+
+
+class BidIn(msgspec.Struct, forbid_unknown_fields=True):
+    price: Money
+
+
+class BidOut(msgspec.Struct):
+    id: uuid.UUID
+    procurement_id: uuid.UUID
+    provider_id: uuid.UUID
+    status: BidStatus
+    receipt: str
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    # Known only after the opening.
+    price: str | None = None
+    total_score: str | None = None
+    rank: int | None = None
+    provider_name: str | None = None
+
+
+class ExpertIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: uuid.UUID
+    specialities: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
+        msgspec.Meta(min_length=1, max_length=20),
+    ]
+    employer: Title
+    affiliated_provider_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=50)] = []
+
+
+class ExpertOut(msgspec.Struct):
+    user_id: uuid.UUID
+    specialities: list[str]
+    employer: str
+    affiliated_provider_ids: list[uuid.UUID]
+    active: bool
+
+
+class CommitteeIn(msgspec.Struct, forbid_unknown_fields=True):
+    experts: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    speciality: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    buyer_representative_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
+    # Experts the buyer names itself (技术复杂、专业性强的项目); the rest are drawn.
+    appointed_expert_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
+    # Leave out to draw with a fresh random seed; give one to reproduce a recorded draw.
+    seed: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
+
+
+class MemberOut(msgspec.Struct):
+    user_id: uuid.UUID
+    kind: str
+    scores_submitted: bool
+
+
+class CommitteeOut(msgspec.Struct):
+    procurement_id: uuid.UUID
+    seed: str | None
+    members: list[MemberOut]
+
+
+class ScoreIn(msgspec.Struct, forbid_unknown_fields=True):
+    bid_id: uuid.UUID
+    criterion: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    score: Annotated[str, msgspec.Meta(pattern=r"^(0|[1-9][0-9]{0,2})(\.[0-9]{1,2})?$")]
+
+
+class ScoresIn(msgspec.Struct, forbid_unknown_fields=True):
+    scores: Annotated[list[ScoreIn], msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class RankedBid(msgspec.Struct):
+    bid_id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str
+    price: str
+    price_score: str
+    other_scores: dict[str, str]
+    total_score: str
+    rank: int
+
+
+class ReportOut(msgspec.Struct):
+    procurement_id: uuid.UUID
+    complete: bool
+    members_submitted: int
+    members: int
+    ranking: list[RankedBid]
+    recommended_bid_id: uuid.UUID | None
+
+
+class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
+    grounds: Text
+
+
+class ChallengeOutcome(StrEnum):
+    dismissed = "dismissed"  # 质疑不成立
+    reevaluate = "reevaluate"  # 成立，重新评审
+    cancel = "cancel"  # 成立，终止采购
+
+
+class ChallengeAnswer(msgspec.Struct, forbid_unknown_fields=True):
+    outcome: ChallengeOutcome
+    answer: Text
+
+
+class ChallengeOut(msgspec.Struct):
+    id: uuid.UUID
+    procurement_id: uuid.UUID
+    provider_id: uuid.UUID
+    grounds: str
+    filed_at: datetime
+    answer_due: datetime
+    outcome: ChallengeOutcome | None
+    answer: str | None
+    answered_at: datetime | None

@@ -1,0 +1,155 @@
+"""Tendering's jobs: open the bids at their time, and the chronograph's sweep that opens any
+whose job went missing, concludes awards whose challenge period ended, and warns (then
+escalates to the region's administrator) when the buyer is late.
+
+Each job reloads by id and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+
+from services.kit.audit import Actor
+from services.kit.authz.roles import Role
+from services.kit.db import PLATFORM_TENANT, bind_tenant
+from services.kit.jobs import JobContext, job, job_settings
+from services.kit.outbox import enqueue
+from services.notifications import service as notifications
+from services.tenancy import service as tenancy
+from services.tendering import challenges, events, opening, procurements, rules
+from services.tendering.scheduling import OPEN_BIDS, SWEEP
+from services.tendering.schemas import Status
+
+log = structlog.get_logger(__name__)
+WARN = "tendering.warn_overdue"
+CONCLUDE = "tendering.conclude"
+SWEEP_BATCH = 500
+
+# Every region's procurements waiting on time, through the narrow sws_tendering_clock role.
+WAITING = text(
+    """
+    SELECT tenant_id, id, status, opening_at, report_at, confirmed_at, result_published_at,
+           warnings_sent
+      FROM procurements
+     WHERE status IN ('tendering', 'awaiting_confirmation', 'awarded', 'result_published')
+     ORDER BY tenant_id, id
+     LIMIT :limit
+    """
+)
+
+
+@job(OPEN_BIDS)
+async def open_bids(ctx: JobContext, payload: dict[str, Any]) -> None:
+    acted = await opening.open_bids(
+        ctx.session, job_settings(), ctx.actor, uuid.UUID(payload["procurement_id"])
+    )
+    if not acted:
+        log.info("tendering_open_not_due_or_done", **payload)
+
+
+@job(CONCLUDE)
+async def conclude(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The challenge period is over with nothing open: the award stands, for contracts."""
+    procurement = await procurements.get(
+        ctx.session, ctx.actor, uuid.UUID(payload["procurement_id"]), lock=True
+    )
+    if procurement.status != Status.result_published or procurement.result_published_at is None:
+        return
+    legal = await rules.rules_for(ctx.session, ctx.tenant)
+    if datetime.now(UTC) <= rules.challenge_deadline(legal, procurement.result_published_at):
+        return
+    if await challenges.open_challenges(ctx.session, procurement):
+        return
+    await procurements.move(
+        ctx.session, ctx.actor, procurement, Status.concluded, "质疑期满，结果确定"
+    )
+
+
+@job(WARN)
+async def warn_overdue(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Tell the buyer a legal time has passed; the second warning also goes to the region's
+    administrator (escalation)."""
+    procurement = await procurements.get(
+        ctx.session, ctx.actor, uuid.UUID(payload["procurement_id"]), lock=True
+    )
+    marker = payload["marker"]
+    if marker in procurement.warnings_sent:
+        return
+    roles = [Role.civil_affairs_approver, Role.civil_affairs_officer]
+    if payload.get("escalate"):
+        roles.append(Role.tenant_admin)
+    procurement.warnings_sent = [*procurement.warnings_sent, marker]
+    await notifications.notify(
+        ctx.session,
+        ctx.actor,
+        event_type=events.OVERDUE.name,
+        recipients=await tenancy.holders(ctx.session, ctx.tenant, roles),
+        context={
+            "tenant_name": (await tenancy.get_tenant(ctx.session, ctx.tenant)).name,
+            "title": procurement.title,
+            "ocid": procurement.ocid,
+            "procurement_id": procurement.id,
+            "step": payload["step"],
+            "due": datetime.fromisoformat(payload["due"]),
+        },
+        tenant=ctx.tenant,
+    )
+
+
+def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """The jobs a waiting procurement needs now: (job name, payload)."""
+    pid = str(row.id)
+    if row.status == Status.tendering and row.opening_at <= now:
+        return [(OPEN_BIDS, {"procurement_id": pid})]
+    if row.status == Status.result_published and row.result_published_at is not None:
+        if now > rules.challenge_deadline(legal, row.result_published_at):
+            return [(CONCLUDE, {"procurement_id": pid})]
+        return []
+    step, since, deadline = {
+        Status.awaiting_confirmation: ("确认中标人", row.report_at, rules.confirm_deadline),
+        Status.awarded: ("发布结果公告", row.confirmed_at, rules.result_notice_deadline),
+    }.get(Status(row.status), (None, None, None))
+    if step is None or since is None or deadline is None:
+        return []
+    due = deadline(legal, since)
+    if now <= due:
+        return []
+    late_by_a_day = (now - due).total_seconds() > 86400
+    marker = f"{row.status}:{due.isoformat()}:{'escalated' if late_by_a_day else 'warned'}"
+    if marker in (row.warnings_sent or []):
+        return []
+    payload = {
+        "procurement_id": pid,
+        "step": step,
+        "due": due.isoformat(),
+        "marker": marker,
+        "escalate": late_by_a_day,
+    }
+    return [(WARN, payload)]
+
+
+@job(SWEEP)
+async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
+    session = ctx.session
+    await session.execute(text("SET LOCAL ROLE sws_tendering_clock"))
+    rows = (await session.execute(WAITING, {"limit": SWEEP_BATCH})).all()
+    await session.execute(text("RESET ROLE"))
+    now = datetime.now(UTC)
+    tick = str(payload.get("tick") or now.isoformat())
+    for row in rows:
+        await bind_tenant(session, row.tenant_id)  # each job's outbox row is its region's
+        legal = await rules.rules_for(session, row.tenant_id)
+        for name, body in _due(row, legal, now):
+            await enqueue(
+                session,
+                Actor(user_id=None, tenant=row.tenant_id, request_id=ctx.request_id),
+                name,
+                body,
+                message_key=f"tendering-sweep:{name}:{row.id}:{body.get('marker') or tick}",
+            )
+    await bind_tenant(session, ctx.tenant or PLATFORM_TENANT)

@@ -1,0 +1,133 @@
+"""Response bodies built from tendering's rows."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kit.money import text
+from services.tendering import procurements
+from services.tendering.models import Bid, Challenge, Enquiry, Notice, Procurement
+from services.tendering.schemas import (
+    BidOut,
+    BidStatus,
+    ChallengeOut,
+    ChallengeOutcome,
+    Criterion,
+    EnquiryOut,
+    Method,
+    MethodReason,
+    NoticeKind,
+    NoticeOut,
+    ProcurementOut,
+    Status,
+    TransitionOut,
+)
+
+
+async def procurement(
+    session: AsyncSession, p: Procurement, with_transitions: bool = False
+) -> ProcurementOut:
+    await session.refresh(p)
+    transitions = None
+    if with_transitions:
+        transitions = [
+            TransitionOut(
+                seq=t.seq,
+                from_status=Status(t.from_status) if t.from_status else None,
+                to_status=Status(t.to_status),
+                at=t.at,
+                by_user=t.by_user,
+                reason=t.reason,
+            )
+            for t in await procurements.transitions(session, p)
+        ]
+    return ProcurementOut(
+        id=p.id,
+        tenant_id=p.tenant_id,
+        ocid=p.ocid,
+        project_id=p.project_id,
+        budget_line_id=p.budget_line_id,
+        title=p.title,
+        requirements=p.requirements,
+        method=Method(p.method),
+        method_reason=MethodReason(p.method_reason) if p.method_reason else None,
+        method_justification=p.method_justification,
+        status=Status(p.status),
+        budget_amount=text(p.budget_amount),
+        ceiling_price=text(p.ceiling_price),
+        bid_security=text(p.bid_security),
+        qualification_criteria=list(p.qualification_criteria),
+        criteria=[
+            Criterion(name=c["name"], weight=c["weight"], price=c["price"]) for c in p.criteria
+        ],
+        enquiry_deadline=p.enquiry_deadline,
+        bid_deadline=p.bid_deadline,
+        opening_at=p.opening_at,
+        documents_issued_at=p.documents_issued_at,
+        approved_by=p.approved_by,
+        approved_at=p.approved_at,
+        approval_note=p.approval_note,
+        invited_provider_ids=await procurements.invited_of(session, p),
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        awarded_bid_id=p.awarded_bid_id,
+        transitions=transitions,
+    )
+
+
+def notice(n: Notice) -> NoticeOut:
+    return NoticeOut(
+        id=n.id,
+        tenant_id=n.tenant_id,
+        procurement_id=n.procurement_id,
+        ocid=str(n.data.get("ocid", "")),
+        kind=NoticeKind(n.kind),
+        title=n.title,
+        body=n.body,
+        data=n.data,
+        published_at=n.published_at,
+    )
+
+
+def bid(b: Bid, provider_name: str | None = None) -> BidOut:
+    """A bid as its provider, or (after the opening) the buyer, sees it."""
+    return BidOut(
+        id=b.id,
+        procurement_id=b.procurement_id,
+        provider_id=b.provider_id,
+        status=BidStatus(b.status),
+        receipt=b.receipt,
+        submitted_at=b.submitted_at,
+        withdrawn_at=b.withdrawn_at,
+        price=text(b.price) if b.price is not None else None,
+        total_score=text(b.total_score) if b.total_score is not None else None,
+        rank=b.rank,
+        provider_name=provider_name,
+    )
+
+
+def enquiry(e: Enquiry, mine: bool = False) -> EnquiryOut:
+    return EnquiryOut(
+        id=e.id,
+        procurement_id=e.procurement_id,
+        question=e.question,
+        asked_at=e.asked_at,
+        answer=e.answer,
+        answered_at=e.answered_at,
+        affects_bids=e.affects_bids,
+        mine=mine,
+    )
+
+
+def challenge(c: Challenge) -> ChallengeOut:
+    return ChallengeOut(
+        id=c.id,
+        procurement_id=c.procurement_id,
+        provider_id=c.provider_id,
+        grounds=c.grounds,
+        filed_at=c.filed_at,
+        answer_due=c.answer_due,
+        outcome=ChallengeOutcome(c.outcome) if c.outcome else None,
+        answer=c.answer,
+        answered_at=c.answered_at,
+    )

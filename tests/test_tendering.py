@@ -1,0 +1,781 @@
+"""Tendering end to end through the API: from an approved budget line to an award, the legal
+rules that guard each step, sealed bids, and the regions kept apart."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from services.credit import service as credit
+from services.kit.db import transaction
+from services.kit.jobs import JobContext
+from services.kit.settings import Settings
+from services.tendering import tasks
+from tests import credit_support
+from tests.conftest import GZ, SZ, Login
+from tests.planning_support import COSTED_TOTAL
+from tests.tendering_support import Bidder, Tenderer, later, procurement_body
+
+pytestmark = pytest.mark.usefixtures("demo")
+Client = AsyncTestClient[Litestar]
+
+
+@pytest.fixture
+def gz(client: Client, login: Login, admin_db: asyncpg.Connection) -> Tenderer:
+    return Tenderer(client, login, admin_db, GZ)
+
+
+@pytest.fixture
+def sz(client: Client, login: Login, admin_db: asyncpg.Connection) -> Tenderer:
+    return Tenderer(client, login, admin_db, SZ)
+
+
+# Specialities of this run's own experts: other tests' experts never join these pools.
+YOUTH_WORK = f"youth_work_{uuid.uuid4().hex[:6]}"
+COMMUNITY_WORK = f"community_work_{uuid.uuid4().hex[:6]}"
+ELDERLY_CARE = f"elderly_care_{uuid.uuid4().hex[:6]}"
+
+
+def broken(response: Any, rule: str) -> None:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "legal_rule_broken", body
+    assert body["rule"] == rule, body
+
+
+async def _inbox(client: Client, headers: dict[str, str], event_type: str) -> list[dict[str, Any]]:
+    response = await client.get("/v1/me/notifications", headers=headers, params={"limit": 200})
+    return [n for n in response.json()["items"] if n["event_type"] == event_type]
+
+
+async def _available(client: Client, t: Tenderer, line_id: str) -> str:
+    response = await client.get(
+        f"/v1/tenants/{t.city}/budget-lines/{line_id}", headers=await t.as_("finance_officer")
+    )
+    return str(response.json()["available_amount"])
+
+
+# --- open tender, from the budget line to the award ----------------------------------------------
+
+
+async def test_open_tender_from_budget_line_to_award(
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
+) -> None:
+    officer = await gz.as_("civil_affairs_officer")
+    approver = await gz.as_("civil_affairs_approver")
+    line = await gz.line()
+    procurement = await gz.create(budget_line_id=line)
+    pid = procurement["id"]
+    assert procurement["status"] == "draft" and procurement["ocid"].endswith(pid)
+    # The procurement's budget is committed against the line at once.
+    assert Decimal(await _available(client, gz, line)) == Decimal(COSTED_TOTAL) - Decimal(
+        "360000.00"
+    )
+
+    published = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    assert published.status_code == 200 and published.json()["status"] == "tendering"
+    # The tender notice is public, in every region's list, without signing in.
+    notices = await client.get("/v1/notices", params={"kind": "tender", "q": procurement["title"]})
+    assert [n["procurement_id"] for n in notices.json()["items"]] == [pid]
+
+    bidders = [await gz.bidder() for _ in range(3)]
+    asked = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=bidders[0].headers,
+        json={"question": "是否接受联合体投标？"},
+    )
+    assert asked.status_code == 201, asked.text
+    answered = await client.post(
+        f"{gz.base}/{pid}/enquiries/{asked.json()['id']}/answer",
+        headers=officer,
+        json={"answer": "不接受联合体投标。"},
+    )
+    assert answered.status_code == 200, answered.text
+    public = await client.get(f"{gz.base}/{pid}/enquiries")
+    assert public.status_code == 200 and public.json()[0]["answer"] == "不接受联合体投标。"
+    assert "provider_id" not in public.json()[0] and public.json()[0]["mine"] is False
+
+    deadline = await gz.closing_in(pid, 8)
+    prices = ["300000.00", "320000.00", "280000.00"]
+    receipts = [
+        await gz.bid(pid, bidder, price) for bidder, price in zip(bidders, prices, strict=True)
+    ]
+    assert all(len(r["receipt"]) == 64 and r["price"] is None for r in receipts)
+    # A bid replaced before the deadline gets a new receipt.
+    replaced = await client.put(
+        f"{gz.base}/{pid}/bids/{receipts[1]['id']}",
+        headers=bidders[1].headers,
+        json={"price": "310000.00"},
+    )
+    assert replaced.status_code == 200 and replaced.json()["receipt"] != receipts[1]["receipt"]
+    prices[1] = "310000.00"
+    # Before the opening nobody sees who has bid, or for how much.
+    sealed = await client.get(f"{gz.base}/{pid}/bids", headers=officer)
+    assert sealed.status_code == 409 and sealed.json()["code"] == "bids_sealed"
+    stored = await admin_db.fetch(
+        "SELECT price, price_sealed FROM bids WHERE tenant_id = $1 AND procurement_id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    assert all(row["price"] is None for row in stored)
+    assert all(b"300000" not in row["price_sealed"] for row in stored)
+
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    opened = await client.get(f"{gz.base}/{pid}/bids", headers=officer)
+    assert opened.status_code == 200
+    assert sorted(b["price"] for b in opened.json()) == sorted(prices)
+    record = await _inbox(client, bidders[0].headers, "tendering.opening_record")
+    assert any(n["data"]["procurement_id"] == pid for n in record)
+    assert all(
+        p in next(n for n in record if n["data"]["procurement_id"] == pid)["body"] for p in prices
+    )
+
+    speciality = f"child_services_{uuid.uuid4().hex[:6]}"
+    experts = [await gz.expert(speciality=speciality) for _ in range(6)]
+    # One more expert, who works for a bidder: never drawn.
+    tied, _ = await gz.expert(affiliated=[bidders[2].provider_id], speciality=speciality)
+    drawn = await client.post(
+        f"{gz.base}/{pid}/committee",
+        headers=officer,
+        json={
+            "experts": 4,
+            "speciality": speciality,
+            "buyer_representative_ids": [await _user_id(client, approver)],
+        },
+    )
+    assert drawn.status_code == 201, drawn.text
+    seats = drawn.json()["members"]
+    assert len(seats) == 5 and tied not in {s["user_id"] for s in seats}
+    # The draw is reproducible from its recorded seed and the recorded pool.
+    audit = await admin_db.fetchval(
+        "SELECT after FROM audit_log WHERE tenant_id = $1 AND action = 'committee.drawn' AND"
+        " object_id = $2",
+        GZ,
+        pid,
+    )
+    audit = json.loads(audit) if isinstance(audit, str) else audit
+    redo = random.Random(audit["seed"]).sample(audit["pool"], 4)
+    assert set(redo) == {s["user_id"] for s in seats if s["kind"] == "expert"}
+    assert tied not in audit["pool"]
+
+    headers_of = {user_id: h for user_id, h in experts}
+    headers_of[await _user_id(client, approver)] = approver
+    members = [s["user_id"] for s in seats]
+    bid_ids = [b["id"] for b in opened.json()]
+    first = members[0]
+    await _score(client, gz, pid, headers_of[first], bid_ids)
+    # A member sees only their own scores until all are in; the buyer sees none.
+    own = await client.get(f"{gz.base}/{pid}/scores", headers=headers_of[first])
+    assert {s["member"] for s in own.json()} == {first}
+    hidden = await client.get(f"{gz.base}/{pid}/scores", headers=officer)
+    assert hidden.status_code == 409 and hidden.json()["code"] == "scores_hidden"
+    for member in members[1:]:
+        await _score(client, gz, pid, headers_of[member], bid_ids)
+
+    report = (await client.get(f"{gz.base}/{pid}/report", headers=officer)).json()
+    assert report["complete"] is True
+    lowest = min(Decimal(p) for p in prices)
+    for ranked in report["ranking"]:
+        expected = (lowest / Decimal(ranked["price"]) * 30).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        assert Decimal(ranked["price_score"]) == expected
+    winner = report["ranking"][0]
+    assert winner["price"] == "280000.00"  # same quality scores: the lowest price wins
+    assert report["recommended_bid_id"] == winner["bid_id"]
+
+    assert (await client.post(f"{gz.base}/{pid}/award", headers=officer)).status_code == 403
+    awarded = await client.post(f"{gz.base}/{pid}/award", headers=approver)
+    assert awarded.status_code == 200 and awarded.json()["status"] == "awarded"
+    result = await client.post(f"{gz.base}/{pid}/result", headers=officer)
+    assert result.status_code == 200 and result.json()["status"] == "result_published"
+    results = await client.get("/v1/notices", params={"kind": "result", "q": procurement["title"]})
+    assert bidders[2].name in results.json()["items"][0]["body"]
+
+    challenge = await client.post(
+        f"{gz.base}/{pid}/challenges",
+        headers=bidders[0].headers,
+        json={"grounds": "评分标准适用有误"},
+    )
+    assert challenge.status_code == 201, challenge.text
+    dismissed = await client.post(
+        f"{gz.base}/{pid}/challenges/{challenge.json()['id']}/answer",
+        headers=approver,
+        json={"outcome": "dismissed", "answer": "经复核，评分符合招标文件规定，质疑不成立。"},
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    # Eight working days later the award stands: the chronograph's sweep concludes it.
+    await admin_db.execute(
+        "UPDATE procurements SET result_published_at = now() - interval '20 days' WHERE tenant_id"
+        " = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    async with transaction(sessionmaker, GZ) as session:
+        await tasks.conclude(
+            JobContext(session, GZ, f"conclude-{pid}", None), {"procurement_id": pid}
+        )
+    final = await client.get(f"{gz.base}/{pid}", headers=officer)
+    assert final.json()["status"] == "concluded"
+    assert [t["to_status"] for t in final.json()["transitions"]] == [
+        "draft",
+        "tendering",
+        "evaluation",
+        "awaiting_confirmation",
+        "awarded",
+        "result_published",
+        "challenged",
+        "result_published",
+        "concluded",
+    ]
+
+
+async def _user_id(client: Client, headers: dict[str, str]) -> str:
+    return str((await client.get("/v1/me", headers=headers)).json()["user"]["id"])
+
+
+async def _score(
+    client: Client, t: Tenderer, pid: str, headers: dict[str, str], bid_ids: list[str]
+) -> None:
+    scores = [
+        {"bid_id": b, "criterion": name, "score": value}
+        for b in bid_ids
+        for name, value in (("服务方案", "40"), ("团队与经验", "15"))
+    ]
+    response = await client.post(f"{t.base}/{pid}/scores", headers=headers, json={"scores": scores})
+    assert response.status_code == 200, response.text
+
+
+async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+) -> None:
+    line = await gz.line()
+    procurement = await gz.published(budget_line_id=line)
+    pid = procurement["id"]
+    deadline = await gz.closing_in(pid, 6)
+    bidders = [await gz.bidder() for _ in range(2)]
+    for bidder in bidders:
+        await gz.bid(pid, bidder, "300000.00")
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    failed = await client.get(f"{gz.base}/{pid}", headers=await gz.as_("civil_affairs_officer"))
+    assert failed.json()["status"] == "failed"
+    notices = await client.get("/v1/notices", params={"kind": "failure", "q": procurement["title"]})
+    assert "不足3家" in notices.json()["items"][0]["body"]
+    assert await _available(client, gz, line) == COSTED_TOTAL
+    told = await _inbox(client, bidders[0].headers, "tendering.failed")
+    assert any(n["data"]["procurement_id"] == pid for n in told)
+
+
+# --- invited tender, negotiation and single source -----------------------------------------------
+
+
+async def test_invited_tender_needs_three_invitations_a_reason_and_finance(
+    client: Client, gz: Tenderer
+) -> None:
+    bidders = [await gz.bidder() for _ in range(4)]
+    line = await gz.line()
+    officer = await gz.as_("civil_affairs_officer")
+    base = {"budget_line_id": line, "method": "invited_tender"}
+    no_reason = await client.post(
+        gz.base,
+        headers=officer,
+        json=procurement_body(
+            line, **base, invited_provider_ids=[b.provider_id for b in bidders[:3]]
+        ),
+    )
+    assert no_reason.status_code == 422 and no_reason.json()["code"] == "method_reason_required"
+    two = await client.post(
+        gz.base,
+        headers=officer,
+        json=procurement_body(
+            line,
+            **base,
+            method_reason="limited_suppliers",
+            method_justification="具备戒毒康复服务资质的机构有限",
+            invited_provider_ids=[b.provider_id for b in bidders[:2]],
+        ),
+    )
+    broken(two, "invited_min_suppliers")
+    assert two.json()["field"] == "invited_provider_ids"
+    procurement = await gz.create(
+        **base,
+        method_reason="limited_suppliers",
+        method_justification="具备戒毒康复服务资质的机构有限",
+        invited_provider_ids=[b.provider_id for b in bidders[:3]],
+    )
+    pid = procurement["id"]
+    early = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    assert early.status_code == 409
+    assert (
+        await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer)
+    ).status_code == 200
+    finance = await gz.as_("finance_approver")
+    assert any(
+        n["data"]["procurement_id"] == pid
+        for n in await _inbox(client, finance, "tendering.approval_requested")
+    )
+    refused = await client.post(
+        f"{gz.base}/{pid}/approval", headers=await gz.as_("finance_officer"), json={"approve": True}
+    )
+    assert refused.status_code == 403
+    approved = await client.post(
+        f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True, "note": "同意"}
+    )
+    assert approved.status_code == 200 and approved.json()["approved_by"] is not None
+    published = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    assert published.status_code == 200, published.text
+    assert any(
+        n["data"]["procurement_id"] == pid
+        for n in await _inbox(client, bidders[0].headers, "tendering.invited")
+    )
+    uninvited = await client.post(
+        f"{gz.base}/{pid}/bids", headers=bidders[3].headers, json={"price": "300000"}
+    )
+    assert uninvited.status_code == 403 and uninvited.json()["code"] == "provider_not_eligible"
+    assert (
+        await client.post(
+            f"{gz.base}/{pid}/bids", headers=bidders[0].headers, json={"price": "300000"}
+        )
+    ).status_code == 201
+
+
+async def test_single_source_is_approved_only_after_its_notice_ran_with_objections_answered(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    only = await gz.bidder("唯一的康复社工机构")
+    objector = await gz.bidder()
+    procurement = await gz.create(
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="该机构为本市唯一具备精神康复社工服务能力的机构",
+        proposed_provider_id=only.provider_id,
+    )
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
+    assert noticed.status_code == 200 and noticed.json()["status"] == "single_source_notice"
+    public = await client.get(
+        "/v1/notices", params={"kind": "single_source", "q": procurement["title"]}
+    )
+    assert "唯一的康复社工机构" in public.json()["items"][0]["body"]
+    finance = await gz.as_("finance_approver")
+    too_soon = await client.post(
+        f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
+    )
+    broken(too_soon, "single_source_notice_working_days")
+
+    objection = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=objector.headers,
+        json={"question": "我机构同样具备该服务能力，对单一来源有异议。"},
+    )
+    assert objection.status_code == 201
+    await admin_db.execute(
+        "UPDATE notices SET published_at = now() - interval '14 days' WHERE tenant_id = $1 AND"
+        " procurement_id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    unanswered = await client.post(
+        f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
+    )
+    assert unanswered.status_code == 409 and "objection" in unanswered.json()["detail"]
+    await client.post(
+        f"{gz.base}/{pid}/enquiries/{objection.json()['id']}/answer",
+        headers=officer,
+        json={"answer": "经核实，异议人不具备精神康复专业资质，异议不成立。"},
+    )
+    approved = await client.post(
+        f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+
+# --- each legal rule, broken ---------------------------------------------------------------------
+
+
+async def test_a_nineteen_day_bid_period_is_refused(client: Client, gz: Tenderer) -> None:
+    line = await gz.line()
+    response = await client.post(
+        gz.base,
+        headers=await gz.as_("civil_affairs_officer"),
+        json=procurement_body(line, bid_deadline=later(days=19)),
+    )
+    broken(response, "open_tender_min_days")
+
+
+async def test_a_price_weight_of_eight_is_refused(client: Client, gz: Tenderer) -> None:
+    line = await gz.line()
+    criteria = [{"name": "服务方案", "weight": 92}, {"name": "价格", "weight": 8, "price": True}]
+    response = await client.post(
+        gz.base,
+        headers=await gz.as_("civil_affairs_officer"),
+        json=procurement_body(line, criteria=criteria),
+    )
+    broken(response, "price_weight_min")
+
+
+async def test_bid_security_above_two_percent_and_price_above_ceiling_are_refused(
+    client: Client, gz: Tenderer
+) -> None:
+    line = await gz.line()
+    officer = await gz.as_("civil_affairs_officer")
+    security = await client.post(
+        gz.base, headers=officer, json=procurement_body(line, bid_security="7200.01")
+    )
+    broken(security, "bid_security_max_percent")
+    procurement = await gz.published(budget_line_id=line)
+    bidder = await gz.bidder()
+    above = await client.post(
+        f"{gz.base}/{procurement['id']}/bids", headers=bidder.headers, json={"price": "350000.01"}
+    )
+    assert above.status_code == 422 and above.json()["code"] == "price_above_ceiling"
+    assert above.json()["errors"][0]["field"] == "price"
+
+
+async def test_a_bid_one_second_late_is_refused(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    procurement = await gz.published()
+    bidder = await gz.bidder()
+    await admin_db.execute(
+        "UPDATE procurements SET bid_deadline = now() - interval '1 second',"
+        " opening_at = now() + interval '1 hour' WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(procurement["id"]),
+    )
+    late = await client.post(
+        f"{gz.base}/{procurement['id']}/bids", headers=bidder.headers, json={"price": "300000"}
+    )
+    assert late.status_code == 409 and late.json()["code"] == "bid_deadline_passed"
+    count = await admin_db.fetchval(
+        "SELECT count(*) FROM bids WHERE tenant_id = $1 AND procurement_id = $2",
+        GZ,
+        uuid.UUID(procurement["id"]),
+    )
+    assert count == 0
+
+
+async def _opened(
+    gz: Tenderer, sessionmaker: Any, settings: Settings, **changes: Any
+) -> tuple[str, list[Bidder]]:
+    procurement = await gz.published(**changes)
+    pid = procurement["id"]
+    deadline = await gz.closing_in(pid, 6)
+    bidders = [await gz.bidder() for _ in range(3)]
+    for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
+        await gz.bid(pid, bidder, price)
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    return pid, bidders
+
+
+async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+) -> None:
+    pid, bidders = await _opened(gz, sessionmaker, settings)
+    officer = await gz.as_("civil_affairs_officer")
+    for _ in range(5):
+        await gz.expert(speciality=YOUTH_WORK)
+    four = await client.post(
+        f"{gz.base}/{pid}/committee",
+        headers=officer,
+        json={"experts": 4, "speciality": YOUTH_WORK},
+    )
+    broken(four, "committee_min_members")
+    tied, _ = await gz.expert(employer=bidders[1].name, speciality=YOUTH_WORK)
+    conflicted = await client.post(
+        f"{gz.base}/{pid}/committee",
+        headers=officer,
+        json={"experts": 5, "speciality": YOUTH_WORK, "appointed_expert_ids": [tied]},
+    )
+    assert conflicted.status_code == 422 and conflicted.json()["code"] == "expert_conflicted"
+    assert conflicted.json()["rule"] == "conflict_of_interest"
+
+
+async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+) -> None:
+    planner = gz.planner
+    officer = await planner.as_("civil_affairs_officer")
+    project = await planner.project(costed=False)
+    costed = await client.put(
+        f"{planner.base}/projects/{project['id']}/cost-lines",
+        headers=officer,
+        json={
+            "lines": [
+                {
+                    "category": "staff",
+                    "description": "全市社工站运营",
+                    "staff_level": "social_worker",
+                    "quantity": "1500",
+                    "unit": "人·月",
+                    "unit_cost": "8000.00",
+                }
+            ]
+        },
+    )
+    assert costed.status_code == 200, costed.text
+    budget = await client.post(
+        f"{planner.base}/budgets",
+        headers=officer,
+        json={"fiscal_year": 2027, "title": "全市社工站建设预算"},
+    )
+    line = await client.post(
+        f"{planner.base}/budgets/{budget.json()['id']}/lines",
+        headers=officer,
+        json={
+            "project_id": project["id"],
+            "amount": "12000000.00",
+            "sources": [{"source": "general_budget", "amount": "12000000.00"}],
+        },
+    )
+    assert line.status_code == 201, line.text
+    await client.post(
+        f"{planner.base}/budgets/{budget.json()['id']}/submit",
+        headers=await planner.as_("civil_affairs_approver"),
+    )
+    await client.post(
+        f"{planner.base}/budgets/{budget.json()['id']}/decision",
+        headers=await planner.as_("finance_approver"),
+        json={"outcome": "approved"},
+    )
+    pid, _ = await _opened(
+        gz,
+        sessionmaker,
+        settings,
+        budget_line_id=line.json()["id"],
+        budget_amount="12000000.00",
+        ceiling_price="11800000.00",
+        bid_security="0",
+    )
+    for _ in range(5):
+        await gz.expert(speciality=COMMUNITY_WORK)
+    five = await client.post(
+        f"{gz.base}/{pid}/committee",
+        headers=officer,
+        json={"experts": 5, "speciality": COMMUNITY_WORK},
+    )
+    broken(five, "committee_min_members_large")
+
+
+async def test_a_challenge_on_the_eighth_working_day_is_refused(
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
+) -> None:
+    pid, bidders = await _opened(gz, sessionmaker, settings)
+    officer = await gz.as_("civil_affairs_officer")
+    experts = [await gz.expert(speciality=ELDERLY_CARE) for _ in range(5)]
+    drawn = await client.post(
+        f"{gz.base}/{pid}/committee",
+        headers=officer,
+        json={"experts": 5, "speciality": ELDERLY_CARE},
+    )
+    assert drawn.status_code == 201, drawn.text
+    bid_ids = [b["id"] for b in (await client.get(f"{gz.base}/{pid}/bids", headers=officer)).json()]
+    for _, headers in experts:
+        await _score(client, gz, pid, headers, bid_ids)
+    await client.post(f"{gz.base}/{pid}/award", headers=await gz.as_("civil_affairs_approver"))
+    await client.post(f"{gz.base}/{pid}/result", headers=officer)
+    # Published 12 calendar days ago: at least 8 working days, whatever the holidays.
+    await admin_db.execute(
+        "UPDATE procurements SET result_published_at = now() - interval '12 days' WHERE tenant_id"
+        " = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    late = await client.post(
+        f"{gz.base}/{pid}/challenges", headers=bidders[1].headers, json={"grounds": "评分有误"}
+    )
+    broken(late, "challenge_working_days")
+
+
+# --- regions and sealed bids ---------------------------------------------------------------------
+
+
+async def test_one_provider_bids_in_two_cities_and_each_city_sees_only_its_own(
+    client: Client, gz: Tenderer, sz: Tenderer, login: Login
+) -> None:
+    sunshine = await login("admin@sunshine.demo.org.cn")
+    mine = {}
+    for t in (gz, sz):
+        procurement = await t.published()
+        response = await client.post(
+            f"{t.base}/{procurement['id']}/bids", headers=sunshine, json={"price": "300000"}
+        )
+        assert response.status_code == 201, response.text
+        mine[t.city] = (procurement["id"], response.json()["id"])
+    gz_pid, gz_bid = mine[GZ]
+    # 深圳's people cannot reach 广州's procurement, by either path.
+    sz_officer = await sz.as_("civil_affairs_officer")
+    assert (
+        await client.get(f"/v1/tenants/{SZ}/procurements/{gz_pid}", headers=sz_officer)
+    ).status_code == 404
+    assert (
+        await client.get(f"/v1/tenants/{GZ}/procurements/{gz_pid}", headers=sz_officer)
+    ).status_code == 403
+    # The provider's own view in 深圳 does not list its 广州 bid.
+    sz_pid, _ = mine[SZ]
+    own = await client.get(f"/v1/tenants/{SZ}/procurements/{sz_pid}/my-bids", headers=sunshine)
+    assert gz_bid not in {b["id"] for b in own.json()}
+    cross = await client.get(f"/v1/tenants/{SZ}/procurements/{gz_pid}/my-bids", headers=sunshine)
+    assert cross.json() == []
+
+
+async def test_a_bids_documents_are_sealed_until_the_opening(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+) -> None:
+    procurement = await gz.published()
+    pid = procurement["id"]
+    bidder = await gz.bidder()
+    bid = await gz.bid(pid, bidder, "300000")
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    uploaded = await client.post(
+        f"/v1/tenants/{GZ}/documents",
+        headers=bidder.headers,
+        params={
+            "object_type": "bid",
+            "object_id": bid["id"],
+            "filename": "投标文件.pdf",
+            "sealed_until": procurement["opening_at"],
+        },
+        content=pdf,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    for role in ("civil_affairs_officer", "civil_affairs_approver", "tenant_admin"):
+        link = await client.get(
+            f"/v1/tenants/{GZ}/documents/{uploaded.json()['id']}/download",
+            headers=await gz.as_(role),
+        )
+        assert link.status_code in (404, 409), link.text
+    own = await client.get(f"{gz.base}/{pid}/my-bids", headers=bidder.headers)
+    assert own.json()[0]["price"] is None
+
+
+async def test_another_city_cannot_act_on_a_procurement(
+    client: Client, gz: Tenderer, sz: Tenderer
+) -> None:
+    procurement = await gz.create()
+    pid = procurement["id"]
+    for method, path, role, body in [
+        ("GET", "", "civil_affairs_officer", None),
+        ("POST", "/publish", "civil_affairs_officer", {}),
+        ("POST", "/cancel", "civil_affairs_approver", {"reason": "x"}),
+        ("POST", "/approval", "finance_approver", {"approve": True}),
+        ("GET", "/bids", "finance_officer", None),
+        ("POST", "/award", "civil_affairs_approver", None),
+    ]:
+        response = await client.request(
+            method,
+            f"/v1/tenants/{SZ}/procurements/{pid}{path}",
+            headers=await sz.as_(role),
+            json=body,
+        )
+        assert response.status_code == 404, (path, response.text)
+    still = await client.get(f"{gz.base}/{pid}", headers=await gz.as_("civil_affairs_officer"))
+    assert still.json()["status"] == "draft"
+
+
+async def test_a_late_clarification_moves_the_deadline(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    procurement = await gz.published()
+    pid = procurement["id"]
+    bidder = await gz.bidder()
+    await gz.bid(pid, bidder, "300000")
+    await admin_db.execute(
+        "UPDATE procurements SET bid_deadline = now() + interval '10 days', opening_at = now() +"
+        " interval '10 days'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    asked = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=bidder.headers,
+        json={"question": "服务人数是否调整？"},
+    )
+    officer = await gz.as_("civil_affairs_officer")
+    answered = await client.post(
+        f"{gz.base}/{pid}/enquiries/{asked.json()['id']}/answer",
+        headers=officer,
+        json={"answer": "服务对象由300人调整为400人。", "affects_bids": True},
+    )
+    assert answered.status_code == 200, answered.text
+    moved = (await client.get(f"{gz.base}/{pid}", headers=officer)).json()
+    deadline = datetime.fromisoformat(moved["bid_deadline"])
+    assert deadline >= datetime.now(UTC) + timedelta(days=14, hours=23)
+    correction = await client.get(
+        "/v1/notices", params={"kind": "correction", "q": procurement["title"]}
+    )
+    assert correction.json()["items"], correction.text
+
+
+async def test_the_sweep_opens_a_procurement_whose_job_went_missing(
+    gz: Tenderer, sessionmaker: Any, settings: Settings, admin_db: asyncpg.Connection
+) -> None:
+    procurement = await gz.published()
+    await admin_db.execute(
+        "UPDATE procurements SET bid_deadline = now() - interval '1 minute', opening_at = now() -"
+        " interval '1 minute'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(procurement["id"]),
+    )
+    async with transaction(sessionmaker, "000000") as session:
+        await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+    queued = await admin_db.fetchval(
+        "SELECT count(*) FROM outbox WHERE tenant_id = $1 AND actor_name = 'tendering.open_bids'"
+        " AND payload->>'procurement_id' = $2 AND message_key LIKE 'tendering-sweep:%'",
+        GZ,
+        procurement["id"],
+    )
+    assert queued == 1
+
+
+async def test_a_provider_barred_province_wide_in_guangzhou_cannot_bid_in_shenzhen(
+    client: Client,
+    gz: Tenderer,
+    sz: Tenderer,
+    login: Login,
+    sessionmaker: Any,
+    admin_db: asyncpg.Connection,
+) -> None:
+    bidder = await gz.bidder()
+    await sz.register(bidder)
+    record = await credit_support.confirmed(client, login, bidder.provider_id, "province", GZ)
+    procurement = await sz.published()
+    refused = await client.post(
+        f"{sz.base}/{procurement['id']}/bids", headers=bidder.headers, json={"price": "300000"}
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "provider_disqualified"
+    # Another province is not reached by a 广东 bar.
+    async with transaction(sessionmaker, "530100") as session:
+        await credit.check_eligible(session, uuid.UUID(bidder.provider_id), "530100")
+    # Once the period has ended, the provider bids again.
+    await admin_db.execute(
+        "UPDATE disqualifications SET starts_on = current_date - interval '1 year',"
+        " ends_on = current_date WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(record["id"]),
+    )
+    accepted = await client.post(
+        f"{sz.base}/{procurement['id']}/bids", headers=bidder.headers, json={"price": "300000"}
+    )
+    assert accepted.status_code == 201, accepted.text
