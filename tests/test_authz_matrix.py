@@ -259,6 +259,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/my-bids": BIDDERS,
     f"POST {PR1}/challenges": BIDDERS,
     f"GET {PR1}/challenges": CIVIL_AFFAIRS | BIDDERS,
+    f"POST {PR1}/rounds": CIVIL_AFFAIRS,
+    f"GET {PR1}/negotiation": PROCUREMENT_READERS,
+    f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,
+    f"POST {PR1}/offers": BIDDERS,
+    f"GET {PR1}/my-offers": BIDDERS,
     f"POST {PR1}/scores": SCORERS,
     f"GET {PR1}/scores": SCORERS,
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
@@ -1322,6 +1327,34 @@ async def _challenge(w: World, h: Headers) -> httpx.Response:
 @calls(f"GET {PR1}/challenges")
 async def _list_challenges(w: World, h: Headers) -> httpx.Response:
     return await w.client.get(_pr(await _procurement(w), "/challenges"), headers=h)
+
+
+# A draft open tender has no negotiation: the handler's own 409.
+@calls(f"POST {PR1}/rounds", 409)
+async def _open_round(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_pr(await _procurement(w), "/rounds"), headers=h, json={})
+
+
+@calls(f"GET {PR1}/negotiation")
+async def _negotiation(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_pr(await _procurement(w), "/negotiation"), headers=h)
+
+
+@calls(f"POST {PR1}/conclude-negotiation", 409)
+async def _conclude_negotiation(w: World, h: Headers) -> httpx.Response:
+    url = _pr(await _procurement(w), "/conclude-negotiation")
+    return await w.client.post(url, headers=h, json={"minutes": "纪要"})
+
+
+@calls(f"POST {PR1}/offers", 409)
+async def _offer(w: World, h: Headers) -> httpx.Response:
+    url = _pr(await _procurement(w), "/offers")
+    return await w.client.post(url, headers=h, json={"price": "800.00"})
+
+
+@calls(f"GET {PR1}/my-offers")
+async def _my_offers(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_pr(await _procurement(w), "/my-offers"), headers=h)
 
 
 # Scores are taken during the evaluation only: the handler's own 409.

@@ -62,7 +62,11 @@ def upgrade() -> None:
         sa.Column("committee_seed", sa.String(length=64), nullable=True),
         sa.Column("report_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("recommended_bid_id", sa.Uuid(), nullable=True),
+        sa.Column("recommended_provider_id", sa.Uuid(), nullable=True),
+        sa.Column("recommended_price", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("awarded_bid_id", sa.Uuid(), nullable=True),
+        sa.Column("awarded_provider_id", sa.Uuid(), nullable=True),
+        sa.Column("awarded_price", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("result_published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("warnings_sent", postgresql.ARRAY(sa.String(length=80)), nullable=False),
@@ -337,10 +341,66 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "negotiation_rounds",
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("procurement_id", sa.Uuid(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("final", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("opened_by", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["opened_by"], ["users.id"], name=op.f("fk_negotiation_rounds_opened_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "procurement_id"],
+            ["procurements.tenant_id", "procurements.id"],
+            name="fk_negotiation_rounds_procurement",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.code"], name=op.f("fk_negotiation_rounds_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "procurement_id", "round", name=op.f("pk_negotiation_rounds")
+        ),
+    )
+    op.create_table(
+        "offers",
+        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("procurement_id", sa.Uuid(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Uuid(), nullable=False),
+        sa.Column("price", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_by", sa.Uuid(), nullable=False),
+        sa.CheckConstraint("price > 0", name=op.f("ck_offers_price_positive")),
+        sa.ForeignKeyConstraint(
+            ["provider_id"], ["providers.id"], name=op.f("fk_offers_provider_id_providers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by"], ["users.id"], name=op.f("fk_offers_submitted_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "procurement_id"],
+            ["procurements.tenant_id", "procurements.id"],
+            name="fk_offers_procurement",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.code"], name=op.f("fk_offers_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "procurement_id", "round", "provider_id", name=op.f("pk_offers")
+        ),
+    )
+
     secure()
 
 
 def downgrade() -> None:
+    op.drop_table("offers")
+    op.drop_table("negotiation_rounds")
     op.execute("DROP POLICY IF EXISTS tendering_clock_read ON procurements")
     op.drop_table("scores")
     op.drop_table("procurement_transitions")
@@ -365,6 +425,8 @@ def downgrade() -> None:
 
 
 TENANT_OWNED = [
+    "negotiation_rounds",
+    "offers",
     "experts",
     "procurements",
     "bids",

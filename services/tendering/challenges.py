@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
-from services.kit.errors import NotFound
+from services.kit.errors import InvalidField, NotFound
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, evaluation, events, procurements, rules
 from services.tendering.errors import NotEligible, WrongState
 from services.tendering.models import Challenge, Procurement
+from services.tendering.negotiation import NEGOTIATED
 from services.tendering.schemas import ChallengeOutcome, Status
 
 
@@ -98,6 +99,11 @@ async def answer(
         raise NotFound("No such challenge.")
     if challenge.answered_at is not None:
         raise WrongState("The challenge has been answered.")
+    if outcome is ChallengeOutcome.reevaluate and procurement.method in NEGOTIATED:
+        raise InvalidField(
+            "a negotiation is not evaluated again; an upheld challenge cancels it",
+            field="outcome",
+        )
     challenge.outcome = outcome.value
     challenge.answer = text
     challenge.answered_at = datetime.now(UTC)

@@ -26,6 +26,7 @@ from services.tendering import (
     challenges,
     enquiries,
     evaluation,
+    negotiation,
     notices,
     procurements,
     views,
@@ -41,18 +42,24 @@ from services.tendering.schemas import (
     ChallengeOut,
     CommitteeIn,
     CommitteeOut,
+    ConcludeIn,
     EnquiryIn,
     EnquiryOut,
     ExpertIn,
     ExpertOut,
     MemberOut,
     Method,
+    NegotiationOut,
     NoticeKind,
     NoticeOut,
+    OfferIn,
+    OfferOut,
     ProcurementCreate,
     ProcurementOut,
     PublishIn,
     ReportOut,
+    RoundIn,
+    RoundOut,
     ScoresIn,
     Status,
     WithdrawReason,
@@ -279,6 +286,71 @@ class ProcurementController(Controller):
             session, actor, procurement_id, challenge_id, data.outcome, data.answer
         )
         return views.challenge(challenge)
+
+    # --- negotiation: rounds, offers, the final offers ---
+
+    @post(f"{ONE}/rounds", opt={"permission": "procurement:write"}, status_code=201)
+    async def open_round(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        data: JSONBody[RoundIn],
+    ) -> RoundOut:
+        """Open the next negotiation round (``final`` asks for final offers); for a single
+        source, the first round starts the negotiation."""
+        held = await negotiation.open_round(session, actor, procurement_id, data.final, data.note)
+        return views.round_out(held)
+
+    @get(f"{ONE}/negotiation", opt={"permission": "procurement:read"})
+    async def negotiation_record(
+        self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
+    ) -> NegotiationOut:
+        """Every round and every offer made in it."""
+        procurement = await procurements.get(session, actor, procurement_id)
+        return NegotiationOut(
+            procurement_id=procurement.id,
+            rounds=[views.round_out(r) for r in await negotiation.rounds(session, procurement)],
+            offers=[views.offer(o) for o in await negotiation.offers(session, procurement)],
+        )
+
+    @post(
+        f"{ONE}/conclude-negotiation",
+        opt={"permission": "procurement:write"},
+        status_code=HTTP_200_OK,
+    )
+    async def conclude_negotiation(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        data: JSONBody[ConcludeIn],
+    ) -> ProcurementOut:
+        """Close on the final offers: the lowest is recommended for the award."""
+        procurement = await negotiation.conclude(session, actor, procurement_id, data.minutes)
+        return await views.procurement(session, procurement, with_transitions=True)
+
+    @post(f"{ONE}/offers", opt={"permission": "bid:submit"}, status_code=201)
+    async def offer(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        data: JSONBody[OfferIn],
+    ) -> OfferOut:
+        """Your offer in the current round (a later one in the same round replaces it)."""
+        made = await negotiation.submit_offer(
+            session, actor, procurement_id, data.price, data.terms
+        )
+        return views.offer(made)
+
+    @get(f"{ONE}/my-offers", opt={"permission": "bid:submit"})
+    async def my_offers(
+        self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
+    ) -> list[OfferOut]:
+        procurement = await procurements.get(session, actor, procurement_id)
+        rows = await negotiation.offers(session, procurement, actor.provider_id)
+        return [views.offer(o) for o in rows]
 
     # --- what a provider does: ask, bid, challenge ---
 

@@ -104,7 +104,7 @@ async def draw_committee(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, body: CommitteeIn
 ) -> tuple[Procurement, list[CommitteeMember]]:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    if procurement.status != Status.evaluation:
+    if procurement.status not in (Status.evaluation, Status.negotiating):
         raise WrongState(
             f"A committee is drawn for opened bids; the procurement is {procurement.status}."
         )
@@ -359,6 +359,8 @@ async def _conclude_evaluation(
         bid.total_score = total
         bid.rank = position
     procurement.recommended_bid_id = ranked[0][0].id
+    procurement.recommended_provider_id = ranked[0][0].provider_id
+    procurement.recommended_price = ranked[0][0].price
     procurement.report_at = datetime.now(UTC)
     await procurements.move(
         session,
@@ -431,6 +433,8 @@ async def confirm(session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
     if procurement.status != Status.awaiting_confirmation:
         raise WrongState(f"A {procurement.status} procurement has no winner to confirm.")
     procurement.awarded_bid_id = procurement.recommended_bid_id
+    procurement.awarded_provider_id = procurement.recommended_provider_id
+    procurement.awarded_price = procurement.recommended_price
     procurement.confirmed_at = datetime.now(UTC)
     await procurements.move(
         session,
@@ -450,9 +454,9 @@ async def publish_result(
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status != Status.awarded:
         raise WrongState(f"A {procurement.status} procurement has no result to publish.")
-    winner = await session.get(Bid, (procurement.tenant_id, procurement.awarded_bid_id))
-    assert winner is not None and winner.price is not None
-    provider = await tenancy.get_provider(session, winner.provider_id)
+    assert procurement.awarded_provider_id is not None and procurement.awarded_price is not None
+    provider = await tenancy.get_provider(session, procurement.awarded_provider_id)
+    price = text(procurement.awarded_price)
     procurement.result_published_at = datetime.now(UTC)
     await procurements.move(session, actor, procurement, Status.result_published, "结果公告")
     await notices.publish(
@@ -460,12 +464,12 @@ async def publish_result(
         actor,
         procurement,
         NoticeKind.result,
-        {"winner": provider.name, "winner_uscc": provider.uscc, "price": text(winner.price)},
+        {"winner": provider.name, "winner_uscc": provider.uscc, "price": price},
     )
     legal = await rules.rules_for(session, actor.tenant)
     recipients: list[uuid.UUID] = []
-    for bid in await bids.live_bids(session, procurement):
-        recipients += await tenancy.provider_admins(session, bid.provider_id)
+    for provider_id in await _participants(session, procurement):
+        recipients += await tenancy.provider_admins(session, provider_id)
     if recipients:
         await notifications.notify(
             session,
@@ -475,12 +479,18 @@ async def publish_result(
             context={
                 **await _context(session, actor, procurement),
                 "winner": provider.name,
-                "price": text(winner.price),
+                "price": price,
                 "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
             },
             tenant=actor.tenant,
         )
     return procurement
+
+
+async def _participants(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
+    if procurement.method == Method.single_source:
+        return await procurements.invited_of(session, procurement)
+    return list(dict.fromkeys(b.provider_id for b in await bids.live_bids(session, procurement)))
 
 
 async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:
@@ -496,7 +506,11 @@ async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:
         bid.total_score = None
         bid.rank = None
     procurement.recommended_bid_id = None
+    procurement.recommended_provider_id = None
+    procurement.recommended_price = None
     procurement.awarded_bid_id = None
+    procurement.awarded_provider_id = None
+    procurement.awarded_price = None
     procurement.report_at = None
     procurement.confirmed_at = None
     procurement.result_published_at = None

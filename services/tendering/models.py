@@ -82,7 +82,12 @@ class Procurement(TenantOwned, Base):
     committee_seed: Mapped[str | None] = mapped_column(String(64))
     report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recommended_bid_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Who the committee (or the negotiation) recommends, at what price; then who is awarded.
+    recommended_provider_id: Mapped[uuid.UUID | None] = mapped_column()
+    recommended_price: Mapped[Decimal | None] = mapped_column(MONEY)
     awarded_bid_id: Mapped[uuid.UUID | None] = mapped_column()
+    awarded_provider_id: Mapped[uuid.UUID | None] = mapped_column()
+    awarded_price: Mapped[Decimal | None] = mapped_column(MONEY)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Late steps the chronograph has warned about ("confirm:<due>"), so it warns once.
@@ -185,6 +190,40 @@ class Bid(TenantOwned, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     total_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class NegotiationRound(Base):
+    """A round of a negotiation (谈判轮次); the final one asks for final offers (最后报价)."""
+
+    __tablename__ = "negotiation_rounds"
+    __table_args__ = (_procurement_fk("negotiation_rounds"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    final: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Offer(Base):
+    """A supplier's offer in one round: its price and terms (the latest one counts)."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        _procurement_fk("offers"),
+        CheckConstraint("price > 0", name="price_positive"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    terms: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
 
 class Expert(Base):

@@ -23,7 +23,7 @@ from services.tendering import bids, events, notices, procurements, rules
 from services.tendering.models import Bid, Procurement
 from services.tendering.schemas import Method, NoticeKind, Status
 
-# Methods where a minimum number of bids is the law's condition for opening.
+# Tenders are evaluated by a committee; a negotiation's responses go to its rounds.
 TENDERS = frozenset({Method.open_tender, Method.invited_tender})
 
 
@@ -40,13 +40,15 @@ async def open_bids(
         return False
     live = list(await bids.live_bids(session, procurement))
     legal = await rules.rules_for(session, actor.tenant)
-    if Method(procurement.method) in TENDERS and len(live) < legal.open_tender_min_bids:
+    method = Method(procurement.method)
+    needed = legal.open_tender_min_bids if method in TENDERS else legal.negotiation_min_suppliers
+    if len(live) < needed:
         await fail(
             session,
             actor,
             procurement,
             live,
-            f"投标截止时提交投标文件的供应商不足{legal.open_tender_min_bids}家（{len(live)}家）",
+            f"截止时提交响应文件的供应商不足{needed}家（{len(live)}家）",
         )
         return True
     for bid in live:
@@ -64,7 +66,7 @@ async def open_bids(
         session,
         actor,
         procurement,
-        Status.evaluation,
+        Status.evaluation if method in TENDERS else Status.negotiating,
         "开标",
         bidders=[{"provider": names[b.provider_id], "price": b.price} for b in live],
     )

@@ -5,7 +5,9 @@ Open tender:            draft → tendering
 Invited / negotiation:  draft → awaiting_approval → approved → tendering
 Single source:          draft → single_source_notice → approved (after ≥ 5 working days)
 Then: tendering → evaluation (or failed) → awaiting_confirmation → awarded →
-result_published → concluded (or challenged → …). Any state before the award → cancelled.
+result_published → concluded (or challenged → …). A competitive negotiation goes from
+tendering (its responses) to negotiating, a single source from approved to negotiating;
+both end their rounds in awaiting_confirmation. Any state before the award → cancelled.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.draft: frozenset({S.tendering, S.awaiting_approval, S.single_source_notice, S.cancelled}),
     S.single_source_notice: frozenset({S.approved, S.draft, S.cancelled}),
     S.awaiting_approval: frozenset({S.approved, S.draft, S.cancelled}),
-    S.approved: frozenset({S.tendering, S.cancelled}),
-    S.tendering: frozenset({S.evaluation, S.failed, S.cancelled}),
+    S.approved: frozenset({S.tendering, S.negotiating, S.cancelled}),
+    S.tendering: frozenset({S.evaluation, S.negotiating, S.failed, S.cancelled}),
+    S.negotiating: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
     S.evaluation: frozenset({S.awaiting_confirmation, S.cancelled}),
     S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.cancelled}),
     S.awarded: frozenset({S.result_published}),

@@ -68,7 +68,8 @@ class Status(StrEnum):
     single_source_notice = "single_source_notice"  # 单一来源公示期
     awaiting_approval = "awaiting_approval"  # 待财政部门审批
     approved = "approved"  # 已批准采购方式
-    tendering = "tendering"  # 已发布，接受投标
+    tendering = "tendering"  # 已发布，接受投标（响应）
+    negotiating = "negotiating"  # 谈判中
     evaluation = "evaluation"  # 已开标，评审中
     awaiting_confirmation = "awaiting_confirmation"  # 评审报告已出，待采购人确认
     awarded = "awarded"  # 已确认中标人，待发布结果公告
@@ -170,6 +171,8 @@ class ProcurementOut(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     awarded_bid_id: uuid.UUID | None = None
+    awarded_provider_id: uuid.UUID | None = None
+    awarded_price: str | None = None
     transitions: list[TransitionOut] | None = None
 
 
@@ -294,6 +297,43 @@ class ReportOut(msgspec.Struct):
     members: int
     ranking: list[RankedBid]
     recommended_bid_id: uuid.UUID | None
+
+
+class RoundIn(msgspec.Struct, forbid_unknown_fields=True):
+    # The final round asks for final offers (最后报价).
+    final: bool = False
+    note: Comment | None = None
+
+
+class RoundOut(msgspec.Struct):
+    round: int
+    final: bool
+    note: str | None
+    opened_at: datetime
+
+
+class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
+    price: Money
+    terms: Comment | None = None
+
+
+class OfferOut(msgspec.Struct):
+    round: int
+    provider_id: uuid.UUID
+    price: str
+    terms: str | None
+    submitted_at: datetime
+
+
+class NegotiationOut(msgspec.Struct):
+    procurement_id: uuid.UUID
+    rounds: list[RoundOut]
+    offers: list[OfferOut]
+
+
+class ConcludeIn(msgspec.Struct, forbid_unknown_fields=True):
+    # 谈判记录: what was negotiated and agreed.
+    minutes: Text
 
 
 class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):

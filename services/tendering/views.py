@@ -6,7 +6,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.money import text
 from services.tendering import procurements
-from services.tendering.models import Bid, Challenge, Enquiry, Notice, Procurement
+from services.tendering.models import (
+    Bid,
+    Challenge,
+    Enquiry,
+    NegotiationRound,
+    Notice,
+    Offer,
+    Procurement,
+)
 from services.tendering.schemas import (
     BidOut,
     BidStatus,
@@ -18,7 +26,9 @@ from services.tendering.schemas import (
     MethodReason,
     NoticeKind,
     NoticeOut,
+    OfferOut,
     ProcurementOut,
+    RoundOut,
     Status,
     TransitionOut,
 )
@@ -71,6 +81,8 @@ async def procurement(
         created_at=p.created_at,
         updated_at=p.updated_at,
         awarded_bid_id=p.awarded_bid_id,
+        awarded_provider_id=p.awarded_provider_id,
+        awarded_price=text(p.awarded_price) if p.awarded_price is not None else None,
         transitions=transitions,
     )
 
@@ -130,4 +142,18 @@ def challenge(c: Challenge) -> ChallengeOut:
         outcome=ChallengeOutcome(c.outcome) if c.outcome else None,
         answer=c.answer,
         answered_at=c.answered_at,
+    )
+
+
+def round_out(r: NegotiationRound) -> RoundOut:
+    return RoundOut(round=r.round, final=r.final, note=r.note, opened_at=r.opened_at)
+
+
+def offer(o: Offer) -> OfferOut:
+    return OfferOut(
+        round=o.round,
+        provider_id=o.provider_id,
+        price=text(o.price),
+        terms=o.terms,
+        submitted_at=o.submitted_at,
     )

@@ -1,0 +1,217 @@
+"""谈判: competitive negotiation after its responses are opened, and single source after
+finance's approval — rounds of offers, the last one final, the award to the best final offer.
+
+Competitive negotiation (财政部令74号): the negotiation group (drawn like a committee) talks
+with each supplier that responded, in rounds; the final round asks for final offers (最后报价)
+and the lowest final price meeting the requirements is recommended. Single source: the buyer
+negotiates the price with the one provider and records it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kit.audit import Actor, record
+from services.kit.authz.roles import Role
+from services.kit.errors import InvalidField
+from services.kit.money import money, text
+from services.notifications import service as notifications
+from services.tenancy import service as tenancy
+from services.tendering import bids, evaluation, events, procurements, rules
+from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
+from services.tendering.models import NegotiationRound, Offer, Procurement
+from services.tendering.schemas import Method, Status
+
+NEGOTIATED = frozenset({Method.competitive_negotiation, Method.single_source})
+
+
+async def participants(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
+    """Who negotiates: the responding suppliers, or the single source's provider."""
+    if procurement.method == Method.single_source:
+        return await procurements.invited_of(session, procurement)
+    return [bid.provider_id for bid in await bids.live_bids(session, procurement)]
+
+
+async def rounds(session: AsyncSession, procurement: Procurement) -> list[NegotiationRound]:
+    rows = await session.scalars(
+        select(NegotiationRound)
+        .where(
+            NegotiationRound.tenant_id == procurement.tenant_id,
+            NegotiationRound.procurement_id == procurement.id,
+        )
+        .order_by(NegotiationRound.round)
+    )
+    return list(rows.all())
+
+
+async def offers(
+    session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID | None = None
+) -> Sequence[Offer]:
+    query = select(Offer).where(
+        Offer.tenant_id == procurement.tenant_id, Offer.procurement_id == procurement.id
+    )
+    if provider_id is not None:
+        query = query.where(Offer.provider_id == provider_id)
+    return (await session.scalars(query.order_by(Offer.round, Offer.provider_id))).all()
+
+
+async def open_round(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, final: bool, note: str | None
+) -> NegotiationRound:
+    """A new round closes the one before; after the final round there is none."""
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    method = Method(procurement.method)
+    if method not in NEGOTIATED:
+        raise WrongState("Only negotiations have rounds.")
+    if method is Method.single_source and procurement.status == Status.approved:
+        await procurements.move(session, actor, procurement, Status.negotiating, "开始单一来源谈判")
+    if procurement.status != Status.negotiating:
+        raise WrongState(f"A {procurement.status} procurement is not negotiating.")
+    if method is Method.competitive_negotiation and not await evaluation.members(
+        session, procurement
+    ):
+        raise WrongState("Draw the negotiation group before the first round.")
+    held = await rounds(session, procurement)
+    if held and held[-1].final:
+        raise WrongState("The final round has been held; conclude the negotiation.")
+    current = NegotiationRound(
+        tenant_id=actor.tenant,
+        procurement_id=procurement.id,
+        round=len(held) + 1,
+        final=final,
+        note=note,
+        opened_at=datetime.now(UTC),
+        opened_by=actor.user_id,
+    )
+    session.add(current)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "negotiation.round_opened",
+        "procurement",
+        procurement.id,
+        after={"round": current.round, "final": final, "note": note},
+    )
+    return current
+
+
+async def submit_offer(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    price_text: str,
+    terms: str | None,
+) -> Offer:
+    """A participant's offer in the current round; a later one in the same round replaces it."""
+    assert actor.provider_id is not None and actor.user_id is not None
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    if procurement.status != Status.negotiating:
+        raise WrongState(f"A {procurement.status} procurement takes no offers.")
+    if actor.provider_id not in await participants(session, procurement):
+        raise NotEligible("Only the suppliers in this negotiation make offers.")
+    held = await rounds(session, procurement)
+    if not held:
+        raise WrongState("No round is open yet.")
+    price = money(price_text)
+    if not Decimal(0) < price <= procurement.ceiling_price:
+        raise PriceAboveCeiling(
+            f"must be more than 0 and at most the ceiling {text(procurement.ceiling_price)}",
+            field="price",
+        )
+    current = held[-1].round
+    offer = await session.get(
+        Offer, (actor.tenant, procurement.id, current, actor.provider_id), with_for_update=True
+    )
+    now = datetime.now(UTC)
+    if offer is None:
+        offer = Offer(
+            tenant_id=actor.tenant,
+            procurement_id=procurement.id,
+            round=current,
+            provider_id=actor.provider_id,
+            price=price,
+            terms=terms,
+            submitted_at=now,
+            submitted_by=actor.user_id,
+        )
+        session.add(offer)
+    else:
+        offer.price, offer.terms, offer.submitted_at, offer.submitted_by = (
+            price,
+            terms,
+            now,
+            actor.user_id,
+        )
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "negotiation.offer",
+        "procurement",
+        procurement.id,
+        after={"round": current, "provider_id": actor.provider_id, "price": price},
+    )
+    return offer
+
+
+async def conclude(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, minutes: str
+) -> Procurement:
+    """Close the negotiation on its final offers: the lowest final price is recommended."""
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    if procurement.status != Status.negotiating:
+        raise WrongState(f"A {procurement.status} procurement is not negotiating.")
+    held = await rounds(session, procurement)
+    if not held or not held[-1].final:
+        raise WrongState("Hold a final round (最后报价) before concluding.")
+    final = [o for o in await offers(session, procurement) if o.round == held[-1].round]
+    if not final:
+        raise InvalidField("no supplier made a final offer", field="offers")
+    best = min(final, key=lambda o: (o.price, o.submitted_at))
+    procurement.recommended_provider_id = best.provider_id
+    procurement.recommended_price = best.price
+    procurement.report_at = datetime.now(UTC)
+    bid = await _bid_of(session, procurement, best.provider_id)
+    procurement.recommended_bid_id = bid
+    await procurements.move(
+        session,
+        actor,
+        procurement,
+        Status.awaiting_confirmation,
+        minutes,
+        recommended=str(best.provider_id),
+        price=best.price,
+        final_offers={str(o.provider_id): o.price for o in final},
+    )
+    legal = await rules.rules_for(session, actor.tenant)
+    await notifications.notify(
+        session,
+        actor,
+        event_type=events.REPORT_READY.name,
+        recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
+        context={
+            "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
+            "title": procurement.title,
+            "ocid": procurement.ocid,
+            "procurement_id": procurement.id,
+            "confirm_by": rules.confirm_deadline(legal, procurement.report_at),
+        },
+        tenant=actor.tenant,
+    )
+    return procurement
+
+
+async def _bid_of(
+    session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID
+) -> uuid.UUID | None:
+    for bid in await bids.live_bids(session, procurement):
+        if bid.provider_id == provider_id:
+            return bid.id
+    return None
