@@ -1,10 +1,10 @@
 """Part 3: events/s through outbox → relay → worker, against a bare dramatiq actor.
 
 Both sides run on the same broker (BROKER_URL, else the embedded Redis), with the queue
-prefix ``sws_bench.``, and both are consumed by real worker processes started the same way
-(``python -m dramatiq <module> --processes P --threads T``); the sides are timed one after
-the other. PRODUCERS (BENCH_PRODUCERS, 16) is enough for the workers, not the producers,
-to set the pace on a small machine.
+prefix ``<bench database>.`` (``sws_bench.``), and both are consumed by real worker processes
+started the same way (``python -m dramatiq <module> --processes P --threads T``); the sides
+are timed one after the other. PRODUCERS (BENCH_PRODUCERS, 16) is enough for the workers,
+not the producers, to set the pace on a small machine.
 
 Baseline: PRODUCERS threads ``send()`` N messages of ``bench.bare_noop`` (no database at
 all) straight to the broker; it counts by appending a byte to a file, polled here.
@@ -47,7 +47,7 @@ from bench.jobs import (
     COUNT_FILE_ENV,
     declare_bare,
 )
-from bench.server import TENANT
+from bench.server import DATABASE, TENANT
 from services.kit.audit import Actor
 from services.kit.db import make_engine, make_sessionmaker, transaction
 from services.kit.embedded import broker_url as embedded_broker_url
@@ -55,7 +55,7 @@ from services.kit.jobs import make_broker
 from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 
-QUEUE_PREFIX = "sws_bench."
+QUEUE_PREFIX = f"{DATABASE}."
 TARGET_RATIO = 0.5
 BATCH = 100  # outbox events per committed transaction
 WARMUP = 200
