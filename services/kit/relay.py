@@ -29,7 +29,7 @@ import asyncpg
 import dramatiq
 import structlog
 from dramatiq.errors import ConnectionClosed
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.db import make_engine, make_sessionmaker
@@ -128,6 +128,14 @@ def publish(broker: dramatiq.Broker, messages: Sequence[dramatiq.Message[Any]]) 
         broker.emit_after("enqueue", message, None)
 
 
+# Two arrays, not a list of (tenant, id) pairs: one plan, prepared once, whatever the batch.
+_MARK_SENT = text(
+    "UPDATE outbox SET sent_at = :sent_at, attempts = outbox.attempts + 1"
+    " FROM unnest(CAST(:tenants AS varchar[]), CAST(:ids AS uuid[])) AS sent(tenant_id, id)"
+    " WHERE outbox.tenant_id = sent.tenant_id AND outbox.id = sent.id"
+)
+
+
 async def relay_batch(
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: dramatiq.Broker,
@@ -162,13 +170,12 @@ async def relay_batch(
         # One statement marks the whole batch; a crash before it resends the batch, which
         # the jobs' idempotency absorbs.
         await connection.execute(
-            update(OutboxEvent)
-            .where(
-                tuple_(OutboxEvent.tenant_id, OutboxEvent.id).in_(
-                    [(event.tenant_id, event.id) for event in events]
-                )
-            )
-            .values(sent_at=datetime.now(UTC), attempts=OutboxEvent.attempts + 1)
+            _MARK_SENT,
+            {
+                "tenants": [event.tenant_id for event in events],
+                "ids": [event.id for event in events],
+                "sent_at": datetime.now(UTC),
+            },
         )
         return len(events)
 
