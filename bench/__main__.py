@@ -218,7 +218,11 @@ def event_flow(url: str) -> bool:
         f"{_ms(base.cpu['workers'], base.events)}"
     )
     relay_cpu, worker_cpu = cpu["relay"], cpu["workers"]
-    publish = "RabbitMQ confirming each" if "RabbitMQ" in report.broker else "Redis answering each"
+    publish = (
+        "each batch in one AMQP transaction, RabbitMQ answering its commit"
+        if "RabbitMQ" in report.broker
+        else "one message at a time, Redis answering each"
+    )
     share = ""
     if relay_cpu is not None and worker_cpu is not None and relay_cpu + worker_cpu > 0:
         share = f"; {relay_cpu / (relay_cpu + worker_cpu):.0%} of the relay's and workers' CPU"
@@ -227,7 +231,7 @@ def event_flow(url: str) -> bool:
             f"  relay's share: all marked sent {relayed - target.sent_seconds:.2f} s after the"
             f" last commit, {target.events / relayed:,.0f} events/s overall{share}"
         )
-        print(f"    (it publishes one message at a time, {publish}, then marks the batch sent)")
+        print(f"    (it publishes {publish}, then marks the batch sent)")
     idle = [v for v in (base.cpu.get("idle"), target.cpu.get("idle")) if v is not None]
     if idle:
         print(

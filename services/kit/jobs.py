@@ -252,7 +252,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        # Publisher confirms: the relay marks an event sent only once RabbitMQ has it. A
+        # Publisher confirms for messages sent through the broker (the relay publishes its
+        # batches in AMQP transactions on a channel of its own, services.kit.relay). A
         # connection RabbitMQ blocks (memory or disk alarm) fails after a minute instead of
         # hanging the relay; its rows stay unsent and are retried.
         if "blocked_connection_timeout" not in url:
