@@ -14,9 +14,10 @@ BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request
 relay's and workers' logs, are on, as deployed, written to files); part 3: BENCH_EVENTS
 (3000), BENCH_WORKER_PROCESSES (2), BENCH_WORKER_THREADS (8), BENCH_PRODUCERS (16); part 4:
 BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3). DATABASE_URL names the PostgreSQL
-server to use; database sws_bench on it is created and migrated. Without it an embedded
-PostgreSQL is started. BROKER_URL (else the embedded Redis) and S3_ENDPOINT_URL with the S3_*
-settings (else a SeaweedFS in a temporary directory) likewise.
+server to use; database sws_bench on it is created and migrated (BENCH_DATABASE names another,
+and part 3's queue prefix follows it). Without it an embedded PostgreSQL is started.
+BROKER_URL (else the embedded Redis) and S3_ENDPOINT_URL with the S3_* settings (else a
+SeaweedFS in a temporary directory) likewise.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ def throughput(url: str, log_level: str) -> bool:
     print(_row(f"baseline  GET {SELECT1_PATH} (public, SELECT 1)", baseline))
     print(_row(f"target    GET {target_path}", target))
     print("            (JWT, tenant check, Casbin, one RLS-bound transaction, 20 rows;")
-    print("             the server's enforcer holds sws_bench's few rules: part 2 is at 30,000)")
+    print(
+        f"             the server's enforcer holds {server.DATABASE}'s few rules:"
+        " part 2 is at 30,000)"
+    )
     ratio = target.rps / baseline.rps if baseline.rps else 0.0
     print(
         f"  ratio target/baseline req/s: {ratio:.2f}   target ≥ {TARGET_RATIO:.2f}   "
@@ -214,7 +218,11 @@ def event_flow(url: str) -> bool:
         f"{_ms(base.cpu['workers'], base.events)}"
     )
     relay_cpu, worker_cpu = cpu["relay"], cpu["workers"]
-    publish = "RabbitMQ confirming each" if "RabbitMQ" in report.broker else "Redis answering each"
+    publish = (
+        "each batch in one AMQP transaction, RabbitMQ answering its commit"
+        if "RabbitMQ" in report.broker
+        else "one message at a time, Redis answering each"
+    )
     share = ""
     if relay_cpu is not None and worker_cpu is not None and relay_cpu + worker_cpu > 0:
         share = f"; {relay_cpu / (relay_cpu + worker_cpu):.0%} of the relay's and workers' CPU"
@@ -223,7 +231,7 @@ def event_flow(url: str) -> bool:
             f"  relay's share: all marked sent {relayed - target.sent_seconds:.2f} s after the"
             f" last commit, {target.events / relayed:,.0f} events/s overall{share}"
         )
-        print(f"    (it publishes one message at a time, {publish}, then marks the batch sent)")
+        print(f"    (it publishes {publish}, then marks the batch sent)")
     idle = [v for v in (base.cpu.get("idle"), target.cpu.get("idle")) if v is not None]
     if idle:
         print(

@@ -23,7 +23,7 @@ from services.kit.audit import Actor
 from services.kit.db import transaction
 from services.kit.jobs import make_broker, run_once
 from services.kit.outbox import enqueue
-from services.kit.relay import relay_batch
+from services.kit.relay import Unroutable, relay_batch
 from services.kit.settings import Settings
 from tests import jobs_for_tests
 from tests.conftest import GZ, ROLE_LOGINS, Login
@@ -126,6 +126,30 @@ async def test_broker_down_keeps_events_until_it_is_back(
     down.close()
     assert await _unsent(sessionmaker, mark) == 1  # nothing lost, nothing marked
     await relay_all(sessionmaker, broker)
+    with running_worker(broker) as worker:
+        await drain(broker, worker)
+    assert await _ran(sessionmaker, mark) == 1
+
+
+async def test_a_message_no_queue_takes_stays_unsent_until_its_queue_is_back(
+    sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings
+) -> None:
+    from tests.conftest import TEST_DATABASE
+
+    if not settings.broker_url.startswith("amqp"):
+        pytest.skip("RabbitMQ returns unroutable messages; Redis has no routing")
+    mark = await _enqueue(sessionmaker, jobs_for_tests.RECORD)
+    assert await relay_all(sessionmaker, broker) >= 1  # the queue exists: all goes
+    with running_worker(broker) as worker:
+        await drain(broker, worker)
+    assert await _ran(sessionmaker, mark) == 1
+    # Someone deletes the queue behind the broker object's back; the next batch comes back.
+    mark = await _enqueue(sessionmaker, jobs_for_tests.RECORD)
+    broker.channel.queue_delete(f"{TEST_DATABASE}.default")  # type: ignore[attr-defined]
+    with pytest.raises(Unroutable):
+        await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}.")
+    assert await _unsent(sessionmaker, mark) == 1  # not marked: the broker did not take it
+    await relay_all(sessionmaker, broker)  # declared again, sent
     with running_worker(broker) as worker:
         await drain(broker, worker)
     assert await _ran(sessionmaker, mark) == 1

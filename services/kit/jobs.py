@@ -21,7 +21,7 @@ import dramatiq
 import structlog
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, Retries
-from sqlalchemy import DateTime, String, Text, func
+from sqlalchemy import DateTime, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -108,6 +108,18 @@ def use_settings(settings: Settings) -> None:
     _Runtime.settings, _Runtime.engine, _Runtime.sessionmaker = settings, None, None
 
 
+# The job's first statement: binds the transaction to the job's tenant (as bind_tenant does,
+# SET LOCAL) and claims the key, in one round trip. The CTE runs before the row is inserted,
+# so row-level security checks the claim against the tenant it has just bound.
+_BIND_AND_CLAIM = text(
+    "WITH bound AS (SELECT set_config('app.tenant_id', :tenant, true) AS tenant_id,"
+    " set_config('app.provider_id', '', true))"
+    " INSERT INTO processed_messages (tenant_id, message_key, actor_name)"
+    " SELECT tenant_id, :message_key, :actor_name FROM bound"
+    " ON CONFLICT DO NOTHING RETURNING message_key"
+)
+
+
 async def run_once(
     fn: JobFunction,
     actor_name: str,
@@ -122,12 +134,11 @@ async def run_once(
         tenant=tenant, request_id=request_id, job=actor_name, message_key=message_key
     )
     try:
-        async with transaction(sessionmaker or _Runtime.get(), tenant) as session:
-            claim = await session.execute(
-                insert(ProcessedMessage)
-                .values(tenant_id=tenant, message_key=message_key, actor_name=actor_name)
-                .on_conflict_do_nothing()
-                .returning(ProcessedMessage.message_key)
+        async with (sessionmaker or _Runtime.get())() as session, session.begin():
+            connection = await session.connection()
+            claim = await connection.execute(
+                _BIND_AND_CLAIM,
+                {"tenant": tenant, "message_key": message_key, "actor_name": actor_name},
             )
             if claim.first() is None:
                 log.info("job_skipped_already_processed")
@@ -241,7 +252,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        # Publisher confirms: the relay marks an event sent only once RabbitMQ has it. A
+        # Publisher confirms for messages sent through the broker (the relay publishes its
+        # batches in AMQP transactions on a channel of its own, services.kit.relay). A
         # connection RabbitMQ blocks (memory or disk alarm) fails after a minute instead of
         # hanging the relay; its rows stay unsent and are retried.
         if "blocked_connection_timeout" not in url:

@@ -5,6 +5,13 @@ is claimed with ``FOR UPDATE SKIP LOCKED``. It reads every tenant's outbox throu
 ``sws_relay`` role, whose RLS policies cover the outbox table only. If the broker is down the
 rows stay unsent and are retried; if the relay dies after sending and before marking, the rows
 are sent again, which the jobs' idempotency absorbs.
+
+On RabbitMQ a batch goes out in one AMQP transaction on a channel of the relay's own: every
+message is published, then one ``tx.commit`` whose answer comes once RabbitMQ has taken
+responsibility for all of them (persistent messages on durable queues: on disk). That is the
+guarantee a publisher confirm gives per message, for one round trip per batch instead of one
+per message; a message no queue would take comes back (``basic.return``) before the commit's
+answer and fails the batch. Only then are the rows marked sent.
 """
 
 from __future__ import annotations
@@ -12,13 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import dramatiq
 import structlog
-from sqlalchemy import func, select, text, tuple_, update
+from dramatiq.errors import ConnectionClosed
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.db import make_engine, make_sessionmaker
@@ -29,7 +40,8 @@ log = structlog.get_logger(__name__)
 POLL_SECONDS = 1.0
 
 
-def to_message(event: OutboxEvent, queue_prefix: str = "") -> dramatiq.Message[Any]:
+def to_message(event: Any, queue_prefix: str = "") -> dramatiq.Message[Any]:
+    """The message of an outbox row (an ``OutboxEvent``, or a row with its columns)."""
     return dramatiq.Message(
         queue_name=queue_prefix + event.queue_name,
         actor_name=event.actor_name,
@@ -45,6 +57,85 @@ def to_message(event: OutboxEvent, queue_prefix: str = "") -> dramatiq.Message[A
     )
 
 
+class Unroutable(RuntimeError):
+    """RabbitMQ returned a message: no queue took it (the batch stays unsent)."""
+
+
+@dataclass
+class _TxChannel:
+    channel: Any  # pika's BlockingChannel, in transaction mode
+    returned: list[str] = field(default_factory=list)  # routing keys of returned messages
+
+
+# Per connection: dramatiq keeps one connection per thread, and drops it after an error.
+_TX_CHANNELS: weakref.WeakKeyDictionary[Any, _TxChannel] = weakref.WeakKeyDictionary()
+
+
+def _tx_channel(connection: Any) -> _TxChannel:
+    state = _TX_CHANNELS.get(connection)
+    if state is None or not state.channel.is_open:
+        channel = connection.channel()
+        channel.tx_select()
+        state = _TxChannel(channel)
+        returned = state.returned
+        channel.add_on_return_callback(
+            lambda _channel, method, _properties, _body: returned.append(method.routing_key)
+        )
+        _TX_CHANNELS[connection] = state
+    return state
+
+
+def publish(broker: dramatiq.Broker, messages: Sequence[dramatiq.Message[Any]]) -> None:
+    """Hand ``messages`` to the broker; returns once it has taken them all, raises otherwise."""
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    queue_names = dict.fromkeys(m.queue_name for m in messages)
+    if not isinstance(broker, RabbitmqBroker):
+        for queue_name in queue_names:
+            broker.declare_queue(queue_name)
+        for message in messages:  # Redis: one script call each, answered when it is stored
+            broker.enqueue(message)
+        return
+    for queue_name in queue_names:
+        broker.declare_queue(queue_name, ensure=True)
+    import pika
+    import pika.exceptions
+
+    properties = pika.BasicProperties(delivery_mode=2)  # persistent, as dramatiq sends them
+    try:
+        connection = broker.connection
+        state = _tx_channel(connection)
+        state.returned.clear()
+        for message in messages:
+            broker.emit_before("enqueue", message, None)
+            state.channel.basic_publish(
+                exchange="",
+                routing_key=message.queue_name,
+                body=message.encode(),
+                properties=properties,
+                mandatory=True,
+            )
+        state.channel.tx_commit()
+        connection.process_data_events(time_limit=0)  # runs the basic.return callbacks, if any
+    except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError) as exc:
+        # Uncommitted publishes die with the connection; the next batch starts afresh.
+        del broker.connection
+        raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
+    if state.returned:
+        broker.queues_pending.update(state.returned)  # declared again before the next batch
+        raise Unroutable(f"RabbitMQ returned messages for {sorted(set(state.returned))}")
+    for message in messages:
+        broker.emit_after("enqueue", message, None)
+
+
+# Two arrays, not a list of (tenant, id) pairs: one plan, prepared once, whatever the batch.
+_MARK_SENT = text(
+    "UPDATE outbox SET sent_at = :sent_at, attempts = outbox.attempts + 1"
+    " FROM unnest(CAST(:tenants AS varchar[]), CAST(:ids AS uuid[])) AS sent(tenant_id, id)"
+    " WHERE outbox.tenant_id = sent.tenant_id AND outbox.id = sent.id"
+)
+
+
 async def relay_batch(
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: dramatiq.Broker,
@@ -53,10 +144,19 @@ async def relay_batch(
 ) -> int:
     """Send one batch; the number sent. Raises when the broker refuses (rows stay unsent)."""
     async with sessionmaker() as session, session.begin():
-        await session.execute(text("SET LOCAL ROLE sws_relay"))
+        connection = await session.connection()  # Core rows: nothing here needs the ORM
+        await connection.execute(text("SET LOCAL ROLE sws_relay"))
         events = (
-            await session.scalars(
-                select(OutboxEvent)
+            await connection.execute(
+                select(
+                    OutboxEvent.tenant_id,
+                    OutboxEvent.id,
+                    OutboxEvent.message_key,
+                    OutboxEvent.actor_name,
+                    OutboxEvent.queue_name,
+                    OutboxEvent.payload,
+                    OutboxEvent.request_id,
+                )
                 .where(OutboxEvent.sent_at.is_(None), OutboxEvent.available_at <= func.now())
                 .order_by(OutboxEvent.available_at)
                 .limit(limit)
@@ -65,24 +165,17 @@ async def relay_batch(
         ).all()
         if not events:
             return 0
-        declared: set[str] = set()
-        for event in events:
-            message = to_message(event, queue_prefix)
-            if message.queue_name not in declared:
-                broker.declare_queue(message.queue_name)
-                declared.add(message.queue_name)
-            # A blocking publish, confirmed by the broker; this process does nothing else.
-            broker.enqueue(message)
+        # Blocking, and answered by the broker; this process does nothing else meanwhile.
+        publish(broker, [to_message(event, queue_prefix) for event in events])
         # One statement marks the whole batch; a crash before it resends the batch, which
         # the jobs' idempotency absorbs.
-        await session.execute(
-            update(OutboxEvent)
-            .where(
-                tuple_(OutboxEvent.tenant_id, OutboxEvent.id).in_(
-                    [(event.tenant_id, event.id) for event in events]
-                )
-            )
-            .values(sent_at=datetime.now(UTC), attempts=OutboxEvent.attempts + 1)
+        await connection.execute(
+            _MARK_SENT,
+            {
+                "tenants": [event.tenant_id for event in events],
+                "ids": [event.id for event in events],
+                "sent_at": datetime.now(UTC),
+            },
         )
         return len(events)
 

@@ -2,7 +2,7 @@
 
 boto3 is synchronous, so every call that talks to the store runs in a worker thread
 (``asyncio.to_thread``). Large objects go up as multipart uploads, part by part, so a process
-holds one part in memory at a time however large the object; they come down as ranges or as
+holds a few parts in memory at a time however large the object; they come down as ranges or as
 a stream of chunks. Downloads by users never pass through here: they get presigned URLs.
 
 The client reaches the store at ``S3_ENDPOINT_URL`` (SeaweedFS in development and tests, any
@@ -88,9 +88,12 @@ class MultipartUpload:
     key: str
     upload_id: str
     parts: list[CompletedPartTypeDef] = field(default_factory=list)
+    _numbered: int = 0
 
     async def upload_part(self, data: bytes) -> None:
-        number = len(self.parts) + 1
+        """Parts are numbered in the order of the calls, which may overlap."""
+        self._numbered += 1
+        number = self._numbered
         response = await self.storage.call(
             lambda c: c.upload_part(
                 Bucket=self.storage.bucket,
@@ -108,7 +111,7 @@ class MultipartUpload:
                 Bucket=self.storage.bucket,
                 Key=self.key,
                 UploadId=self.upload_id,
-                MultipartUpload={"Parts": self.parts},
+                MultipartUpload={"Parts": sorted(self.parts, key=lambda p: p["PartNumber"])},
             )
         )
 
