@@ -1,5 +1,6 @@
 """Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers,
-and a planning year in each city (``demo_planning``).
+a planning year in each city (``demo_planning``) and an open tender under way in each
+(``demo_tendering``).
 
 Everything goes through the same service functions as the API, so the demo is audited and
 isolated like real data. Running it twice changes nothing.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.demo_planning import seed_planning
+from services.demo_tendering import seed_tendering
 from services.identity import service as identity
 from services.identity.models import User
 from services.kit.audit import Actor
@@ -64,6 +66,7 @@ async def seed(
     for code, name, slug in CITIES:
         await _seed_departments(sessionmaker, settings, code, name, slug)
         await seed_planning(sessionmaker, code, name)
+        await seed_tendering(sessionmaker, settings, code, name)
     return demo_logins()
 
 

@@ -282,9 +282,11 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
 # --- invited tender, negotiation and single source -----------------------------------------------
 
 
-async def test_invited_tender_needs_three_invitations_a_reason_and_finance(
-    client: Client, gz: Tenderer
+async def test_invited_tender_from_budget_line_to_award(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
 ) -> None:
+    """Three invitations, a reason from the law and finance's approval; then bids from the
+    invited only, the opening, the committee, the award."""
     bidders = [await gz.bidder() for _ in range(4)]
     line = await gz.line()
     officer = await gz.as_("civil_affairs_officer")
@@ -345,11 +347,24 @@ async def test_invited_tender_needs_three_invitations_a_reason_and_finance(
         f"{gz.base}/{pid}/bids", headers=bidders[3].headers, json={"price": "300000"}
     )
     assert uninvited.status_code == 403 and uninvited.json()["code"] == "provider_not_eligible"
-    assert (
-        await client.post(
-            f"{gz.base}/{pid}/bids", headers=bidders[0].headers, json={"price": "300000"}
-        )
-    ).status_code == 201
+    deadline = await gz.closing_in(pid, 6)
+    for bidder, price in zip(bidders[:3], ("300000", "290000", "310000"), strict=True):
+        await gz.bid(pid, bidder, price)
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    speciality = f"invited_{uuid.uuid4().hex[:6]}"
+    experts = [await gz.expert(speciality=speciality) for _ in range(5)]
+    drawn = await client.post(
+        f"{gz.base}/{pid}/committee", headers=officer, json={"experts": 5, "speciality": speciality}
+    )
+    assert drawn.status_code == 201, drawn.text
+    bid_ids = [b["id"] for b in (await client.get(f"{gz.base}/{pid}/bids", headers=officer)).json()]
+    for _, headers in experts:
+        await _score(client, gz, pid, headers, bid_ids)
+    result = await _award_and_publish(client, gz, pid)
+    assert (result["awarded_provider_id"], result["awarded_price"]) == (
+        bidders[1].provider_id,
+        "290000.00",
+    )
 
 
 async def test_single_source_is_approved_only_after_its_notice_ran_with_objections_answered(
@@ -932,3 +947,57 @@ async def test_single_source_from_budget_line_to_award(
     )
     told = await _inbox(client, only.headers, "tendering.result")
     assert any(n["data"]["procurement_id"] == pid for n in told)
+
+
+async def test_a_buyer_late_to_confirm_is_warned_then_the_administrator_too(
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
+) -> None:
+    pid, _ = await _opened(gz, sessionmaker, settings)
+    officer = await gz.as_("civil_affairs_officer")
+    speciality = f"late_{uuid.uuid4().hex[:6]}"
+    experts = [await gz.expert(speciality=speciality) for _ in range(5)]
+    drawn = await client.post(
+        f"{gz.base}/{pid}/committee", headers=officer, json={"experts": 5, "speciality": speciality}
+    )
+    assert drawn.status_code == 201, drawn.text
+    bid_ids = [b["id"] for b in (await client.get(f"{gz.base}/{pid}/bids", headers=officer)).json()]
+    for _, headers in experts:
+        await _score(client, gz, pid, headers, bid_ids)
+    # The report came 20 days ago: the 5 working days to confirm are long gone.
+    await admin_db.execute(
+        "UPDATE procurements SET report_at = now() - interval '20 days'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    async with transaction(sessionmaker, "000000") as session:
+        await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+    row = await admin_db.fetchrow(
+        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1"
+        " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2",
+        GZ,
+        pid,
+    )
+    assert row is not None
+    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    assert payload["escalate"] is True and payload["step"] == "确认中标人"
+    for _ in range(2):  # a second delivery warns nobody again
+        async with transaction(sessionmaker, GZ) as session:
+            await tasks.warn_overdue(JobContext(session, GZ, row["message_key"], None), payload)
+    for role in ("civil_affairs_approver", "tenant_admin"):
+        warned = await _inbox(client, await gz.as_(role), "tendering.overdue")
+        assert len([n for n in warned if n["data"]["procurement_id"] == pid]) == 1, role
+    # Warned once: the next sweep enqueues nothing more for this step.
+    async with transaction(sessionmaker, "000000") as session:
+        await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+    count = await admin_db.fetchval(
+        "SELECT count(*) FROM outbox WHERE tenant_id = $1"
+        " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2",
+        GZ,
+        pid,
+    )
+    assert count == 1
