@@ -71,7 +71,10 @@ async def file(
         recipients=await tenancy.holders(
             session, actor.tenant, (Role.civil_affairs_officer, Role.civil_affairs_approver)
         ),
-        context={**await _context(session, actor, procurement), "answer_by": challenge.answer_due},
+        context={
+            **await procurements.context(session, actor, procurement),
+            "answer_by": challenge.answer_due,
+        },
         tenant=actor.tenant,
     )
     return challenge
@@ -132,7 +135,7 @@ async def answer(
         actor,
         event_type=events.CHALLENGE_ANSWERED.name,
         recipients=await tenancy.provider_admins(session, challenge.provider_id),
-        context={**await _context(session, actor, procurement), "answer": text},
+        context={**await procurements.context(session, actor, procurement), "answer": text},
         tenant=actor.tenant,
     )
     return challenge
@@ -158,14 +161,3 @@ async def of_procurement(
     if provider_id is not None:
         query = query.where(Challenge.provider_id == provider_id)
     return (await session.scalars(query.order_by(Challenge.filed_at))).all()
-
-
-async def _context(
-    session: AsyncSession, actor: Actor, procurement: Procurement
-) -> dict[str, object]:
-    return {
-        "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
-        "title": procurement.title,
-        "ocid": procurement.ocid,
-        "procurement_id": procurement.id,
-    }

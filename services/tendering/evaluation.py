@@ -205,7 +205,7 @@ async def draw_committee(
         actor,
         event_type=events.COMMITTEE_SEAT.name,
         recipients=[seat.user_id for seat in seats],
-        context=await _context(session, actor, procurement),
+        context=await procurements.context(session, actor, procurement),
         tenant=actor.tenant,
     )
     return procurement, seats
@@ -377,7 +377,7 @@ async def _conclude_evaluation(
         event_type=events.REPORT_READY.name,
         recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
         context={
-            **await _context(session, actor, procurement),
+            **await procurements.context(session, actor, procurement),
             "confirm_by": rules.confirm_deadline(legal, procurement.report_at),
         },
         tenant=actor.tenant,
@@ -477,7 +477,7 @@ async def publish_result(
             event_type=events.RESULT.name,
             recipients=recipients,
             context={
-                **await _context(session, actor, procurement),
+                **await procurements.context(session, actor, procurement),
                 "winner": provider.name,
                 "price": price,
                 "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
@@ -515,14 +515,3 @@ async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:
     procurement.confirmed_at = None
     procurement.result_published_at = None
     await session.flush()
-
-
-async def _context(
-    session: AsyncSession, actor: Actor, procurement: Procurement
-) -> dict[str, object]:
-    return {
-        "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
-        "title": procurement.title,
-        "ocid": procurement.ocid,
-        "procurement_id": procurement.id,
-    }

@@ -197,10 +197,7 @@ async def conclude(
         event_type=events.REPORT_READY.name,
         recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
         context={
-            "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
-            "title": procurement.title,
-            "ocid": procurement.ocid,
-            "procurement_id": procurement.id,
+            **await procurements.context(session, actor, procurement),
             "confirm_by": rules.confirm_deadline(legal, procurement.report_at),
         },
         tenant=actor.tenant,

@@ -119,12 +119,6 @@ async def _tell_bidders(
         actor,
         event_type=event,
         recipients=recipients,
-        context={
-            "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
-            "title": procurement.title,
-            "ocid": procurement.ocid,
-            "procurement_id": procurement.id,
-            **context,
-        },
+        context={**await procurements.context(session, actor, procurement), **context},
         tenant=actor.tenant,
     )

@@ -393,7 +393,7 @@ async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procur
         event_type=events.APPROVAL_REQUESTED.name,
         recipients=await tenancy.holders(session, actor.tenant, (Role.finance_approver,)),
         context={
-            **await _context(session, actor, procurement),
+            **await context(session, actor, procurement),
             "method": procurement.method,
         },
         tenant=actor.tenant,
@@ -430,7 +430,7 @@ async def decide_approval(
         actor,
         event_type=(events.METHOD_APPROVED if approve else events.METHOD_REFUSED).name,
         recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={**await _context(session, actor, procurement), "note": note},
+        context={**await context(session, actor, procurement), "note": note},
         tenant=actor.tenant,
     )
     return procurement
@@ -479,7 +479,7 @@ async def publish(
             event_type=events.INVITED.name,
             recipients=recipients,
             context={
-                **await _context(session, actor, procurement),
+                **await context(session, actor, procurement),
                 "bid_deadline": procurement.bid_deadline,
             },
             tenant=actor.tenant,
@@ -517,7 +517,8 @@ async def transitions(session: AsyncSession, procurement: Procurement) -> list[T
     return list(rows.all())
 
 
-async def _context(session: AsyncSession, actor: Actor, procurement: Procurement) -> dict[str, Any]:
+async def context(session: AsyncSession, actor: Actor, procurement: Procurement) -> dict[str, Any]:
+    """What every notification about a procurement names."""
     return {
         "tenant_name": (await tenancy.get_tenant(session, actor.tenant)).name,
         "title": procurement.title,

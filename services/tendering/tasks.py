@@ -90,10 +90,7 @@ async def warn_overdue(ctx: JobContext, payload: dict[str, Any]) -> None:
         event_type=events.OVERDUE.name,
         recipients=await tenancy.holders(ctx.session, ctx.tenant, roles),
         context={
-            "tenant_name": (await tenancy.get_tenant(ctx.session, ctx.tenant)).name,
-            "title": procurement.title,
-            "ocid": procurement.ocid,
-            "procurement_id": procurement.id,
+            **await procurements.context(ctx.session, ctx.actor, procurement),
             "step": payload["step"],
             "due": datetime.fromisoformat(payload["due"]),
         },
