@@ -265,8 +265,8 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
     line = await gz.line()
     procurement = await gz.published(budget_line_id=line)
     pid = procurement["id"]
-    deadline = await gz.closing_in(pid, 6)
     bidders = [await gz.bidder() for _ in range(2)]
+    deadline = await gz.closing_in(pid, 6)
     for bidder in bidders:
         await gz.bid(pid, bidder, "300000.00")
     await gz.open_now(sessionmaker, settings, pid, deadline)
@@ -489,8 +489,8 @@ async def _opened(
 ) -> tuple[str, list[Bidder]]:
     procurement = await gz.published(**changes)
     pid = procurement["id"]
-    deadline = await gz.closing_in(pid, 6)
     bidders = [await gz.bidder() for _ in range(3)]
+    deadline = await gz.closing_in(pid, 6)
     for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
         await gz.bid(pid, bidder, price)
     await gz.open_now(sessionmaker, settings, pid, deadline)
