@@ -42,7 +42,6 @@ def sz(client: Client, login: Login, admin_db: asyncpg.Connection) -> Tenderer:
 # Specialities of this run's own experts: other tests' experts never join these pools.
 YOUTH_WORK = f"youth_work_{uuid.uuid4().hex[:6]}"
 COMMUNITY_WORK = f"community_work_{uuid.uuid4().hex[:6]}"
-ELDERLY_CARE = f"elderly_care_{uuid.uuid4().hex[:6]}"
 
 
 def broken(response: Any, rule: str) -> None:
@@ -586,6 +585,25 @@ async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
     broken(five, "committee_min_members_large")
 
 
+async def _with_result(
+    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+) -> tuple[str, list[Bidder]]:
+    """An open tender taken to its published result, by a committee of its own experts."""
+    pid, bidders = await _opened(gz, sessionmaker, settings)
+    officer = await gz.as_("civil_affairs_officer")
+    speciality = f"result_{uuid.uuid4().hex[:6]}"
+    experts = [await gz.expert(speciality=speciality) for _ in range(5)]
+    drawn = await client.post(
+        f"{gz.base}/{pid}/committee", headers=officer, json={"experts": 5, "speciality": speciality}
+    )
+    assert drawn.status_code == 201, drawn.text
+    bid_ids = [b["id"] for b in (await client.get(f"{gz.base}/{pid}/bids", headers=officer)).json()]
+    for _, headers in experts:
+        await _score(client, gz, pid, headers, bid_ids)
+    await _award_and_publish(client, gz, pid)
+    return pid, bidders
+
+
 async def test_a_challenge_on_the_eighth_working_day_is_refused(
     client: Client,
     gz: Tenderer,
@@ -593,20 +611,7 @@ async def test_a_challenge_on_the_eighth_working_day_is_refused(
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
-    pid, bidders = await _opened(gz, sessionmaker, settings)
-    officer = await gz.as_("civil_affairs_officer")
-    experts = [await gz.expert(speciality=ELDERLY_CARE) for _ in range(5)]
-    drawn = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 5, "speciality": ELDERLY_CARE},
-    )
-    assert drawn.status_code == 201, drawn.text
-    bid_ids = [b["id"] for b in (await client.get(f"{gz.base}/{pid}/bids", headers=officer)).json()]
-    for _, headers in experts:
-        await _score(client, gz, pid, headers, bid_ids)
-    await client.post(f"{gz.base}/{pid}/award", headers=await gz.as_("civil_affairs_approver"))
-    await client.post(f"{gz.base}/{pid}/result", headers=officer)
+    pid, bidders = await _with_result(client, gz, sessionmaker, settings)
     # Published 12 calendar days ago: at least 8 working days, whatever the holidays.
     await admin_db.execute(
         "UPDATE procurements SET result_published_at = now() - interval '12 days' WHERE tenant_id"
@@ -1001,3 +1006,50 @@ async def test_a_buyer_late_to_confirm_is_warned_then_the_administrator_too(
         pid,
     )
     assert count == 1
+
+
+async def test_an_unanswered_challenge_past_its_due_time_is_warned_about(
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
+) -> None:
+    pid, bidders = await _with_result(client, gz, sessionmaker, settings)
+    filed = await client.post(
+        f"{gz.base}/{pid}/challenges", headers=bidders[1].headers, json={"grounds": "评分有误"}
+    )
+    assert filed.status_code == 201, filed.text
+    due = await admin_db.fetchval(
+        "SELECT challenge_answer_due FROM procurements WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    assert due == datetime.fromisoformat(filed.json()["answer_due"])
+    await admin_db.execute(
+        "UPDATE procurements SET challenge_answer_due = now() - interval '1 hour'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    async with transaction(sessionmaker, "000000") as session:
+        await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+    step = await admin_db.fetchval(
+        "SELECT payload->>'step' FROM outbox WHERE tenant_id = $1"
+        " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2",
+        GZ,
+        pid,
+    )
+    assert step == "答复质疑"
+    answered = await client.post(
+        f"{gz.base}/{pid}/challenges/{filed.json()['id']}/answer",
+        headers=await gz.as_("civil_affairs_approver"),
+        json={"outcome": "dismissed", "answer": "质疑不成立。"},
+    )
+    assert answered.status_code == 200, answered.text
+    cleared = await admin_db.fetchval(
+        "SELECT challenge_answer_due FROM procurements WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    assert cleared is None

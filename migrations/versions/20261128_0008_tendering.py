@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("awarded_price", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("result_published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("challenge_answer_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("warnings_sent", postgresql.ARRAY(sa.String(length=80)), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=False),
         sa.Column(
@@ -484,7 +485,8 @@ def secure() -> None:
     # Which procurements wait for a moment that has come: ids, states and times, nothing else.
     op.execute(
         "GRANT SELECT (tenant_id, id, status, opening_at, report_at, confirmed_at,"
-        " result_published_at, warnings_sent) ON procurements TO sws_tendering_clock"
+        " result_published_at, challenge_answer_due, warnings_sent)"
+        " ON procurements TO sws_tendering_clock"
     )
     op.execute(
         "CREATE POLICY tendering_clock_read ON procurements FOR SELECT TO sws_tendering_clock"

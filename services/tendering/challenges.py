@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
@@ -54,6 +54,7 @@ async def file(
     )
     session.add(challenge)
     await session.flush()
+    await _track_answer_due(session, procurement)
     if procurement.status == Status.result_published:
         await procurements.move(session, actor, procurement, Status.challenged, "质疑")
     await record(
@@ -112,6 +113,7 @@ async def answer(
     challenge.answered_at = datetime.now(UTC)
     challenge.answered_by = actor.user_id
     await session.flush()
+    await _track_answer_due(session, procurement)
     await record(
         session,
         actor,
@@ -139,6 +141,18 @@ async def answer(
         tenant=actor.tenant,
     )
     return challenge
+
+
+async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> None:
+    """Keep on the procurement when its oldest open challenge is due, for the sweep."""
+    procurement.challenge_answer_due = await session.scalar(
+        select(func.min(Challenge.answer_due)).where(
+            Challenge.tenant_id == procurement.tenant_id,
+            Challenge.procurement_id == procurement.id,
+            Challenge.answered_at.is_(None),
+        )
+    )
+    await session.flush()
 
 
 async def open_challenges(session: AsyncSession, procurement: Procurement) -> int:

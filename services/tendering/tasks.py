@@ -34,9 +34,10 @@ SWEEP_BATCH = 500
 WAITING = text(
     """
     SELECT tenant_id, id, status, opening_at, report_at, confirmed_at, result_published_at,
-           warnings_sent
+           challenge_answer_due, warnings_sent
       FROM procurements
-     WHERE status IN ('tendering', 'awaiting_confirmation', 'awarded', 'result_published')
+     WHERE status IN ('tendering', 'awaiting_confirmation', 'awarded', 'result_published',
+                      'challenged')
      ORDER BY tenant_id, id
      LIMIT :limit
     """
@@ -98,6 +99,17 @@ async def warn_overdue(ctx: JobContext, payload: dict[str, Any]) -> None:
     )
 
 
+def _late_step(row: Any, legal: rules.LegalRules) -> tuple[str | None, datetime | None]:
+    """The buyer's step a waiting procurement is on, and when the law wants it done."""
+    if row.status == Status.challenged:
+        return "答复质疑", row.challenge_answer_due
+    if row.status == Status.awaiting_confirmation and row.report_at is not None:
+        return "确认中标人", rules.confirm_deadline(legal, row.report_at)
+    if row.status == Status.awarded and row.confirmed_at is not None:
+        return "发布结果公告", rules.result_notice_deadline(legal, row.confirmed_at)
+    return None, None
+
+
 def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The jobs a waiting procurement needs now: (job name, payload)."""
     pid = str(row.id)
@@ -107,14 +119,8 @@ def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, di
         if now > rules.challenge_deadline(legal, row.result_published_at):
             return [(CONCLUDE, {"procurement_id": pid})]
         return []
-    step, since, deadline = {
-        Status.awaiting_confirmation: ("确认中标人", row.report_at, rules.confirm_deadline),
-        Status.awarded: ("发布结果公告", row.confirmed_at, rules.result_notice_deadline),
-    }.get(Status(row.status), (None, None, None))
-    if step is None or since is None or deadline is None:
-        return []
-    due = deadline(legal, since)
-    if now <= due:
+    step, due = _late_step(row, legal)
+    if step is None or due is None or now <= due:
         return []
     late_by_a_day = (now - due).total_seconds() > 86400
     marker = f"{row.status}:{due.isoformat()}:{'escalated' if late_by_a_day else 'warned'}"
