@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from services.credit import service as credit
+from services.documents import tasks as document_tasks
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
 from services.kit.settings import Settings
@@ -259,16 +260,48 @@ async def _score(
 
 
 async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
 ) -> None:
     line = await gz.line()
     procurement = await gz.published(budget_line_id=line)
     pid = procurement["id"]
     bidders = [await gz.bidder() for _ in range(2)]
     deadline = await gz.closing_in(pid, 6)
-    for bidder in bidders:
-        await gz.bid(pid, bidder, "300000.00")
+    bids = [await gz.bid(pid, bidder, "300000.00") for bidder in bidders]
+    document = await client.post(
+        f"/v1/tenants/{GZ}/documents",
+        headers=bidders[0].headers,
+        params={
+            "object_type": "bid",
+            "object_id": bids[0]["id"],
+            "filename": "投标文件.pdf",
+            "sealed_until": deadline.isoformat(),
+        },
+        content=b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+    )
+    assert document.status_code == 201, document.text
     await gz.open_now(sessionmaker, settings, pid, deadline)
+    # 废标: the bids are never opened — not by the documents' own sweep, not by SQL.
+    async with transaction(sessionmaker, "000000") as session:
+        await document_tasks.sweep_seals(
+            JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {}
+        )
+    link = await client.get(
+        f"/v1/tenants/{GZ}/documents/{document.json()['id']}/download",
+        headers=await gz.as_("civil_affairs_officer"),
+    )
+    assert link.status_code == 409 and link.json()["code"] == "document_sealed"
+    with pytest.raises(asyncpg.CheckViolationError):
+        await admin_db.execute(
+            "UPDATE document_seals SET released_at = now()"
+            " WHERE tenant_id = $1 AND object_type = 'bid' AND object_id = $2",
+            GZ,
+            uuid.UUID(bids[0]["id"]),
+        )
     failed = await client.get(f"{gz.base}/{pid}", headers=await gz.as_("civil_affairs_officer"))
     assert failed.json()["status"] == "failed"
     notices = await client.get("/v1/notices", params={"kind": "failure", "q": procurement["title"]})

@@ -105,5 +105,9 @@ class DocumentSeal(Base):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(16))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Opened by its procedure's own context (a tender's bids, at an opening that stands),
+    # not by a timed job of ours; withheld for good when the procedure ends unopened.
+    opened_by_owner: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    withheld_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -268,9 +268,11 @@ async def seal_for_upload(
     object_type: ObjectType,
     object_id: uuid.UUID,
     sealed_until: datetime,
+    opened_by_owner: bool = False,
 ) -> DocumentSeal:
     """The procedure's seal, made by the first sealed upload (committed before the content
-    streams, so concurrent uploads share one key). Later uploads must name the same time."""
+    streams, so concurrent uploads share one key). Later uploads must name the same time.
+    A seal its owner opens (``opened_by_owner``) gets no timed opening job of ours."""
     sealed_until = _check_seal_time(sealed_until)
     seal = await repository.get_seal(session, actor.tenant, object_type.value, object_id)
     if seal is None:
@@ -285,6 +287,7 @@ async def seal_for_upload(
                 sealed_until=sealed_until,
                 wrapped_key=sealing.wrap_key(master, sealing.new_data_key(), procedure),
                 master_key_id=sealing.master_key_id(master),
+                opened_by_owner=opened_by_owner,
                 created_by=actor.user_id,
             )
             .on_conflict_do_nothing()
@@ -299,9 +302,10 @@ async def seal_for_upload(
                 "document_seal.created",
                 "document_seal",
                 f"{object_type.value}:{object_id}",
-                after={"sealed_until": seal.sealed_until},
+                after={"sealed_until": seal.sealed_until, "opened_by_owner": opened_by_owner},
             )
-            await _schedule_opening(session, actor, seal)
+            if not seal.opened_by_owner:
+                await _schedule_opening(session, actor, seal)
     if seal.released_at is not None:
         raise ProcedureOpened(
             f"The {object_type.value}'s sealed documents were opened at "
@@ -324,9 +328,11 @@ async def sealing_key(
     object_id: uuid.UUID,
     sealed_until: datetime,
 ) -> bytes:
-    """The data key of a procedure's seal (made if needed), to seal a small value — a bid's
-    price — beside the procedure's documents, under the same opening."""
-    seal = await seal_for_upload(session, settings, actor, object_type, object_id, sealed_until)
+    """The data key of a procedure's seal (made if needed, opened by its owner), to seal a
+    small value — a bid's price — beside the procedure's documents, under the same opening."""
+    seal = await seal_for_upload(
+        session, settings, actor, object_type, object_id, sealed_until, opened_by_owner=True
+    )
     return _data_key(settings, seal)
 
 
@@ -369,8 +375,39 @@ async def reschedule_seal(
         before=before,
         after={"sealed_until": sealed_until},
     )
-    await _schedule_opening(session, actor, seal)
+    if not seal.opened_by_owner:
+        await _schedule_opening(session, actor, seal)
     return seal
+
+
+async def withhold_seal(
+    session: AsyncSession, actor: Actor, object_type: ObjectType, object_id: uuid.UUID
+) -> bool:
+    """The procedure ended without opening (a failed tender): its sealed documents are never
+    opened — the database refuses it from now on. True if this call withheld it."""
+    withheld = await session.scalar(
+        update(DocumentSeal)
+        .where(
+            DocumentSeal.tenant_id == actor.tenant,
+            DocumentSeal.object_type == object_type.value,
+            DocumentSeal.object_id == object_id,
+            DocumentSeal.released_at.is_(None),
+            DocumentSeal.withheld_at.is_(None),
+        )
+        .values(withheld_at=func.now())
+        .returning(DocumentSeal.withheld_at)
+    )
+    if withheld is None:
+        return False
+    await record(
+        session,
+        actor,
+        "document_seal.withheld",
+        "document_seal",
+        f"{object_type.value}:{object_id}",
+        after={"withheld_at": withheld},
+    )
+    return True
 
 
 async def open_seal(
@@ -386,6 +423,7 @@ async def open_seal(
                 DocumentSeal.object_type == object_type,
                 DocumentSeal.object_id == object_id,
                 DocumentSeal.released_at.is_(None),
+                DocumentSeal.withheld_at.is_(None),
                 DocumentSeal.sealed_until <= func.now(),
             )
             .values(released_at=func.now())

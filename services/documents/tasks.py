@@ -62,6 +62,7 @@ DUE_SEALS = text(
     SELECT tenant_id, object_type, object_id, sealed_until
       FROM document_seals
      WHERE released_at IS NULL AND sealed_until <= now()
+       AND NOT opened_by_owner AND withheld_at IS NULL
      ORDER BY sealed_until
      LIMIT :limit
     """

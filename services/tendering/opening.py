@@ -86,6 +86,9 @@ async def fail(
 ) -> None:
     """废标: the failure notice is published, the money goes back to the budget line."""
     await procurements.move(session, actor, procurement, Status.failed, reason)
+    # 废标: the bids are not opened — ever.
+    for bid in live:
+        await documents.withhold_seal(session, actor, ObjectType.bid, bid.id)
     await notices.publish(session, actor, procurement, NoticeKind.failure, {"reason": reason})
     await procurements.release_money(session, actor, procurement)
     await _tell_bidders(
