@@ -129,7 +129,7 @@ async def answer(
         )
     elif outcome is ChallengeOutcome.cancel:
         await procurements.move(session, actor, procurement, Status.cancelled, "质疑成立，终止采购")
-        await procurements.release_money(session, actor, procurement)
+        await procurements.close_out(session, actor, procurement)
     elif not await open_challenges(session, procurement):
         await procurements.move(session, actor, procurement, Status.result_published, "质疑不成立")
     await notifications.notify(

@@ -84,13 +84,11 @@ async def open_bids(
 async def fail(
     session: AsyncSession, actor: Actor, procurement: Procurement, live: list[Bid], reason: str
 ) -> None:
-    """废标: the failure notice is published, the money goes back to the budget line."""
+    """废标: the failure notice is published, the bids stay sealed, the money goes back."""
     await procurements.move(session, actor, procurement, Status.failed, reason)
-    # 废标: the bids are not opened — ever.
-    for bid in live:
-        await documents.withhold_seal(session, actor, ObjectType.bid, bid.id)
     await notices.publish(session, actor, procurement, NoticeKind.failure, {"reason": reason})
-    await procurements.release_money(session, actor, procurement)
+    # 废标: the bids are never opened, and the money goes back.
+    await procurements.close_out(session, actor, procurement)
     await _tell_bidders(
         session, actor, procurement, live, events.TENDER_FAILED.name, {"reason": reason}
     )

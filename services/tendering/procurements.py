@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.documents import service as documents
+from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField, NotFound
@@ -36,9 +38,10 @@ from services.tendering.errors import (
     MethodReasonMissing,
     WrongState,
 )
-from services.tendering.models import Invitation, Procurement, Transition
+from services.tendering.models import Bid, Invitation, Procurement, Transition
 from services.tendering.schemas import (
     REASONS_OF,
+    BidStatus,
     Method,
     NoticeKind,
     ProcurementCreate,
@@ -493,8 +496,24 @@ async def cancel(
     """终止: the committed money goes back to the budget line."""
     procurement = await get(session, actor, procurement_id, lock=True)
     await move(session, actor, procurement, S.cancelled, reason)
-    await release_money(session, actor, procurement)
+    await close_out(session, actor, procurement)
     return procurement
+
+
+async def close_out(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
+    """A procurement ends without an award (failed, cancelled): bids not opened stay sealed
+    for good, and the committed money goes back to the budget line."""
+    unopened = await session.scalars(
+        select(Bid.id).where(
+            Bid.tenant_id == procurement.tenant_id,
+            Bid.procurement_id == procurement.id,
+            Bid.status == BidStatus.submitted.value,
+            Bid.price.is_(None),
+        )
+    )
+    for bid_id in unopened.all():
+        await documents.withhold_seal(session, actor, ObjectType.bid, bid_id)
+    await release_money(session, actor, procurement)
 
 
 async def release_money(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
