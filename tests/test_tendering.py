@@ -1086,3 +1086,27 @@ async def test_an_unanswered_challenge_past_its_due_time_is_warned_about(
         uuid.UUID(pid),
     )
     assert cleared is None
+
+
+async def test_cancelling_during_the_bid_period_keeps_the_bids_sealed_for_good(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    line = await gz.line()
+    procurement = await gz.published(budget_line_id=line)
+    pid = procurement["id"]
+    bidder = await gz.bidder()
+    bid = await gz.bid(pid, bidder, "300000")
+    cancelled = await client.post(
+        f"{gz.base}/{pid}/cancel",
+        headers=await gz.as_("civil_affairs_approver"),
+        json={"reason": "服务需求发生重大变化"},
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    withheld = await admin_db.fetchval(
+        "SELECT withheld_at FROM document_seals"
+        " WHERE tenant_id = $1 AND object_type = 'bid' AND object_id = $2",
+        GZ,
+        uuid.UUID(bid["id"]),
+    )
+    assert withheld is not None
+    assert await _available(client, gz, line) == COSTED_TOTAL
