@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
 from services.kit.db import transaction
-from services.kit.jobs import make_broker, run_batch, run_once
+from services.kit.jobs import make_broker, record_dead_letter, run_batch, run_once
 from services.kit.outbox import enqueue
 from services.kit.relay import BATCH_ACTOR, Unroutable, relay_batch, to_messages
 from services.kit.settings import Settings
@@ -336,6 +336,38 @@ async def test_a_job_failing_in_a_batch_rolls_back_alone_and_comes_back_alone(
     assert await _claims(sessionmaker, f"key-{failing}") == 0
     [row] = await _outbox_rows(sessionmaker, f"key-{failing}")
     assert row.batchable is False and row.retries == 1 and row.sent_at is None and row.later
+    # The batch delivered again (its acknowledgement lost): the job fails again, and its row
+    # is not written twice.
+    assert await run_batch(items, sessionmaker) == 0
+    assert len(await _outbox_rows(sessionmaker, f"key-{failing}")) == 1
+    assert await _ran(sessionmaker, before) == 1
+
+
+async def test_a_batch_that_never_commits_leaves_a_dead_letter_per_job(
+    sessionmaker: Sessions, broker: dramatiq.Broker
+) -> None:
+    """What DeadLetters does when the carrier's own retries run out (the broker fixture
+    points this process's jobs at the test database)."""
+    marks = [uuid.uuid4().hex for _ in range(2)]
+    items = [_item(jobs_for_tests.RECORD, GZ, mark) for mark in marks]
+    message = SimpleNamespace(
+        actor_name=BATCH_ACTOR,
+        message_id=str(uuid.uuid4()),
+        kwargs={"items": items},
+        options={"retries": 3},
+    )
+    await record_dead_letter(message, RuntimeError("the database refused the commit"))  # type: ignore[arg-type]
+    for item in items:
+        letters = await count(
+            sessionmaker,
+            "SELECT count(*) FROM dead_letters WHERE id = :i AND message_key = :k"
+            " AND tenant_code = :t AND actor_name = :a AND retries = 3",
+            i=item["id"],
+            k=item["message_key"],
+            t=GZ,
+            a=jobs_for_tests.RECORD,
+        )
+        assert letters == 1
 
 
 async def test_a_job_that_always_fails_in_a_batch_ends_in_dead_letters_and_replays(

@@ -263,10 +263,13 @@ async def _send_alone(
     )
     connection = await session.connection()
     await connection.execute(_BIND, {"tenant": item["tenant"]})
+    # Its id follows from the batch row's: a batch delivered again after its commit (the
+    # acknowledgement was lost) fails the job again, and writes nothing more.
     await connection.execute(
-        insert(OutboxEvent).values(
+        insert(OutboxEvent)
+        .values(
             tenant_id=item["tenant"],
-            id=uuid.uuid4(),
+            id=uuid.uuid5(_RETRY_NAMESPACE, item["id"]),
             message_key=item["message_key"],
             actor_name=item["actor_name"],
             queue_name=queue_name,
@@ -277,8 +280,12 @@ async def _send_alone(
             batchable=False,
             retries=1,
         )
+        .on_conflict_do_nothing()
     )
     log.info("job_retry_scheduled", job=item["actor_name"], backoff_ms=backoff_ms)
+
+
+_RETRY_NAMESPACE = uuid.UUID("6f1c2a52-1d0e-4d8b-9a43-2f5e0b7c9d61")
 
 
 def _error_text(exception: BaseException) -> str:
