@@ -9,20 +9,23 @@ commit loses both, so the redelivery does the work. Jobs that keep failing land 
 
 A batch (the relay packs up to ``JOB_BATCH_SIZE`` due jobs of one queue into one message of
 ``jobs.batch``) runs in one transaction: each job binds its tenant and claims its key, as
-above, inside a savepoint of its own, so a job that raises rolls back its own claim and work
-and nothing else; the batch commits once. A job that raised is written back to the outbox in
-that same transaction, as a row of its own with its first retry counted, due after the first
-backoff (or straight to ``dead_letters`` when it has no retries): from there dramatiq's
-retries, backoff and dead letters treat it exactly as a job sent alone. A crash before the
+above, and the batch commits once. It runs first without savepoints; if a job raises, that
+run is rolled back and the batch runs again with each job inside a savepoint of its own, so a
+job that raises rolls back its own claim and work and nothing else. A job that raised is
+written back to the outbox in that same transaction, as a row of its own with its first retry
+counted, due after the first backoff (or straight to ``dead_letters`` when it has no
+retries): from there dramatiq's retries, backoff and dead letters treat it exactly as a job
+sent alone. A crash before the
 commit loses the whole batch's work, and the broker delivers the batch again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,62 +172,105 @@ _BIND = text(
 )
 
 
+class _JobRaised(Exception):
+    """A job raised in a batch run without savepoints: that run is rolled back whole."""
+
+
 async def run_batch(
     items: list[dict[str, Any]],
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
 ) -> int:
     """Run a batch of jobs in one transaction (see the module's docstring); the number that
-    ran. Raises only when the batch as a whole could not commit: nothing of it is kept."""
+    ran. Raises only when the batch as a whole could not commit: nothing of it is kept.
+
+    Jobs rarely fail, so the batch first runs without savepoints (a SAVEPOINT and a RELEASE
+    per job cost as much as the claim). If a job raises, that run is rolled back whole and the
+    batch runs again with a savepoint per job; either way only committed work counts."""
+    sessions = sessionmaker or _Runtime.get()
+    try:
+        done = await _run_batch(items, sessions, isolate=False)
+    except _JobRaised:
+        done = await _run_batch(items, sessions, isolate=True)
+    for item in done:  # logged once committed
+        with _job_log_context(item):
+            log.info("job_done")
+    return len(done)
+
+
+@contextlib.contextmanager
+def _job_log_context(item: dict[str, Any]) -> Iterator[None]:
+    structlog.contextvars.bind_contextvars(
+        tenant=item["tenant"],
+        request_id=item.get("request_id"),
+        job=item["actor_name"],
+        message_key=item["message_key"],
+    )
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("tenant", "request_id", "job", "message_key")
+
+
+async def _run_batch(
+    items: list[dict[str, Any]],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    isolate: bool,
+) -> list[dict[str, Any]]:
+    """One run of a batch; the items that ran (committed on return). ``isolate``: each job
+    in a savepoint, and a job that raises goes back to the outbox alone; otherwise a job that
+    raises fails the run (``_JobRaised``, everything rolled back)."""
     settings = job_settings()
     failed: list[tuple[dict[str, Any], BaseException]] = []
-    ran = 0
-    async with (sessionmaker or _Runtime.get())() as session, session.begin():
+    done: list[dict[str, Any]] = []
+    async with sessionmaker() as session, session.begin():
         for item in items:
             tenant, message_key, actor_name = (
                 item["tenant"],
                 item["message_key"],
                 item["actor_name"],
             )
-            structlog.contextvars.bind_contextvars(
-                tenant=tenant,
-                request_id=item.get("request_id"),
-                job=actor_name,
-                message_key=message_key,
-            )
-            try:
-                spec = JOBS.get(actor_name)
-                if spec is None:
-                    raise LookupError(f"no job named {actor_name!r} in this worker")
-                async with session.begin_nested():
-                    # Through the session: that emits the SAVEPOINT (begin_nested defers it to
-                    # the session's next use), so the claim is inside it.
-                    connection = await session.connection()
-                    claim = await connection.execute(
-                        _BIND_AND_CLAIM,
-                        {"tenant": tenant, "message_key": message_key, "actor_name": actor_name},
-                    )
-                    if claim.first() is None:
-                        log.info("job_skipped_already_processed")
-                        continue
-                    context = JobContext(session, tenant, message_key, item.get("request_id"))
-                    await spec.fn(context, item["payload"])
-                    # Written now, under this job's tenant and inside its savepoint.
-                    await session.flush()
-                ran += 1
-                log.info("job_done")
-            except Exception as exc:
-                forget_notify(session)
-                failed.append((item, exc))
-                log.warning("job_failed_in_batch", error=f"{type(exc).__name__}: {exc}")
-            finally:
-                # The next job starts from a clean session, as a job alone would.
-                session.expunge_all()
-                structlog.contextvars.unbind_contextvars(
-                    "tenant", "request_id", "job", "message_key"
-                )
-        for item, error in failed:
-            await _send_alone(session, settings, item, error)
-    return ran
+            with _job_log_context(item):
+                try:
+                    spec = JOBS.get(actor_name)
+                    if spec is None:
+                        raise LookupError(f"no job named {actor_name!r} in this worker")
+                    async with contextlib.AsyncExitStack() as savepoint:
+                        if isolate:
+                            await savepoint.enter_async_context(session.begin_nested())
+                        # Through the session: that emits the SAVEPOINT (begin_nested defers
+                        # it to the session's next use), so the claim is inside it.
+                        connection = await session.connection()
+                        claim = await connection.execute(
+                            _BIND_AND_CLAIM,
+                            {
+                                "tenant": tenant,
+                                "message_key": message_key,
+                                "actor_name": actor_name,
+                            },
+                        )
+                        if claim.first() is None:
+                            log.info("job_skipped_already_processed")
+                            continue
+                        context = JobContext(session, tenant, message_key, item.get("request_id"))
+                        await spec.fn(context, item["payload"])
+                        # Written now, under this job's tenant (inside its savepoint).
+                        await session.flush()
+                    done.append(item)
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    if not isolate:
+                        log.info("job_failed_in_batch_rerun_with_savepoints", error=error)
+                        raise _JobRaised from exc
+                    forget_notify(session)
+                    failed.append((item, exc))
+                    log.warning("job_failed_in_batch", error=error)
+                finally:
+                    # The next job starts from a clean session, as a job alone would.
+                    session.expunge_all()
+        for item, raised in failed:
+            await _send_alone(session, settings, item, raised)
+    return done
 
 
 async def _send_alone(
