@@ -13,9 +13,11 @@ Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURR
 BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log, and the
 relay's and workers' logs, are on, as deployed, written to files); part 3: BENCH_EVENTS
 (3000), BENCH_WORKER_PROCESSES (2), BENCH_WORKER_THREADS (8), BENCH_PRODUCERS (16); part 4:
-BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3). DATABASE_URL names the PostgreSQL
-server to use; database sws_bench on it is created and migrated (BENCH_DATABASE names another,
-and part 3's queue prefix follows it). Without it an embedded PostgreSQL is started.
+BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3). BENCH_PARTS (all) runs only the parts
+it lists, comma-separated: ``BENCH_PARTS=3`` times the event flow alone. DATABASE_URL names
+the PostgreSQL server to use; database sws_bench on it is created and migrated (BENCH_DATABASE
+names another, and part 3's queue prefix follows it). Without it an embedded PostgreSQL is
+started.
 BROKER_URL (else the embedded Redis) and S3_ENDPOINT_URL with the S3_* settings (else a
 SeaweedFS in a temporary directory) likewise.
 """
@@ -286,6 +288,20 @@ def document_upload(url: str) -> bool:
     return True
 
 
+def _parts() -> set[int]:
+    """The parts BENCH_PARTS selects (comma-separated numbers); all four when unset."""
+    raw = os.environ.get("BENCH_PARTS", "").strip()
+    if not raw:
+        return {1, 2, 3, 4}
+    try:
+        parts = {int(p) for p in raw.split(",") if p.strip()}
+    except ValueError:
+        parts = set()
+    if not parts or not parts <= {1, 2, 3, 4}:
+        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4, comma-separated")
+    return parts
+
+
 def _log_level() -> str:
     return os.environ.get("BENCH_LOG_LEVEL", "INFO")
 
@@ -322,7 +338,9 @@ def main() -> int:
     cores = os.cpu_count() or 0
     print(f"sws bench: {cores} CPU cores, shared by the load, the servers and PostgreSQL")
     print("(compare ratios: each baseline is measured in this run, the same way as its target)\n")
+    parts = _parts()
     embedded: Any = None
+    valid = True
     try:
         url, source, embedded = server.database_url()
         print(f"Database:  {source}, database {server.DATABASE}")
@@ -333,10 +351,14 @@ def main() -> int:
             f"{server.ADMIN_LOGIN} as tenant_admin, {server.UPLOADER_LOGIN} as "
             "civil_affairs_officer (through the service functions)"
         )
-        valid = throughput(url, _log_level())
-        authorisation()
-        valid = _part("3. Events", lambda: event_flow(url)) and valid
-        valid = _part("4. Upload", lambda: document_upload(url)) and valid
+        if 1 in parts:
+            valid = throughput(url, _log_level())
+        if 2 in parts:
+            authorisation()
+        if 3 in parts:
+            valid = _part("3. Events", lambda: event_flow(url)) and valid
+        if 4 in parts:
+            valid = _part("4. Upload", lambda: document_upload(url)) and valid
     except KeyboardInterrupt:
         print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
         return 128 + _TERMINATED[0] if _TERMINATED else 130

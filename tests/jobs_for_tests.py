@@ -6,6 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import structlog
+from sqlalchemy import text
+
 from services.kit.audit import record
 from services.kit.jobs import JobContext, job
 
@@ -13,6 +16,10 @@ RECORD = "test.record"
 SLOW = "test.slow"
 FAILING = "test.failing"
 TICK = "test.tick"
+CONTEXT = "test.context"
+# The structlog context each CONTEXT job saw (in-process runs), and the tenant its
+# transaction had bound, by mark.
+SEEN_CONTEXT: dict[str, dict[str, Any]] = {}
 # Keys for which FAILING raises; a test empties it to let a replay succeed (in-process worker).
 FAIL_KEYS: set[str] = set()
 
@@ -49,3 +56,11 @@ async def failing_job(ctx: JobContext, payload: dict[str, Any]) -> None:
 @job(TICK)
 async def tick_job(ctx: JobContext, payload: dict[str, Any]) -> None:
     await record(ctx.session, ctx.actor, "test.tick", "tick", payload["tick"])
+
+
+@job(CONTEXT)
+async def context_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Notes the log context and the tenant PostgreSQL sees, then leaves its mark."""
+    bound = await ctx.session.scalar(text("SELECT current_setting('app.tenant_id', true)"))
+    SEEN_CONTEXT[payload["mark"]] = {**structlog.contextvars.get_contextvars(), "bound": bound}
+    await _leave_mark(ctx, payload)

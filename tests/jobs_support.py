@@ -12,14 +12,22 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.relay import relay_batch
+from services.kit.settings import Settings
+
+DEFAULT_BATCH_SIZE = Settings().job_batch_size
 
 
-async def relay_all(sessionmaker: async_sessionmaker[AsyncSession], broker: dramatiq.Broker) -> int:
-    """Send every due outbox row (what the relay process does in a loop)."""
+async def relay_all(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    broker: dramatiq.Broker,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> int:
+    """Send every due outbox row (what the relay process does in a loop), due jobs of one
+    queue ``batch_size`` to a message as the relay sends them by default."""
     from tests.conftest import TEST_DATABASE
 
     total = 0
-    while sent := await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}."):
+    while sent := await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}.", batch_size):
         total += sent
     return total
 

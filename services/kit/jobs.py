@@ -6,21 +6,36 @@ the job's ``message_key`` in ``processed_messages``. The claim commits with the 
 redelivery after the work committed finds the key and does nothing, and a crash before the
 commit loses both, so the redelivery does the work. Jobs that keep failing land in
 ``dead_letters``, which platform admins list and replay through the API.
+
+A batch (the relay packs up to ``JOB_BATCH_SIZE`` due jobs of one queue into one message of
+``jobs.batch``) runs in one transaction: each job binds its tenant and claims its key, as
+above, and the batch commits once. It runs first without savepoints; if a job raises, that
+run is rolled back and the batch runs again with each job inside a savepoint of its own, so a
+job that raises rolls back its own claim and work and nothing else. A job that raised is
+written back to the outbox in that same transaction, as a row of its own with its first retry
+counted, due after the first backoff (or straight to ``dead_letters`` when it has no
+retries): from there dramatiq's retries, backoff and dead letters treat it exactly as a job
+sent alone. A crash before the
+commit loses the whole batch's work, and the broker delivers the batch again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import traceback
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
 import structlog
 from dramatiq.broker import MessageProxy
+from dramatiq.common import compute_backoff
 from dramatiq.middleware import Middleware, Retries
+from dramatiq.middleware.retries import DEFAULT_MAX_BACKOFF
 from sqlalchemy import DateTime, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -28,6 +43,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.audit import Actor
 from services.kit.db import Base, make_engine, make_sessionmaker, transaction
+from services.kit.outbox import OutboxEvent, forget_notify
+from services.kit.relay import BATCH_ACTOR
 from services.kit.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -150,6 +167,177 @@ async def run_once(
         structlog.contextvars.unbind_contextvars("tenant", "request_id", "job", "message_key")
 
 
+_BIND = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.provider_id', '', true)"
+)
+
+
+class _JobRaised(Exception):
+    """A job raised in a batch run without savepoints: that run is rolled back whole."""
+
+
+async def run_batch(
+    items: list[dict[str, Any]],
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> int:
+    """Run a batch of jobs in one transaction (see the module's docstring); the number that
+    ran. Raises only when the batch as a whole could not commit: nothing of it is kept.
+
+    Jobs rarely fail, so the batch first runs without savepoints (a SAVEPOINT and a RELEASE
+    per job cost as much as the claim). If a job raises, that run is rolled back whole and the
+    batch runs again with a savepoint per job; either way only committed work counts."""
+    sessions = sessionmaker or _Runtime.get()
+    try:
+        done = await _run_batch(items, sessions, isolate=False)
+    except _JobRaised:
+        done = await _run_batch(items, sessions, isolate=True)
+    for item in done:  # logged once committed
+        with _job_log_context(item):
+            log.info("job_done")
+    return len(done)
+
+
+@contextlib.contextmanager
+def _job_log_context(item: dict[str, Any]) -> Iterator[None]:
+    structlog.contextvars.bind_contextvars(
+        tenant=item["tenant"],
+        request_id=item.get("request_id"),
+        job=item["actor_name"],
+        message_key=item["message_key"],
+    )
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("tenant", "request_id", "job", "message_key")
+
+
+async def _run_batch(
+    items: list[dict[str, Any]],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    isolate: bool,
+) -> list[dict[str, Any]]:
+    """One run of a batch; the items that ran (committed on return). ``isolate``: each job
+    in a savepoint, and a job that raises goes back to the outbox alone; otherwise a job that
+    raises fails the run (``_JobRaised``, everything rolled back)."""
+    settings = job_settings()
+    failed: list[tuple[dict[str, Any], BaseException]] = []
+    done: list[dict[str, Any]] = []
+    async with sessionmaker() as session, session.begin():
+        for item in items:
+            tenant, message_key, actor_name = (
+                item["tenant"],
+                item["message_key"],
+                item["actor_name"],
+            )
+            with _job_log_context(item):
+                try:
+                    spec = JOBS.get(actor_name)
+                    if spec is None:
+                        raise LookupError(f"no job named {actor_name!r} in this worker")
+                    async with contextlib.AsyncExitStack() as savepoint:
+                        if isolate:
+                            await savepoint.enter_async_context(session.begin_nested())
+                        # Through the session: that emits the SAVEPOINT (begin_nested defers
+                        # it to the session's next use), so the claim is inside it.
+                        connection = await session.connection()
+                        claim = await connection.execute(
+                            _BIND_AND_CLAIM,
+                            {
+                                "tenant": tenant,
+                                "message_key": message_key,
+                                "actor_name": actor_name,
+                            },
+                        )
+                        if claim.first() is None:
+                            log.info("job_skipped_already_processed")
+                            continue
+                        context = JobContext(session, tenant, message_key, item.get("request_id"))
+                        await spec.fn(context, item["payload"])
+                        # Written now, under this job's tenant (inside its savepoint).
+                        await session.flush()
+                    done.append(item)
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    if not isolate:
+                        log.info("job_failed_in_batch_rerun_with_savepoints", error=error)
+                        raise _JobRaised from exc
+                    forget_notify(session)
+                    failed.append((item, exc))
+                    log.warning("job_failed_in_batch", error=error)
+                finally:
+                    # The next job starts from a clean session, as a job alone would.
+                    session.expunge_all()
+        for item, raised in failed:
+            await _send_alone(session, settings, item, raised)
+    return done
+
+
+async def _send_alone(
+    session: AsyncSession, settings: Settings, item: dict[str, Any], exc: BaseException
+) -> None:
+    """A job that raised in a batch: its first attempt is spent. As dramatiq's Retries would,
+    either a dead letter (no retries) or a new outbox row of its own, due after the first
+    backoff, carrying retries=1; in the batch's transaction, so it commits with the batch."""
+    spec = JOBS.get(item["actor_name"])
+    max_retries = settings.job_max_retries
+    if spec is not None and spec.max_retries is not None:
+        max_retries = spec.max_retries
+    queue_name = spec.queue_name if spec else "default"
+    if max_retries <= 0 or spec is None:
+        await session.execute(
+            insert(DeadLetter)
+            .values(
+                id=item["id"],
+                tenant_code=item["tenant"],
+                message_key=item["message_key"],
+                actor_name=item["actor_name"],
+                queue_name=queue_name,
+                payload=item["payload"],
+                request_id=item.get("request_id"),
+                error=_error_text(exc),
+                retries=1,  # what dramatiq's Retries counts after a first failed attempt
+            )
+            .on_conflict_do_nothing()
+        )
+        log.error("job_dead_lettered", job=item["actor_name"], message_id=item["id"])
+        return
+    _, backoff_ms = compute_backoff(
+        0,
+        factor=settings.job_min_backoff_ms,
+        max_backoff=min(settings.job_max_backoff_ms, DEFAULT_MAX_BACKOFF),
+    )
+    connection = await session.connection()
+    await connection.execute(_BIND, {"tenant": item["tenant"]})
+    # Its id follows from the batch row's: a batch delivered again after its commit (the
+    # acknowledgement was lost) fails the job again, and writes nothing more.
+    await connection.execute(
+        insert(OutboxEvent)
+        .values(
+            tenant_id=item["tenant"],
+            id=uuid.uuid5(_RETRY_NAMESPACE, item["id"]),
+            message_key=item["message_key"],
+            actor_name=item["actor_name"],
+            queue_name=queue_name,
+            payload=item["payload"],
+            request_id=item.get("request_id"),
+            available_at=func.now() + timedelta(milliseconds=backoff_ms),
+            attempts=0,
+            batchable=False,
+            retries=1,
+        )
+        .on_conflict_do_nothing()
+    )
+    log.info("job_retry_scheduled", job=item["actor_name"], backoff_ms=backoff_ms)
+
+
+_RETRY_NAMESPACE = uuid.UUID("6f1c2a52-1d0e-4d8b-9a43-2f5e0b7c9d61")
+
+
+def _error_text(exception: BaseException) -> str:
+    return "".join(traceback.format_exception(exception, limit=20))[-8000:]
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -187,6 +375,19 @@ def declare_jobs(broker: dramatiq.Broker, queue_prefix: str = "") -> None:
             **options,
         )
         declare(_delivery(spec))
+    if JOBS:
+        # One carrier for every queue: the relay sends its batches to the queue of their jobs
+        # (dramatiq looks the actor up by name, whatever queue the message came from).
+        # Retried as a whole only when its transaction could not commit.
+        dramatiq.actor(
+            actor_name=BATCH_ACTOR,
+            queue_name=queue_prefix + "default",
+            broker=broker,
+        )(_deliver_batch)
+
+
+async def _deliver_batch(items: list[dict[str, Any]]) -> None:
+    await run_batch(items)
 
 
 def _delivery(spec: JobSpec) -> Callable[..., Awaitable[None]]:
@@ -223,8 +424,11 @@ class DeadLetters(Middleware):
 
 async def record_dead_letter(message: MessageProxy, exception: BaseException) -> None:
     kwargs = message.kwargs
+    if message.actor_name == BATCH_ACTOR:
+        await _dead_letter_batch(message, exception)
+        return
     spec = JOBS.get(message.actor_name)
-    error = "".join(traceback.format_exception(exception, limit=20))[-8000:]
+    error = _error_text(exception)
     async with transaction(_Runtime.get()) as session:
         await session.execute(
             insert(DeadLetter)
@@ -243,6 +447,32 @@ async def record_dead_letter(message: MessageProxy, exception: BaseException) ->
             .on_conflict_do_nothing()
         )
     log.error("job_dead_lettered", job=message.actor_name, message_id=message.message_id)
+
+
+async def _dead_letter_batch(message: MessageProxy, exception: BaseException) -> None:
+    """A batch that could not commit through all its retries: each job a dead letter of its
+    own, under the id its own message would have had, so each is listed and replayed alone."""
+    error = _error_text(exception)
+    retries = message.options.get("retries", 0)
+    async with transaction(_Runtime.get()) as session:
+        for item in message.kwargs.get("items", []):
+            spec = JOBS.get(item["actor_name"])
+            await session.execute(
+                insert(DeadLetter)
+                .values(
+                    id=item["id"],
+                    tenant_code=item["tenant"],
+                    message_key=item["message_key"],
+                    actor_name=item["actor_name"],
+                    queue_name=spec.queue_name if spec else "default",
+                    payload=item["payload"],
+                    request_id=item.get("request_id"),
+                    error=error,
+                    retries=retries,
+                )
+                .on_conflict_do_nothing()
+            )
+    log.error("job_batch_dead_lettered", message_id=message.message_id)
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, func, text
+from sqlalchemy import DateTime, Index, String, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +46,12 @@ class OutboxEvent(Base):
     available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(default=0)
+    # False: the relay sends the row as a message of its own, never in a batch (jobs that
+    # talk to the outside world, whose slow answers would hold a whole batch's commit).
+    batchable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Retries its job has already spent: a job that failed inside a batch comes back as a new
+    # row with 1, sent alone, so dramatiq's retries take over where the batch left off.
+    retries: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 async def enqueue(
@@ -57,8 +63,10 @@ async def enqueue(
     queue_name: str = "default",
     message_key: str | None = None,
     delay: timedelta | None = None,
+    batchable: bool = True,
 ) -> OutboxEvent:
-    """Add a job to the caller's transaction; it runs only if that transaction commits."""
+    """Add a job to the caller's transaction; it runs only if that transaction commits.
+    ``batchable=False`` keeps it out of the relay's batches (see ``services.kit.relay``)."""
     event_id = uuid.uuid4()
     event = OutboxEvent(
         tenant_id=actor.tenant,
@@ -70,12 +78,24 @@ async def enqueue(
         request_id=actor.request_id,
         available_at=datetime.now(UTC) + (delay or timedelta(0)),
         attempts=0,
+        batchable=batchable,
+        retries=0,
     )
     session.add(event)  # written with the rest of the transaction, in one batch
     # Wakes the relay at commit (NOTIFY is transactional); once per transaction is enough,
     # and the relay polls besides.
-    marker = ("outbox_notify", id(session.get_transaction()))
+    marker = _notify_marker(session)
     if not session.info.get(marker):
         await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
         session.info[marker] = True
     return event
+
+
+def _notify_marker(session: AsyncSession) -> tuple[str, int]:
+    return ("outbox_notify", id(session.get_transaction()))
+
+
+def forget_notify(session: AsyncSession) -> None:
+    """The NOTIFY of this transaction was rolled back (with a savepoint): send it again with
+    the next ``enqueue``."""
+    session.info.pop(_notify_marker(session), None)

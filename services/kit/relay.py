@@ -12,6 +12,12 @@ responsibility for all of them (persistent messages on durable queues: on disk).
 guarantee a publisher confirm gives per message, for one round trip per batch instead of one
 per message; a message no queue would take comes back (``basic.return``) before the commit's
 answer and fails the batch. Only then are the rows marked sent.
+
+Due rows of one queue travel together: up to ``JOB_BATCH_SIZE`` of them in one message of the
+carrier actor ``jobs.batch`` (``BATCH_ACTOR``), which the worker runs in one transaction
+(``services.kit.jobs.run_batch``). A row goes alone when batching is off (size 1), when it
+would be alone anyway, when it is not ``batchable``, or when its job already failed in a
+batch (``retries`` > 0: it carries its retry count, and dramatiq's retries take over).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,8 +47,12 @@ log = structlog.get_logger(__name__)
 POLL_SECONDS = 1.0
 
 
+BATCH_ACTOR = "jobs.batch"
+
+
 def to_message(event: Any, queue_prefix: str = "") -> dramatiq.Message[Any]:
     """The message of an outbox row (an ``OutboxEvent``, or a row with its columns)."""
+    retries = getattr(event, "retries", 0)
     return dramatiq.Message(
         queue_name=queue_prefix + event.queue_name,
         actor_name=event.actor_name,
@@ -52,9 +63,53 @@ def to_message(event: Any, queue_prefix: str = "") -> dramatiq.Message[Any]:
             "payload": event.payload,
             "request_id": event.request_id,
         },
-        options={},
+        # A job that failed in a batch: that was its first attempt, dramatiq counts on.
+        options={"retries": retries} if retries else {},
         message_id=str(event.id),
     )
+
+
+def batch_item(event: Any) -> dict[str, Any]:
+    """One job of a batch message: what its own message would carry, and its row's id."""
+    return {
+        "id": str(event.id),
+        "tenant": event.tenant_id,
+        "message_key": event.message_key,
+        "actor_name": event.actor_name,
+        "payload": event.payload,
+        "request_id": event.request_id,
+    }
+
+
+def to_messages(
+    events: Sequence[Any], queue_prefix: str = "", batch_size: int = 1
+) -> list[dramatiq.Message[Any]]:
+    """The messages of outbox rows: batchable rows of one queue packed ``batch_size`` to a
+    message of ``BATCH_ACTOR``, the rest (and any batch of one) as messages of their own."""
+    messages: list[dramatiq.Message[Any]] = []
+    by_queue: dict[str, list[Any]] = {}
+    for event in events:
+        if batch_size > 1 and getattr(event, "batchable", True) and not event.retries:
+            by_queue.setdefault(event.queue_name, []).append(event)
+        else:
+            messages.append(to_message(event, queue_prefix))
+    for queue_name, queued in by_queue.items():
+        for start in range(0, len(queued), batch_size):
+            chunk = queued[start : start + batch_size]
+            if len(chunk) == 1:
+                messages.append(to_message(chunk[0], queue_prefix))
+                continue
+            messages.append(
+                dramatiq.Message(
+                    queue_name=queue_prefix + queue_name,
+                    actor_name=BATCH_ACTOR,
+                    args=(),
+                    kwargs={"items": [batch_item(event) for event in chunk]},
+                    options={},
+                    message_id=str(uuid.uuid4()),
+                )
+            )
+    return messages
 
 
 class Unroutable(RuntimeError):
@@ -141,8 +196,10 @@ async def relay_batch(
     broker: dramatiq.Broker,
     limit: int,
     queue_prefix: str = "",
+    batch_size: int = 1,
 ) -> int:
-    """Send one batch; the number sent. Raises when the broker refuses (rows stay unsent)."""
+    """Send one batch of rows (``batch_size`` jobs to a message at most); the number of rows
+    sent. Raises when the broker refuses (the rows stay unsent)."""
     async with sessionmaker() as session, session.begin():
         connection = await session.connection()  # Core rows: nothing here needs the ORM
         await connection.execute(text("SET LOCAL ROLE sws_relay"))
@@ -156,6 +213,8 @@ async def relay_batch(
                     OutboxEvent.queue_name,
                     OutboxEvent.payload,
                     OutboxEvent.request_id,
+                    OutboxEvent.batchable,
+                    OutboxEvent.retries,
                 )
                 .where(OutboxEvent.sent_at.is_(None), OutboxEvent.available_at <= func.now())
                 .order_by(OutboxEvent.available_at)
@@ -166,7 +225,7 @@ async def relay_batch(
         if not events:
             return 0
         # Blocking, and answered by the broker; this process does nothing else meanwhile.
-        publish(broker, [to_message(event, queue_prefix) for event in events])
+        publish(broker, to_messages(events, queue_prefix, batch_size))
         # One statement marks the whole batch; a crash before it resends the batch, which
         # the jobs' idempotency absorbs.
         await connection.execute(
@@ -190,7 +249,11 @@ async def run(settings: Settings, broker: dramatiq.Broker, stop: asyncio.Event) 
         while not stop.is_set():
             try:
                 sent = await relay_batch(
-                    sessionmaker, broker, settings.relay_batch, settings.queue_prefix
+                    sessionmaker,
+                    broker,
+                    settings.relay_batch,
+                    settings.queue_prefix,
+                    settings.job_batch_size,
                 )
             except Exception as exc:  # broker or database away: keep the rows, try again
                 log.warning("relay_send_failed", error=str(exc))

@@ -151,6 +151,9 @@ async def notify(
             {"delivery_id": str(delivery.id)},
             queue_name=QUEUE,
             message_key=message_key(delivery.id),
+            # Each sends an email or a webhook POST (up to WEBHOOK_TIMEOUT_SECONDS): alone,
+            # so one slow receiver does not hold a batch of others, and they go in parallel.
+            batchable=False,
         )
     await record(
         session,
