@@ -4,8 +4,8 @@ The relay packs due rows of one queue into batch messages; ``batchable`` false k
 out of them (jobs that talk to the outside world), and ``retries`` > 0 marks a job that
 failed inside a batch and comes back alone, its first retry already counted.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-28 09:10:00.000000
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
