@@ -860,6 +860,8 @@ async def record_upload(session: AsyncSession, plan: UploadPlan, received: Recei
         VERIFY_JOB,
         {"document_id": str(document.id), "version": version.version},
         message_key=f"document-verify:{document.id}:{version.version}",
+        # It rereads the whole object from S3: alone, not holding a batch's transaction.
+        batchable=False,
     )
     return document
 
