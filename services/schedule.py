@@ -7,6 +7,7 @@ from datetime import timedelta
 from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
 from services.kit.chronograph import every
+from services.operations.tasks import PURGE_DELIVERED
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
 
@@ -17,3 +18,5 @@ def register() -> None:
     every(documents_tasks.SWEEP_SEALS, timedelta(minutes=1))
     # Openings whose job went missing, awards past their challenge period, late buyers.
     every(TENDERING_SWEEP, timedelta(minutes=1))
+    # Delivered outbox rows and old processed keys (see services.operations.tasks).
+    every(PURGE_DELIVERED, timedelta(hours=1))

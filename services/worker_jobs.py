@@ -4,6 +4,7 @@ from services.credit import tasks as credit_tasks
 from services.documents import tasks as documents_tasks
 from services.identity import tasks as identity_tasks
 from services.notifications import tasks as notifications_tasks
+from services.operations import tasks as operations_tasks
 from services.tendering import tasks as tendering_tasks
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "documents_tasks",
     "identity_tasks",
     "notifications_tasks",
+    "operations_tasks",
     "tendering_tasks",
 ]
