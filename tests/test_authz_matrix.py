@@ -262,6 +262,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/rounds": CIVIL_AFFAIRS,
     f"GET {PR1}/negotiation": PROCUREMENT_READERS,
     f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,
+    f"POST {PR1}/exclusions": CIVIL_AFFAIRS,
     f"POST {PR1}/offers": BIDDERS,
     f"GET {PR1}/my-offers": BIDDERS,
     f"POST {PR1}/scores": SCORERS,
@@ -1344,6 +1345,12 @@ async def _negotiation(w: World, h: Headers) -> httpx.Response:
 async def _conclude_negotiation(w: World, h: Headers) -> httpx.Response:
     url = _pr(await _procurement(w), "/conclude-negotiation")
     return await w.client.post(url, headers=h, json={"minutes": "纪要"})
+
+
+@calls(f"POST {PR1}/exclusions", 409)
+async def _exclude(w: World, h: Headers) -> httpx.Response:
+    body = {"provider_id": str(uuid.uuid4()), "reason": "未实质性响应"}
+    return await w.client.post(_pr(await _procurement(w), "/exclusions"), headers=h, json=body)
 
 
 @calls(f"POST {PR1}/offers", 409)

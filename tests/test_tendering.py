@@ -732,6 +732,11 @@ async def test_another_city_cannot_act_on_a_procurement(
         ("POST", "/approval", "finance_approver", {"approve": True}),
         ("GET", "/bids", "finance_officer", None),
         ("POST", "/award", "civil_affairs_approver", None),
+        ("POST", "/rounds", "civil_affairs_officer", {}),
+        ("POST", "/exclusions", "civil_affairs_officer", {"provider_id": pid, "reason": "x"}),
+        ("POST", "/conclude-negotiation", "civil_affairs_officer", {"minutes": "x"}),
+        ("GET", "/negotiation", "finance_officer", None),
+        ("POST", "/committee", "civil_affairs_officer", {"experts": 5, "speciality": "x"}),
     ]:
         response = await client.request(
             method,
@@ -913,21 +918,33 @@ async def test_competitive_negotiation_from_budget_line_to_award(
         f"{gz.base}/{pid}/offers", headers=outsider.headers, json={"price": "1000"}
     )
     assert refused.status_code == 403
+    # The group finds the lowest offer's service plan does not meet the requirements.
+    excluded = await client.post(
+        f"{gz.base}/{pid}/exclusions",
+        headers=officer,
+        json={"provider_id": suppliers[0].provider_id, "reason": "服务方案未响应驻点服务要求"},
+    )
+    assert excluded.status_code == 201, excluded.text
+    again = await client.post(
+        f"{gz.base}/{pid}/offers", headers=suppliers[0].headers, json={"price": "300000"}
+    )
+    assert again.status_code == 403
 
     concluded = await client.post(
         f"{gz.base}/{pid}/conclude-negotiation",
         headers=officer,
-        json={"minutes": "三家供应商两轮谈判后提交最后报价。"},
+        json={"minutes": "三家供应商两轮谈判后提交最后报价，一家未实质性响应。"},
     )
     assert concluded.status_code == 200, concluded.text
     assert concluded.json()["status"] == "awaiting_confirmation"
     record = (await client.get(f"{gz.base}/{pid}/negotiation", headers=officer)).json()
     assert [r["round"] for r in record["rounds"]] == [1, 2] and len(record["offers"]) == 6
+    assert [e["provider_id"] for e in record["exclusions"]] == [suppliers[0].provider_id]
     result = await _award_and_publish(client, gz, pid)
-    assert result["awarded_provider_id"] == suppliers[0].provider_id
-    assert result["awarded_price"] == "318000.00"
+    assert result["awarded_provider_id"] == suppliers[1].provider_id
+    assert result["awarded_price"] == "319000.00"
     notice = await client.get("/v1/notices", params={"kind": "result", "q": procurement["title"]})
-    assert "318000.00" in notice.json()["items"][0]["body"]
+    assert "319000.00" in notice.json()["items"][0]["body"]
 
 
 async def test_single_source_from_budget_line_to_award(

@@ -45,6 +45,8 @@ from services.tendering.schemas import (
     ConcludeIn,
     EnquiryIn,
     EnquiryOut,
+    ExclusionIn,
+    ExclusionOut,
     ExpertIn,
     ExpertOut,
     MemberOut,
@@ -312,7 +314,24 @@ class ProcurementController(Controller):
             procurement_id=procurement.id,
             rounds=[views.round_out(r) for r in await negotiation.rounds(session, procurement)],
             offers=[views.offer(o) for o in await negotiation.offers(session, procurement)],
+            exclusions=[
+                views.exclusion(e) for e in await negotiation.exclusions(session, procurement)
+            ],
         )
+
+    @post(f"{ONE}/exclusions", opt={"permission": "procurement:write"}, status_code=201)
+    async def exclude(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        data: JSONBody[ExclusionIn],
+    ) -> ExclusionOut:
+        """The negotiation group's finding that a supplier does not meet the requirements."""
+        made = await negotiation.exclude(
+            session, actor, procurement_id, data.provider_id, data.reason
+        )
+        return views.exclusion(made)
 
     @post(
         f"{ONE}/conclude-negotiation",

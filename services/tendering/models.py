@@ -228,6 +228,20 @@ class Offer(Base):
     submitted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
 
+class Exclusion(Base):
+    """A supplier the negotiation group found not to meet the requirements, and why."""
+
+    __tablename__ = "negotiation_exclusions"
+    __table_args__ = (_procurement_fk("negotiation_exclusions"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    excluded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    excluded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Expert(Base):
     """An expert of a region's pool (评审专家库): specialities and declared ties."""
 

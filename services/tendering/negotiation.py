@@ -25,7 +25,7 @@ from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, evaluation, events, procurements, rules
 from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
-from services.tendering.models import NegotiationRound, Offer, Procurement
+from services.tendering.models import Exclusion, NegotiationRound, Offer, Procurement
 from services.tendering.schemas import Method, Status
 
 NEGOTIATED = frozenset({Method.competitive_negotiation, Method.single_source})
@@ -102,6 +102,61 @@ async def open_round(
     return current
 
 
+async def exclusions(session: AsyncSession, procurement: Procurement) -> Sequence[Exclusion]:
+    rows = await session.scalars(
+        select(Exclusion)
+        .where(
+            Exclusion.tenant_id == procurement.tenant_id,
+            Exclusion.procurement_id == procurement.id,
+        )
+        .order_by(Exclusion.excluded_at)
+    )
+    return rows.all()
+
+
+async def exclude(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    reason: str,
+) -> Exclusion:
+    """The negotiation group finds a supplier does not meet the requirements: it makes no
+    more offers, and its offers do not count."""
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    if procurement.status != Status.negotiating:
+        raise WrongState(f"A {procurement.status} procurement is not negotiating.")
+    if procurement.method != Method.competitive_negotiation:
+        raise WrongState("Only a competitive negotiation excludes suppliers.")
+    if provider_id not in await participants(session, procurement):
+        raise InvalidField("is not a supplier in this negotiation", field="provider_id")
+    if await session.get(Exclusion, (actor.tenant, procurement.id, provider_id)) is not None:
+        raise WrongState("The supplier is excluded already.")
+    exclusion = Exclusion(
+        tenant_id=actor.tenant,
+        procurement_id=procurement.id,
+        provider_id=provider_id,
+        reason=reason,
+        excluded_by=actor.user_id,
+        excluded_at=datetime.now(UTC),
+    )
+    session.add(exclusion)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "negotiation.supplier_excluded",
+        "procurement",
+        procurement.id,
+        after={"provider_id": provider_id, "reason": reason},
+    )
+    return exclusion
+
+
+async def _excluded(session: AsyncSession, procurement: Procurement) -> set[uuid.UUID]:
+    return {e.provider_id for e in await exclusions(session, procurement)}
+
+
 async def submit_offer(
     session: AsyncSession,
     actor: Actor,
@@ -116,6 +171,10 @@ async def submit_offer(
         raise WrongState(f"A {procurement.status} procurement takes no offers.")
     if actor.provider_id not in await participants(session, procurement):
         raise NotEligible("Only the suppliers in this negotiation make offers.")
+    if actor.provider_id in await _excluded(session, procurement):
+        raise NotEligible(
+            "The negotiation group found your response does not meet the requirements."
+        )
     held = await rounds(session, procurement)
     if not held:
         raise WrongState("No round is open yet.")
@@ -171,9 +230,16 @@ async def conclude(
     held = await rounds(session, procurement)
     if not held or not held[-1].final:
         raise WrongState("Hold a final round (最后报价) before concluding.")
-    final = [o for o in await offers(session, procurement) if o.round == held[-1].round]
+    excluded = await _excluded(session, procurement)
+    final = [
+        o
+        for o in await offers(session, procurement)
+        if o.round == held[-1].round and o.provider_id not in excluded
+    ]
     if not final:
-        raise InvalidField("no supplier made a final offer", field="offers")
+        raise InvalidField(
+            "no supplier still in the negotiation made a final offer", field="offers"
+        )
     best = min(final, key=lambda o: (o.price, o.submitted_at))
     procurement.recommended_provider_id = best.provider_id
     procurement.recommended_price = best.price

@@ -325,10 +325,22 @@ class OfferOut(msgspec.Struct):
     submitted_at: datetime
 
 
+class ExclusionIn(msgspec.Struct, forbid_unknown_fields=True):
+    provider_id: uuid.UUID
+    reason: Comment
+
+
+class ExclusionOut(msgspec.Struct):
+    provider_id: uuid.UUID
+    reason: str
+    excluded_at: datetime
+
+
 class NegotiationOut(msgspec.Struct):
     procurement_id: uuid.UUID
     rounds: list[RoundOut]
     offers: list[OfferOut]
+    exclusions: list[ExclusionOut] = []
 
 
 class ConcludeIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -10,6 +10,7 @@ from services.tendering.models import (
     Bid,
     Challenge,
     Enquiry,
+    Exclusion,
     NegotiationRound,
     Notice,
     Offer,
@@ -22,6 +23,7 @@ from services.tendering.schemas import (
     ChallengeOutcome,
     Criterion,
     EnquiryOut,
+    ExclusionOut,
     Method,
     MethodReason,
     NoticeKind,
@@ -157,3 +159,7 @@ def offer(o: Offer) -> OfferOut:
         terms=o.terms,
         submitted_at=o.submitted_at,
     )
+
+
+def exclusion(e: Exclusion) -> ExclusionOut:
+    return ExclusionOut(provider_id=e.provider_id, reason=e.reason, excluded_at=e.excluded_at)
