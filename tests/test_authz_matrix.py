@@ -1126,23 +1126,30 @@ async def _my_disqualifications(w: World, h: Headers) -> httpx.Response:
 _SHARED: dict[str, str] = {}
 
 
-async def _tender_line(w: World) -> str:
-    if "line" not in _SHARED:
+async def _tender_line(w: World, fresh: bool = False) -> str:
+    if fresh or "line" not in _SHARED:
         budget = await _planner(w).approved_budget()
         _SHARED["line"] = budget["lines"][0]["id"]
     return _SHARED["line"]
 
 
+# Each cell's procurement commits this much of the shared line; a spent line is replaced.
+SMALL = {"budget_amount": "100.00", "ceiling_price": "90.00", "bid_security": "0"}
+
+
+async def _create(w: World, h: Headers, **changes: Any) -> httpx.Response:
+    url = f"/v1/tenants/{GZ}/procurements"
+    body = procurement_body(await _tender_line(w), **SMALL, **changes)
+    created = await w.client.post(url, headers=h, json=body)
+    if created.status_code == 409 and created.json().get("code") == "budget_exceeded":
+        body = procurement_body(await _tender_line(w, fresh=True), **SMALL, **changes)
+        created = await w.client.post(url, headers=h, json=body)
+    return created
+
+
 async def _procurement(w: World, publish: bool = False, **changes: Any) -> str:
-    body = procurement_body(
-        await _tender_line(w),
-        budget_amount="1000.00",
-        ceiling_price="900.00",
-        bid_security="0",
-        **changes,
-    )
     officer = await w.as_role(CIVIL_AFFAIRS_OFFICER)
-    created = await w.client.post(f"/v1/tenants/{GZ}/procurements", headers=officer, json=body)
+    created = await _create(w, officer, **changes)
     assert created.status_code == 201, created.text
     pid = str(created.json()["id"])
     if publish:
@@ -1178,10 +1185,7 @@ def _pr(pid: str, tail: str = "") -> str:
 
 @calls(f"POST {PR}", 201)
 async def _create_procurement(w: World, h: Headers) -> httpx.Response:
-    body = procurement_body(
-        await _tender_line(w), budget_amount="1000.00", ceiling_price="900.00", bid_security="0"
-    )
-    return await w.client.post(f"/v1/tenants/{GZ}/procurements", headers=h, json=body)
+    return await _create(w, h)
 
 
 @calls(f"GET {PR}")
@@ -1298,13 +1302,13 @@ async def _ask(w: World, h: Headers) -> httpx.Response:
 @calls(f"POST {PR1}/bids", 201)
 async def _bid(w: World, h: Headers) -> httpx.Response:
     url = _pr(await _procurement(w, publish=True), "/bids")
-    return await w.client.post(url, headers=h, json={"price": "800.00"})
+    return await w.client.post(url, headers=h, json={"price": "80.00"})
 
 
 @calls(f"PUT {PR1}/bids/{{bid_id}}", 404)
 async def _replace_bid(w: World, h: Headers) -> httpx.Response:
     url = _pr(await _procurement(w, publish=True), f"/bids/{uuid.uuid4()}")
-    return await w.client.put(url, headers=h, json={"price": "800.00"})
+    return await w.client.put(url, headers=h, json={"price": "80.00"})
 
 
 @calls(f"POST {PR1}/bids/{{bid_id}}/withdraw", 404)
@@ -1356,7 +1360,7 @@ async def _exclude(w: World, h: Headers) -> httpx.Response:
 @calls(f"POST {PR1}/offers", 409)
 async def _offer(w: World, h: Headers) -> httpx.Response:
     url = _pr(await _procurement(w), "/offers")
-    return await w.client.post(url, headers=h, json={"price": "800.00"})
+    return await w.client.post(url, headers=h, json={"price": "80.00"})
 
 
 @calls(f"GET {PR1}/my-offers")
