@@ -721,7 +721,7 @@ async def test_a_bids_documents_are_sealed_until_the_opening(
 
 
 async def test_another_city_cannot_act_on_a_procurement(
-    client: Client, gz: Tenderer, sz: Tenderer
+    client: Client, gz: Tenderer, sz: Tenderer, login: Login
 ) -> None:
     procurement = await gz.create()
     pid = procurement["id"]
@@ -743,6 +743,22 @@ async def test_another_city_cannot_act_on_a_procurement(
             f"/v1/tenants/{SZ}/procurements/{pid}{path}",
             headers=await sz.as_(role),
             json=body,
+        )
+        assert response.status_code == 404, (path, response.text)
+    # A provider registered in both cities, and a 深圳 expert, reach it no better.
+    sunshine = await login("admin@sunshine.demo.org.cn")
+    expert = await sz.as_("expert")
+    for method, path, headers, body in [
+        ("POST", "/bids", sunshine, {"price": "300000"}),
+        ("POST", "/enquiries", sunshine, {"question": "x"}),
+        ("POST", "/offers", sunshine, {"price": "300000"}),
+        ("POST", "/challenges", sunshine, {"grounds": "x"}),
+        ("GET", "/challenges", sunshine, None),
+        ("POST", "/scores", expert, {"scores": [{"bid_id": pid, "criterion": "x", "score": "1"}]}),
+        ("GET", "/scores", expert, None),
+    ]:
+        response = await client.request(
+            method, f"/v1/tenants/{SZ}/procurements/{pid}{path}", headers=headers, json=body
         )
         assert response.status_code == 404, (path, response.text)
     still = await client.get(f"{gz.base}/{pid}", headers=await gz.as_("civil_affairs_officer"))

@@ -257,3 +257,10 @@ async def live_bids(session: AsyncSession, procurement: Procurement) -> Sequence
         .order_by(Bid.submitted_at, Bid.id)
     )
     return rows.all()
+
+
+async def participants(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
+    """The providers taking part: a single source's one provider, else those with a live bid."""
+    if procurement.method == Method.single_source:
+        return await procurements.invited_of(session, procurement)
+    return list(dict.fromkeys(bid.provider_id for bid in await live_bids(session, procurement)))

@@ -468,7 +468,7 @@ async def publish_result(
     )
     legal = await rules.rules_for(session, actor.tenant)
     recipients: list[uuid.UUID] = []
-    for provider_id in await _participants(session, procurement):
+    for provider_id in await bids.participants(session, procurement):
         recipients += await tenancy.provider_admins(session, provider_id)
     if recipients:
         await notifications.notify(
@@ -485,12 +485,6 @@ async def publish_result(
             tenant=actor.tenant,
         )
     return procurement
-
-
-async def _participants(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
-    if procurement.method == Method.single_source:
-        return await procurements.invited_of(session, procurement)
-    return list(dict.fromkeys(b.provider_id for b in await bids.live_bids(session, procurement)))
 
 
 async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:

@@ -31,13 +31,6 @@ from services.tendering.schemas import Method, Status
 NEGOTIATED = frozenset({Method.competitive_negotiation, Method.single_source})
 
 
-async def participants(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
-    """Who negotiates: the responding suppliers, or the single source's provider."""
-    if procurement.method == Method.single_source:
-        return await procurements.invited_of(session, procurement)
-    return [bid.provider_id for bid in await bids.live_bids(session, procurement)]
-
-
 async def rounds(session: AsyncSession, procurement: Procurement) -> list[NegotiationRound]:
     rows = await session.scalars(
         select(NegotiationRound)
@@ -128,7 +121,7 @@ async def exclude(
         raise WrongState(f"A {procurement.status} procurement is not negotiating.")
     if procurement.method != Method.competitive_negotiation:
         raise WrongState("Only a competitive negotiation excludes suppliers.")
-    if provider_id not in await participants(session, procurement):
+    if provider_id not in await bids.participants(session, procurement):
         raise InvalidField("is not a supplier in this negotiation", field="provider_id")
     if await session.get(Exclusion, (actor.tenant, procurement.id, provider_id)) is not None:
         raise WrongState("The supplier is excluded already.")
@@ -169,7 +162,7 @@ async def submit_offer(
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status != Status.negotiating:
         raise WrongState(f"A {procurement.status} procurement takes no offers.")
-    if actor.provider_id not in await participants(session, procurement):
+    if actor.provider_id not in await bids.participants(session, procurement):
         raise NotEligible("Only the suppliers in this negotiation make offers.")
     if actor.provider_id in await _excluded(session, procurement):
         raise NotEligible(

@@ -144,9 +144,12 @@ async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
     await session.execute(text("RESET ROLE"))
     now = datetime.now(UTC)
     tick = str(payload.get("tick") or now.isoformat())
+    legal_of: dict[str, rules.LegalRules] = {}  # rows come ordered by region
     for row in rows:
         await bind_tenant(session, row.tenant_id)  # each job's outbox row is its region's
-        legal = await rules.rules_for(session, row.tenant_id)
+        if row.tenant_id not in legal_of:
+            legal_of[row.tenant_id] = await rules.rules_for(session, row.tenant_id)
+        legal = legal_of[row.tenant_id]
         for name, body in _due(row, legal, now):
             await enqueue(
                 session,
