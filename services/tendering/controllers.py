@@ -394,7 +394,8 @@ class ProcurementController(Controller):
         data: JSONBody[BidIn],
     ) -> BidOut:
         """Submit a sealed bid; the answer carries its receipt hash. Attach the bid's documents
-        to ``object_type=bid`` with ``sealed_until`` = the procurement's opening time."""
+        to ``object_type=bid`` (without ``sealed_until``): the server seals them until the
+        procurement's opening, and takes them until the bid deadline."""
         bid, _ = await bids.submit(session, _settings(request), actor, procurement_id, data.price)
         return views.bid(bid)
 
