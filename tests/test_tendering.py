@@ -805,6 +805,7 @@ async def test_another_city_cannot_act_on_a_procurement(
         ("POST", "/exclusions", "civil_affairs_officer", {"provider_id": pid, "reason": "x"}),
         ("POST", "/conclude-negotiation", "civil_affairs_officer", {"minutes": "x"}),
         ("GET", "/negotiation", "finance_officer", None),
+        ("GET", "/enquiries/all", "civil_affairs_officer", None),
         ("POST", "/committee", "civil_affairs_officer", {"experts": 5, "speciality": "x"}),
     ]:
         response = await client.request(
@@ -1227,3 +1228,118 @@ async def test_cancelling_during_the_bid_period_keeps_the_bids_sealed_for_good(
     )
     assert withheld is not None
     assert await _available(client, gz, line) == COSTED_TOTAL
+
+
+# --- the buyer's view of enquiries and objections ---------------------------------------------
+
+
+async def _answer_due(admin_db: asyncpg.Connection, pid: str) -> datetime | None:
+    due: datetime | None = await admin_db.fetchval(
+        "SELECT enquiry_answer_due FROM procurements WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    return due
+
+
+async def test_the_buyer_lists_an_unanswered_enquiry_without_its_asker(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    procurement = await gz.published()
+    pid = procurement["id"]
+    bidder = await gz.bidder()
+    asked = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=bidder.headers,
+        json={"question": "服务期从何时起算？"},
+    )
+    assert asked.status_code == 201, asked.text
+    # Civil affairs is told, without the asker's name.
+    told = await _inbox(
+        client, await gz.as_("civil_affairs_approver"), "tendering.enquiry_received"
+    )
+    mine = [n for n in told if n["data"]["procurement_id"] == pid]
+    assert len(mine) == 1 and bidder.name not in json.dumps(mine, ensure_ascii=False)
+
+    officer = await gz.as_("civil_affairs_officer")
+    listed = await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()
+    assert item["id"] == asked.json()["id"] and item["kind"] == "enquiry"
+    assert item["answer"] is None and item["objector"] is None
+    # Due 15 days before the bid deadline (实施条例 art. 31), so the answer keeps the deadline.
+    clarify_by = datetime.fromisoformat(procurement["bid_deadline"]) - timedelta(days=15)
+    assert datetime.fromisoformat(item["answer_due"]) == clarify_by
+    assert await _answer_due(admin_db, pid) == clarify_by
+    assert bidder.provider_id not in listed.text and bidder.name not in listed.text
+    # The public list holds answered ones only; a provider cannot use the buyer's route.
+    assert (await client.get(f"{gz.base}/{pid}/enquiries")).json() == []
+    refused = await client.get(f"{gz.base}/{pid}/enquiries/all", headers=bidder.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+    answered = await client.post(
+        f"{gz.base}/{pid}/enquiries/{item['id']}/answer",
+        headers=officer,
+        json={"answer": "自合同签订之日起算。"},
+    )
+    assert answered.status_code == 200, answered.text
+    again = (await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)).json()
+    assert again[0]["answer"] == "自合同签订之日起算。"
+    assert await _answer_due(admin_db, pid) is None
+    public = (await client.get(f"{gz.base}/{pid}/enquiries")).json()
+    assert [e["id"] for e in public] == [item["id"]]
+
+
+async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_about_once(
+    client: Client, gz: Tenderer, sessionmaker: Any, admin_db: asyncpg.Connection
+) -> None:
+    only = await gz.bidder("唯一的助残社工机构")
+    objector = await gz.bidder()
+    procurement = await gz.create(
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="该机构为本市唯一具备助残社工服务能力的机构",
+        proposed_provider_id=only.provider_id,
+    )
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
+    assert noticed.status_code == 200, noticed.text
+    filed = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=objector.headers,
+        json={"question": "我机构同样具备助残服务能力，对单一来源有异议。"},
+    )
+    assert filed.status_code == 201, filed.text
+    told = await _inbox(client, officer, "tendering.objection_received")
+    assert [n["data"]["objector"] for n in told if n["data"]["procurement_id"] == pid] == [
+        objector.name
+    ]
+    (item,) = (await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)).json()
+    assert item["kind"] == "objection" and item["answer"] is None
+    assert item["objector"] == {"provider_id": objector.provider_id, "name": objector.name}
+    assert datetime.fromisoformat(item["answer_due"]) == await _answer_due(admin_db, pid)
+
+    # Its answer time has passed: the sweep warns the buyer, once.
+    await admin_db.execute(
+        "UPDATE procurements SET enquiry_answer_due = now() - interval '1 hour'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    query = (
+        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1"
+        " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2"
+    )
+    for _ in range(2):
+        async with transaction(sessionmaker, "000000") as session:
+            await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+        rows = await admin_db.fetch(query, GZ, pid)
+        assert len(rows) == 1
+        payload = rows[0]["payload"]
+        payload = json.loads(payload) if isinstance(payload, str) else payload
+        assert payload["step"] == "答复单一来源异议" and payload["escalate"] is False
+        async with transaction(sessionmaker, GZ) as session:
+            await tasks.warn_overdue(JobContext(session, GZ, rows[0]["message_key"], None), payload)
+    warned = await _inbox(client, officer, "tendering.overdue")
+    assert len([n for n in warned if n["data"]["procurement_id"] == pid]) == 1

@@ -59,6 +59,7 @@ from services.tendering.schemas import (
     ProcurementCreate,
     ProcurementOut,
     PublishIn,
+    ReceivedEnquiryOut,
     ReportOut,
     RoundIn,
     RoundOut,
@@ -491,6 +492,15 @@ class ProcurementController(Controller):
             }
             for s in rows
         ]
+
+    @get(f"{ONE}/enquiries/all", opt={"permission": "enquiry:read"})
+    async def received_enquiries(
+        self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
+    ) -> list[ReceivedEnquiryOut]:
+        """Every enquiry (or, for a single source, objection), answered or not, with when its
+        answer is due. Who asked an enquiry is not shown; an objector is named."""
+        procurement = await procurements.get(session, actor, procurement_id)
+        return await enquiries.received(session, procurement)
 
     # --- for anyone: answered enquiries, never who asked ---
 
