@@ -259,6 +259,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/my-bids": BIDDERS,
     f"POST {PR1}/challenges": BIDDERS,
     f"GET {PR1}/challenges": CIVIL_AFFAIRS | BIDDERS,
+    # Every enquiry and objection, answered or not, is the buyer's to see and answer.
+    f"GET {PR1}/enquiries/all": CIVIL_AFFAIRS,
     f"POST {PR1}/rounds": CIVIL_AFFAIRS,
     f"GET {PR1}/negotiation": PROCUREMENT_READERS,
     f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,
@@ -1327,6 +1329,11 @@ async def _my_bids(w: World, h: Headers) -> httpx.Response:
 async def _challenge(w: World, h: Headers) -> httpx.Response:
     url = _pr(await _procurement(w, publish=True), "/challenges")
     return await w.client.post(url, headers=h, json={"grounds": "评审不公"})
+
+
+@calls(f"GET {PR1}/enquiries/all")
+async def _received_enquiries(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_pr(await _procurement(w), "/enquiries/all"), headers=h)
 
 
 @calls(f"GET {PR1}/challenges")

@@ -3,6 +3,7 @@ rules that guard each step, sealed bids, and the regions kept apart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
@@ -11,7 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
+import boto3
 import pytest
+from botocore.config import Config
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -279,7 +282,6 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
             "object_type": "bid",
             "object_id": bids[0]["id"],
             "filename": "投标文件.pdf",
-            "sealed_until": deadline.isoformat(),
         },
         content=b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
     )
@@ -690,34 +692,101 @@ async def test_one_provider_bids_in_two_cities_and_each_city_sees_only_its_own(
     assert cross.json() == []
 
 
-async def test_a_bids_documents_are_sealed_until_the_opening(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+BUYERS = (
+    "civil_affairs_officer",
+    "civil_affairs_approver",
+    "finance_officer",
+    "finance_approver",
+    "tenant_admin",
+)
+
+
+def _bucket(settings: Settings) -> Any:
+    """The store as someone holding its keys sees it: no API in between."""
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        region_name=settings.s3_region,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+async def _attach(
+    client: Client, headers: dict[str, str], bid_id: str, content: bytes, **params: str
+) -> Any:
+    return await client.post(
+        f"/v1/tenants/{GZ}/documents",
+        headers=headers,
+        params={"object_type": "bid", "object_id": bid_id, "filename": "投标文件.pdf", **params},
+        content=content,
+    )
+
+
+async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
+    client: Client,
+    gz: Tenderer,
+    sessionmaker: Any,
+    settings: Settings,
+    admin_db: asyncpg.Connection,
 ) -> None:
     procurement = await gz.published()
     pid = procurement["id"]
-    bidder = await gz.bidder()
-    bid = await gz.bid(pid, bidder, "300000")
-    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-    uploaded = await client.post(
-        f"/v1/tenants/{GZ}/documents",
-        headers=bidder.headers,
-        params={
-            "object_type": "bid",
-            "object_id": bid["id"],
-            "filename": "投标文件.pdf",
-            "sealed_until": procurement["opening_at"],
-        },
-        content=pdf,
-    )
+    bidders = [await gz.bidder() for _ in range(3)]
+    secret = f"技术方案 BID-SECRET-{uuid.uuid4().hex}".encode()
+    pdf = b"%PDF-1.4\n" + secret + b"\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    deadline = await gz.closing_in(pid, 10)
+    bids = [
+        await gz.bid(pid, bidder, price)
+        for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True)
+    ]
+    # No sealed_until: sealed anyway, until the opening the procurement names.
+    uploaded = await _attach(client, bidders[0].headers, bids[0]["id"], pdf)
     assert uploaded.status_code == 201, uploaded.text
-    for role in ("civil_affairs_officer", "civil_affairs_approver", "tenant_admin"):
-        link = await client.get(
-            f"/v1/tenants/{GZ}/documents/{uploaded.json()['id']}/download",
-            headers=await gz.as_(role),
-        )
-        assert link.status_code in (404, 409), link.text
-    own = await client.get(f"{gz.base}/{pid}/my-bids", headers=bidder.headers)
-    assert own.json()[0]["price"] is None
+    document = uploaded.json()
+    assert document["sealed"] is True, document
+    assert datetime.fromisoformat(document["sealed_until"]) == deadline
+    # A time of the client's own is refused, whatever it is, and nothing is written.
+    own_time = await _attach(
+        client, bidders[0].headers, bids[0]["id"], pdf, sealed_until=deadline.isoformat()
+    )
+    assert own_time.status_code == 422, own_time.text
+    assert own_time.json()["errors"][0]["field"] == "sealed_until"
+    # Another bidder's bid, and the buyer, cannot attach to this bid.
+    for headers in (bidders[1].headers, await gz.as_("civil_affairs_officer")):
+        other = await _attach(client, headers, bids[0]["id"], pdf)
+        assert other.status_code == 422 and other.json()["errors"][0]["field"] == "object_id"
+    count = await admin_db.fetchval(
+        "SELECT count(*) FROM documents WHERE tenant_id = $1 AND object_id = $2",
+        GZ,
+        uuid.UUID(bids[0]["id"]),
+    )
+    assert count == 1
+    # The bucket holds ciphertext: not the PDF, not a piece of it.
+    key = await admin_db.fetchval(
+        "SELECT storage_key FROM document_versions WHERE tenant_id = $1 AND document_id = $2",
+        GZ,
+        uuid.UUID(document["id"]),
+    )
+    stored = _bucket(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
+    assert secret not in stored and b"%PDF" not in stored
+
+    await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.3)
+    late = await _attach(client, bidders[0].headers, bids[0]["id"], pdf)
+    assert late.status_code == 409 and late.json()["code"] == "bid_deadline_passed", late.text
+    download = f"/v1/tenants/{GZ}/documents/{document['id']}/download"
+    for role in BUYERS:
+        refused = await client.get(download, headers=await gz.as_(role))
+        assert refused.status_code == 409, (role, refused.text)
+        assert refused.json()["code"] == "document_sealed"
+
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    for role in BUYERS:
+        link = await client.get(download, headers=await gz.as_(role))
+        assert link.status_code == 200, (role, link.text)
+        fetched = await client.get(link.json()["url"])
+        assert fetched.status_code == 200 and fetched.content == pdf, role
 
 
 async def test_another_city_cannot_act_on_a_procurement(
@@ -736,6 +805,7 @@ async def test_another_city_cannot_act_on_a_procurement(
         ("POST", "/exclusions", "civil_affairs_officer", {"provider_id": pid, "reason": "x"}),
         ("POST", "/conclude-negotiation", "civil_affairs_officer", {"minutes": "x"}),
         ("GET", "/negotiation", "finance_officer", None),
+        ("GET", "/enquiries/all", "civil_affairs_officer", None),
         ("POST", "/committee", "civil_affairs_officer", {"experts": 5, "speciality": "x"}),
     ]:
         response = await client.request(
@@ -771,7 +841,15 @@ async def test_a_late_clarification_moves_the_deadline(
     procurement = await gz.published()
     pid = procurement["id"]
     bidder = await gz.bidder()
-    await gz.bid(pid, bidder, "300000")
+    bid = await gz.bid(pid, bidder, "300000")
+    attached = await _attach(client, bidder.headers, bid["id"], b"%PDF-1.4\n%%EOF\n")
+    assert attached.status_code == 201, attached.text
+    await admin_db.execute(
+        "UPDATE document_seals SET sealed_until = now() + interval '10 days'"
+        " WHERE tenant_id = $1 AND object_type = 'bid' AND object_id = $2",
+        GZ,
+        uuid.UUID(bid["id"]),
+    )
     await admin_db.execute(
         "UPDATE procurements SET bid_deadline = now() + interval '10 days', opening_at = now() +"
         " interval '10 days'"
@@ -794,6 +872,13 @@ async def test_a_late_clarification_moves_the_deadline(
     moved = (await client.get(f"{gz.base}/{pid}", headers=officer)).json()
     deadline = datetime.fromisoformat(moved["bid_deadline"])
     assert deadline >= datetime.now(UTC) + timedelta(days=14, hours=23)
+    # The bid's documents open with the moved opening, those stored through the documents
+    # route included.
+    document = await client.get(
+        f"/v1/tenants/{GZ}/documents/{attached.json()['id']}", headers=bidder.headers
+    )
+    assert document.json()["sealed"] is True
+    assert document.json()["sealed_until"] == moved["opening_at"]
     correction = await client.get(
         "/v1/notices", params={"kind": "correction", "q": procurement["title"]}
     )
@@ -1143,3 +1228,118 @@ async def test_cancelling_during_the_bid_period_keeps_the_bids_sealed_for_good(
     )
     assert withheld is not None
     assert await _available(client, gz, line) == COSTED_TOTAL
+
+
+# --- the buyer's view of enquiries and objections ---------------------------------------------
+
+
+async def _answer_due(admin_db: asyncpg.Connection, pid: str) -> datetime | None:
+    due: datetime | None = await admin_db.fetchval(
+        "SELECT enquiry_answer_due FROM procurements WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    return due
+
+
+async def test_the_buyer_lists_an_unanswered_enquiry_without_its_asker(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    procurement = await gz.published()
+    pid = procurement["id"]
+    bidder = await gz.bidder()
+    asked = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=bidder.headers,
+        json={"question": "服务期从何时起算？"},
+    )
+    assert asked.status_code == 201, asked.text
+    # Civil affairs is told, without the asker's name.
+    told = await _inbox(
+        client, await gz.as_("civil_affairs_approver"), "tendering.enquiry_received"
+    )
+    mine = [n for n in told if n["data"]["procurement_id"] == pid]
+    assert len(mine) == 1 and bidder.name not in json.dumps(mine, ensure_ascii=False)
+
+    officer = await gz.as_("civil_affairs_officer")
+    listed = await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()
+    assert item["id"] == asked.json()["id"] and item["kind"] == "enquiry"
+    assert item["answer"] is None and item["objector"] is None
+    # Due 15 days before the bid deadline (实施条例 art. 31), so the answer keeps the deadline.
+    clarify_by = datetime.fromisoformat(procurement["bid_deadline"]) - timedelta(days=15)
+    assert datetime.fromisoformat(item["answer_due"]) == clarify_by
+    assert await _answer_due(admin_db, pid) == clarify_by
+    assert bidder.provider_id not in listed.text and bidder.name not in listed.text
+    # The public list holds answered ones only; a provider cannot use the buyer's route.
+    assert (await client.get(f"{gz.base}/{pid}/enquiries")).json() == []
+    refused = await client.get(f"{gz.base}/{pid}/enquiries/all", headers=bidder.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+    answered = await client.post(
+        f"{gz.base}/{pid}/enquiries/{item['id']}/answer",
+        headers=officer,
+        json={"answer": "自合同签订之日起算。"},
+    )
+    assert answered.status_code == 200, answered.text
+    again = (await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)).json()
+    assert again[0]["answer"] == "自合同签订之日起算。"
+    assert await _answer_due(admin_db, pid) is None
+    public = (await client.get(f"{gz.base}/{pid}/enquiries")).json()
+    assert [e["id"] for e in public] == [item["id"]]
+
+
+async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_about_once(
+    client: Client, gz: Tenderer, sessionmaker: Any, admin_db: asyncpg.Connection
+) -> None:
+    only = await gz.bidder("唯一的助残社工机构")
+    objector = await gz.bidder()
+    procurement = await gz.create(
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="该机构为本市唯一具备助残社工服务能力的机构",
+        proposed_provider_id=only.provider_id,
+    )
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
+    assert noticed.status_code == 200, noticed.text
+    filed = await client.post(
+        f"{gz.base}/{pid}/enquiries",
+        headers=objector.headers,
+        json={"question": "我机构同样具备助残服务能力，对单一来源有异议。"},
+    )
+    assert filed.status_code == 201, filed.text
+    told = await _inbox(client, officer, "tendering.objection_received")
+    assert [n["data"]["objector"] for n in told if n["data"]["procurement_id"] == pid] == [
+        objector.name
+    ]
+    (item,) = (await client.get(f"{gz.base}/{pid}/enquiries/all", headers=officer)).json()
+    assert item["kind"] == "objection" and item["answer"] is None
+    assert item["objector"] == {"provider_id": objector.provider_id, "name": objector.name}
+    assert datetime.fromisoformat(item["answer_due"]) == await _answer_due(admin_db, pid)
+
+    # Its answer time has passed: the sweep warns the buyer, once.
+    await admin_db.execute(
+        "UPDATE procurements SET enquiry_answer_due = now() - interval '1 hour'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    query = (
+        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1"
+        " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2"
+    )
+    for _ in range(2):
+        async with transaction(sessionmaker, "000000") as session:
+            await tasks.sweep(JobContext(session, "000000", f"sweep-{uuid.uuid4()}", None), {})
+        rows = await admin_db.fetch(query, GZ, pid)
+        assert len(rows) == 1
+        payload = rows[0]["payload"]
+        payload = json.loads(payload) if isinstance(payload, str) else payload
+        assert payload["step"] == "答复单一来源异议" and payload["escalate"] is False
+        async with transaction(sessionmaker, GZ) as session:
+            await tasks.warn_overdue(JobContext(session, GZ, rows[0]["message_key"], None), payload)
+    warned = await _inbox(client, officer, "tendering.overdue")
+    assert len([n for n in warned if n["data"]["procurement_id"] == pid]) == 1

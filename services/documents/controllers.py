@@ -123,7 +123,9 @@ class DocumentController(Controller):
     ) -> DocumentOut:
         """Upload a new document to an object; the body is the file (pdf, docx, xlsx, jpg,
         png, zip or ofd, judged by content). With ``sealed_until`` it is sealed: encrypted at
-        rest and unreadable by anyone until then. Answers once the file is stored."""
+        rest and unreadable by anyone until then. A bid's documents are always sealed, until
+        the procurement's opening, and refuse ``sealed_until`` (422): the server sets it.
+        Answers once the file is stored."""
         _refuse_announced_oversize(request)
         async with _unit(request, actor) as session:
             plan = await service.prepare_new_document(

@@ -9,6 +9,11 @@ object (the multipart upload is completed) and the rows are committed.
 
 Sealed documents and their opening
 ----------------------------------
+Whether a document is sealed, and until when, is the server's decision for the object types
+whose owner registered a seal policy (``register_seal_policy``: tendering's bids, sealed until
+their procurement's opening): the client's ``sealed_until`` is refused for them, and a document
+is sealed even when the client asks for nothing. Other types keep the client's choice.
+
 A sealed document (a bid before bid opening, 开标) is encrypted while it streams in, with its
 procedure's data key (see ``sealing``); the bucket only ever holds ciphertext. Until its seal
 is opened every way to the content refuses with 409 ``document_sealed`` and the attempt is
@@ -83,8 +88,9 @@ STORED_CONTENT_TYPE = "application/octet-stream"
 PARTS_IN_FLIGHT = 1
 # A seal is for a procedure under way: its opening is at most a year ahead.
 MAX_SEAL_AHEAD = timedelta(days=366)
-# What is sealed until an opening: bids (投标文件, until 开标), and a tender's confidential
-# parts such as its reserve price (标底). Other documents are for reading as they come.
+# What may be sealed until an opening: bids (投标文件, until 开标), and a tender's confidential
+# parts such as its reserve price (标底). Other documents are for reading as they come. A type
+# with a registered seal policy (bids) is always sealed, until the time the policy reads.
 SEALABLE = frozenset({ObjectType.bid, ObjectType.tender})
 
 
@@ -130,6 +136,38 @@ async def _check_object(
         raise missing from None
     if viewer.is_provider and owner != viewer.actor.provider_id:
         raise missing
+
+
+# --- which objects the server seals, and until when ------------------------------------------
+
+SealTime = Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[datetime]]
+"""The time an object's documents are sealed until, read from the context that owns it; raises
+(a refusal of that context) when the object takes no more documents — a bid after its
+deadline, say."""
+
+
+@dataclass(frozen=True)
+class SealPolicy:
+    until: SealTime
+    # Its owner opens the seal (the tender's opening opens a bid's), not our timed job.
+    opened_by_owner: bool = False
+
+
+_SEAL_POLICIES: dict[str, SealPolicy] = {}
+
+
+def register_seal_policy(
+    object_type: ObjectType, until: SealTime, *, opened_by_owner: bool = False
+) -> None:
+    """Every document of ``object_type`` is sealed by the server until ``until`` says, whatever
+    the client sends. Registered by the context that owns such objects (tendering: bids)."""
+    _SEAL_POLICIES[object_type.value] = SealPolicy(until, opened_by_owner)
+
+
+async def _policy_seal_time(
+    session: AsyncSession, actor: Actor, policy: SealPolicy, object_id: uuid.UUID
+) -> datetime:
+    return (await policy.until(session, actor, object_id)).astimezone(UTC)
 
 
 # --- who is looking ----------------------------------------------------------------------------
@@ -501,7 +539,27 @@ async def prepare_new_document(
     name = _filename(filename)
     await _check_object(session, viewer, object_type, object_id)
     seal = data_key = None
-    if sealed_until is not None:
+    policy = _SEAL_POLICIES.get(object_type.value)
+    if policy is not None:
+        # The server decides this seal: a client's time could only be wrong or early.
+        if sealed_until is not None:
+            raise InvalidField(
+                f"is set by the server for {object_type.value} documents (they open with "
+                "their procedure); leave it out",
+                field="sealed_until",
+            )
+        until = await _policy_seal_time(session, actor, policy, object_id)
+        seal = await seal_for_upload(
+            session,
+            settings,
+            actor,
+            object_type,
+            object_id,
+            until,
+            opened_by_owner=policy.opened_by_owner,
+        )
+        data_key = _data_key(settings, seal)
+    elif sealed_until is not None:
         if object_type not in SEALABLE:
             kinds = " and ".join(sorted(k.value for k in SEALABLE))
             raise InvalidField(f"only {kinds} documents are sealed", field="sealed_until")
@@ -541,6 +599,14 @@ async def prepare_new_version(
             + ("the provider that keeps it" if document.provider_id else "government users")
             + " may add versions to this document."
         )
+    policy = _SEAL_POLICIES.get(document.object_type)
+    if policy is not None:
+        if not document.sealed:
+            raise ProcedureOpened(
+                "This document was stored unsealed; add the file as a new document, which is "
+                "sealed."
+            )
+        await _policy_seal_time(session, actor, policy, document.object_id)
     seal = data_key = None
     if document.sealed:
         seal = await repository.get_seal(
@@ -785,6 +851,9 @@ async def record_upload(session: AsyncSession, plan: UploadPlan, received: Recei
         )
         if seal is None or seal.released_at is not None:
             raise ProcedureOpened("The procedure was opened while the file was uploading.")
+        policy = _SEAL_POLICIES.get(plan.object_type.value)
+        if policy is not None:  # still taking documents now that the file is in (a deadline)
+            await _policy_seal_time(session, actor, policy, plan.object_id)
     now = datetime.now(UTC)
     if plan.new_document:
         document = Document(

@@ -1,27 +1,67 @@
-"""Documents on tendering's objects: a bid's documents are its provider's (and sealed until
-the opening); a tender's documents are the buyer's."""
+"""Documents on tendering's objects: a bid's documents are its provider's, sealed by the
+server until the procurement's opening; a tender's documents are the buyer's."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents.schemas import ObjectType
-from services.documents.service import register_object_check
+from services.documents.service import register_object_check, register_seal_policy
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
+from services.tendering.errors import BidDeadlinePassed, WrongState
 from services.tendering.models import Bid, Procurement
+from services.tendering.schemas import BidStatus, Status
 
 
 async def _bid_owner(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> uuid.UUID | None:
+    """Only the bidder attaches to its bid (投标文件 are the bidder's own)."""
+    if actor.provider_id is None:
+        raise NotFound()
     owner = await session.scalar(
         select(Bid.provider_id).where(Bid.tenant_id == actor.tenant, Bid.id == object_id)
     )
     if owner is None:
         raise NotFound()
     return owner
+
+
+async def _bid_sealed_until(session: AsyncSession, actor: Actor, bid_id: uuid.UUID) -> datetime:
+    """A live bid takes documents until the bid deadline (the database's clock, as for the bid
+    itself); they stay sealed until the procurement's opening, read here, not from the client."""
+    row = (
+        await session.execute(
+            select(
+                Bid.status,
+                Procurement.status.label("procurement_status"),
+                Procurement.bid_deadline,
+                Procurement.opening_at,
+                func.clock_timestamp().label("now"),
+            )
+            .join(
+                Procurement,
+                (Procurement.tenant_id == Bid.tenant_id) & (Procurement.id == Bid.procurement_id),
+            )
+            .where(Bid.tenant_id == actor.tenant, Bid.id == bid_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such bid.")
+    if row.status != BidStatus.submitted:
+        raise WrongState(f"The bid is {row.status}; it takes no documents.")
+    if row.procurement_status != Status.tendering:
+        raise WrongState(f"The procurement is {row.procurement_status}; bids take no documents.")
+    if row.now >= row.bid_deadline:
+        raise BidDeadlinePassed(
+            f"Bids closed at {row.bid_deadline.isoformat()}; "
+            f"this document arrived at {row.now.isoformat()}."
+        )
+    opening_at: datetime = row.opening_at
+    return opening_at
 
 
 async def _tender(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> uuid.UUID | None:
@@ -37,3 +77,5 @@ async def _tender(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> 
 
 register_object_check(ObjectType.bid, _bid_owner)
 register_object_check(ObjectType.tender, _tender)
+# The bid's seal is the one its price is sealed under: the opening (opening.open_bids) opens it.
+register_seal_policy(ObjectType.bid, _bid_sealed_until, opened_by_owner=True)

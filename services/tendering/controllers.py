@@ -59,6 +59,7 @@ from services.tendering.schemas import (
     ProcurementCreate,
     ProcurementOut,
     PublishIn,
+    ReceivedEnquiryOut,
     ReportOut,
     RoundIn,
     RoundOut,
@@ -394,7 +395,8 @@ class ProcurementController(Controller):
         data: JSONBody[BidIn],
     ) -> BidOut:
         """Submit a sealed bid; the answer carries its receipt hash. Attach the bid's documents
-        to ``object_type=bid`` with ``sealed_until`` = the procurement's opening time."""
+        to ``object_type=bid`` (without ``sealed_until``): the server seals them until the
+        procurement's opening, and takes them until the bid deadline."""
         bid, _ = await bids.submit(session, _settings(request), actor, procurement_id, data.price)
         return views.bid(bid)
 
@@ -490,6 +492,15 @@ class ProcurementController(Controller):
             }
             for s in rows
         ]
+
+    @get(f"{ONE}/enquiries/all", opt={"permission": "enquiry:read"})
+    async def received_enquiries(
+        self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
+    ) -> list[ReceivedEnquiryOut]:
+        """Every enquiry (or, for a single source, objection), answered or not, with when its
+        answer is due. Who asked an enquiry is not shown; an objector is named."""
+        procurement = await procurements.get(session, actor, procurement_id)
+        return await enquiries.received(session, procurement)
 
     # --- for anyone: answered enquiries, never who asked ---
 

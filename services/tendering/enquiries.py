@@ -4,12 +4,16 @@ An answer that may change how bids are prepared, given less than 15 days before 
 deadline, moves the deadline (实施条例 art. 31): the opening, the bids' seals and the opening
 job move with it, and a correction notice says so. During a single-source notice, a
 question is an objection, which must be answered before finance may approve.
+
+Civil affairs is told of each one as it is filed, lists them all, answered or not, and the
+sweep warns when one is past its answer time (``rules.enquiry_answer_deadline``,
+``rules.objection_answer_deadline``; the oldest open one's is kept on the procurement).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -19,11 +23,19 @@ from services.documents import service as documents
 from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
+from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, notices, procurements, rules, scheduling
+from services.tendering import bids, events, notices, procurements, rules, scheduling
 from services.tendering.errors import NotEligible, WrongState
 from services.tendering.models import Enquiry, Procurement
-from services.tendering.schemas import NoticeKind, Status
+from services.tendering.schemas import (
+    EnquiryKind,
+    Method,
+    NoticeKind,
+    Objector,
+    ReceivedEnquiryOut,
+    Status,
+)
 
 OPEN_FOR_QUESTIONS = frozenset({Status.tendering, Status.single_source_notice})
 
@@ -32,7 +44,8 @@ async def ask(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, question: str
 ) -> Enquiry:
     assert actor.provider_id is not None
-    procurement = await procurements.get(session, actor, procurement_id)
+    # Locked: the oldest open question's due time is kept on it.
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status not in OPEN_FOR_QUESTIONS:
         raise WrongState(f"A {procurement.status} procurement takes no questions.")
     now = datetime.now(UTC)
@@ -59,7 +72,58 @@ async def ask(
         enquiry.id,
         after={"procurement_id": procurement.id},
     )
+    due_of = await _due_of(session, procurement)
+    await _track_answer_due(session, procurement, due_of)
+    await _tell_civil_affairs(session, actor, procurement, due_of(enquiry))
     return enquiry
+
+
+def kind_of(procurement: Procurement) -> EnquiryKind:
+    """A single source takes questions only during its notice, where they are objections."""
+    if procurement.method == Method.single_source:
+        return EnquiryKind.objection
+    return EnquiryKind.enquiry
+
+
+async def _due_of(session: AsyncSession, procurement: Procurement) -> Callable[[Enquiry], datetime]:
+    """When each of the procurement's questions should be answered, by the region's rules."""
+    legal = await rules.rules_for(session, procurement.tenant_id)
+    if kind_of(procurement) is EnquiryKind.objection:
+        notice = await notices.latest(session, procurement, NoticeKind.single_source)
+        if notice is not None:
+            due = rules.objection_answer_deadline(legal, notice.published_at)
+            return lambda _: due
+        return lambda e: rules.objection_answer_deadline(legal, e.asked_at)
+    return lambda e: rules.enquiry_answer_deadline(legal, e.asked_at, procurement.bid_deadline)
+
+
+async def _track_answer_due(
+    session: AsyncSession, procurement: Procurement, due_of: Callable[[Enquiry], datetime]
+) -> None:
+    """Keep on the procurement when its oldest open question is due, for the sweep."""
+    waiting = [e for e in await of_procurement(session, procurement) if e.answered_at is None]
+    procurement.enquiry_answer_due = min((due_of(e) for e in waiting), default=None)
+    await session.flush()
+
+
+async def _tell_civil_affairs(
+    session: AsyncSession, actor: Actor, procurement: Procurement, answer_by: datetime
+) -> None:
+    """The asker of an enquiry is not named (nor to the buyer); an objector is."""
+    context = {**await procurements.context(session, actor, procurement), "answer_by": answer_by}
+    event = events.ENQUIRY_RECEIVED
+    if kind_of(procurement) is EnquiryKind.objection:
+        assert actor.provider_id is not None
+        event = events.OBJECTION_RECEIVED
+        context["objector"] = (await tenancy.get_provider(session, actor.provider_id)).name
+    await notifications.notify(
+        session,
+        actor,
+        event_type=event.name,
+        recipients=await tenancy.holders(session, actor.tenant, procurements.CIVIL_AFFAIRS),
+        context=context,
+        tenant=actor.tenant,
+    )
 
 
 async def answer(
@@ -103,6 +167,8 @@ async def answer(
         moved = rules.check_clarification(legal, now, procurement.bid_deadline)
         if moved is not None:
             await move_deadline(session, actor, procurement, moved, f"澄清：{text[:200]}")
+            return enquiry  # the questions' due times were tracked with the new deadline
+    await _track_answer_due(session, procurement, await _due_of(session, procurement))
     return enquiry
 
 
@@ -121,6 +187,7 @@ async def move_deadline(
             session, actor, ObjectType.bid, bid.id, procurement.opening_at
         )
     await scheduling.schedule_opening(session, actor, procurement)
+    await _track_answer_due(session, procurement, await _due_of(session, procurement))
     await record(
         session,
         actor,
@@ -146,3 +213,32 @@ async def of_procurement(session: AsyncSession, procurement: Procurement) -> Seq
         .order_by(Enquiry.asked_at)
     )
     return rows.all()
+
+
+async def received(session: AsyncSession, procurement: Procurement) -> list[ReceivedEnquiryOut]:
+    """Every question of the procurement, answered or not, as the buyer sees it."""
+    kind = kind_of(procurement)
+    due_of = await _due_of(session, procurement)
+    names: dict[uuid.UUID, str] = {}
+    out: list[ReceivedEnquiryOut] = []
+    for e in await of_procurement(session, procurement):
+        objector = None
+        if kind is EnquiryKind.objection:
+            if e.provider_id not in names:
+                names[e.provider_id] = (await tenancy.get_provider(session, e.provider_id)).name
+            objector = Objector(provider_id=e.provider_id, name=names[e.provider_id])
+        out.append(
+            ReceivedEnquiryOut(
+                id=e.id,
+                procurement_id=e.procurement_id,
+                kind=kind,
+                question=e.question,
+                asked_at=e.asked_at,
+                answer_due=due_of(e),
+                answer=e.answer,
+                answered_at=e.answered_at,
+                affects_bids=e.affects_bids,
+                objector=objector,
+            )
+        )
+    return out

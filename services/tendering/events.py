@@ -161,6 +161,32 @@ CHALLENGE_FILED = _event(
         'Hello,\n\nA challenge was filed against "{title}" ({ocid}). Answer it by {answer_by}.',
     ),
 )
+ENQUIRY_RECEIVED = _event(
+    "tendering.enquiry_received",
+    ("收到澄清问题", "Enquiry received"),
+    (
+        "【{tenant_name}】收到澄清问题：{title}",
+        "您好：\n\n“{title}”（{ocid}）收到供应商提出的问题，请在{answer_by}前答复。",
+    ),
+    (
+        "[{tenant_name}] Enquiry received: {title}",
+        'Hello,\n\nA supplier asked a question about "{title}" ({ocid}). Answer it by {answer_by}.',
+    ),
+)
+OBJECTION_RECEIVED = _event(
+    "tendering.objection_received",
+    ("收到单一来源异议", "Objection to a single source"),
+    (
+        "【{tenant_name}】收到单一来源异议：{title}",
+        "您好：\n\n“{title}”（{ocid}）的单一来源公示收到{objector}的异议，请组织补充论证，"
+        "在{answer_by}前答复；异议未答复前财政部门不能批准。",
+    ),
+    (
+        "[{tenant_name}] Objection to a single source: {title}",
+        'Hello,\n\n{objector} objected to the single-source notice of "{title}" ({ocid}). '
+        "Answer by {answer_by}; finance cannot approve while it is unanswered.",
+    ),
+)
 CHALLENGE_ANSWERED = _event(
     "tendering.challenge_answered",
     ("质疑答复", "Challenge answered"),

@@ -92,6 +92,8 @@ class Procurement(TenantOwned, Base):
     result_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the oldest unanswered challenge must be answered (the sweep warns after it).
     challenge_answer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the oldest unanswered enquiry or objection is due (the sweep warns after it).
+    enquiry_answer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Late steps the chronograph has warned about ("confirm:<due>"), so it warns once.
     warnings_sent: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))

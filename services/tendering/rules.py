@@ -62,6 +62,9 @@ class LegalRules:
     # 财政部令第74号 art. 38: a single-source purchase is publicly noticed ≥ 5 working days
     # before it is approved.
     single_source_notice_working_days: int = 5
+    # 财政部令第74号 art. 40: an objection to a single-source notice is answered (补充论证)
+    # within 5 working days after the notice ends.
+    objection_answer_working_days: int = 5
     # 财政部令第87号 art. 47: the evaluation committee is an odd number ≥ 5, ≥ 7 when the
     # budget is ≥ 10,000,000 元; experts are ≥ 2/3 of it.
     committee_min_members: int = 5
@@ -167,6 +170,11 @@ RULES: dict[str, RuleInfo] = {
         "min",
         "财政部令第74号 art. 38",
         "working days of public notice before a single-source purchase is approved",
+    ),
+    "objection_answer_working_days": _working_days(
+        "max",
+        "财政部令第74号 art. 40",
+        "working days after a single-source notice ends to answer objections to it",
     ),
     "committee_min_members": _members(
         "财政部令第87号 art. 47", "members of a tender evaluation committee (odd)"
@@ -790,6 +798,28 @@ def challenge_deadline(rules: LegalRules, result_published_at: datetime) -> date
 def answer_deadline(rules: LegalRules, challenge_at: datetime) -> datetime:
     """The last moment the buyer may answer a challenge received at ``challenge_at``."""
     return workdays.deadline_after(challenge_at, rules.challenge_answer_working_days)
+
+
+def enquiry_answer_deadline(
+    rules: LegalRules, asked_at: datetime, bid_deadline: datetime
+) -> datetime:
+    """When the buyer should have answered an enquiry (澄清). An answer that may change how
+    bids are prepared comes ``clarification_min_days`` before the bid deadline, else the
+    deadline moves (实施条例 art. 31): an enquiry asked before that point is due by it, so its
+    answer keeps the deadline; one asked later is due by the bid deadline, after which no
+    answer helps a bidder."""
+    clarify_by = bid_deadline - timedelta(days=rules.clarification_min_days)
+    return clarify_by if asked_at < clarify_by else bid_deadline
+
+
+def objection_answer_deadline(rules: LegalRules, notice_published_at: datetime) -> datetime:
+    """When the buyer must have answered the objections to a single-source notice: within
+    ``objection_answer_working_days`` working days after the notice's
+    ``single_source_notice_working_days`` end (74号令 arts. 38, 40)."""
+    notice_ends = workdays.deadline_after(
+        notice_published_at, rules.single_source_notice_working_days
+    )
+    return workdays.deadline_after(notice_ends, rules.objection_answer_working_days)
 
 
 def confirm_deadline(rules: LegalRules, report_at: datetime) -> datetime:

@@ -210,6 +210,35 @@ class EnquiryOut(msgspec.Struct):
     mine: bool = False
 
 
+class EnquiryKind(StrEnum):
+    enquiry = "enquiry"  # 澄清问题, during the bid period
+    objection = "objection"  # 单一来源异议, during a single-source notice
+
+
+class Objector(msgspec.Struct):
+    provider_id: uuid.UUID
+    name: str
+
+
+class ReceivedEnquiryOut(msgspec.Struct):
+    """An enquiry or objection as the buyer sees it, answered or not. Who asked an enquiry
+    stays hidden from the buyer too (the answer is for every bidder alike); an objector to a
+    single source is a party to the procedure and is named."""
+
+    id: uuid.UUID
+    procurement_id: uuid.UUID
+    kind: EnquiryKind
+    question: str
+    asked_at: datetime
+    # When the law wants it answered (see rules.enquiry_answer_deadline and
+    # rules.objection_answer_deadline).
+    answer_due: datetime
+    answer: str | None
+    answered_at: datetime | None
+    affects_bids: bool
+    objector: Objector | None
+
+
 class BidIn(msgspec.Struct, forbid_unknown_fields=True):
     price: Money
 

@@ -34,10 +34,10 @@ SWEEP_BATCH = 500
 WAITING = text(
     """
     SELECT tenant_id, id, status, opening_at, report_at, confirmed_at, result_published_at,
-           challenge_answer_due, warnings_sent
+           challenge_answer_due, enquiry_answer_due, warnings_sent
       FROM procurements
      WHERE status IN ('tendering', 'awaiting_confirmation', 'awarded', 'result_published',
-                      'challenged')
+                      'challenged', 'single_source_notice')
      ORDER BY tenant_id, id
      LIMIT :limit
     """
@@ -110,6 +110,30 @@ def _late_step(row: Any, legal: rules.LegalRules) -> tuple[str | None, datetime 
     return None, None
 
 
+# Questions the buyer answers while a procurement takes them (enquiries.py).
+QUESTION_STEPS = {Status.tendering: "答复澄清问题", Status.single_source_notice: "答复单一来源异议"}
+
+
+def _warning(
+    row: Any, topic: str, step: str | None, due: datetime | None, now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """A warning, once, when ``due`` has passed; again to the administrator a day later."""
+    if step is None or due is None or now <= due:
+        return []
+    late_by_a_day = (now - due).total_seconds() > 86400
+    marker = f"{topic}:{due.isoformat()}:{'escalated' if late_by_a_day else 'warned'}"
+    if marker in (row.warnings_sent or []):
+        return []
+    payload = {
+        "procurement_id": str(row.id),
+        "step": step,
+        "due": due.isoformat(),
+        "marker": marker,
+        "escalate": late_by_a_day,
+    }
+    return [(WARN, payload)]
+
+
 def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The jobs a waiting procurement needs now: (job name, payload)."""
     pid = str(row.id)
@@ -120,20 +144,9 @@ def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, di
             return [(CONCLUDE, {"procurement_id": pid})]
         return []
     step, due = _late_step(row, legal)
-    if step is None or due is None or now <= due:
-        return []
-    late_by_a_day = (now - due).total_seconds() > 86400
-    marker = f"{row.status}:{due.isoformat()}:{'escalated' if late_by_a_day else 'warned'}"
-    if marker in (row.warnings_sent or []):
-        return []
-    payload = {
-        "procurement_id": pid,
-        "step": step,
-        "due": due.isoformat(),
-        "marker": marker,
-        "escalate": late_by_a_day,
-    }
-    return [(WARN, payload)]
+    jobs = _warning(row, row.status, step, due, now)
+    question = QUESTION_STEPS.get(Status(row.status))
+    return jobs + _warning(row, "enquiry", question, row.enquiry_answer_due, now)
 
 
 @job(SWEEP)
