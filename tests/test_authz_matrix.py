@@ -260,7 +260,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/challenges": BIDDERS,
     f"GET {PR1}/challenges": CIVIL_AFFAIRS | BIDDERS,
     # Every enquiry and objection, answered or not, is the buyer's to see and answer.
-    f"GET {PR1}/enquiries/all": CIVIL_AFFAIRS,
+    f"GET {PR1}/enquiries/all": PROCUREMENT_READERS,
     f"POST {PR1}/rounds": CIVIL_AFFAIRS,
     f"GET {PR1}/negotiation": PROCUREMENT_READERS,
     f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,
