@@ -63,6 +63,9 @@ class Settings:
     app_database_url_override: str = field(default_factory=lambda: _env("APP_DATABASE_URL", ""))
     db_pool_size: int = field(default_factory=lambda: _env_int("DB_POOL_SIZE", 10))
     db_max_overflow: int = field(default_factory=lambda: _env_int("DB_MAX_OVERFLOW", 10))
+    db_connect_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
+    )
 
     # amqp://… (RabbitMQ, production and CI) or redis://…; empty means the embedded Redis
     # that make run and make test start.
