@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.app import create_app
+from services.kit.db import make_engine, make_sessionmaker
 from services.kit.outage import RETRY_AFTER_SECONDS
 from services.kit.settings import Settings
+from services.notifications import delivery
+from services.notifications.schemas import DeliveryStatus
 from tests.conftest import GZ, ROLE_LOGINS, Login
+from tests.mail_support import MailSink
 from tests.outage_support import DatabaseProxy, database_proxy
+from tests.test_notifications import _one_email_delivery
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -104,3 +112,64 @@ async def test_a_database_restart_between_requests_costs_at_most_one_503(
         _assert_unavailable(first)
     for _ in range(5):
         assert (await client.get(organisations, headers=admin)).status_code == 200
+
+
+# --- recording "sent" through a database blip -------------------------------------------------
+
+
+class CuttingSink(MailSink):
+    """An SMTP server that, the moment it accepts a message, cuts the database for a while:
+    the worst moment for the sender, which must now record "sent"."""
+
+    def __init__(self, proxy: DatabaseProxy, down_for: float) -> None:
+        super().__init__()
+        self.proxy, self.down_for = proxy, down_for
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        self.proxy.cut()
+        threading.Timer(self.down_for, self.proxy.restore).start()
+        return answer
+
+
+async def test_a_sent_record_lost_to_a_database_blip_is_retried_without_a_second_email(
+    client: AsyncTestClient[Litestar],
+    login: Login,
+    admin_db: asyncpg.Connection,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    database_url: str,
+    settings: Settings,
+) -> None:
+    email, row = await _one_email_delivery(client, login, admin_db)
+    with database_proxy(database_url) as proxy:
+        sink = CuttingSink(proxy, down_for=0.8)
+        sink.start()
+        try:
+            proxied = replace(settings, database_url=proxy.url(database_url), smtp_port=sink.port)
+            engine = make_engine(proxied.app_database_url, proxied)
+            try:
+                status = await delivery.deliver(make_sessionmaker(engine), proxied, GZ, row["id"])
+            finally:
+                await engine.dispose()
+            assert status is DeliveryStatus.sent
+            # Another attempt (a redelivery, a replay) finds it sent and sends nothing.
+            again = await delivery.deliver(sessionmaker, proxied, GZ, row["id"])
+            assert again is DeliveryStatus.sent
+            assert len(sink.to(email)) == 1
+        finally:
+            sink.stop()
+    recorded = await admin_db.fetchrow(
+        "SELECT status, attempts, sent_at FROM notification_deliveries"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        row["id"],
+    )
+    assert (recorded["status"], recorded["attempts"]) == ("sent", 1)
+    assert recorded["sent_at"] is not None
+    audited = await admin_db.fetchval(
+        "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND object_id = $2"
+        " AND action = 'notification_delivery.sent'",
+        GZ,
+        str(row["id"]),
+    )
+    assert audited == 1
