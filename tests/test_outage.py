@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
+import dramatiq
 import pytest
+from dramatiq.common import compute_backoff
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.app import create_app
 from services.kit.db import make_engine, make_sessionmaker
+from services.kit.jobs import outward_retries, shortest_retry_span_ms, use_settings
 from services.kit.outage import RETRY_AFTER_SECONDS
 from services.kit.settings import Settings
 from services.notifications import delivery
 from services.notifications.schemas import DeliveryStatus
+from services.notifications.service import DELIVER_EMAIL
 from tests.conftest import GZ, ROLE_LOGINS, Login
+from tests.jobs_support import drain, eventually, relay_all, running_worker
 from tests.mail_support import MailSink
 from tests.outage_support import DatabaseProxy, database_proxy
 from tests.test_notifications import _one_email_delivery
@@ -173,3 +178,87 @@ async def test_a_sent_record_lost_to_a_database_blip_is_retried_without_a_second
         str(row["id"]),
     )
     assert audited == 1
+
+
+# --- outward deliveries outlast an outage of the receiving server ------------------------------
+
+SIX_HOURS_MS = 6 * 3600 * 1000
+
+
+def test_outward_deliveries_are_retried_for_six_hours_at_least() -> None:
+    policy = outward_retries(Settings())
+    assert (policy.min_backoff_ms, policy.max_backoff_ms) == (1000, 600_000)
+    shortest = shortest_retry_span_ms(policy.max_retries, 1000, 600_000)
+    assert shortest >= SIX_HOURS_MS
+    assert shortest_retry_span_ms(policy.max_retries - 1, 1000, 600_000) < SIX_HOURS_MS
+    # dramatiq's own schedule, jitter and all, never ends sooner.
+    for _ in range(200):
+        waits = [
+            compute_backoff(n, factor=1000, max_backoff=600_000)[1]
+            for n in range(policy.max_retries)
+        ]
+        assert sum(waits) >= shortest
+        assert max(waits) <= 600_000  # each wait far inside RabbitMQ's consumer timeout
+    # The JOB_* retries of other jobs stay as they were: about a minute.
+    assert shortest_retry_span_ms(5, 1000, 300_000) < 60_000
+
+
+def test_a_backoff_that_would_outwait_rabbitmqs_consumer_timeout_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="DELIVERY_MAX_BACKOFF_MS"):
+        Settings(delivery_max_backoff_ms=30 * 60 * 1000).check_backoff()
+
+
+async def test_an_email_outlasts_an_smtp_outage_longer_than_the_old_retries(
+    client: AsyncTestClient[Litestar],
+    login: Login,
+    admin_db: asyncpg.Connection,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    broker: dramatiq.Broker,
+    settings: Settings,
+) -> None:
+    assert broker.get_actor(DELIVER_EMAIL).options["max_retries"] == (
+        outward_retries(settings).max_retries
+    )
+    email, row = await _one_email_delivery(client, login, admin_db)
+    sink = MailSink()  # its port is chosen, nothing listens there yet: the server is down
+    use_settings(replace(settings, smtp_port=sink.port))
+
+    async def attempts() -> int:
+        return int(
+            await admin_db.fetchval(
+                "SELECT attempts FROM notification_deliveries WHERE tenant_id = $1 AND id = $2",
+                GZ,
+                row["id"],
+            )
+        )
+
+    async def sent() -> bool:
+        status = await admin_db.fetchval(
+            "SELECT status FROM notification_deliveries WHERE tenant_id = $1 AND id = $2",
+            GZ,
+            row["id"],
+        )
+        return bool(status == "sent")
+
+    try:
+        with running_worker(broker) as worker:
+            await relay_all(sessionmaker, broker)
+            # Past the tries the JOB_* retries would have made before giving up for good.
+            old_tries = settings.job_max_retries + 1
+            await eventually(lambda: _more_than(attempts, old_tries + 2))
+            sink.start()
+            await eventually(sent, within=30)
+            await drain(broker, worker)
+    finally:
+        use_settings(settings)
+        sink.stop()
+    assert len(sink.to(email)) == 1
+    letters = await admin_db.fetchval(
+        "SELECT count(*) FROM dead_letters WHERE message_key = $1",
+        f"notification-delivery:{row['id']}",
+    )
+    assert letters == 0
+
+
+async def _more_than(value: Callable[[], Awaitable[int]], floor: int) -> bool:
+    return await value() > floor
