@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -11,20 +13,26 @@ from typing import Any
 import asyncpg
 import dramatiq
 import pytest
-from dramatiq.common import compute_backoff
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import compute_backoff, xq_name
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.app import create_app
-from services.kit.db import make_engine, make_sessionmaker
+from services.kit.audit import Actor
+from services.kit.db import make_engine, make_sessionmaker, transaction
 from services.kit.jobs import outward_retries, shortest_retry_span_ms, use_settings
 from services.kit.outage import RETRY_AFTER_SECONDS
+from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from services.notifications import delivery
 from services.notifications.schemas import DeliveryStatus
 from services.notifications.service import DELIVER_EMAIL
-from tests.conftest import GZ, ROLE_LOGINS, Login
+from tests import jobs_for_tests
+from tests.conftest import GZ, ROLE_LOGINS, TEST_DATABASE, Login
 from tests.jobs_support import drain, eventually, relay_all, running_worker
 from tests.mail_support import MailSink
 from tests.outage_support import DatabaseProxy, database_proxy
@@ -262,3 +270,53 @@ async def test_an_email_outlasts_an_smtp_outage_longer_than_the_old_retries(
 
 async def _more_than(value: Callable[[], Awaitable[int]], floor: int) -> bool:
     return await value() > floor
+
+
+# --- dead letters: ours are the record, the broker keeps no copy ----------------------------------
+
+
+def _dead_copies(broker: dramatiq.Broker, queue_name: str) -> int:
+    """Messages in dramatiq's own dead-letter queue for ``queue_name``."""
+    if isinstance(broker, RabbitmqBroker):
+        return broker.get_queue_message_counts(queue_name)[2]
+    assert isinstance(broker, RedisBroker)
+    return int(broker.client.hlen(f"{broker.namespace}:{xq_name(queue_name)}.msgs"))
+
+
+async def test_a_dead_letter_and_its_replay_leave_no_copy_in_the_brokers_dead_letter_queue(
+    client: AsyncTestClient[Litestar],
+    login: Login,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    broker: dramatiq.Broker,
+) -> None:
+    queue = f"{TEST_DATABASE}.default"
+    before = _dead_copies(broker, queue)
+    mark = uuid.uuid4().hex
+    jobs_for_tests.FAIL_KEYS.add(mark)
+    async with transaction(sessionmaker, GZ) as session:
+        await enqueue(session, Actor(None, GZ, "test"), jobs_for_tests.FAILING, {"mark": mark})
+    await relay_all(sessionmaker, broker)
+    with running_worker(broker) as worker:
+        await drain(broker, worker)
+    platform = await login(ROLE_LOGINS["platform_admin"])
+    listed = (await client.get("/v1/platform/dead-letters?limit=200", headers=platform)).json()
+    [letter] = [x for x in listed["items"] if x["payload"].get("mark") == mark]
+    await asyncio.sleep(0.5)  # RabbitMQ moves a rejected message to the XQ on its own time
+    assert _dead_copies(broker, queue) == before
+
+    jobs_for_tests.FAIL_KEYS.discard(mark)
+    replayed = await client.post(
+        f"/v1/platform/dead-letters/{letter['id']}/replay", headers=platform
+    )
+    assert replayed.status_code == 202, replayed.text
+    await relay_all(sessionmaker, broker)
+    with running_worker(broker) as worker:
+        await drain(broker, worker)
+    async with transaction(sessionmaker, GZ) as session:
+        ran = await session.scalar(
+            text("SELECT count(*) FROM audit_log WHERE action = 'test.job_ran' AND object_id = :m"),
+            {"m": mark},
+        )
+    assert ran == 1
+    await asyncio.sleep(0.5)
+    assert _dead_copies(broker, queue) == before

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.audit import Actor
 from services.kit.db import Base, make_engine, make_sessionmaker, transaction
+from services.kit.outage import retry_through_outage
 from services.kit.outbox import OutboxEvent, forget_notify
 from services.kit.relay import BATCH_ACTOR
 from services.kit.settings import Settings, get_settings
@@ -462,7 +463,12 @@ def _delivery(spec: JobSpec) -> Callable[..., Awaitable[None]]:
 
 class DeadLetters(Middleware):
     """Records a message whose retries ran out. Placed before Retries in the list, so its
-    after-hook runs after Retries has decided (dramatiq runs after-hooks in reverse)."""
+    after-hook runs after Retries has decided (dramatiq runs after-hooks in reverse).
+
+    Once our ``dead_letters`` row is written, the message is acknowledged rather than
+    rejected: the row is the record a replay works from, and a rejected message would also
+    stay in dramatiq's dead-letter queue (``<queue>.XQ``) for a week, a second copy nobody
+    replays. Only when the row cannot be written does the broker keep the message there."""
 
     def after_process_message(
         self,
@@ -474,12 +480,26 @@ class DeadLetters(Middleware):
     ) -> None:
         if exception is None or not message.failed:
             return
+
+        async def record() -> None:
+            await retry_through_outage(lambda: record_dead_letter(message, exception))
+
         loop_thread = dramatiq.asyncio.get_event_loop_thread()
-        coroutine = record_dead_letter(message, exception)
-        if loop_thread is not None:
-            loop_thread.run_coroutine(coroutine)
-        else:
-            asyncio.run(coroutine)
+        try:
+            if loop_thread is not None:
+                loop_thread.run_coroutine(record())
+            else:
+                asyncio.run(record())
+        except Exception as error:
+            log.error(
+                "dead_letter_not_recorded",
+                job=message.actor_name,
+                message_id=message.message_id,
+                error=f"{type(error).__name__}: {error}",
+                kept_in=f"{message.queue_name}.XQ",
+            )
+            return
+        message.failed = False  # recorded: acknowledge it, leave no copy in the XQ
 
 
 async def record_dead_letter(message: MessageProxy, exception: BaseException) -> None:
