@@ -25,6 +25,7 @@ from services.kit.errors import exception_handlers
 from services.kit.guard import guard, provide_actor, provide_session
 from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
+from services.kit.outage import outage_handlers, watch
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
 from services.notifications.controllers import InboxController, WebhookController
@@ -105,14 +106,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "session": Provide(provide_session),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, **outage_handlers},
         middleware=[
             forwarded_client_middleware(settings.trusted_proxies),
             request_logging_middleware,
         ],
         lifespan=[lifespan],
         request_max_body_size=settings.max_request_body_bytes,
-        state=State({"settings": settings, "sessionmaker": sessionmaker, "authorizer": authorizer}),
+        state=State(
+            {
+                "settings": settings,
+                "sessionmaker": sessionmaker,
+                "authorizer": authorizer,
+                "database_outage": watch(engine),
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Social work services procurement platform",
             version="0.1.0",

@@ -127,6 +127,10 @@ def settings(database_url: str, broker_url: str, s3: S3, smtp_server: MailSink) 
         job_max_retries=2,
         job_min_backoff_ms=50,
         job_max_backoff_ms=200,
+        # Emails and webhooks: retried for at least 3 s (31 retries), time scaled down.
+        delivery_retry_span_seconds=3,
+        delivery_min_backoff_ms=50,
+        delivery_max_backoff_ms=200,
         redis_heartbeat_timeout_ms=2000,
         argon2_time_cost=1,
         argon2_memory_kib=1024,

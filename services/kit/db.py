@@ -11,8 +11,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, String, func, text
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, event, func, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -50,14 +51,33 @@ class Timestamped:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class DatabaseUnreachable(ConnectionError):
+    """A connection to PostgreSQL could not be opened (refused, reset, timed out)."""
+
+
 def make_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    # No pre-ping (a round trip per checkout): a connection found dead fails its request with
+    # a 503 and SQLAlchemy then renews every older connection of the pool.
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
         pool_recycle=1800,
+        # An unanswered connect (a host gone from the network) fails in seconds, not asyncpg's 60.
+        connect_args={"timeout": settings.db_connect_timeout_seconds},
     )
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        # asyncpg raises the socket's own OSError here; named, so that an OSError from
+        # elsewhere (a file, S3) is never taken for a database outage.
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as exc:
+            raise DatabaseUnreachable(f"{type(exc).__name__}: {exc}") from exc
+
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

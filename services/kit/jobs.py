@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.audit import Actor
 from services.kit.db import Base, make_engine, make_sessionmaker, transaction
+from services.kit.outage import retry_through_outage
 from services.kit.outbox import OutboxEvent, forget_notify
 from services.kit.relay import BATCH_ACTOR
 from services.kit.settings import Settings, get_settings
@@ -280,11 +281,9 @@ async def _send_alone(
     either a dead letter (no retries) or a new outbox row of its own, due after the first
     backoff, carrying retries=1; in the batch's transaction, so it commits with the batch."""
     spec = JOBS.get(item["actor_name"])
-    max_retries = settings.job_max_retries
-    if spec is not None and spec.max_retries is not None:
-        max_retries = spec.max_retries
+    policy = retry_policy(spec, settings)
     queue_name = spec.queue_name if spec else "default"
-    if max_retries <= 0 or spec is None:
+    if policy.max_retries <= 0 or spec is None:
         await session.execute(
             insert(DeadLetter)
             .values(
@@ -304,8 +303,8 @@ async def _send_alone(
         return
     _, backoff_ms = compute_backoff(
         0,
-        factor=settings.job_min_backoff_ms,
-        max_backoff=min(settings.job_max_backoff_ms, DEFAULT_MAX_BACKOFF),
+        factor=policy.min_backoff_ms,
+        max_backoff=min(policy.max_backoff_ms, DEFAULT_MAX_BACKOFF),
     )
     connection = await session.connection()
     await connection.execute(_BIND, {"tenant": item["tenant"]})
@@ -344,6 +343,62 @@ class JobSpec:
     fn: JobFunction
     queue_name: str
     max_retries: int | None
+    # Talks to the outside world (SMTP, webhooks): retried over hours, see outward_retries.
+    outward: bool = False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """What dramatiq's Retries does with one job: how often, and how long between tries."""
+
+    max_retries: int
+    min_backoff_ms: int
+    max_backoff_ms: int
+
+
+def shortest_retry_span_ms(retries: int, min_backoff_ms: int, max_backoff_ms: int) -> int:
+    """The least time ``retries`` retries can take under dramatiq's ``compute_backoff``:
+    retry n waits ``min_backoff * 2**n`` to twice that, or, once that passes the cap, half
+    the cap to the cap (its jitter). So at least ``min(min_backoff * 2**n, cap // 2)``."""
+    cap = min(max_backoff_ms, DEFAULT_MAX_BACKOFF)
+    return sum(min(min_backoff_ms * 2 ** min(n, 32), cap // 2) for n in range(retries))
+
+
+def retries_to_span(span_ms: int, min_backoff_ms: int, max_backoff_ms: int) -> int:
+    """The fewest retries whose shortest schedule lasts ``span_ms`` or more."""
+    if min(min_backoff_ms, max_backoff_ms // 2) <= 0:
+        raise ValueError("backoffs must be positive, the cap at least 2 ms")
+    retries = 0
+    while shortest_retry_span_ms(retries, min_backoff_ms, max_backoff_ms) < span_ms:
+        retries += 1
+    return retries
+
+
+def outward_retries(settings: Settings) -> RetryPolicy:
+    """Deliveries to the outside world outlast an outage of the receiving server: capped
+    exponential backoff (DELIVERY_MIN/MAX_BACKOFF_MS) for as many retries as it takes to
+    span DELIVERY_RETRY_SPAN_SECONDS, whatever the jitter. With the defaults (1 s, 10 min,
+    6 h) that is 80 retries over 6 h 3 min at the least, about 9 h typically. A retry waits
+    unacknowledged in the worker, so the cap stays far below RabbitMQ's consumer timeout."""
+    return RetryPolicy(
+        max_retries=retries_to_span(
+            settings.delivery_retry_span_seconds * 1000,
+            settings.delivery_min_backoff_ms,
+            settings.delivery_max_backoff_ms,
+        ),
+        min_backoff_ms=settings.delivery_min_backoff_ms,
+        max_backoff_ms=settings.delivery_max_backoff_ms,
+    )
+
+
+def retry_policy(spec: JobSpec | None, settings: Settings) -> RetryPolicy:
+    """A job's retries: the outward policy, its own ``max_retries``, or the JOB_* settings."""
+    if spec is not None and spec.outward:
+        return outward_retries(settings)
+    max_retries = settings.job_max_retries
+    if spec is not None and spec.max_retries is not None:
+        max_retries = spec.max_retries
+    return RetryPolicy(max_retries, settings.job_min_backoff_ms, settings.job_max_backoff_ms)
 
 
 # Jobs register here when their module is imported; setup_broker() declares them as actors,
@@ -352,27 +407,33 @@ JOBS: dict[str, JobSpec] = {}
 
 
 def job(
-    name: str, *, queue_name: str = "default", max_retries: int | None = None
+    name: str,
+    *,
+    queue_name: str = "default",
+    max_retries: int | None = None,
+    outward: bool = False,
 ) -> Callable[[JobFunction], JobFunction]:
-    """Register ``fn`` as the job ``name``; send it with ``outbox.enqueue``."""
+    """Register ``fn`` as the job ``name``; send it with ``outbox.enqueue``. ``outward``: it
+    sends to a server outside the platform, and is retried over hours (``outward_retries``)."""
 
     def register(fn: JobFunction) -> JobFunction:
-        JOBS[name] = JobSpec(name, fn, queue_name, max_retries)
+        JOBS[name] = JobSpec(name, fn, queue_name, max_retries, outward)
         return fn
 
     return register
 
 
-def declare_jobs(broker: dramatiq.Broker, queue_prefix: str = "") -> None:
+def declare_jobs(broker: dramatiq.Broker, settings: Settings) -> None:
+    queue_prefix = settings.queue_prefix
     for spec in JOBS.values():
-        options: dict[str, Any] = {}
-        if spec.max_retries is not None:
-            options["max_retries"] = spec.max_retries
+        policy = retry_policy(spec, settings)
         declare = dramatiq.actor(
             actor_name=spec.name,
             queue_name=queue_prefix + spec.queue_name,
             broker=broker,
-            **options,
+            max_retries=policy.max_retries,
+            min_backoff=policy.min_backoff_ms,
+            max_backoff=policy.max_backoff_ms,
         )
         declare(_delivery(spec))
     if JOBS:
@@ -402,7 +463,12 @@ def _delivery(spec: JobSpec) -> Callable[..., Awaitable[None]]:
 
 class DeadLetters(Middleware):
     """Records a message whose retries ran out. Placed before Retries in the list, so its
-    after-hook runs after Retries has decided (dramatiq runs after-hooks in reverse)."""
+    after-hook runs after Retries has decided (dramatiq runs after-hooks in reverse).
+
+    Once our ``dead_letters`` row is written, the message is acknowledged rather than
+    rejected: the row is the record a replay works from, and a rejected message would also
+    stay in dramatiq's dead-letter queue (``<queue>.XQ``) for a week, a second copy nobody
+    replays. Only when the row cannot be written does the broker keep the message there."""
 
     def after_process_message(
         self,
@@ -414,12 +480,26 @@ class DeadLetters(Middleware):
     ) -> None:
         if exception is None or not message.failed:
             return
+
+        async def record() -> None:
+            await retry_through_outage(lambda: record_dead_letter(message, exception))
+
         loop_thread = dramatiq.asyncio.get_event_loop_thread()
-        coroutine = record_dead_letter(message, exception)
-        if loop_thread is not None:
-            loop_thread.run_coroutine(coroutine)
-        else:
-            asyncio.run(coroutine)
+        try:
+            if loop_thread is not None:
+                loop_thread.run_coroutine(record())
+            else:
+                asyncio.run(record())
+        except Exception as error:
+            log.error(
+                "dead_letter_not_recorded",
+                job=message.actor_name,
+                message_id=message.message_id,
+                error=f"{type(error).__name__}: {error}",
+                kept_in=f"{message.queue_name}.XQ",
+            )
+            return
+        message.failed = False  # recorded: acknowledge it, leave no copy in the XQ
 
 
 async def record_dead_letter(message: MessageProxy, exception: BaseException) -> None:
@@ -477,6 +557,7 @@ async def _dead_letter_batch(message: MessageProxy, exception: BaseException) ->
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     """RabbitMQ for amqp:// URLs, Redis for redis:// (the embedded default in make run)."""
+    settings.check_backoff()
     url = settings.broker_url
     broker: dramatiq.Broker
     if url.startswith(("amqp://", "amqps://")):
@@ -503,7 +584,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
         raise RuntimeError("BROKER_URL must be an amqp:// or redis:// URL")
     for middleware in broker.middleware:
         if isinstance(middleware, Retries):
-            # Bounded backoff, well below RabbitMQ's 30-minute consumer timeout.
+            # Bounded backoff, well below RabbitMQ's 30-minute consumer timeout (a retry waits
+            # its backoff unacknowledged in the worker; check_backoff above refuses a longer cap).
             middleware.max_retries = settings.job_max_retries
             middleware.min_backoff = settings.job_min_backoff_ms
             middleware.max_backoff = settings.job_max_backoff_ms
@@ -517,5 +599,5 @@ def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
     settings = settings or get_settings()
     broker = make_broker(settings)
     dramatiq.set_broker(broker)
-    declare_jobs(broker, settings.queue_prefix)
+    declare_jobs(broker, settings)
     return broker

@@ -13,6 +13,9 @@ DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
 DEV_DOCUMENT_MASTER_KEY = "ZGV2LW9ubHktZG9jdW1lbnQta2V5LW5vdC1zZWNyZXQ="
 DEV_S3_ACCESS_KEY = "sws-dev-access"
 DEV_S3_SECRET_KEY = "sws-dev-secret-change-me-in-production"
+# Longest wait before a retry: leaves room under RabbitMQ's 30-minute consumer timeout for
+# the job itself (the worker holds a retry unacknowledged until it runs).
+MAX_BACKOFF_MS = 20 * 60 * 1000
 
 
 def _env(name: str, default: str) -> str:
@@ -63,6 +66,9 @@ class Settings:
     app_database_url_override: str = field(default_factory=lambda: _env("APP_DATABASE_URL", ""))
     db_pool_size: int = field(default_factory=lambda: _env_int("DB_POOL_SIZE", 10))
     db_max_overflow: int = field(default_factory=lambda: _env_int("DB_MAX_OVERFLOW", 10))
+    db_connect_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
+    )
 
     # amqp://… (RabbitMQ, production and CI) or redis://…; empty means the embedded Redis
     # that make run and make test start.
@@ -72,6 +78,17 @@ class Settings:
     job_max_retries: int = field(default_factory=lambda: _env_int("JOB_MAX_RETRIES", 5))
     job_min_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MIN_BACKOFF_MS", 1000))
     job_max_backoff_ms: int = field(default_factory=lambda: _env_int("JOB_MAX_BACKOFF_MS", 300_000))
+    # Deliveries to the outside world (emails, webhooks): capped exponential backoff, with as
+    # many retries as it takes to span DELIVERY_RETRY_SPAN_SECONDS (kit.jobs.outward_retries).
+    delivery_retry_span_seconds: int = field(
+        default_factory=lambda: _env_int("DELIVERY_RETRY_SPAN_SECONDS", 6 * 3600)
+    )
+    delivery_min_backoff_ms: int = field(
+        default_factory=lambda: _env_int("DELIVERY_MIN_BACKOFF_MS", 1000)
+    )
+    delivery_max_backoff_ms: int = field(
+        default_factory=lambda: _env_int("DELIVERY_MAX_BACKOFF_MS", 600_000)
+    )
     # Redis broker only: how long before a dead worker's messages are requeued.
     redis_heartbeat_timeout_ms: int = field(
         default_factory=lambda: _env_int("REDIS_HEARTBEAT_TIMEOUT_MS", 60_000)
@@ -157,8 +174,18 @@ class Settings:
             return asyncpg_url(self.app_database_url_override)
         return asyncpg_url(_with_user(self.database_url, self.app_db_user, self.app_db_password))
 
+    def check_backoff(self) -> None:
+        """Refuse retries that would outwait RabbitMQ's consumer timeout."""
+        if max(self.job_max_backoff_ms, self.delivery_max_backoff_ms) > MAX_BACKOFF_MS:
+            raise RuntimeError(
+                "JOB_MAX_BACKOFF_MS and DELIVERY_MAX_BACKOFF_MS must be at most 20 minutes: a"
+                " retry waits unacknowledged in the worker, and RabbitMQ takes back a message"
+                " held past its consumer timeout (30 minutes by default)"
+            )
+
     def check(self) -> None:
         """Refuse to start a production process with development secrets."""
+        self.check_backoff()
         if self.is_production and (self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32):
             raise RuntimeError("JWT_SECRET must be set to 32+ random characters in production")
         master_key = self.document_master_key_bytes  # refuses a malformed key everywhere

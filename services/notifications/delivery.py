@@ -13,18 +13,20 @@ job's:
 2. **send** — SMTP or HTTPS, outside any lock.
 3. **record** — ``sent`` with ``sent_at``, committed right after the server accepted; or
    ``failed`` with the error, and the job raises so dramatiq retries it with backoff (after
-   the last retry it lands in ``dead_letters``; a replay claims it again).
+   the last retry it lands in ``dead_letters``; a replay claims it again). While the
+   database is away (a restart, a failover) the record is tried again for a few seconds.
 
 The guarantee:
 
 - After a recorded success, no retry, redelivery or replay sends the message again.
 - A message is sent at least once while retries last.
-- The one window for a duplicate is a crash (or lost database) between the server accepting
-  the message and step 3 committing. The row then stays ``sending``; a retry within
-  ``NOTIFICATION_LEASE_SECONDS`` of the claim waits out the lease (an in-flight attempt may
-  still finish), and after it sends again. Such a duplicate carries the same ``Message-ID``
-  (``<delivery id@sender domain>``) or the same ``X-SWS-Event-Id``, so mail systems and
-  webhook receivers can drop it. At-least-once, with a stable id for deduplication.
+- The one window for a duplicate is a crash (or a database away for longer than the record's
+  retries) between the server accepting the message and step 3 committing. The row then
+  stays ``sending``; a retry within ``NOTIFICATION_LEASE_SECONDS`` of the claim waits out the
+  lease (an in-flight attempt may still finish), and after it sends again. Such a duplicate
+  carries the same ``Message-ID`` (``<delivery id@sender domain>``) or the same
+  ``X-SWS-Event-Id``, so mail systems and webhook receivers can drop it. At-least-once,
+  with a stable id for deduplication.
 
 Emails go through SMTP (``SMTP_HOST`` …). Without ``SMTP_HOST`` — ``make run`` on a laptop —
 they are written to ``MAIL_DIR`` (default ``./.data/mail``) as ``<delivery id>.eml`` files,
@@ -55,6 +57,7 @@ from services.kit.audit import Actor, record
 from services.kit.db import make_sessionmaker, transaction
 from services.kit.embedded import DATA
 from services.kit.errors import DomainError
+from services.kit.outage import SHORT_RETRY_DELAYS, retry_through_outage
 from services.kit.settings import Settings
 from services.notifications import templates, webhooks
 from services.notifications.models import Notification, NotificationDelivery, WebhookEndpoint
@@ -63,6 +66,9 @@ from services.notifications.schemas import Channel, DeliveryStatus
 log = structlog.get_logger(__name__)
 USER_AGENT = "SWS-Webhooks/1"
 MAX_ERROR = 2000
+# Pauses between tries of recording an attempt's outcome: about 8 s in all, far inside the
+# lease (NOTIFICATION_LEASE_SECONDS), so a retry never finds the row both stale and sent.
+RECORD_RETRY_DELAYS = SHORT_RETRY_DELAYS
 
 
 class DeliveryFailed(Exception):
@@ -232,6 +238,30 @@ async def _finish(
     error: str | None,
     response_status: int | None,
 ) -> None:
+    """Step 3, retried for a few seconds while the database is away: a record lost to a
+    blip would leave the row ``sending``, and the next attempt would send again once the
+    lease is over. Past the retries, the lease is the fallback."""
+
+    async def record_once() -> None:
+        await _record(sessions, actor, claimed, status, error, response_status)
+
+    await retry_through_outage(record_once, RECORD_RETRY_DELAYS)
+    log.info(
+        "notification_delivery_finished",
+        delivery=str(claimed.delivery_id),
+        status=status.value,
+        attempt=claimed.attempt,
+    )
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    claimed: Claimed,
+    status: DeliveryStatus,
+    error: str | None,
+    response_status: int | None,
+) -> None:
     async with transaction(sessions, actor.tenant) as session:
         delivery = await session.scalar(
             select(NotificationDelivery)
@@ -243,6 +273,8 @@ async def _finish(
         )
         if delivery is None:
             return
+        if delivery.status == status.value and delivery.attempts == claimed.attempt:
+            return  # a try whose commit went through although its answer was lost
         delivery.status = status.value
         delivery.last_error = error[:MAX_ERROR] if error else None
         delivery.response_status = response_status
@@ -261,12 +293,6 @@ async def _finish(
                 "error": delivery.last_error,
             },
         )
-    log.info(
-        "notification_delivery_finished",
-        delivery=str(claimed.delivery_id),
-        status=status.value,
-        attempt=claimed.attempt,
-    )
 
 
 # --- email -----------------------------------------------------------------------------------
