@@ -339,7 +339,8 @@ async def test_a_422_under_a_tenant_names_only_the_wrong_field(
     assert _fields(response) == ["name"]
     response = await client.post(ORGS, headers=admin)
     assert response.status_code == 422
-    assert _problem(response)["errors"] == [{"field": "body", "message": "a request body is required"}]
+    missing = {"field": "body", "message": "a request body is required"}
+    assert _problem(response)["errors"] == [missing]
 
 
 async def test_a_missing_query_parameter_is_named(client: AsyncTestClient[Litestar]) -> None:
@@ -409,3 +410,21 @@ async def test_percentages_in_other_forms_are_422(
     assert response.status_code == 422, response.text
     assert field in _problem(response)["detail"]
     assert (await client.get(RULES, headers=rules_restored)).json() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "field"),
+    [
+        ("POST", "/v1/platform/tenants/4401%0000/deactivate", "code"),
+        ("DELETE", f"/v1/platform/role-grants/{uuid.uuid4()}/platform%00admin", "role"),
+        ("POST", "/v1/platform/dead-letters/a%00b/replay", "dead_letter_id"),
+        ("GET", f"/v1/tenants/{GZ}/documents/{uuid.uuid4()}/versions/{2**31}/content", "version"),
+    ],
+)
+async def test_text_and_numbers_in_paths_are_checked(
+    client: AsyncTestClient[Litestar], login: Login, method: str, url: str, field: str
+) -> None:
+    platform = await login(ROLE_LOGINS["platform_admin"])
+    response = await client.request(method, f"{url}?expires=1&user=u&signature=s", headers=platform)
+    assert response.status_code == 422, response.text
+    assert _fields(response) == [field]
