@@ -28,6 +28,7 @@ from services.kit.logging import configure_logging, request_logging_middleware
 from services.kit.outage import outage_handlers, watch
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
+from services.kit.strict import detach_signature_fields, strict_json_body
 from services.notifications.controllers import InboxController, WebhookController
 from services.operations.controllers import DeadLetterController
 from services.planning.controllers import (
@@ -99,9 +100,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await authorizer.stop()
             await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTERS,
         guards=[guard],
+        before_request=strict_json_body,
         dependencies={
             "session": Provide(provide_session),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -136,3 +138,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=None,
     )
+    detach_signature_fields(app)
+    return app

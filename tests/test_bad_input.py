@@ -33,6 +33,9 @@ async def _org_count(client: AsyncTestClient, headers: dict[str, str]) -> int:
         ({"kind": "civil_affairs", "name": "x", "colour": "red"}, "colour"),
         ({"kind": "partner_department", "name": "x"}, "sector"),
         ({"kind": "civil_affairs", "name": "x", "sector": "health"}, "sector"),
+        ({"kind": "civil_affairs", "name": "x\u0000"}, "name"),
+        ({"kind": "civil_affairs", "name": "escape \u001b[31m"}, "name"),
+        ({"kind": "civil_affairs", "name": "two\nlines"}, "name"),
     ],
 )
 async def test_invalid_fields_are_named(
@@ -88,6 +91,8 @@ async def test_huge_body_is_413(client: AsyncTestClient, login: Login, settings)
         ("limit=1000", "limit"),
         ("offset=-1", "offset"),
         ("limit=1.5", "limit"),
+        (f"limit={2**64}", "limit"),
+        (f"offset={2**63}", "offset"),
     ],
 )
 async def test_bad_query_parameters_are_named(
@@ -123,3 +128,19 @@ async def test_login_with_wrong_types_is_422_not_500(client: AsyncTestClient) ->
     response = await client.post("/v1/auth/login", json={"login": ["a"], "password": 1})
     assert response.status_code == 422
     assert _is_problem(response)["errors"][0]["field"] in ("login", "password")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml", None]
+)
+async def test_a_json_route_refuses_other_media_types(
+    client: AsyncTestClient, login: Login, content_type: str | None
+) -> None:
+    admin = await login(ROLE_LOGINS["tenant_admin"])
+    before = await _org_count(client, admin)
+    headers = {**admin, "Content-Type": content_type} if content_type else admin
+    body = b'{"kind": "civil_affairs", "name": "media type"}'
+    response = await client.post(ORGS, headers=headers, content=body)
+    assert response.status_code == 415
+    assert _is_problem(response)["code"] == "unsupported_media_type"
+    assert await _org_count(client, admin) == before

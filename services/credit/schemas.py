@@ -14,11 +14,13 @@ from typing import Annotated
 
 import msgspec
 
+from services.kit.types import Line, Text
+
 DEFAULT_LEGAL_BASIS = "《中华人民共和国政府采购法》第七十七条"
 
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
-LegalBasis = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Note = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Reason = Annotated[Text, msgspec.Meta(min_length=1, max_length=5000)]
+LegalBasis = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
+Note = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class Scope(StrEnum):

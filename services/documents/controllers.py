@@ -36,6 +36,7 @@ from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.storage import Storage, content_disposition, storage_for
+from services.kit.types import EpochSecondsQuery, TokenQuery, VersionPath, VersionQuery
 
 READ_CONFIDENTIAL = "document:read_confidential"
 
@@ -117,7 +118,7 @@ class DocumentController(Controller):
         object_type: FromQuery[ObjectType],
         object_id: FromQuery[uuid.UUID],
         filename: FromQuery[Filename],
-        title: FromQuery[Title | None] = None,
+        title: Title = None,
         confidential: FromQuery[bool] = False,
         sealed_until: FromQuery[datetime | None] = None,
     ) -> DocumentOut:
@@ -204,7 +205,7 @@ class DocumentController(Controller):
         session: Session,
         actor: CurrentActor,
         document_id: FromPath[uuid.UUID],
-        version: FromQuery[int | None] = None,
+        version: VersionQuery = None,
     ) -> DownloadLink:
         """A link to the file, valid for DOCUMENT_URL_SECONDS; the latest version unless
         ``version`` is given. A sealed document is refused (409) until its procedure opens."""
@@ -235,10 +236,10 @@ class DocumentController(Controller):
         session: Session,
         tenant: FromPath[str],
         document_id: FromPath[uuid.UUID],
-        version: FromPath[int],
-        expires: FromQuery[int],
-        user: FromQuery[str],
-        signature: FromQuery[str],
+        version: VersionPath,
+        expires: EpochSecondsQuery,
+        user: TokenQuery,
+        signature: TokenQuery,
     ) -> Stream:
         """The decrypted content of an opened sealed document, through a link from
         ``…/download``."""

@@ -10,6 +10,8 @@ from typing import Annotated
 import msgspec
 from litestar.params import QueryParameter
 
+from services.kit.types import ONE_LINE
+
 
 class ObjectType(StrEnum):
     """What a document belongs to. Later contexts add theirs (and an object check)."""
@@ -46,9 +48,12 @@ class Verification(StrEnum):
 
 
 Filename = Annotated[
-    str, QueryParameter(min_length=1, max_length=255, description="the file's name, for people")
+    str,
+    QueryParameter(
+        pattern=ONE_LINE, min_length=1, max_length=255, description="the file's name, for people"
+    ),
 ]
-Title = Annotated[str, QueryParameter(min_length=1, max_length=200)]
+Title = Annotated[str | None, QueryParameter(pattern=ONE_LINE, min_length=1, max_length=200)]
 
 
 class VersionOut(msgspec.Struct):

@@ -8,11 +8,12 @@ from typing import Annotated
 import msgspec
 
 from services.kit.authz.roles import Role
+from services.kit.types import Line
 
 Login = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=254, description="mobile number or email")
+    Line, msgspec.Meta(min_length=3, max_length=254, description="mobile number or email")
 ]
-Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Secret = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -21,7 +22,7 @@ class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
-    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    refresh_token: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class TokenPair(msgspec.Struct):
@@ -38,7 +39,7 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
     login: Login
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    display_name: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
     password: Secret
 
 

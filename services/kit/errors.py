@@ -18,6 +18,8 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from services.kit.types import MULTI_LINE, ONE_LINE
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
@@ -110,6 +112,19 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 _NAMED_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
+_MISSING_PARAMETER = re.compile(r"^Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
+# The text types of services.kit.types, said in words rather than as their regex.
+_PATTERN_WORDS = {
+    ONE_LINE: "must be one line without control characters (such as NUL)",
+    MULTI_LINE: "must not contain control characters (such as NUL)",
+}
+
+
+def _plain(message: str) -> str:
+    for pattern, words in _PATTERN_WORDS.items():
+        if repr(pattern) in message:
+            return words
+    return message
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
@@ -126,11 +141,19 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         if named:  # "Object missing required field `kind`" is about `kind`, not the body
             prefix = match.group("path").lstrip(".") if match else ""
             key = f"{prefix}.{named.group(1)}" if prefix else named.group(1)
-        errors.append({"field": str(key or item.get("source") or "body"), "message": message})
+        if key == "data" and message == "'data'":  # Litestar's KeyError: no body was sent
+            key, message = "body", "a request body is required"
+        errors.append(
+            {"field": str(key or item.get("source") or "body"), "message": _plain(message)}
+        )
     if not errors:
+        missing = _MISSING_PARAMETER.search(exc.detail)
+        if missing:
+            message = f"the {missing.group('kind')} parameter is required"
+            return [{"field": missing.group("name"), "message": message}]
         match = _MSGSPEC_PATH.search(exc.detail)
         field = match.group("path").lstrip(".") if match else "body"
-        errors.append({"field": field or "body", "message": exc.detail})
+        errors.append({"field": field or "body", "message": _plain(exc.detail)})
     return errors
 
 

@@ -8,6 +8,7 @@ Tenant-scoped routes carry the tenant in the path as ``{tenant}``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from services.kit.audit import Actor
 from services.kit.authn import Principal, read_access_token
 from services.kit.authz.enforcer import PLATFORM_DOMAIN, Authorizer
 from services.kit.db import PLATFORM_TENANT, bind_tenant
-from services.kit.errors import DomainError, Forbidden, NotFound, Unauthorized
+from services.kit.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from services.kit.settings import Settings
 
 
@@ -31,6 +32,9 @@ class TenantInactive(DomainError):
     status = 403
     code = "tenant_inactive"
     title = "Tenant deactivated"
+
+
+TENANT_CODE = re.compile(r"\d{6}")
 
 
 def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -61,6 +65,10 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     state["route"] = connection.scope.get("path_template") or (
         handler.paths and next(iter(handler.paths))
     )
+    tenant = connection.path_params.get("tenant")
+    # Checked before anything reads it: a stray byte must not reach the database as a code.
+    if tenant is not None and not TENANT_CODE.fullmatch(tenant):
+        raise InvalidField("must be a six-digit division code", field="tenant")
     if opt.get("public"):
         return
     settings: Settings = connection.app.state.settings
@@ -68,7 +76,6 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     connection.scope["user"] = principal
     state["user_id"] = str(principal.user_id)
     structlog.contextvars.bind_contextvars(user=str(principal.user_id))
-    tenant = connection.path_params.get("tenant")
     if tenant is not None:
         state["tenant"] = tenant
         structlog.contextvars.bind_contextvars(tenant=tenant)

@@ -18,6 +18,7 @@ from services.kit.errors import NotFound
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
+from services.kit.types import TenantQuery
 from services.notifications import service
 from services.notifications.models import Notification, NotificationDelivery, WebhookEndpoint
 from services.notifications.schemas import (
@@ -119,7 +120,7 @@ class InboxController(Controller):
         session: Session,
         actor: CurrentActor,
         unread: FromQuery[bool] = False,
-        tenant: FromQuery[str | None] = None,
+        tenant: TenantQuery = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[NotificationOut]:
@@ -149,7 +150,7 @@ class InboxController(Controller):
 
     @post("/notifications/read-all", opt={"authenticated": True}, status_code=HTTP_200_OK)
     async def mark_all_read(
-        self, session: Session, actor: CurrentActor, tenant: FromQuery[str | None] = None
+        self, session: Session, actor: CurrentActor, tenant: TenantQuery = None
     ) -> MarkedOut:
         """Mark all your unread notifications read, or one region's (``tenant=<code>``)."""
         return MarkedOut(marked=await service.mark_all_read(session, actor, tenant))

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import msgspec
 
-EventTypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-Description = Annotated[str, msgspec.Meta(max_length=200)]
+from services.kit.types import Line
+
+EventTypeName = Annotated[Line, msgspec.Meta(min_length=1, max_length=64)]
+Url = Annotated[Line, msgspec.Meta(min_length=1, max_length=2000)]
+Description = Annotated[Line, msgspec.Meta(max_length=200)]
 
 
 class Channel(StrEnum):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from services.kit.guard import CurrentActor, Session
 from services.kit.jobs import DeadLetter
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
+from services.kit.types import NamePath
 from services.operations import service
 from services.operations.schemas import DeadLetterOut
 
@@ -46,7 +47,7 @@ class DeadLetterController(Controller):
 
     @post("/{dead_letter_id:str}/replay", opt={"permission": "dead_letter:manage"}, status_code=202)
     async def replay(
-        self, session: Session, actor: CurrentActor, dead_letter_id: FromPath[str]
+        self, session: Session, actor: CurrentActor, dead_letter_id: NamePath
     ) -> DeadLetterOut:
         """Send the job again; it runs once it succeeds, under its original key."""
         return dead_letter_out(await service.replay(session, actor, dead_letter_id))

@@ -17,15 +17,15 @@ from litestar.status_codes import HTTP_200_OK
 
 from services.kit.audit import Actor
 from services.kit.authz.enforcer import Authorizer
-from services.kit.errors import InvalidField
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.money import money
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
+from services.kit.types import FiscalYearQuery, SearchQuery
 from services.planning import attachments as _attachments  # noqa: F401  (registers document checks)
 from services.planning import budgets, declarations, projects, repository
 from services.planning import views as out
 from services.planning.schemas import (
-    MONEY_TEXT,
+    AmountQuery,
     AssessmentIn,
     AssessmentOut,
     BudgetCreate,
@@ -89,7 +89,7 @@ class DeclarationController(Controller):
         session: Session,
         actor: CurrentActor,
         status: FromQuery[DeclarationStatus | None] = None,
-        fiscal_year: FromQuery[int | None] = None,
+        fiscal_year: FiscalYearQuery = None,
         programme_area: FromQuery[ProgrammeArea | None] = None,
         organisation_id: FromQuery[uuid.UUID | None] = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -216,12 +216,12 @@ class ProjectController(Controller):
         actor: CurrentActor,
         programme_area: FromQuery[ProgrammeArea | None] = None,
         target_group: FromQuery[TargetGroup | None] = None,
-        fiscal_year: FromQuery[int | None] = None,
+        fiscal_year: FiscalYearQuery = None,
         status: FromQuery[ProjectStatus | None] = None,
-        min_amount: FromQuery[str | None] = None,
-        max_amount: FromQuery[str | None] = None,
+        min_amount: AmountQuery = None,
+        max_amount: AmountQuery = None,
         organisation_id: FromQuery[uuid.UUID | None] = None,
-        q: FromQuery[str | None] = None,
+        q: SearchQuery = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[ProjectOut]:
@@ -236,8 +236,8 @@ class ProjectController(Controller):
                 target_group=target_group.value if target_group else None,
                 fiscal_year=fiscal_year,
                 status=status.value if status else None,
-                min_amount=_amount(min_amount, "min_amount"),
-                max_amount=_amount(max_amount, "max_amount"),
+                min_amount=_amount(min_amount),
+                max_amount=_amount(max_amount),
                 organisation_id=organisation_id,
                 text=q.strip()[:100] if q and q.strip() else None,
             ),
@@ -340,7 +340,7 @@ class BudgetController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        fiscal_year: FromQuery[int | None] = None,
+        fiscal_year: FiscalYearQuery = None,
         status: FromQuery[BudgetStatus | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
@@ -436,7 +436,7 @@ class BudgetLineController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        fiscal_year: FromQuery[int | None] = None,
+        fiscal_year: FiscalYearQuery = None,
         approved: FromQuery[bool] = True,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
@@ -461,12 +461,8 @@ class BudgetLineController(Controller):
         return await out.line_detail(session, actor.tenant, line_id)
 
 
-def _amount(value: str | None, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    if not MONEY_TEXT.fullmatch(value):
-        raise InvalidField("must be an amount in 元 with at most 2 decimals", field=field)
-    return money(value)
+def _amount(value: str | None) -> Decimal | None:
+    return None if value is None else money(value)
 
 
 def _fields(data: JSONBody[ProjectUpdate]) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import msgspec
+from litestar.params import QueryParameter
+
+from services.kit.types import DivisionCode, Line, Text
 
 MONEY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
 MONEY_TEXT = re.compile(MONEY_PATTERN)
@@ -31,13 +34,16 @@ Quantity = Annotated[
         description="a decimal number as a string, at most 2 decimals",
     ),
 ]
+# A filter on an amount, in the query string: the same form as Money.
+AmountQuery = Annotated[
+    str | None, QueryParameter(pattern=MONEY_PATTERN, description='元, e.g. "120000.00"')
+]
 FiscalYear = Annotated[int, msgspec.Meta(ge=2000, le=2100)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
-Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-DivisionCode = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
-Street = Annotated[str, msgspec.Meta(max_length=200)]
-Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+Title = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
+Prose = Annotated[Text, msgspec.Meta(min_length=1, max_length=20000)]
+Comment = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
+Street = Annotated[Line, msgspec.Meta(max_length=200)]
+Unit = Annotated[Line, msgspec.Meta(min_length=1, max_length=20)]
 
 
 class ProgrammeArea(StrEnum):
@@ -157,7 +163,7 @@ class DeclarationContent(msgspec.Struct, forbid_unknown_fields=True):
     county_code: DivisionCode
     estimated_beneficiaries: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
     requested_amount: Money
-    justification: Text
+    justification: Prose
     street: Street | None = None
 
 
@@ -218,7 +224,7 @@ class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
     target_groups: TargetGroups
     county_code: DivisionCode
     estimated_beneficiaries: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
-    rationale: Text
+    rationale: Prose
     service_months: Annotated[int, msgspec.Meta(ge=1, le=60)] = 12
     street: Street | None = None
     # Accepted declarations this project answers; none for civil affairs' own initiative.
@@ -232,15 +238,15 @@ class ProjectUpdate(msgspec.Struct, forbid_unknown_fields=True):
     county_code: DivisionCode | None = None
     street: Street | None = None
     estimated_beneficiaries: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
-    rationale: Text | None = None
+    rationale: Prose | None = None
     service_months: Annotated[int, msgspec.Meta(ge=1, le=60)] | None = None
 
 
 class AssessmentIn(msgspec.Struct, forbid_unknown_fields=True):
-    survey_method: Text
-    survey_period: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    findings: Text
-    conclusion: Text
+    survey_method: Prose
+    survey_period: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+    findings: Prose
+    conclusion: Prose
     sample_size: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] | None = None
 
 

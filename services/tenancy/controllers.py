@@ -24,6 +24,7 @@ from services.kit.errors import InvalidField, NotFound
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, AfterSeq, Limit, Offset, Page
 from services.kit.settings import Settings
+from services.kit.types import CodePath, NamePath
 from services.tenancy import repository, service
 from services.tenancy.codes import Level, ProviderKind
 from services.tenancy.errors import RoleNotGrantable
@@ -156,14 +157,14 @@ class PlatformController(Controller):
 
     @post("/tenants/{code:str}/deactivate", opt={"permission": "tenant:manage"}, status_code=200)
     async def deactivate_tenant(
-        self, session: Session, actor: CurrentActor, code: FromPath[str]
+        self, session: Session, actor: CurrentActor, code: CodePath
     ) -> TenantOut:
         """Switch a region off: none of its users can act in it until it is reactivated."""
         return tenant_out(await service.set_tenant_active(session, actor, code, False))
 
     @post("/tenants/{code:str}/activate", opt={"permission": "tenant:manage"}, status_code=200)
     async def activate_tenant(
-        self, session: Session, actor: CurrentActor, code: FromPath[str]
+        self, session: Session, actor: CurrentActor, code: CodePath
     ) -> TenantOut:
         return tenant_out(await service.set_tenant_active(session, actor, code, True))
 
@@ -187,7 +188,7 @@ class PlatformController(Controller):
         session: Session,
         actor: CurrentActor,
         user_id: FromPath[uuid.UUID],
-        role: FromPath[str],
+        role: NamePath,
     ) -> None:
         if not await identity.revoke_platform_role(session, actor, user_id, role):
             raise NotFound("The user does not hold this role.")

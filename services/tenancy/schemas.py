@@ -10,10 +10,11 @@ from typing import Annotated
 import msgspec
 
 from services.kit.authz.roles import Role
+from services.kit.types import Line, Text
 from services.tenancy.codes import Level, ProviderKind
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 division code")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Name = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class OrganisationKind(StrEnum):
@@ -75,7 +76,7 @@ class OrganisationOut(msgspec.Struct):
 
 
 class MembershipGrant(msgspec.Struct, forbid_unknown_fields=True):
-    login: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    login: Annotated[Line, msgspec.Meta(min_length=3, max_length=254)]
     role: Role
     organisation_id: uuid.UUID | None = None
 
@@ -90,11 +91,11 @@ class MembershipOut(msgspec.Struct):
 
 
 class ProviderSignup(msgspec.Struct, forbid_unknown_fields=True):
-    uscc: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    uscc: Annotated[Line, msgspec.Meta(min_length=1, max_length=40)]
     name: Name
-    admin_login: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
-    admin_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    admin_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    admin_login: Annotated[Line, msgspec.Meta(min_length=3, max_length=254)]
+    admin_name: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+    admin_password: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class ProviderOut(msgspec.Struct):
@@ -105,11 +106,11 @@ class ProviderOut(msgspec.Struct):
 
 
 class RegistrationApply(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    note: Annotated[Text, msgspec.Meta(max_length=2000)] | None = None
 
 
 class RegistrationDecision(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    note: Annotated[Text, msgspec.Meta(max_length=2000)] | None = None
 
 
 class RegistrationOut(msgspec.Struct):

@@ -19,6 +19,7 @@ from services.kit.errors import Conflict, NotFound
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
+from services.kit.types import SearchQuery, TenantQuery
 from services.tenancy import service as tenancy
 from services.tendering import attachments as _attachments  # noqa: F401  (registers document checks)
 from services.tendering import (
@@ -571,9 +572,9 @@ class NoticeController(Controller):
     async def search(
         self,
         session: Session,
-        tenant: FromQuery[str | None] = None,
+        tenant: TenantQuery = None,
         kind: FromQuery[NoticeKind | None] = None,
-        q: FromQuery[str | None] = None,
+        q: SearchQuery = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[NoticeOut]:

@@ -19,9 +19,10 @@ N working days of A" end at 23:59:59.999999 Shanghai time on the N-th working da
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -307,34 +308,42 @@ def to_json(value: RuleValue) -> int | str:
     return str(value)
 
 
+# Percentages to the hundredth and amounts to the fen: at most two decimals, no exponent.
+DECIMAL_TEXT = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
+WHOLE_TEXT = re.compile(r"0|[1-9][0-9]{0,8}")
+
+
 def _parse(name: str, raw: Any) -> RuleValue:
     default = getattr(NATIONAL, name)
-    wrong = InvalidField(f"{name} takes {_expected(default)}.", field=name)
-    if isinstance(raw, bool):
+    percent = RULES[name].unit == "percent"
+    wrong = InvalidField(f"{name} takes {_expected(default, percent)}.", field=name)
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise wrong
     if isinstance(default, int):
+        # A whole percentage may come in the string form every percentage takes ("30").
+        if isinstance(raw, str) and percent and WHOLE_TEXT.fullmatch(raw):
+            return int(raw)
         if not isinstance(raw, int):
             raise wrong
         return raw
-    if not isinstance(raw, int | str):
+    if isinstance(default, Decimal):
+        text = str(raw)
+        if not DECIMAL_TEXT.fullmatch(text):
+            raise wrong
+        return Decimal(text)
+    if not isinstance(raw, str):
         raise wrong
-    text = str(raw).strip()
     try:
-        if isinstance(default, Decimal):
-            number = Decimal(text)
-            if not number.is_finite():
-                raise wrong
-            return number
-        return Fraction(text)
-    except (InvalidOperation, ValueError, ZeroDivisionError):
+        return Fraction(raw.strip())
+    except (ValueError, ZeroDivisionError):
         raise wrong from None
 
 
-def _expected(default: RuleValue) -> str:
+def _expected(default: RuleValue, percent: bool) -> str:
     if isinstance(default, int):
-        return "a whole number"
+        return 'a whole percentage, 30 or "30"' if percent else "a whole number"
     if isinstance(default, Decimal):
-        return 'a decimal number as a string, e.g. "1.5"'
+        return 'a number with at most 2 decimals as a string, e.g. "1.5"'
     return 'a fraction as a string, e.g. "3/4"'
 
 

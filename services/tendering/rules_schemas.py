@@ -1,6 +1,7 @@
 """Bodies of the legal-rules API: each rule with the national default, the region's value and
 its legal source. Whole numbers travel as JSON numbers; amounts, percentages and shares as
-strings ("10000000", "1.5", "2/3"), never as binary floats."""
+strings ("10000000", "1.5", "2/3"), never as binary floats. Percentages and amounts take at
+most two decimals; a whole-number percentage (the price weights) may also be a number (30)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Annotated
 import msgspec
 
 RuleValueJson = int | str
-# PUT body: the region's overrides, rule name → value; the whole set is replaced.
+# PUT body: the region's overrides, rule name → value; the whole set is replaced. Each name
+# and value is checked by rules.validate_overrides (a known rule, the exact form its type takes,
+# so no stray character is ever stored), which names the rule when one is wrong.
 Overrides = Annotated[
     dict[str, RuleValueJson],
     msgspec.Meta(

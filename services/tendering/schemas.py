@@ -9,11 +9,14 @@ from typing import Annotated
 
 import msgspec
 
+from services.kit.types import Line, Text
 from services.planning.schemas import Money
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
-Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Title = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
+Prose = Annotated[Text, msgspec.Meta(min_length=1, max_length=20000)]
+Comment = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
+Speciality = Annotated[Line, msgspec.Meta(min_length=1, max_length=64)]
+CriterionName = Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class Method(StrEnum):
@@ -95,7 +98,7 @@ class BidStatus(StrEnum):
 
 
 class Criterion(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: CriterionName
     weight: Annotated[int, msgspec.Meta(ge=1, le=100)]
     # The price criterion is scored by formula, not by the committee.
     price: bool = False
@@ -104,7 +107,7 @@ class Criterion(msgspec.Struct, forbid_unknown_fields=True):
 class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
     budget_line_id: uuid.UUID
     title: Title
-    requirements: Text
+    requirements: Prose
     budget_amount: Money
     ceiling_price: Money
     criteria: Annotated[list[Criterion], msgspec.Meta(min_length=1, max_length=30)]
@@ -189,11 +192,11 @@ class NoticeOut(msgspec.Struct):
 
 
 class EnquiryIn(msgspec.Struct, forbid_unknown_fields=True):
-    question: Text
+    question: Prose
 
 
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
-    answer: Text
+    answer: Prose
     # A clarification that may change how bids are prepared (实施条例 art. 31).
     affects_bids: bool = False
 
@@ -261,7 +264,7 @@ class BidOut(msgspec.Struct):
 class ExpertIn(msgspec.Struct, forbid_unknown_fields=True):
     user_id: uuid.UUID
     specialities: Annotated[
-        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
+        list[Speciality],
         msgspec.Meta(min_length=1, max_length=20),
     ]
     employer: Title
@@ -278,7 +281,7 @@ class ExpertOut(msgspec.Struct):
 
 class CommitteeIn(msgspec.Struct, forbid_unknown_fields=True):
     experts: Annotated[int, msgspec.Meta(ge=1, le=50)]
-    speciality: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    speciality: Speciality
     buyer_representative_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
     # Experts the buyer names itself (技术复杂、专业性强的项目); the rest are drawn.
     appointed_expert_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
@@ -300,7 +303,7 @@ class CommitteeOut(msgspec.Struct):
 
 class ScoreIn(msgspec.Struct, forbid_unknown_fields=True):
     bid_id: uuid.UUID
-    criterion: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    criterion: CriterionName
     score: Annotated[str, msgspec.Meta(pattern=r"^(0|[1-9][0-9]{0,2})(\.[0-9]{1,2})?$")]
 
 
@@ -374,11 +377,11 @@ class NegotiationOut(msgspec.Struct):
 
 class ConcludeIn(msgspec.Struct, forbid_unknown_fields=True):
     # 谈判记录: what was negotiated and agreed.
-    minutes: Text
+    minutes: Prose
 
 
 class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
-    grounds: Text
+    grounds: Prose
 
 
 class ChallengeOutcome(StrEnum):
@@ -389,7 +392,7 @@ class ChallengeOutcome(StrEnum):
 
 class ChallengeAnswer(msgspec.Struct, forbid_unknown_fields=True):
     outcome: ChallengeOutcome
-    answer: Text
+    answer: Prose
 
 
 class ChallengeOut(msgspec.Struct):
