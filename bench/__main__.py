@@ -8,7 +8,8 @@ role assignments. Part 3 pushes events through outbox → relay → worker, agai
 dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file through the
 API's document route, against boto3 straight to the same S3 (bench/upload.py). Part 5 times
 ``/healthz`` idle and while 20 clients sign in with the production Argon2 cost
-(bench/logins.py). Nothing is asserted against a threshold: each figure is printed with its target next to it.
+(bench/logins.py). Nothing is asserted against a threshold: each figure is printed with its
+target next to it.
 
 Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (64),
 BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log, and the
@@ -312,8 +313,8 @@ def login_storm(url: str) -> bool:
         )
     print(
         f"  ratio loaded/idle: p50 {report.p50_ratio:.2f}, p99 {report.p99_ratio:.2f}   "
-        f"target p50 ≤ {logins.TARGET_P50_RATIO:.2f}   "
-        f"{_verdict(report.p50_ratio <= logins.TARGET_P50_RATIO)}"
+        f"target p99 ≤ {logins.TARGET_P99_RATIO:.2f}   "
+        f"{_verdict(report.p99_ratio <= logins.TARGET_P99_RATIO)}"
     )
     print(
         f"  logins meanwhile: {report.logins:,} signed in ({report.logins / report.seconds:.1f}/s),"

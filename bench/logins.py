@@ -8,8 +8,9 @@ One granian worker serves the real app (part 1's server). A prober sends ``GET /
 one keep-alive connection, one request after the other, for BENCH_LOGIN_SECONDS: first with
 the server idle (the baseline), then while BENCH_LOGINS clients (20) sign in again and again
 with the right password on their own connections (the target). The figure is the ratio of
-the prober's latencies, loaded/idle, median and p99; the login rate is printed beside it.
-The prober runs in its own thread so that the login clients' event loop does not delay it.
+the prober's latencies, loaded/idle, median and p99 (the target is on the p99); the login
+rate is printed beside it. The prober runs in its own thread so that the login clients' event
+loop does not delay it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from bench.load import percentile
 from services.kit.settings import Settings
 
 HEALTH_PATH = "/healthz"
-# What a probe may cost under the login storm, against the idle server.
-TARGET_P50_RATIO = 3.0
+# What a probe may cost under the login storm, against the idle server. The median hides
+# the stalls (most probes fall between two hashes); the p99 shows them.
+TARGET_P99_RATIO = 20.0
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,7 @@ async def _sign_in_repeatedly(base_url: str, deadline: float, counts: list[int])
 async def _storm(base_url: str, clients: int, seconds: float) -> tuple[int, int]:
     counts = [0, 0]  # signed in, refused
     deadline = time.perf_counter() + seconds
-    await asyncio.gather(
-        *(_sign_in_repeatedly(base_url, deadline, counts) for _ in range(clients))
-    )
+    await asyncio.gather(*(_sign_in_repeatedly(base_url, deadline, counts) for _ in range(clients)))
     return counts[0], counts[1]
 
 
@@ -123,6 +123,6 @@ def run(database_url: str, log_level: str) -> Report:
         login_failures=refused,
         seconds=seconds,
         clients=clients,
-        hash_concurrency=os.environ.get("PASSWORD_HASH_CONCURRENCY") or "default",
+        hash_concurrency=str(settings.password_hash_concurrency),
         argon2=f"time cost {settings.argon2_time_cost}, {settings.argon2_memory_kib} KiB",
     )
