@@ -6,14 +6,17 @@ Client and server share this machine's cores, so the ratio is the figure to read
 absolute req/s are printed for context. Part 2 times the authorisation check with 30,000
 role assignments. Part 3 pushes events through outbox → relay → worker, against a bare
 dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file through the
-API's document route, against boto3 straight to the same S3 (bench/upload.py). Nothing is
-asserted against a threshold: each figure is printed with its target next to it.
+API's document route, against boto3 straight to the same S3 (bench/upload.py). Part 5 times
+``/healthz`` idle and while 20 clients sign in with the production Argon2 cost
+(bench/logins.py). Nothing is asserted against a threshold: each figure is printed with its
+target next to it.
 
 Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (64),
 BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log, and the
 relay's and workers' logs, are on, as deployed, written to files); part 3: BENCH_EVENTS
 (3000), BENCH_WORKER_PROCESSES (2), BENCH_WORKER_THREADS (8), BENCH_PRODUCERS (16); part 4:
-BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3). BENCH_PARTS (all) runs only the parts
+BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3); part 5: BENCH_LOGINS (20),
+BENCH_LOGIN_SECONDS (10). BENCH_PARTS (all) runs only the parts
 it lists, comma-separated: ``BENCH_PARTS=3`` times the event flow alone. DATABASE_URL names
 the PostgreSQL server to use; database sws_bench on it is created and migrated (BENCH_DATABASE
 names another, and part 3's queue prefix follows it). Without it an embedded PostgreSQL is
@@ -35,7 +38,7 @@ from typing import Any
 
 import structlog
 
-from bench import authz, events, load, processes, server, upload
+from bench import authz, events, load, logins, processes, server, upload
 from bench.app import SELECT1_PATH
 from services.kit.settings import Settings
 
@@ -288,17 +291,49 @@ def document_upload(url: str) -> bool:
     return True
 
 
+def login_storm(url: str) -> bool:
+    report = logins.run(url, _log_level())
+    print()
+    print(
+        f"5. Logins: GET {logins.HEALTH_PATH} on one connection, idle and while"
+        f" {report.clients} clients sign in"
+    )
+    print(
+        f"  Argon2 {report.argon2} (production cost); PASSWORD_HASH_CONCURRENCY"
+        f" {report.hash_concurrency}; {report.seconds:g} s each"
+    )
+    print(f"  {'probe':<58} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'probes':>8}")
+    for label, latencies in (
+        (f"baseline  GET {logins.HEALTH_PATH}, server idle", report.idle),
+        (f"target    GET {logins.HEALTH_PATH}, {report.clients} clients signing in", report.loaded),
+    ):
+        print(
+            f"  {label:<58} {latencies.p50_ms:>8.2f} {latencies.p99_ms:>8.2f}"
+            f" {latencies.max_ms:>8.2f} {latencies.probes:>8,}"
+        )
+    print(
+        f"  ratio loaded/idle: p50 {report.p50_ratio:.2f}, p99 {report.p99_ratio:.2f}   "
+        f"target p99 ≤ {logins.TARGET_P99_RATIO:.2f}   "
+        f"{_verdict(report.p99_ratio <= logins.TARGET_P99_RATIO)}"
+    )
+    print(
+        f"  logins meanwhile: {report.logins:,} signed in ({report.logins / report.seconds:.1f}/s),"
+        f" {report.login_failures} refused"
+    )
+    return report.login_failures == 0
+
+
 def _parts() -> set[int]:
-    """The parts BENCH_PARTS selects (comma-separated numbers); all four when unset."""
+    """The parts BENCH_PARTS selects (comma-separated numbers); all five when unset."""
     raw = os.environ.get("BENCH_PARTS", "").strip()
     if not raw:
-        return {1, 2, 3, 4}
+        return {1, 2, 3, 4, 5}
     try:
         parts = {int(p) for p in raw.split(",") if p.strip()}
     except ValueError:
         parts = set()
-    if not parts or not parts <= {1, 2, 3, 4}:
-        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4, comma-separated")
+    if not parts or not parts <= {1, 2, 3, 4, 5}:
+        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5, comma-separated")
     return parts
 
 
@@ -359,6 +394,8 @@ def main() -> int:
             valid = _part("3. Events", lambda: event_flow(url)) and valid
         if 4 in parts:
             valid = _part("4. Upload", lambda: document_upload(url)) and valid
+        if 5 in parts:
+            valid = _part("5. Logins", lambda: login_storm(url)) and valid
     except KeyboardInterrupt:
         print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
         return 128 + _TERMINATED[0] if _TERMINATED else 130

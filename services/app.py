@@ -29,6 +29,7 @@ from services.kit.outage import outage_handlers, watch
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
 from services.kit.strict import detach_signature_fields, strict_json_body
+from services.kit.unread_body import unread_body_middleware
 from services.notifications.controllers import InboxController, WebhookController
 from services.operations.controllers import DeadLetterController
 from services.planning.controllers import (
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers={**exception_handlers, **outage_handlers},
         middleware=[
+            # Outermost: it sees every response, refusals by the guard included.
+            unread_body_middleware(settings.max_request_body_bytes),
             forwarded_client_middleware(settings.trusted_proxies),
             request_logging_middleware,
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -41,6 +42,21 @@ def user_out(user: User) -> UserOut:
     )
 
 
+async def _reserve_attempt(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, login: str, client: str
+) -> service.Attempt:
+    """A slot for this attempt, committed before its password is checked (the check is slow
+    and holds no connection); waits while the slots left are held by checks under way."""
+    while True:
+        async with transaction(sessionmaker) as session:
+            outcome = await service.reserve_attempt(session, settings, login, client)
+        if isinstance(outcome, service.Refused):
+            raise outcome.error
+        if isinstance(outcome, service.Attempt):
+            return outcome
+        await asyncio.sleep(outcome.retry_in)
+
+
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["identity"]
@@ -50,10 +66,14 @@ class AuthController(Controller):
         """Sign in with a mobile number or email; returns an access and a refresh token."""
         app = request.app.state
         client = request.client.host if request.client else "unknown"
+        attempt = await _reserve_attempt(app.sessionmaker, app.settings, data.login, client)
+        verified = await service.check_password(app.settings, attempt, data.password)
         async with transaction(app.sessionmaker) as session:
-            outcome = await service.sign_in(
-                session, app.settings, data.login, data.password, client
-            )
+            if isinstance(verified, service.Refused):
+                await service.record_failure(session, attempt)
+                outcome: TokenPair | service.Refused = verified
+            else:
+                outcome = await service.complete_sign_in(session, app.settings, verified)
         if isinstance(outcome, service.Refused):
             raise outcome.error
         return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.db import Base, Timestamped
@@ -49,7 +49,11 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """Failed logins, counted per account and per client address to throttle guessing."""
+    """Failed logins, counted per account and per client address to throttle guessing.
+
+    An attempt takes its rows before its password is checked (``pending``): they count, so
+    a burst cannot get more than the limit to the check, and they go if the password is right.
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
@@ -57,3 +61,4 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    pending: Mapped[bool] = mapped_column(Boolean, server_default=false())

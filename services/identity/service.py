@@ -2,7 +2,9 @@
 
 Services never commit. Sign-in and refresh return an outcome instead of raising when the
 database must keep what happened (a counted failure, a revoked token family): the controller
-commits first and refuses afterwards.
+commits first and refuses afterwards. Sign-in takes two transactions with the password check
+between them (reserve_attempt, check_password, complete_sign_in): the attempt is counted
+before the slow check, and no connection is held while it runs.
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.functions import Function
 
 from services.identity.errors import BadCredentials, LoginTaken, LoginThrottled, RefreshRejected
 from services.identity.models import LoginFailure, PlatformRoleGrant, RefreshToken, User
 from services.identity.schemas import TokenPair
 from services.kit.audit import Actor, record
-from services.kit.authn import check_password_policy, issue_access_token, password_hasher
+from services.kit.authn import check_password_policy, issue_access_token
 from services.kit.errors import DomainError, InvalidField
+from services.kit.passwords import passwords
 from services.kit.settings import Settings
 
 _MOBILE = re.compile(r"^1\d{10}$")
@@ -67,7 +72,7 @@ async def create_user(
         mobile=value if kind == "mobile" else None,
         email=value if kind == "email" else None,
         display_name=display_name,
-        password_hash=password_hasher(settings).hash(password),
+        password_hash=await passwords(settings).hash(password),
         provider_id=provider_id,
         provider_role=provider_role,
         active=True,
@@ -105,17 +110,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _recent_failures(session: AsyncSession, keys: list[str], since: datetime) -> list[int]:
-    """Failures per key (in the order given) since a moment."""
-    rows = await session.execute(
-        select(LoginFailure.key, func.count())
-        .where(LoginFailure.key.in_(keys), LoginFailure.at > since)
-        .group_by(LoginFailure.key)
-    )
-    counts = {key: count for key, count in rows}
-    return [int(counts.get(key, 0)) for key in keys]
-
-
 async def _issue(
     session: AsyncSession, settings: Settings, user: User, family_id: uuid.UUID
 ) -> TokenPair:
@@ -136,37 +130,160 @@ async def _issue(
     )
 
 
-async def sign_in(
-    session: AsyncSession, settings: Settings, login: str, password: str, client: str
-) -> TokenPair | Refused:
+# Advisory locks of one attempt's keys live in their own key space (the two-number form).
+_LOGIN_LOCKS = 7001
+# A check still pending after this long was cut short (a crash, a restart): a failure.
+PENDING_SECONDS = 60
+# How soon an attempt that found every slot taken by checks under way looks again.
+BUSY_RETRY_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in allowed to check its password. It holds a slot of each key's limit (a
+    pending failure row) until the check says which it was."""
+
+    login: str
+    account_key: str
+    slots: tuple[int, int]  # its rows, the account's and the address's
+    user_id: uuid.UUID | None
+    password_hash: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Every slot left is held by an attempt whose password is being checked: look again."""
+
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class Verified:
+    attempt: Attempt
+    new_hash: str | None  # the same password hashed at today's cost, when that changed
+
+
+def _seconds(seconds: float) -> Function[Any]:
+    return func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+
+
+async def _usage(session: AsyncSession, key: str, limit: int, window: int) -> tuple[int, int]:
+    """(seconds until ``key`` falls below ``limit`` failures, 0 if it is below already;
+    slots taken in the window, failures and checks under way both)."""
+    now = func.clock_timestamp()
+    in_window = (LoginFailure.key == key, LoginFailure.at > now - _seconds(window))
+    failed = or_(LoginFailure.pending.is_(False), LoginFailure.at < now - _seconds(PENDING_SECONDS))
+    # When the oldest failure that keeps the key at its limit leaves the window.
+    unlocks_at = (
+        select(LoginFailure.at + _seconds(window))
+        .where(*in_window, failed)
+        .order_by(LoginFailure.at.desc())
+        .offset(limit - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    taken = select(func.count()).where(*in_window).scalar_subquery()
+    row = (
+        await session.execute(select(func.ceil(func.extract("epoch", unlocks_at - now)), taken))
+    ).one()
+    left, slots = row
+    return (0 if left is None else min(max(int(left), 1), window)), int(slots)
+
+
+async def reserve_attempt(
+    session: AsyncSession, settings: Settings, login: str, client: str
+) -> Attempt | Busy | Refused:
+    """Take a slot of the account's limit and of the client address's for this attempt, as a
+    pending failure; refused with the seconds the lock has left when either key has reached
+    its limit of failures.
+
+    Counting and taking are one step: the transaction holds an advisory lock on both keys
+    (taken in one order, so two attempts cannot deadlock), and a concurrent attempt on either
+    key waits for this one's commit, then counts its row. Of 20 wrong passwords sent at once
+    for an account with a limit of 5, exactly 5 get to the password check and 15 are refused.
+    Commit before checking the password: the check is slow and needs no lock. When the only
+    slots left are held by checks under way, the answer is Busy: those may yet succeed and
+    give their slots back, so the right password of a busy account still gets through.
+    """
     kind, value = parse_login(login)
-    keys = [f"login:{kind}:{value}", f"addr:{client}"]
-    now = datetime.now(UTC)
-    window_start = now - timedelta(seconds=settings.login_lock_seconds)
-    by_account, by_address = await _recent_failures(session, keys, window_start)
-    if (
-        by_account >= settings.login_max_failures
-        or by_address >= settings.login_max_failures_per_address
-    ):
+    account_key, address_key = f"login:{kind}:{value}", f"addr:{client}"
+    for key in sorted((account_key, address_key)):
+        await session.execute(select(func.pg_advisory_xact_lock(_LOGIN_LOCKS, func.hashtext(key))))
+    window = settings.login_lock_seconds
+    usage = [
+        await _usage(session, account_key, settings.login_max_failures, window),
+        await _usage(session, address_key, settings.login_max_failures_per_address, window),
+    ]
+    locked = max(left for left, _ in usage)
+    if locked:
         return Refused(
             LoginThrottled(
-                "Too many failed logins; try again later.",
-                headers={"Retry-After": str(settings.login_lock_seconds)},
+                "Too many failed logins; try again later.", headers={"Retry-After": str(locked)}
             )
         )
+    limits = (settings.login_max_failures, settings.login_max_failures_per_address)
+    if any(taken >= limit for (_, taken), limit in zip(usage, limits, strict=True)):
+        return Busy(BUSY_RETRY_SECONDS)
+    rows = await session.execute(
+        insert(LoginFailure)
+        .values(
+            [
+                {"key": key, "at": func.clock_timestamp(), "pending": True}
+                for key in (account_key, address_key)
+            ]
+        )
+        .returning(LoginFailure.key, LoginFailure.id)
+    )
+    slots = dict(rows.all())
     user = await find_user(session, login)
-    hasher = password_hasher(settings)
-    if user is None:
-        hasher.hash(password)  # same work as a real check, so timing does not reveal accounts
-        ok = False
+    return Attempt(
+        login=value,
+        account_key=account_key,
+        slots=(slots[account_key], slots[address_key]),
+        user_id=user.id if user else None,
+        password_hash=user.password_hash if user else None,
+        active=bool(user and user.active),
+    )
+
+
+async def record_failure(session: AsyncSession, attempt: Attempt) -> None:
+    """The password was wrong: the attempt's slots become failures."""
+    await session.execute(
+        update(LoginFailure).where(LoginFailure.id.in_(attempt.slots)).values(pending=False)
+    )
+
+
+async def check_password(settings: Settings, attempt: Attempt, password: str) -> Verified | Refused:
+    """The password check itself, off the event loop; it needs no database connection."""
+    hashing = passwords(settings)
+    if attempt.password_hash is None:
+        await hashing.spend_as_much_as_a_check(password)
+        ok, new_hash = False, None
     else:
-        ok, new_hash = hasher.verify_and_update(password, user.password_hash)
-        if ok and new_hash:
-            user.password_hash = new_hash
-    if not ok or user is None or not user.active:
-        session.add_all([LoginFailure(key=key, at=now) for key in keys])
+        ok, new_hash = await hashing.verify_and_update(password, attempt.password_hash)
+    if not ok or not attempt.active:
         return Refused(BadCredentials("The login or the password is wrong."))
-    await session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    return Verified(attempt, new_hash)
+
+
+async def complete_sign_in(
+    session: AsyncSession, settings: Settings, verified: Verified
+) -> TokenPair | Refused:
+    """Issue the tokens. The account's failures are forgotten, and the attempt's slot of the
+    address given back (a success is no failure); other failures from the address still count."""
+    attempt = verified.attempt
+    user = await session.get(User, attempt.user_id, with_for_update=True)
+    if user is None or not user.active:  # disabled while the password was being checked
+        await record_failure(session, attempt)
+        return Refused(BadCredentials("The login or the password is wrong."))
+    if verified.new_hash:
+        user.password_hash = verified.new_hash
+    await session.execute(
+        delete(LoginFailure).where(
+            or_(LoginFailure.key == attempt.account_key, LoginFailure.id.in_(attempt.slots))
+        )
+    )
     return await _issue(session, settings, user, uuid.uuid4())
 
 
@@ -204,11 +321,11 @@ async def change_password(
     session: AsyncSession, settings: Settings, actor: Actor, current: str, new: str
 ) -> None:
     user = await session.get(User, actor.user_id, with_for_update=True)
-    hasher = password_hasher(settings)
-    if user is None or not hasher.verify(current, user.password_hash):
+    hashing = passwords(settings)
+    if user is None or not await hashing.verify(current, user.password_hash):
         raise InvalidField("is wrong", field="current_password")
     check_password_policy(new, user.mobile or user.email or "", "new_password")
-    user.password_hash = hasher.hash(new)
+    user.password_hash = await hashing.hash(new)
     # Every other session of this account ends with the old password.
     await session.execute(
         update(RefreshToken)

@@ -1,4 +1,4 @@
-"""Passwords (argon2) and access tokens (short-lived JWT)."""
+"""The password policy and access tokens (short-lived JWT); hashing is in kit/passwords."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ import uuid
 from dataclasses import dataclass
 
 import jwt
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from services.kit.errors import InvalidField, Unauthorized
 from services.kit.settings import Settings
 
 ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
-
-
-def password_hasher(settings: Settings) -> PasswordHash:
-    return PasswordHash(
-        (Argon2Hasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),)
-    )
 
 
 def check_password_policy(password: str, login: str, field: str = "password") -> None:

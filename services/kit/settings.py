@@ -108,6 +108,10 @@ class Settings:
     # Argon2 cost; lowered only by the test suite to keep it fast.
     argon2_time_cost: int = field(default_factory=lambda: _env_int("ARGON2_TIME_COST", 3))
     argon2_memory_kib: int = field(default_factory=lambda: _env_int("ARGON2_MEMORY_KIB", 65536))
+    # Hashes computed at once, each in its own thread off the event loop; more callers wait.
+    password_hash_concurrency: int = field(
+        default_factory=lambda: _env_int("PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 1)
+    )
 
     # Email. Without SMTP_HOST, messages are written to MAIL_DIR as .eml files instead.
     smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST", ""))
@@ -186,6 +190,8 @@ class Settings:
     def check(self) -> None:
         """Refuse to start a production process with development secrets."""
         self.check_backoff()
+        if self.password_hash_concurrency < 1:
+            raise RuntimeError("PASSWORD_HASH_CONCURRENCY must be 1 or more")
         if self.is_production and (self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32):
             raise RuntimeError("JWT_SECRET must be set to 32+ random characters in production")
         master_key = self.document_master_key_bytes  # refuses a malformed key everywhere

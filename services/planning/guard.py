@@ -38,9 +38,13 @@ async def commit(
     purpose: CommitmentPurpose,
     reference_type: str,
     reference_id: uuid.UUID,
+    *,
+    field: str = "amount",
 ) -> Commitment:
+    """Commit ``amount`` against the line; ``field`` names the amount as the caller's request
+    does, for the error that refuses it."""
     if amount <= 0:
-        raise InvalidField("must be more than 0", field="amount")
+        raise InvalidField("must be more than 0", field=field)
     raised = await session.execute(
         update(BudgetLine)
         .where(
@@ -55,7 +59,7 @@ async def commit(
     )
     row = raised.first()
     if row is None:
-        await _refusal(session, actor, line_id, amount)
+        await _refusal(session, actor, line_id, amount, field)
     assert row is not None
     project = await repository.get_project(session, actor.tenant, row.project_id)
     assert project is not None
@@ -91,11 +95,18 @@ async def commit(
 
 
 async def _refusal(
-    session: AsyncSession, actor: Actor, line_id: uuid.UUID, amount: Decimal
+    session: AsyncSession, actor: Actor, line_id: uuid.UUID, amount: Decimal, field: str
 ) -> None:
-    line = await session.scalar(
-        select(BudgetLine).where(BudgetLine.tenant_id == actor.tenant, BudgetLine.id == line_id)
-    )
+    # Columns, not the BudgetLine object: the caller may have loaded the line before a
+    # concurrent commitment won the race, and the session would hand back that stale copy.
+    # A new statement reads the line as committed now, the winner's commitment included.
+    line = (
+        await session.execute(
+            select(BudgetLine.approved_amount, BudgetLine.committed_amount).where(
+                BudgetLine.tenant_id == actor.tenant, BudgetLine.id == line_id
+            )
+        )
+    ).first()
     if line is None:
         raise NotFound("No such budget line.")
     if line.approved_amount is None:
@@ -103,7 +114,7 @@ async def _refusal(
     available = line.approved_amount - line.committed_amount
     raise BudgetExceeded(
         f"{text(amount)} is more than the {text(available)} left on the line",
-        field="amount",
+        field=field,
         available=text(available),
     )
 

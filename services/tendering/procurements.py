@@ -270,6 +270,7 @@ async def create(
         CommitmentPurpose.procurement,
         "procurement",
         procurement_id,
+        field="budget_amount",
     )
     procurement = Procurement(
         tenant_id=actor.tenant,
