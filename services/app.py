@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from services.credit.controllers import (
@@ -19,12 +17,14 @@ from services.credit.controllers import (
 )
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
+from services.kit.apidocs import openapi_config
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.errors import exception_handlers
 from services.kit.guard import guard, provide_actor, provide_session
 from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
+from services.kit.openapi import document_errors
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
 from services.notifications.controllers import InboxController, WebhookController
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await authorizer.stop()
             await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTERS,
         guards=[guard],
         dependencies={
@@ -113,18 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         request_max_body_size=settings.max_request_body_bytes,
         state=State({"settings": settings, "sessionmaker": sessionmaker, "authorizer": authorizer}),
-        openapi_config=OpenAPIConfig(
-            title="Social work services procurement platform",
-            version="0.1.0",
-            path="/schema",
-            # The API's description is no secret; the routes it describes are guarded.
-            openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-            security=[{"bearer": []}],
-        ),
+        openapi_config=openapi_config("Social work services procurement platform", "0.1.0"),
         logging_config=None,
     )
+    document_errors(app)
+    return app
