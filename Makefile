@@ -33,8 +33,8 @@ chronograph: install ## the scheduler of timed work
 test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-fuzz: install ## schemathesis over the whole API with many more examples (FUZZ_EXAMPLES)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+fuzz: install ## schemathesis over the whole API with many more examples (FUZZ_EXAMPLES, default 25)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check services tests migrations bench
