@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench format clean worker relay chronograph
+.PHONY: install run test fuzz lint bench format clean worker relay chronograph
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ chronograph: install ## the scheduler of timed work
 
 test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+fuzz: install ## schemathesis over the whole API with many more examples (FUZZ_EXAMPLES, default 25)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check services tests migrations bench

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from services.credit.controllers import (
@@ -19,12 +17,14 @@ from services.credit.controllers import (
 )
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
+from services.kit.apidocs import openapi_config
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.errors import exception_handlers
 from services.kit.guard import guard, provide_actor, provide_session
 from services.kit.health import healthz, readyz
 from services.kit.logging import configure_logging, request_logging_middleware
+from services.kit.openapi import document_errors
 from services.kit.outage import outage_handlers, watch
 from services.kit.proxy import forwarded_client_middleware
 from services.kit.settings import Settings, get_settings
@@ -126,20 +126,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "database_outage": watch(engine),
             }
         ),
-        openapi_config=OpenAPIConfig(
-            title="Social work services procurement platform",
-            version="0.1.0",
-            path="/schema",
-            # The API's description is no secret; the routes it describes are guarded.
-            openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-            security=[{"bearer": []}],
-        ),
+        openapi_config=openapi_config("Social work services procurement platform", "0.1.0"),
         logging_config=None,
     )
     detach_signature_fields(app)
+    document_errors(app)
     return app

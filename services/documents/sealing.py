@@ -149,4 +149,5 @@ def sign_link(master: bytes, *parts: str) -> str:
 
 
 def link_signature_ok(master: bytes, signature: str, *parts: str) -> bool:
-    return hmac.compare_digest(sign_link(master, *parts), signature)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a tampered link).
+    return hmac.compare_digest(sign_link(master, *parts).encode(), signature.encode())

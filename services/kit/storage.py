@@ -44,6 +44,9 @@ class StorageUnavailable(DomainError):
     code = "storage_unavailable"
     title = "Document store unavailable"
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})  # as a database outage answers
+
 
 class ObjectMissing(Exception):
     """The key names no object (it was deleted, or never completed)."""
