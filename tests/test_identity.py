@@ -206,3 +206,16 @@ async def test_duplicate_login_is_a_conflict(client: AsyncTestClient, login: Log
     )
     assert response.status_code == 409
     assert response.json()["code"] == "login_taken"
+
+
+async def test_granting_a_platform_role_twice_is_a_conflict(
+    client: AsyncTestClient, login: Login
+) -> None:
+    platform = await login(ROLE_LOGINS["platform_admin"])
+    grant = {"login": ROLE_LOGINS["ministry_viewer"], "role": "ministry_viewer"}
+    response = await client.post("/v1/platform/role-grants", headers=platform, json=grant)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"] == [
+        {"field": "role", "message": "The user holds this role already."}
+    ]

@@ -28,7 +28,7 @@ from services.identity.models import LoginFailure, PlatformRoleGrant, RefreshTok
 from services.identity.schemas import TokenPair
 from services.kit.audit import Actor, record
 from services.kit.authn import check_password_policy, issue_access_token
-from services.kit.errors import DomainError, InvalidField
+from services.kit.errors import Conflict, DomainError, InvalidField
 from services.kit.passwords import passwords
 from services.kit.settings import Settings
 
@@ -356,7 +356,7 @@ async def grant_platform_role(
         async with session.begin_nested():
             session.add(grant)
     except IntegrityError:
-        raise DomainError("The user holds this role already.", field="role") from None
+        raise Conflict("The user holds this role already.", field="role") from None
     await record(session, actor, "platform_role.granted", "user", user.id, after={"role": role})
     return grant
 
