@@ -37,7 +37,7 @@ def api_workers() -> int:
     return int(raw)
 
 
-def programs(workers: int) -> dict[str, list[str]]:
+def programs(workers: int, host: str = HOST, port: str = PORT) -> dict[str, list[str]]:
     """Each process make run supervises, as the argv to start it."""
     python = sys.executable
     return {
@@ -49,9 +49,9 @@ def programs(workers: int) -> dict[str, list[str]]:
             "asgi",
             "--factory",
             "--host",
-            HOST,
+            host,
             "--port",
-            PORT,
+            port,
             "--workers",
             str(workers),
             # granian replaces a worker that dies (its own supervision); without this it

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
@@ -76,6 +77,7 @@ class Supervisor:
         self.env = dict(env if env is not None else os.environ)
         self.children = [_Child(name, list(argv)) for name, argv in programs.items()]
         self._stop_requested = False
+        self.log: Any = log
 
     def stop(self, *_: object) -> None:
         """Ask the run loop to stop every child and return; safe in a signal handler."""
@@ -124,7 +126,7 @@ class Supervisor:
             if now >= child.restart_at:
                 self._start(child)
                 assert child.process is not None
-                log.warning("process_restarted", process=child.name, pid=child.process.pid)
+                self.log.warning("process_restarted", process=child.name, pid=child.process.pid)
             return True
         assert child.process is not None
         if not _exited(child.process):
@@ -137,7 +139,7 @@ class Supervisor:
         while child.restarts and child.restarts[0] < window_start:
             child.restarts.popleft()
         if len(child.restarts) >= self.policy.max_restarts:
-            log.error(
+            self.log.error(
                 "process_gave_up",
                 process=child.name,
                 pid=pid,
@@ -152,7 +154,7 @@ class Supervisor:
             child.backoff = min(child.backoff * 2, self.policy.max_backoff)
         child.restarts.append(now)
         child.restart_at = now + child.backoff
-        log.error(
+        self.log.error(
             "process_exited",
             process=child.name,
             pid=pid,
