@@ -74,6 +74,25 @@ def programs(workers: int, host: str = HOST, port: str = PORT) -> dict[str, list
     }
 
 
+async def _warn_if_pools_exceed_the_server(settings: Settings, workers: int) -> None:
+    """Each API worker has its own pool (+1 LISTEN connection); the job worker, relay and
+    chronograph need a few more. Past max_connections, requests fail under load."""
+    import asyncpg
+
+    need = workers * (settings.db_pool_size + settings.db_max_overflow + 1) + 8
+    connection = await asyncpg.connect(settings.admin_database_url.replace("+asyncpg", ""))
+    try:
+        limit = int(await connection.fetchval("SHOW max_connections"))
+    finally:
+        await connection.close()
+    if need > limit:
+        print(
+            f"Warning: {workers} API workers x (DB_POOL_SIZE + DB_MAX_OVERFLOW + 1) and the"
+            f" background processes may open {need} connections; PostgreSQL allows {limit}."
+            " Lower API_WORKERS or the pool sizes."
+        )
+
+
 def main() -> int:
     workers = api_workers()  # a bad value stops us before anything starts
     keep_alive: list[Any] = []
@@ -95,7 +114,9 @@ def main() -> int:
 
     asyncio.run(_seed())
 
-    configure_logging(Settings())
+    settings = Settings()
+    configure_logging(settings)
+    asyncio.run(_warn_if_pools_exceed_the_server(settings, workers))
     supervisor = Supervisor(programs(workers), env=os.environ.copy())
     print(
         f"\nAPI on http://{HOST}:{PORT}  (OpenAPI: http://{HOST}:{PORT}/schema), {workers} workers"
