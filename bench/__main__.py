@@ -8,16 +8,20 @@ role assignments. Part 3 pushes events through outbox → relay → worker, agai
 dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file through the
 API's document route, against boto3 straight to the same S3 (bench/upload.py). Part 5 times
 ``/healthz`` idle and while 20 clients sign in with the production Argon2 cost
-(bench/logins.py). Nothing is asserted against a threshold: each figure is printed with its
-target next to it.
+(bench/logins.py). Part 6 puts a mixed read load (public notices, a region's procurements, the
+inbox) on the API as make run starts it, one worker per core, against the same load on one
+worker (bench/mixed.py; needs wrk). Nothing is asserted against a threshold: each figure is
+printed with its target next to it.
 
 Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (64),
 BENCH_GENERATOR (auto | wrk | asyncio), BENCH_LOG_LEVEL (INFO: the app's request log, and the
 relay's and workers' logs, are on, as deployed, written to files); part 3: BENCH_EVENTS
 (3000), BENCH_WORKER_PROCESSES (2), BENCH_WORKER_THREADS (8), BENCH_PRODUCERS (16); part 4:
 BENCH_UPLOAD_MB (150, in MiB), BENCH_UPLOAD_ROUNDS (3); part 5: BENCH_LOGINS (20),
-BENCH_LOGIN_SECONDS (10). BENCH_PARTS (all) runs only the parts
-it lists, comma-separated: ``BENCH_PARTS=3`` times the event flow alone. DATABASE_URL names
+BENCH_LOGIN_SECONDS (10); part 6: BENCH_MIXED_CONCURRENCY (200), BENCH_MIXED_SECONDS (60),
+BENCH_MIXED_TIMEOUT (5, seconds before wrk counts a timeout).
+BENCH_PARTS (all) runs only the parts it lists, comma-separated: ``BENCH_PARTS=3`` times the
+event flow alone. DATABASE_URL names
 the PostgreSQL server to use; database sws_bench on it is created and migrated (BENCH_DATABASE
 names another, and part 3's queue prefix follows it). Without it an embedded PostgreSQL is
 started.
@@ -38,7 +42,7 @@ from typing import Any
 
 import structlog
 
-from bench import authz, events, load, logins, processes, server, upload
+from bench import authz, events, load, logins, mixed, processes, server, upload
 from bench.app import SELECT1_PATH
 from services.kit.settings import Settings
 
@@ -323,17 +327,52 @@ def login_storm(url: str) -> bool:
     return report.login_failures == 0
 
 
+def mixed_reads(url: str) -> bool:
+    report = mixed.run(url, _log_level())
+    print()
+    print(
+        f"6. Mixed reads: {report.concurrency} connections for {report.seconds} s, wrk -t2, "
+        f"timeout {report.timeout} s; the API as make run starts it (granian, respawn on)"
+    )
+    print("  rotating GET " + ", ".join(mixed.PATHS) + f" (as {mixed.LOGIN})")
+    print(f"  database connections: {report.connections}")
+    print(
+        f"  {'server':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}"
+        f" {'non-2xx':>7} {'errors':>6} {'timeouts':>8}"
+    )
+    for i, run in enumerate(report.runs):
+        label = f"{'baseline' if i == 0 else 'target  '}  {run.workers} worker" + (
+            "s" if run.workers > 1 else ""
+        )
+        r = run.result
+        print(
+            f"  {label:<40} {r.rps:>9,.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.requests:>9,}"
+            f" {r.non_2xx:>7} {r.errors - r.timeouts:>6} {r.timeouts:>8}"
+        )
+    base, target = report.runs[0].result, report.runs[-1].result
+    ratio = target.rps / base.rps if base.rps else 0.0
+    ok = target.errors == 0 and target.non_2xx == 0 and target.p99_ms < mixed.TARGET_P99_MS
+    print(
+        f"  ratio target/baseline req/s: {ratio:.2f};  target: 0 errors, 0 timeouts, p99 <"
+        f" {mixed.TARGET_P99_MS:,.0f} ms   {_verdict(ok)}"
+    )
+    return target.requests > 0 and target.non_2xx == 0
+
+
+ALL_PARTS = {1, 2, 3, 4, 5, 6}
+
+
 def _parts() -> set[int]:
-    """The parts BENCH_PARTS selects (comma-separated numbers); all five when unset."""
+    """The parts BENCH_PARTS selects (comma-separated numbers); all of them when unset."""
     raw = os.environ.get("BENCH_PARTS", "").strip()
     if not raw:
-        return {1, 2, 3, 4, 5}
+        return ALL_PARTS
     try:
         parts = {int(p) for p in raw.split(",") if p.strip()}
     except ValueError:
         parts = set()
-    if not parts or not parts <= {1, 2, 3, 4, 5}:
-        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5, comma-separated")
+    if not parts or not parts <= ALL_PARTS:
+        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5,6, comma-separated")
     return parts
 
 
@@ -396,6 +435,8 @@ def main() -> int:
             valid = _part("4. Upload", lambda: document_upload(url)) and valid
         if 5 in parts:
             valid = _part("5. Logins", lambda: login_storm(url)) and valid
+        if 6 in parts:
+            valid = _part("6. Mixed reads", lambda: mixed_reads(url)) and valid
     except KeyboardInterrupt:
         print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
         return 128 + _TERMINATED[0] if _TERMINATED else 130

@@ -13,8 +13,9 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 HOST = "127.0.0.1"
@@ -37,6 +38,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     statuses: dict[int, int] = field(default_factory=dict)
+    timeouts: int = 0  # of the errors, requests wrk gave up on after its --timeout
 
     @property
     def rps(self) -> float:
@@ -261,6 +263,7 @@ def parse_wrk(output: str, path: str, concurrency: int) -> LoadResult:
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
     errors = sum(int(n) for n in socket.groups()) if socket else 0
+    timeouts = int(socket[4]) if socket else 0
     return LoadResult(
         generator="wrk",
         path=path,
@@ -272,18 +275,41 @@ def parse_wrk(output: str, path: str, concurrency: int) -> LoadResult:
         errors=errors,
         p50_ms=_ms(p50[1]),
         p99_ms=_ms(p99[1]),
+        timeouts=timeouts,
     )
 
 
 def run_wrk(
-    wrk: str, port: int, path: str, headers: dict[str, str], concurrency: int, seconds: float
+    wrk: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    *,
+    timeout_seconds: int = 10,
+    script: Path | None = None,
+    script_args: Sequence[str] = (),
 ) -> LoadResult:
+    """wrk against one path, or with ``script`` (a Lua file given ``script_args``) choosing
+    each request; a request unanswered after ``timeout_seconds`` counts as a timeout."""
     concurrency, seconds = _bounded(concurrency, seconds)
     whole_seconds = max(1, round(seconds))
-    command = [wrk, "-t2", f"-c{concurrency}", f"-d{whole_seconds}s", "--latency", "--timeout=10s"]
+    command = [
+        wrk,
+        "-t2",
+        f"-c{concurrency}",
+        f"-d{whole_seconds}s",
+        "--latency",
+        f"--timeout={timeout_seconds}s",
+    ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     command.append(f"http://{HOST}:{port}{path}")
+    if script_args:
+        command += ["--", *script_args]
     completed = subprocess.run(  # noqa: S603 - wrk found on PATH, fixed local URL
         command, capture_output=True, text=True, timeout=whole_seconds + 60, check=False
     )

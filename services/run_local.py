@@ -3,8 +3,10 @@
 Uses DATABASE_URL, BROKER_URL and S3_ENDPOINT_URL when set; otherwise starts an embedded
 PostgreSQL, an embedded Redis (as the job broker) and an embedded SeaweedFS (as the document
 store) with their data in ./.data. Then migrates, loads the demo
-tenants, and starts the API on http://127.0.0.1:8000, the outbox relay, the chronograph and
-one worker.
+tenants, and starts the API on http://127.0.0.1:8000 (granian, API_WORKERS workers: one per
+core by default), the outbox relay, the chronograph and one job worker, under a supervisor
+(services/supervisor.py) that restarts any of them that dies and stops everything when one
+keeps dying.
 """
 
 from __future__ import annotations
@@ -12,39 +14,87 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
-import time
-from types import FrameType
 from typing import Any
 
 from services.kit.embedded import broker_url, database_url, s3_endpoint, stop_redis
+from services.kit.logging import configure_logging
 from services.kit.migrate import upgrade
+from services.kit.settings import Settings
+from services.supervisor import Supervisor
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
-STOP_GRACE_SECONDS = 15
 
-PROCESSES = {
-    "api": [
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        PORT,
-        "services.app:create_app",
-    ],
-    "relay": ["-m", "services.kit.relay"],
-    "chronograph": ["-m", "services.scheduler"],
-    "worker": ["-m", "dramatiq", "services.worker", "--processes", "1", "--threads", "4"],
-}
+
+def api_workers() -> int:
+    """API_WORKERS, else one granian worker per core."""
+    raw = os.environ.get("API_WORKERS", "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"API_WORKERS must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def programs(workers: int, host: str = HOST, port: str = PORT) -> dict[str, list[str]]:
+    """Each process make run supervises, as the argv to start it."""
+    python = sys.executable
+    return {
+        "api": [
+            python,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            host,
+            "--port",
+            port,
+            "--workers",
+            str(workers),
+            # granian replaces a worker that dies (its own supervision); without this it
+            # shuts the whole server down.
+            "--respawn-failed-workers",
+            "services.app:create_app",
+        ],
+        "relay": [python, "-m", "services.kit.relay"],
+        "chronograph": [python, "-m", "services.scheduler"],
+        "worker": [
+            python,
+            "-m",
+            "dramatiq",
+            "services.worker",
+            "--processes",
+            "1",
+            "--threads",
+            "4",
+        ],
+    }
+
+
+async def _warn_if_pools_exceed_the_server(settings: Settings, workers: int) -> None:
+    """Each API worker has its own pool (+1 LISTEN connection); the job worker, relay and
+    chronograph need a few more. Past max_connections, requests fail under load."""
+    import asyncpg
+
+    need = workers * (settings.db_pool_size + settings.db_max_overflow + 1) + 8
+    connection = await asyncpg.connect(settings.admin_database_url.replace("+asyncpg", ""))
+    try:
+        limit = int(await connection.fetchval("SHOW max_connections"))
+    finally:
+        await connection.close()
+    if need > limit:
+        print(
+            f"Warning: {workers} API workers x (DB_POOL_SIZE + DB_MAX_OVERFLOW + 1) and the"
+            f" background processes may open {need} connections; PostgreSQL allows {limit}."
+            " Lower API_WORKERS or the pool sizes."
+        )
 
 
 def main() -> int:
+    workers = api_workers()  # a bad value stops us before anything starts
     keep_alive: list[Any] = []
     url, embedded_db = database_url("sws")
     os.environ["DATABASE_URL"] = url
@@ -64,40 +114,22 @@ def main() -> int:
 
     asyncio.run(_seed())
 
-    # Each child in a session of its own: Ctrl-C reaches this process only, which then asks
-    # every child once to stop (a second signal makes some of them skip their clean shutdown).
-    children = {
-        name: subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            [sys.executable, *args], env=os.environ.copy(), start_new_session=True
-        )
-        for name, args in PROCESSES.items()
-    }
-    print(f"\nAPI on http://{HOST}:{PORT}  (OpenAPI: http://{HOST}:{PORT}/schema)")
-    print(f"Also running: {', '.join(name for name in children if name != 'api')}.")
+    settings = Settings()
+    configure_logging(settings)
+    asyncio.run(_warn_if_pools_exceed_the_server(settings, workers))
+    supervisor = Supervisor(programs(workers), env=os.environ.copy())
+    print(
+        f"\nAPI on http://{HOST}:{PORT}  (OpenAPI: http://{HOST}:{PORT}/schema), {workers} workers"
+    )
+    print("Also running: relay, chronograph, worker; each restarted if it dies.")
     print("Ctrl-C stops everything started here.\n")
-
-    stopping: list[float] = []  # when Ctrl-C came, once it has
-
-    def stop(signum: int, _: FrameType | None) -> None:
-        if not stopping:
-            stopping.append(time.monotonic())
-            for child in children.values():
-                if child.poll() is None:
-                    child.terminate()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    codes = []
-    for child in children.values():
-        while child.poll() is None:
-            time.sleep(0.2)
-            if stopping and time.monotonic() - stopping[0] > STOP_GRACE_SECONDS:
-                child.kill()  # it ignored the request to stop
-        codes.append(child.returncode)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    code = supervisor.run()
     if embedded_broker is not None:
         stop_redis(embedded_broker)
     keep_alive.clear()  # the other embedded servers stop with this process
-    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGKILL) for code in codes) else 1
+    return code
 
 
 if __name__ == "__main__":

@@ -69,11 +69,14 @@ def database_url() -> Any:
 
 @pytest.fixture(scope="session")
 def broker_url() -> Any:
-    """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis."""
-    url, server = embedded_broker_url()
+    """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis with its
+    files in a temporary directory, removed at the end of the run."""
+    data = Path(tempfile.mkdtemp(prefix="sws-redis-"))
+    url, server = embedded_broker_url(data)
     yield url
     if server is not None:
         stop_redis(server)
+    shutil.rmtree(data, ignore_errors=True)
 
 
 @dataclass(frozen=True)

