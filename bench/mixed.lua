@@ -1,4 +1,4 @@
--- Part 5 of make bench: each connection takes the next of the paths given after the URL, in
+-- Part 6 of make bench: each connection takes the next of the paths given after the URL, in
 -- turn; every request carries the token (the public notices ignore it).
 -- wrk ... <url> -- <token> <path> <path> ...
 local requests = {}

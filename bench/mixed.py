@@ -1,4 +1,4 @@
-"""Part 5: a mixed read load on the API as ``make run`` starts it (granian, one worker per
+"""Part 6: a mixed read load on the API as ``make run`` starts it (granian, one worker per
 core, respawn on), against the same load on one worker, in the same run.
 
 wrk holds BENCH_MIXED_CONCURRENCY (200) keep-alive connections for BENCH_MIXED_SECONDS (60) and
@@ -151,7 +151,7 @@ def _measure(
 def run(url: str, log_level: str) -> Report:
     wrk = load.wrk_path()
     if wrk is None:
-        raise RuntimeError("part 5 needs wrk on PATH (Debian: apt-get install wrk)")
+        raise RuntimeError("part 6 needs wrk on PATH (Debian: apt-get install wrk)")
     concurrency = _env_int("BENCH_MIXED_CONCURRENCY", 200)
     seconds = _env_int("BENCH_MIXED_SECONDS", 60)
     timeout = _env_int("BENCH_MIXED_TIMEOUT", 5)

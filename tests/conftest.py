@@ -36,22 +36,25 @@ GZ, SZ, GD = "440100", "440300", "440000"
 def _test_url() -> tuple[str, Any]:
     configured = os.environ.get("DATABASE_URL")
     if configured:
-        base, _, query = configured.partition("?")
-        url = base.rsplit("/", 1)[0] + f"/{TEST_DATABASE}" + (f"?{query}" if query else "")
-        return url, None
+        return with_database(configured, TEST_DATABASE), None
     return start_postgres(TEST_DATABASE)
 
 
-async def _recreate(url: str) -> None:
+def with_database(url: str, name: str) -> str:
+    """The same server's URL, naming another database."""
     base, _, query = url.partition("?")
-    maintenance = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
-    connection = await asyncpg.connect(maintenance.replace("+asyncpg", ""))
+    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+
+
+async def recreate(url: str) -> None:
+    """Drop the URL's database (after ending its sessions); the migration creates it anew."""
+    name = url.partition("?")[0].rsplit("/", 1)[1]
+    connection = await asyncpg.connect(with_database(url, "postgres").replace("+asyncpg", ""))
     try:
         await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            TEST_DATABASE,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
         )
-        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}"')
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         await connection.close()
 
@@ -61,7 +64,7 @@ def database_url() -> Any:
     url, server = _test_url()
     import asyncio
 
-    asyncio.run(_recreate(url))
+    asyncio.run(recreate(url))
     upgrade(url)
     yield url
     del server

@@ -8,6 +8,8 @@ many examples each operation gets (``make fuzz`` raises it).
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -28,9 +30,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from services.app import create_app
-from services.demo import DEMO_PASSWORD
+from services.demo import DEMO_PASSWORD, seed
+from services.kit.db import make_engine, make_sessionmaker
+from services.kit.migrate import upgrade
 from services.kit.settings import Settings
-from tests.conftest import GZ, ROLE_LOGINS, SZ
+from tests.conftest import GZ, ROLE_LOGINS, SZ, TEST_DATABASE, recreate, with_database
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 # The long run (make fuzz) explores; the suite's short run is the same every time.
@@ -81,10 +85,31 @@ CHECKS = [
 ]
 
 
+async def _seed(settings: Settings) -> None:
+    engine = make_engine(settings.app_database_url, settings)
+    try:
+        await seed(make_sessionmaker(engine), settings)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def fuzzed_app(settings: Settings, demo: None) -> ASGIApp:
+def fuzz_settings(settings: Settings) -> Settings:
+    """The fuzzer's own database with its own demo world: what it does as an administrator
+    (deactivating a region, tightening its rules, revoking roles, changing its password) never
+    reaches the rest of the suite."""
+    url = with_database(settings.database_url, f"{TEST_DATABASE}_fuzz")
+    asyncio.run(recreate(url))
+    upgrade(url)
+    fuzz = dataclasses.replace(settings, database_url=url)
+    asyncio.run(_seed(fuzz))
+    return fuzz
+
+
+@pytest.fixture(scope="session")
+def fuzzed_app(fuzz_settings: Settings) -> ASGIApp:
     """Its own app instance: schemathesis serves it on its own event loop."""
-    return _from_address(create_app(settings), FUZZER_ADDRESS)
+    return _from_address(create_app(fuzz_settings), FUZZER_ADDRESS)
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,12 @@ async def test_each_operation_lists_the_errors_it_can_give(
     # Guarded, path ids, a body, a state that can conflict.
     line = "/v1/tenants/{tenant}/budgets/{budget_id}/lines/{line_id}"
     assert statuses("put", line) == {"400", "401", "403", "404", "409", "413", "415", "422"}
-    assert statuses("delete", line) == {"401", "403", "404", "409"}
+    # A region's code that is not six digits is 422; a malformed UUID matches no route (404).
+    assert statuses("delete", line) == {"401", "403", "404", "409", "422"}
+    # Every operation reads the database: each says what an outage answers.
+    for path, item in paths.items():
+        for method, operation in item.items():
+            assert "Retry-After" in operation["responses"]["503"]["headers"], (method, path)
     # Reads that refuse while a seal is closed.
     assert "409" in statuses("get", "/v1/tenants/{tenant}/documents/{document_id}/download")
     assert "409" in statuses("get", "/v1/tenants/{tenant}/procurements/{procurement_id}/bids")

@@ -9,6 +9,8 @@ a body, its method — and, for what metadata cannot tell, the short table ``ALS
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from litestar import Litestar
 from litestar.enums import HttpMethod, ParamType
 from litestar.handlers import HTTPRouteHandler
@@ -108,7 +110,10 @@ def error_statuses(
         statuses |= {401, 403}
     if route.path_parameters:
         statuses.add(404)
-    # A malformed path id matches no route (404); query parameters are validated (422).
+    # A malformed UUID in the path matches no route (404); other path parameters (a region's
+    # code, a role, a version) and query parameters are validated (422).
+    if any(p.type is not UUID for p in route.path_parameters.values()):
+        statuses.add(422)
     parameters = operation.parameters or []
     if any(isinstance(p, Parameter) and p.param_in is not ParamType.PATH for p in parameters):
         statuses.add(422)
