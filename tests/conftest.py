@@ -76,6 +76,11 @@ def broker_url() -> Any:
     files in a temporary directory, removed at the end of the run."""
     data = Path(tempfile.mkdtemp(prefix="sws-redis-"))
     url, server = embedded_broker_url(data)
+    if url.startswith("amqp") and "heartbeat=" not in url:
+        # The suite's broker connection waits idle through minutes of other tests (the fuzzer's
+        # among them); a blocking pika connection answers no heartbeat while idle, so RabbitMQ
+        # would drop it after 60 s. Processes that run for real keep theirs busy or reconnect.
+        url += ("&" if "?" in url else "?") + "heartbeat=0"
     yield url
     if server is not None:
         stop_redis(server)
