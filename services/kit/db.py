@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.kit.pool import FairAsyncPool
 from services.kit.settings import Settings
 
 # The platform's own audit chain and context: actions that belong to no region.
@@ -60,6 +61,7 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
     # a 503 and SQLAlchemy then renews every older connection of the pool.
     engine = create_async_engine(
         url,
+        poolclass=FairAsyncPool,  # waiting requests get connections in the order they came
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
