@@ -5,7 +5,6 @@ from /proc (Linux; elsewhere the CPU figures are left out)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -15,18 +14,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.supervisor import term_with_parent
+
 ROOT = Path(__file__).resolve().parents[1]
-_PR_SET_PDEATHSIG = 1
-try:  # loaded here, not in the child between fork and exec
-    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:  # pragma: no cover - not Linux
-    _LIBC = None
-
-
-def _term_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: SIGTERM (a clean stop of the child's own children) if the bench is killed."""
-    if _LIBC is not None and sys.platform.startswith("linux"):
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -73,7 +63,7 @@ def start(name: str, args: Sequence[str], env: dict[str, str], log_dir: Path) ->
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_term_with_parent,
+            preexec_fn=term_with_parent,
         )
     return Child(name, process, log_path)
 

@@ -33,8 +33,8 @@ except OSError:  # pragma: no cover - not Linux
     _LIBC = None
 
 
-def _term_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: SIGTERM to the child if the supervisor itself is killed (kill -9 included)."""
+def term_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: SIGTERM to the child if its parent is killed (kill -9 included)."""
     if _LIBC is not None and sys.platform.startswith("linux"):
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -113,7 +113,7 @@ class Supervisor:
             child.argv,
             env=self.env,
             start_new_session=True,
-            preexec_fn=_term_with_parent,
+            preexec_fn=term_with_parent,
         )
         child.started_at = time.monotonic()
         child.restart_at = None

@@ -42,14 +42,14 @@ _UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        current = todo.pop()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
         yield current
-        todo += [getattr(current, "orig", None), current.__cause__, current.__context__]
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
