@@ -19,16 +19,16 @@ $(STAMP): pyproject.toml uv.lock
 	@touch $(STAMP)
 
 run: install ## API and workers on local defaults, with demo tenants
-	$(PY) -m services.run_local
+	$(PY) -m services.entry.local
 
 worker: install ## job workers (BROKER_URL, DATABASE_URL from the environment)
-	$(PY) -m dramatiq services.worker --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
+	$(PY) -m dramatiq services.entry.worker --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
 
 relay: install ## the outbox relay
-	$(PY) -m services.kit.relay
+	$(PY) -m services.entry.relay
 
 chronograph: install ## the scheduler of timed work
-	$(PY) -m services.scheduler
+	$(PY) -m services.entry.chronograph
 
 test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """The application under benchmark: the real app, plus one bare route as the baseline.
 
-``granian --factory bench.app:create_bench_app`` serves exactly what ``services.app`` builds
+``granian --factory bench.app:create_bench_app`` serves exactly what ``services.entry.api`` builds
 (same guard, middleware, engine, pool and authorizer) with one extra public route that runs
 ``SELECT 1`` through the app's own sessionmaker, so both sides share the pool.
 """
@@ -13,7 +13,7 @@ from litestar import Litestar, Request, get
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.app import create_app
+from services.entry.api import create_app
 
 SELECT1_PATH = "/bench/select1"
 

@@ -1,6 +1,6 @@
 """dramatiq entry point of part 3's baseline: ``dramatiq bench.bare_worker``.
 
-The same broker as ``services.worker`` builds (``make_broker``: same URL, middleware, retry
+The same broker as ``services.entry.worker`` builds (``make_broker``: same URL, middleware, retry
 settings and QUEUE_PREFIX) and the same logging set-up, but the only actor on it is the bare
 no-op of ``bench.jobs``.
 """

@@ -10,8 +10,8 @@ Baseline: PRODUCERS threads ``send()`` N messages of ``bench.bare_noop`` (no dat
 all) straight to the broker; it counts by appending a byte to a file, polled here.
 Target: PRODUCERS concurrent transactions commit the N events to the outbox with
 ``services.kit.outbox.enqueue``, 100 per transaction (as the API's role, tenant-bound, as
-the API does); the real relay (``python -m services.kit.relay``) sends them; the real worker
-(``dramatiq services.worker`` with ``WORKER_EXTRA_MODULES=bench.jobs``) runs
+the API does); the real relay (``python -m services.entry.relay``) sends them; the real worker
+(``dramatiq services.entry.worker`` with ``WORKER_EXTRA_MODULES=bench.jobs``) runs
 ``bench.claim_only``, whose only work is the idempotency claim in the job's own transaction.
 Completions are the committed claims, counted in ``processed_messages``. Each run's events
 carry message keys that share a random prefix (``message_key`` of ``enqueue``, as the
@@ -53,9 +53,9 @@ from bench.jobs import (
     declare_bare,
 )
 from bench.server import DATABASE, TENANT
+from services.entry.local_servers import broker_url as embedded_broker_url
 from services.kit.audit import Actor
 from services.kit.db import make_engine, make_sessionmaker, transaction
-from services.kit.embedded import broker_url as embedded_broker_url
 from services.kit.jobs import make_broker
 from services.kit.outbox import enqueue
 from services.kit.settings import Settings
@@ -335,10 +335,10 @@ async def _measure(
                     {**env, COUNT_FILE_ENV: str(count_file)},
                     log_dir,
                 ) as bare_workers,
-                processes.running("relay", ["-m", "services.kit.relay"], env, log_dir) as relay,
+                processes.running("relay", ["-m", "services.entry.relay"], env, log_dir) as relay,
                 processes.running(
                     "workers",
-                    [*dramatiq_args, "services.worker"],
+                    [*dramatiq_args, "services.entry.worker"],
                     {**env, "WORKER_EXTRA_MODULES": "bench.jobs"},
                     log_dir,
                 ) as workers,

@@ -24,9 +24,9 @@ import httpx
 from bench import load, server
 from services.demo import DEMO_PASSWORD
 from services.demo import seed as seed_demo
+from services.entry.local import programs
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.settings import Settings
-from services.run_local import programs
 
 REGION = "440100"
 LOGIN = "finance-officer@gz.demo.gov.cn"

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.supervisor import term_with_parent
+from services.entry.supervisor import term_with_parent
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from bench import processes
 from bench.load import HOST
+from services.entry.local_servers import start_postgres
 from services.identity import service as identity
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.db import PLATFORM_TENANT, make_engine, make_sessionmaker, transaction
-from services.kit.embedded import start_postgres
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy

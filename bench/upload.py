@@ -39,7 +39,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from bench import processes, server
-from services.kit.embedded import start_s3
+from services.entry.local_servers import start_s3
 from services.kit.settings import DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY, Settings
 from services.kit.storage import PART_BYTES
 

@@ -20,11 +20,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from services.app import create_app
 from services.demo import DEMO_PASSWORD, seed
+from services.entry.api import create_app
+from services.entry.local_servers import broker_url as embedded_broker_url
+from services.entry.local_servers import start_postgres, start_s3, stop_redis
 from services.kit.db import make_engine, make_sessionmaker
-from services.kit.embedded import broker_url as embedded_broker_url
-from services.kit.embedded import start_postgres, start_s3, stop_redis
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.mail_support import MailSink
@@ -198,7 +198,7 @@ def sessionmaker(settings: Settings) -> Any:
 @pytest.fixture(scope="session")
 def broker(settings: Settings) -> Any:
     """The real broker with every job declared; jobs in workers use the test database."""
-    import services.worker_jobs  # noqa: F401 - registers every context's jobs
+    import services.entry.registry  # noqa: F401 - registers every context's jobs
     import tests.jobs_for_tests  # noqa: F401 - the suite's own jobs
     from services.kit.jobs import setup_broker, use_settings
 

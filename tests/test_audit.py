@@ -43,7 +43,7 @@ async def _three_changes(client: AsyncTestClient, login: Login, tenant: str) -> 
 def _verify_command(settings, tenant: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "services.cli", "verify-audit", tenant],
+        [sys.executable, "-m", "services.entry.cli", "verify-audit", tenant],
         env=env,
         capture_output=True,
         text=True,

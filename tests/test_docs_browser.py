@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
-from services.app import create_app
+from services.entry.api import create_app
 from services.kit.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

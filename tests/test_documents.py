@@ -33,9 +33,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.app import create_app
 from services.documents import sealing, service
 from services.documents.tasks import SWEEP_SEALS
+from services.entry.api import create_app
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, transaction
 from services.kit.jobs import run_once

@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.app import create_app
 from services.demo import DEMO_PASSWORD, seed
+from services.entry.api import create_app
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings

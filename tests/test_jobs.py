@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
 from services.kit.db import transaction
-from services.kit.jobs import make_broker, record_dead_letter, run_batch, run_once
+from services.kit.jobs import BATCH_ACTOR, make_broker, record_dead_letter, run_batch, run_once
 from services.kit.outbox import enqueue
-from services.kit.relay import BATCH_ACTOR, Unroutable, relay_batch, to_messages
+from services.kit.relay import Unroutable, relay_batch, to_messages
 from services.kit.settings import Settings
 from tests import jobs_for_tests
 from tests.conftest import GZ, ROLE_LOGINS, SZ, Login
@@ -451,8 +451,8 @@ def _stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> Non
     process.wait(timeout=30)
 
 
-WORKER = ["-m", "dramatiq", "services.worker", "--processes", "1", "--threads", "2"]
-RELAY = ["-m", "services.kit.relay"]
+WORKER = ["-m", "dramatiq", "services.entry.worker", "--processes", "1", "--threads", "2"]
+RELAY = ["-m", "services.entry.relay"]
 
 
 async def test_events_committed_while_the_relay_is_down_arrive_after_it_starts(

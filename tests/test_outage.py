@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.app import create_app
+from services.entry.api import create_app
 from services.kit.audit import Actor
 from services.kit.db import make_engine, make_sessionmaker, transaction
 from services.kit.jobs import outward_retries, shortest_retry_span_ms, use_settings

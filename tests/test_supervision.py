@@ -1,5 +1,5 @@
 """Processes that die are replaced: granian's API workers (by granian itself) and every process
-``make run`` starts (by services.supervisor), against the real database and broker."""
+``make run`` starts (by services.entry.supervisor), against the real database and broker."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import CapturingLogger
 
+from services.entry.local import programs
+from services.entry.local_servers import start_redis, stop_redis
+from services.entry.supervisor import Policy, Supervisor
 from services.kit.audit import Actor
 from services.kit.db import transaction
-from services.kit.embedded import start_redis, stop_redis
 from services.kit.outbox import enqueue
 from services.kit.settings import Settings
-from services.run_local import programs
-from services.supervisor import Policy, Supervisor
 from tests import jobs_for_tests
 from tests.conftest import GZ, S3, TEST_DATABASE
 

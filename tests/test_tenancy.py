@@ -11,7 +11,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from services.app import create_app
+from services.entry.api import create_app
 from tests.conftest import GD, GZ, ROLE_LOGINS, SZ, Login, unique_email
 
 PASSWORD = "Secret12345"

@@ -45,10 +45,12 @@ from services.kit.audit import Actor
 from services.kit.db import Base, make_engine, make_sessionmaker, transaction
 from services.kit.outage import retry_through_outage
 from services.kit.outbox import OutboxEvent, forget_notify
-from services.kit.relay import BATCH_ACTOR
 from services.kit.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
+
+# The carrier of a batch: the relay packs due jobs of one queue into one message of this actor.
+BATCH_ACTOR = "jobs.batch"
 
 
 class ProcessedMessage(Base):

@@ -1,6 +1,6 @@
 """The outbox relay: sends committed outbox rows to the broker, then marks them sent.
 
-Runs as its own process (``python -m services.kit.relay``); several may run, since each batch
+Runs as its own process (``python -m services.entry.relay``); several may run, since each batch
 is claimed with ``FOR UPDATE SKIP LOCKED``. It reads every tenant's outbox through the narrow
 ``sws_relay`` role, whose RLS policies cover the outbox table only. If the broker is down the
 rows stay unsent and are retried; if the relay dies after sending and before marking, the rows
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -40,14 +39,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.db import make_engine, make_sessionmaker
+from services.kit.jobs import BATCH_ACTOR
 from services.kit.outbox import NOTIFY_CHANNEL, OutboxEvent
-from services.kit.settings import Settings, get_settings
+from services.kit.settings import Settings
 
 log = structlog.get_logger(__name__)
 POLL_SECONDS = 1.0
-
-
-BATCH_ACTOR = "jobs.batch"
 
 
 def to_message(event: Any, queue_prefix: str = "") -> dramatiq.Message[Any]:
@@ -296,26 +293,3 @@ async def _listen(settings: Settings, wake: asyncio.Event, stop: asyncio.Event) 
         except Exception as exc:
             log.warning("relay_listener_down", error=str(exc))
         await _sleep(stop, POLL_SECONDS)
-
-
-def main() -> None:
-    from services.kit.jobs import setup_broker
-    from services.kit.logging import configure_logging
-
-    settings = get_settings()
-    configure_logging(settings)
-    broker = setup_broker(settings)
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await run(settings, broker, stop)
-
-    asyncio.run(serve())
-    broker.close()
-
-
-if __name__ == "__main__":
-    main()

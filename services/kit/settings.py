@@ -6,7 +6,11 @@ import base64
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+
+# Where local runs keep their files (embedded servers, the mail drop): ./.data of the checkout.
+DATA_DIR = Path(__file__).resolve().parents[2] / ".data"
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
 # Development values for the document store; production refuses them (see Settings.check).

@@ -55,10 +55,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor, record
 from services.kit.db import make_sessionmaker, transaction
-from services.kit.embedded import DATA
 from services.kit.errors import DomainError
 from services.kit.outage import SHORT_RETRY_DELAYS, retry_through_outage
-from services.kit.settings import Settings
+from services.kit.settings import DATA_DIR, Settings
 from services.notifications import templates, webhooks
 from services.notifications.models import Notification, NotificationDelivery, WebhookEndpoint
 from services.notifications.schemas import Channel, DeliveryStatus
@@ -319,7 +318,7 @@ def build_email(settings: Settings, claimed: Claimed) -> EmailMessage:
 
 
 def mail_dir(settings: Settings) -> Path:
-    return Path(settings.mail_dir) if settings.mail_dir else DATA / "mail"
+    return Path(settings.mail_dir) if settings.mail_dir else DATA_DIR / "mail"
 
 
 async def send_email(settings: Settings, claimed: Claimed) -> int | None:

@@ -287,7 +287,7 @@ spec:
 The Deployment of a background process (worker, relay, chronograph): no port, no Service, no
 readiness probe; the API's image, ConfigMap, ServiceAccount and security contexts.
   (dict "root" $ "component" "relay" "values" .Values.relay
-        "command" (list "python" "-m" "services.kit.relay") "secretEnv" (list "APP_DATABASE_URL" ...))
+        "command" (list "python" "-m" "services.entry.relay") "secretEnv" (list "APP_DATABASE_URL" ...))
 */}}
 {{- define "sws-platform.processDeployment" -}}
 {{- $root := .root }}

@@ -1,6 +1,6 @@
 """Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers,
-a planning year in each city (``demo_planning``) and an open tender under way in each
-(``demo_tendering``).
+a planning year in each city (``services.demo.planning``) and an open tender under way in each
+(``services.demo.tendering``).
 
 Everything goes through the same service functions as the API, so the demo is audited and
 isolated like real data. Running it twice changes nothing.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.demo_planning import seed_planning
-from services.demo_tendering import seed_tendering
+from services.demo.planning import seed_planning
+from services.demo.tendering import seed_tendering
 from services.identity import service as identity
 from services.identity.models import User
 from services.kit.audit import Actor

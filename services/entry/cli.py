@@ -1,4 +1,4 @@
-"""Operations commands: ``python -m services.cli --help``."""
+"""Operations commands: ``python -m services.entry.cli --help``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-async def _seed() -> None:
+async def seed_and_list_logins() -> None:
     from services.demo import seed
     from services.kit.db import make_engine, make_sessionmaker
 
@@ -34,7 +34,7 @@ async def _seed() -> None:
 
 
 def seed_demo(_: argparse.Namespace) -> int:
-    asyncio.run(_seed())
+    asyncio.run(seed_and_list_logins())
     return 0
 
 
@@ -74,7 +74,7 @@ def verify_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="services.cli")
+    parser = argparse.ArgumentParser(prog="services.entry.cli")
     commands = parser.add_subparsers(required=True)
     commands.add_parser(
         "migrate", help="create the database if needed; migrate to head"

@@ -25,8 +25,9 @@ from typing import Any
 
 import structlog
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / ".data"
+from services.kit.settings import DATA_DIR
+
+DATA = DATA_DIR
 log = structlog.get_logger(__name__)
 
 

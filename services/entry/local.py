@@ -5,7 +5,7 @@ PostgreSQL, an embedded Redis (as the job broker) and an embedded SeaweedFS (as 
 store) with their data in ./.data. Then migrates, loads the demo
 tenants, and starts the API on http://127.0.0.1:8000 (granian, API_WORKERS workers: one per
 core by default), the outbox relay, the chronograph and one job worker, under a supervisor
-(services/supervisor.py) that restarts any of them that dies and stops everything when one
+(services/entry/supervisor.py) that restarts any of them that dies and stops everything when one
 keeps dying.
 """
 
@@ -17,11 +17,11 @@ import signal
 import sys
 from typing import Any
 
-from services.kit.embedded import broker_url, database_url, s3_endpoint, stop_redis
+from services.entry.local_servers import broker_url, database_url, s3_endpoint, stop_redis
+from services.entry.supervisor import Supervisor
 from services.kit.logging import configure_logging
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
-from services.supervisor import Supervisor
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
@@ -57,15 +57,15 @@ def programs(workers: int, host: str = HOST, port: str = PORT) -> dict[str, list
             # granian replaces a worker that dies (its own supervision); without this it
             # shuts the whole server down.
             "--respawn-failed-workers",
-            "services.app:create_app",
+            "services.entry.api:create_app",
         ],
-        "relay": [python, "-m", "services.kit.relay"],
-        "chronograph": [python, "-m", "services.scheduler"],
+        "relay": [python, "-m", "services.entry.relay"],
+        "chronograph": [python, "-m", "services.entry.chronograph"],
         "worker": [
             python,
             "-m",
             "dramatiq",
-            "services.worker",
+            "services.entry.worker",
             "--processes",
             "1",
             "--threads",
@@ -110,9 +110,9 @@ def main() -> int:
     print(f"S3:       {'embedded SeaweedFS in ./.data/s3' if embedded_s3 else 'S3_ENDPOINT_URL'}")
     upgrade(url)
 
-    from services.cli import _seed
+    from services.entry.cli import seed_and_list_logins
 
-    asyncio.run(_seed())
+    asyncio.run(seed_and_list_logins())
 
     settings = Settings()
     configure_logging(settings)

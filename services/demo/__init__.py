@@ -1,0 +1,6 @@
+"""Demo data for ``make run`` and the tests: tenants and users (``tenants``), a planning year
+(``planning``) and an open tender under way (``tendering``) in each demo city."""
+
+from services.demo.tenants import DEMO_PASSWORD, DemoLogin, seed
+
+__all__ = ["DEMO_PASSWORD", "DemoLogin", "seed"]

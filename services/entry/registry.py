@@ -1,0 +1,71 @@
+"""What exists: every context's tables, jobs and timed tasks, registered in one place.
+
+Alembic and the tests read ``metadata``; the worker imports this module so that every job is
+registered before the broker declares them; the chronograph calls ``schedule()``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.credit import models as credit_models
+from services.credit import tasks as credit_tasks
+from services.documents import models as documents_models
+from services.documents import tasks as documents_tasks
+from services.identity import models as identity_models
+from services.identity import tasks as identity_tasks
+from services.kit import audit, chronograph, jobs, outbox
+from services.kit.chronograph import every
+from services.kit.db import Base
+from services.notifications import models as notifications_models
+from services.notifications import tasks as notifications_tasks
+from services.operations import tasks as operations_tasks
+from services.planning import models as planning_models
+from services.tenancy import models as tenancy_models
+from services.tendering import models as tendering_models
+from services.tendering import rules_models as tendering_rules_models
+from services.tendering import tasks as tendering_tasks
+from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
+
+# --- tables ------------------------------------------------------------------------------------
+
+metadata = Base.metadata
+MODEL_MODULES = (
+    audit,
+    chronograph,
+    jobs,
+    outbox,
+    identity_models,
+    tenancy_models,
+    notifications_models,
+    documents_models,
+    planning_models,
+    credit_models,
+    tendering_models,
+    tendering_rules_models,
+)
+
+# --- jobs (each module registers its jobs when imported) ---------------------------------------
+
+JOB_MODULES = (
+    identity_tasks,
+    notifications_tasks,
+    documents_tasks,
+    credit_tasks,
+    tendering_tasks,
+    operations_tasks,
+)
+
+# --- timed tasks -------------------------------------------------------------------------------
+
+
+def schedule() -> None:
+    """What the chronograph runs, and how often."""
+    every(identity_tasks.PURGE_LOGIN_FAILURES, timedelta(minutes=10))
+    every(identity_tasks.PURGE_REFRESH_TOKENS, timedelta(days=1))
+    # Each seal has its own delayed opening job; this catches any that went missing.
+    every(documents_tasks.SWEEP_SEALS, timedelta(minutes=1))
+    # Openings whose job went missing, awards past their challenge period, late buyers.
+    every(TENDERING_SWEEP, timedelta(minutes=1))
+    # Delivered outbox rows and old processed keys (see services.operations.tasks).
+    every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))
