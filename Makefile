@@ -40,6 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check services tests migrations bench
 	$(VENV)/bin/ruff format --check services tests migrations bench
 	$(VENV)/bin/mypy services bench
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix services tests migrations bench

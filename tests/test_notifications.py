@@ -35,7 +35,7 @@ from services.kit.audit import Actor
 from services.kit.db import transaction
 from services.kit.jobs import outward_retries, run_once
 from services.kit.settings import Settings
-from services.notifications import delivery, templates, webhooks
+from services.notifications import delivery, endpoints, sending, templates, webhooks
 from services.notifications import service as notifications
 from services.notifications import tasks as notification_tasks
 from services.notifications.errors import ContextIncomplete, UnknownEventType, UnknownRecipient
@@ -294,7 +294,7 @@ async def test_an_approved_provider_is_told_in_its_inbox_and_by_one_email(
     assert "通知设置" in mail.text  # how to switch these emails off
 
     # The relay sends the job again (its row looked unsent): the job's key absorbs it.
-    key = notifications.message_key(row["id"])
+    key = sending.message_key(row["id"])
     await admin_db.execute("UPDATE outbox SET sent_at = NULL WHERE message_key = $1", key)
     await deliver_everything(sessionmaker, broker)
     assert len(smtp_server.to(provider.admin_login)) == 1
@@ -303,7 +303,7 @@ async def test_an_approved_provider_is_told_in_its_inbox_and_by_one_email(
     # the delivery row, committed as sent, stops a second email.
     ran = await run_once(
         notification_tasks.deliver_email,
-        notifications.DELIVER_EMAIL,
+        sending.DELIVER_EMAIL,
         GZ,
         f"{key}:again",
         {"delivery_id": str(row["id"])},
@@ -872,7 +872,7 @@ async def test_webhooks_are_signed_delivered_and_a_failing_one_is_retried_to_dea
     assert len(attempts) == tries
     assert {a.headers["x-sws-event-id"] for a in attempts} == {event["id"]}
     assert all(a.verified for a in attempts)  # it answered 500 although the signature was fine
-    assert failed["actor_name"] == notifications.DELIVER_WEBHOOK
+    assert failed["actor_name"] == sending.DELIVER_WEBHOOK
 
     # Its administrator sees what happened to each endpoint.
     listed = await client.get(
@@ -1061,7 +1061,7 @@ async def test_a_region_has_at_most_twenty_endpoints(
     base = f"/v1/tenants/{region.code}/webhooks"
     body = {"url": "https://hooks.example.org/many", "event_types": ["membership.granted"]}
     existing = len((await client.get(base, headers=region.admin)).json()["items"])
-    for _ in range(notifications.MAX_WEBHOOKS_PER_TENANT - existing):
+    for _ in range(endpoints.MAX_WEBHOOKS_PER_TENANT - existing):
         response = await client.post(base, headers=region.admin, json={**body, "active": False})
         assert response.status_code == 201, response.text
     refused = await client.post(base, headers=region.admin, json=body)

@@ -30,7 +30,7 @@ from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from services.notifications import delivery
 from services.notifications.schemas import DeliveryStatus
-from services.notifications.service import DELIVER_EMAIL
+from services.notifications.sending import DELIVER_EMAIL
 from tests import jobs_for_tests
 from tests.conftest import GZ, ROLE_LOGINS, TEST_DATABASE, Login
 from tests.jobs_support import drain, eventually, relay_all, running_worker

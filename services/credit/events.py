@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifications.templates import EN, ZH_CN, EventType, register
+from services.notifications.service import EN, ZH_CN, EventType, register_event_type
 
 
 def _scope_name(context: Mapping[str, Any], locale: str) -> str:
@@ -48,7 +48,7 @@ def _scope_and_remaining(context: Mapping[str, Any], locale: str) -> dict[str, s
 
 SCOPE_NEEDS = frozenset({"scope", "source_name", "province_name"})
 
-DISQUALIFICATION_PROPOSED = register(
+DISQUALIFICATION_PROPOSED = register_event_type(
     EventType(
         name="credit.disqualification_proposed",
         label={ZH_CN: "不良行为记录待确认", EN: "Disqualification to confirm"},
@@ -73,7 +73,7 @@ DISQUALIFICATION_PROPOSED = register(
     )
 )
 
-PROVIDER_BARRED = register(
+PROVIDER_BARRED = register_event_type(
     EventType(
         name="credit.provider_barred",
         label={ZH_CN: "服务机构被列入不良行为记录名单", EN: "Provider disqualified"},
@@ -99,7 +99,7 @@ PROVIDER_BARRED = register(
     )
 )
 
-PROVIDER_BAR_LIFTED = register(
+PROVIDER_BAR_LIFTED = register_event_type(
     EventType(
         name="credit.provider_bar_lifted",
         label={ZH_CN: "不良行为记录已撤销", EN: "Disqualification revoked"},

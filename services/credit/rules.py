@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.credit.schemas import Scope
-from services.tenancy.codes import Level, division_level
+from services.tenancy.service import Level, division_level
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 MIN_YEARS, MAX_YEARS = 1, 3

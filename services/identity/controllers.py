@@ -8,11 +8,11 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.identity import service
-from services.identity.models import RefreshToken, User
+from services.identity import accounts, sign_in
+from services.identity.accounts import user_out
+from services.identity.models import User
 from services.identity.schemas import (
     LoginIn,
     MeOut,
@@ -20,7 +20,6 @@ from services.identity.schemas import (
     RefreshIn,
     RoleHeld,
     TokenPair,
-    UserOut,
 )
 from services.kit.authz.enforcer import Authorizer
 from services.kit.authz.roles import Role
@@ -30,29 +29,17 @@ from services.kit.guard import CurrentActor, Session
 from services.kit.settings import Settings
 
 
-def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        mobile=user.mobile,
-        email=user.email,
-        display_name=user.display_name,
-        active=user.active,
-        provider_id=user.provider_id,
-        provider_role=Role(user.provider_role) if user.provider_role else None,
-    )
-
-
 async def _reserve_attempt(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, login: str, client: str
-) -> service.Attempt:
+) -> sign_in.Attempt:
     """A slot for this attempt, committed before its password is checked (the check is slow
     and holds no connection); waits while the slots left are held by checks under way."""
     while True:
         async with transaction(sessionmaker) as session:
-            outcome = await service.reserve_attempt(session, settings, login, client)
-        if isinstance(outcome, service.Refused):
+            outcome = await sign_in.reserve_attempt(session, settings, login, client)
+        if isinstance(outcome, sign_in.Refused):
             raise outcome.error
-        if isinstance(outcome, service.Attempt):
+        if isinstance(outcome, sign_in.Attempt):
             return outcome
         await asyncio.sleep(outcome.retry_in)
 
@@ -67,14 +54,14 @@ class AuthController(Controller):
         app = request.app.state
         client = request.client.host if request.client else "unknown"
         attempt = await _reserve_attempt(app.sessionmaker, app.settings, data.login, client)
-        verified = await service.check_password(app.settings, attempt, data.password)
+        verified = await sign_in.check_password(app.settings, attempt, data.password)
         async with transaction(app.sessionmaker) as session:
-            if isinstance(verified, service.Refused):
-                await service.record_failure(session, attempt)
-                outcome: TokenPair | service.Refused = verified
+            if isinstance(verified, sign_in.Refused):
+                await sign_in.record_failure(session, attempt)
+                outcome: TokenPair | sign_in.Refused = verified
             else:
-                outcome = await service.complete_sign_in(session, app.settings, verified)
-        if isinstance(outcome, service.Refused):
+                outcome = await sign_in.complete_sign_in(session, app.settings, verified)
+        if isinstance(outcome, sign_in.Refused):
             raise outcome.error
         return outcome
 
@@ -85,8 +72,8 @@ class AuthController(Controller):
         """Trade a refresh token for a new pair; a reused one revokes its whole family."""
         app = request.app.state
         async with transaction(app.sessionmaker) as session:
-            outcome = await service.rotate_refresh(session, app.settings, data.refresh_token)
-        if isinstance(outcome, service.Refused):
+            outcome = await sign_in.rotate_refresh(session, app.settings, data.refresh_token)
+        if isinstance(outcome, sign_in.Refused):
             raise outcome.error
         return outcome
 
@@ -95,13 +82,7 @@ class AuthController(Controller):
         """End the session the refresh token belongs to (all its rotations)."""
         sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
         async with transaction(sessionmaker) as session:
-            stored = await session.scalar(
-                select(RefreshToken).where(
-                    RefreshToken.token_hash == service.token_hash(data.refresh_token)
-                )
-            )
-            if stored is not None:
-                await service.revoke_family(session, stored.family_id)
+            await sign_in.sign_out(session, data.refresh_token)
 
 
 class MeController(Controller):
@@ -133,6 +114,6 @@ class MeController(Controller):
     ) -> None:
         """Change the password; every refresh token of the account is revoked."""
         settings: Settings = request.app.state.settings
-        await service.change_password(
+        await accounts.change_password(
             session, settings, actor, data.current_password, data.new_password
         )

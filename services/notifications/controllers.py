@@ -19,7 +19,7 @@ from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.types import TenantQuery
-from services.notifications import service
+from services.notifications import endpoints, inbox
 from services.notifications.models import Notification, NotificationDelivery, WebhookEndpoint
 from services.notifications.schemas import (
     DeliveryOut,
@@ -52,7 +52,7 @@ def notification_out(n: Notification) -> NotificationOut:
     )
 
 
-def preferences_out(items: list[service.Preference]) -> PreferencesOut:
+def preferences_out(items: list[inbox.Preference]) -> PreferencesOut:
     return PreferencesOut(
         items=[
             PreferenceOut(
@@ -126,7 +126,7 @@ class InboxController(Controller):
     ) -> Page[NotificationOut]:
         """Your notifications from every region, newest first; ``unread=true`` for the
         unread ones only, ``tenant=<code>`` for one region's."""
-        rows = await service.list_inbox(
+        rows = await inbox.list_inbox(
             session, actor, unread_only=unread, tenant=tenant, limit=limit, offset=offset
         )
         return Page(items=[notification_out(n) for n in rows], limit=limit, offset=offset)
@@ -134,7 +134,7 @@ class InboxController(Controller):
     @get("/notifications/unread-count", opt={"authenticated": True})
     async def unread_count(self, session: Session, actor: CurrentActor) -> UnreadCountOut:
         """How many of your notifications are unread, in all and by region."""
-        by_tenant = await service.unread_count(session, actor)
+        by_tenant = await inbox.unread_count(session, actor)
         return UnreadCountOut(unread=sum(by_tenant.values()), by_tenant=by_tenant)
 
     @post(
@@ -146,28 +146,28 @@ class InboxController(Controller):
         self, session: Session, actor: CurrentActor, notification_id: FromPath[uuid.UUID]
     ) -> NotificationOut:
         """Mark one of your notifications read (again is harmless)."""
-        return notification_out(await service.mark_read(session, actor, notification_id))
+        return notification_out(await inbox.mark_read(session, actor, notification_id))
 
     @post("/notifications/read-all", opt={"authenticated": True}, status_code=HTTP_200_OK)
     async def mark_all_read(
         self, session: Session, actor: CurrentActor, tenant: TenantQuery = None
     ) -> MarkedOut:
         """Mark all your unread notifications read, or one region's (``tenant=<code>``)."""
-        return MarkedOut(marked=await service.mark_all_read(session, actor, tenant))
+        return MarkedOut(marked=await inbox.mark_all_read(session, actor, tenant))
 
     @get("/notification-preferences", opt={"authenticated": True})
     async def get_preferences(self, session: Session, actor: CurrentActor) -> PreferencesOut:
         """For each event type: the inbox (always on) and whether you get an email."""
         if actor.user_id is None:
             raise NotFound()
-        return preferences_out(await service.preferences(session, actor.user_id))
+        return preferences_out(await inbox.preferences(session, actor.user_id))
 
     @put("/notification-preferences", opt={"authenticated": True})
     async def put_preferences(
         self, session: Session, actor: CurrentActor, data: JSONBody[PreferencesUpdate]
     ) -> PreferencesOut:
         """Switch email on or off per event type; event types not listed keep their setting."""
-        return preferences_out(await service.update_preferences(session, actor, data.items))
+        return preferences_out(await inbox.update_preferences(session, actor, data.items))
 
 
 class WebhookController(Controller):
@@ -183,7 +183,7 @@ class WebhookController(Controller):
         offset: Offset = 0,
     ) -> Page[WebhookOut]:
         """This region's webhook endpoints (never their secrets)."""
-        rows = await service.list_webhooks(session, actor.tenant, limit, offset)
+        rows = await endpoints.list_webhooks(session, actor.tenant, limit, offset)
         return Page(items=[webhook_out(e) for e in rows], limit=limit, offset=offset)
 
     @post("/", opt={"permission": "webhook:manage"})
@@ -197,7 +197,7 @@ class WebhookController(Controller):
         """Register an endpoint for some event types. The signing secret is in this answer
         and never shown again: store it now (or rotate it later)."""
         settings: Settings = request.app.state.settings
-        endpoint, secret = await service.create_webhook(
+        endpoint, secret = await endpoints.create_webhook(
             session,
             settings,
             actor,
@@ -212,7 +212,7 @@ class WebhookController(Controller):
     async def get_webhook(
         self, session: Session, actor: CurrentActor, webhook_id: FromPath[uuid.UUID]
     ) -> WebhookOut:
-        return webhook_out(await service.get_webhook(session, actor.tenant, webhook_id))
+        return webhook_out(await endpoints.get_webhook(session, actor.tenant, webhook_id))
 
     @patch("/{webhook_id:uuid}", opt={"permission": "webhook:manage"})
     async def update_webhook(
@@ -230,14 +230,14 @@ class WebhookController(Controller):
             if getattr(data, name) is not None
         }
         return webhook_out(
-            await service.update_webhook(session, settings, actor, webhook_id, changes)
+            await endpoints.update_webhook(session, settings, actor, webhook_id, changes)
         )
 
     @delete("/{webhook_id:uuid}", opt={"permission": "webhook:manage"})
     async def delete_webhook(
         self, session: Session, actor: CurrentActor, webhook_id: FromPath[uuid.UUID]
     ) -> None:
-        await service.delete_webhook(session, actor, webhook_id)
+        await endpoints.delete_webhook(session, actor, webhook_id)
 
     @post(
         "/{webhook_id:uuid}/rotate-secret",
@@ -253,7 +253,7 @@ class WebhookController(Controller):
     ) -> WebhookWithSecret:
         """A new signing secret, shown once; deliveries from now on are signed with it."""
         settings: Settings = request.app.state.settings
-        endpoint, secret = await service.rotate_secret(session, settings, actor, webhook_id)
+        endpoint, secret = await endpoints.rotate_secret(session, settings, actor, webhook_id)
         return webhook_with_secret(endpoint, secret)
 
     @get("/{webhook_id:uuid}/deliveries", opt={"permission": "webhook:manage"})
@@ -266,5 +266,5 @@ class WebhookController(Controller):
         offset: Offset = 0,
     ) -> Page[DeliveryOut]:
         """Recent deliveries to the endpoint, newest first: status, attempts, last error."""
-        rows = await service.list_deliveries(session, actor.tenant, webhook_id, limit, offset)
+        rows = await endpoints.list_deliveries(session, actor.tenant, webhook_id, limit, offset)
         return Page(items=[delivery_out(d) for d in rows], limit=limit, offset=offset)

@@ -10,7 +10,7 @@ from typing import Any
 
 from services.kit.jobs import JobContext, job, job_settings
 from services.notifications import delivery
-from services.notifications.service import DELIVER_EMAIL, DELIVER_WEBHOOK, QUEUE
+from services.notifications.sending import DELIVER_EMAIL, DELIVER_WEBHOOK, QUEUE
 
 
 async def _deliver(ctx: JobContext, payload: dict[str, Any]) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.notifications.templates import EN, ZH_CN, EventType, register
+from services.notifications.service import EN, ZH_CN, EventType, register_event_type
 
-DECLARATION_SUBMITTED = register(
+DECLARATION_SUBMITTED = register_event_type(
     EventType(
         name="planning.declaration_submitted",
         label={ZH_CN: "需求申报待审核", EN: "Needs declaration to review"},
@@ -24,7 +24,7 @@ DECLARATION_SUBMITTED = register(
     )
 )
 
-DECLARATION_ACCEPTED = register(
+DECLARATION_ACCEPTED = register_event_type(
     EventType(
         name="planning.declaration_accepted",
         label={ZH_CN: "需求申报已受理", EN: "Needs declaration accepted"},
@@ -44,7 +44,7 @@ DECLARATION_ACCEPTED = register(
     )
 )
 
-DECLARATION_RETURNED = register(
+DECLARATION_RETURNED = register_event_type(
     EventType(
         name="planning.declaration_returned",
         label={ZH_CN: "需求申报被退回", EN: "Needs declaration returned"},
@@ -64,7 +64,7 @@ DECLARATION_RETURNED = register(
     )
 )
 
-BUDGET_SUBMITTED = register(
+BUDGET_SUBMITTED = register_event_type(
     EventType(
         name="planning.budget_submitted",
         label={ZH_CN: "年度预算待审核", EN: "Annual budget to review"},
@@ -84,7 +84,7 @@ BUDGET_SUBMITTED = register(
     )
 )
 
-BUDGET_RETURNED = register(
+BUDGET_RETURNED = register_event_type(
     EventType(
         name="planning.budget_returned",
         label={ZH_CN: "年度预算被退回", EN: "Annual budget returned"},
@@ -103,7 +103,7 @@ BUDGET_RETURNED = register(
     )
 )
 
-BUDGET_APPROVED = register(
+BUDGET_APPROVED = register_event_type(
     EventType(
         name="planning.budget_approved",
         label={ZH_CN: "年度预算已批复", EN: "Annual budget approved"},
@@ -125,7 +125,7 @@ BUDGET_APPROVED = register(
     )
 )
 
-BUDGET_LINE_CUT = register(
+BUDGET_LINE_CUT = register_event_type(
     EventType(
         name="planning.budget_line_cut",
         label={ZH_CN: "预算项目被核减", EN: "Budget line cut"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.planning.errors import LocationOutsideTenant
-from services.tenancy.codes import Level, check_division_code, division_level
+from services.tenancy.service import Level, check_division_code, division_level
 
 
 def within(tenant: str, code: str) -> bool:

@@ -6,7 +6,6 @@ number, which clients parse as a binary float.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -15,18 +14,9 @@ from typing import Annotated
 import msgspec
 from litestar.params import QueryParameter
 
+from services.kit.money import MONEY_PATTERN, Money
 from services.kit.types import DivisionCode, Line, Text
 
-MONEY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
-MONEY_TEXT = re.compile(MONEY_PATTERN)
-Money = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=MONEY_PATTERN,
-        description='元 as a string, at most 2 decimals, e.g. "120000.00"',
-        examples=["120000.00"],
-    ),
-]
 Quantity = Annotated[
     str,
     msgspec.Meta(

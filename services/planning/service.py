@@ -13,8 +13,18 @@ from services.planning.errors import WrongState
 from services.planning.guard import commit, release
 from services.planning.projects import advance
 from services.planning.repository import LineRow
+from services.planning.schemas import CommitmentPurpose, ProjectStatus
 
-__all__ = ["LineRow", "WrongState", "advance", "commit", "get_line", "release"]
+__all__ = [
+    "CommitmentPurpose",
+    "LineRow",
+    "ProjectStatus",
+    "WrongState",
+    "advance",
+    "commit",
+    "get_line",
+    "release",
+]
 
 
 async def get_line(session: AsyncSession, tenant: str, line_id: uuid.UUID) -> LineRow:

@@ -15,8 +15,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy import Row, select
 
 from services.identity import service as identity
-from services.identity.controllers import user_out
-from services.identity.schemas import PlatformGrant, UserCreate, UserOut
+from services.identity.service import PlatformGrant, UserCreate, UserOut, user_out
 from services.kit.audit import AuditEntry
 from services.kit.authz.enforcer import Authorizer
 from services.kit.authz.roles import PLATFORM_ROLES, Role
@@ -25,7 +24,7 @@ from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, AfterSeq, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.types import CodePath, NamePath
-from services.tenancy import repository, service
+from services.tenancy import providers, regions, repository
 from services.tenancy.codes import Level, ProviderKind
 from services.tenancy.errors import RoleNotGrantable
 from services.tenancy.models import Membership, Organisation, ProviderRegistration, Tenant
@@ -141,7 +140,7 @@ class TenantController(Controller):
 
     @get("/{tenant:str}", opt={"authenticated": True})
     async def get_tenant(self, session: Session, tenant: FromPath[str]) -> TenantOut:
-        return tenant_out(await service.get_tenant(session, tenant))
+        return tenant_out(await regions.get_tenant(session, tenant))
 
 
 class PlatformController(Controller):
@@ -153,20 +152,20 @@ class PlatformController(Controller):
         self, session: Session, actor: CurrentActor, data: JSONBody[TenantCreate]
     ) -> TenantOut:
         """Put a region on the platform; its level and parent follow from the code."""
-        return tenant_out(await service.create_tenant(session, actor, data.code, data.name))
+        return tenant_out(await regions.create_tenant(session, actor, data.code, data.name))
 
     @post("/tenants/{code:str}/deactivate", opt={"permission": "tenant:manage"}, status_code=200)
     async def deactivate_tenant(
         self, session: Session, actor: CurrentActor, code: CodePath
     ) -> TenantOut:
         """Switch a region off: none of its users can act in it until it is reactivated."""
-        return tenant_out(await service.set_tenant_active(session, actor, code, False))
+        return tenant_out(await regions.set_tenant_active(session, actor, code, False))
 
     @post("/tenants/{code:str}/activate", opt={"permission": "tenant:manage"}, status_code=200)
     async def activate_tenant(
         self, session: Session, actor: CurrentActor, code: CodePath
     ) -> TenantOut:
-        return tenant_out(await service.set_tenant_active(session, actor, code, True))
+        return tenant_out(await regions.set_tenant_active(session, actor, code, True))
 
     @post(
         "/role-grants", opt={"permission": "platform_grant:manage"}, status_code=HTTP_204_NO_CONTENT
@@ -225,7 +224,7 @@ class OrganisationController(Controller):
         self, session: Session, actor: CurrentActor, data: JSONBody[OrganisationCreate]
     ) -> OrganisationOut:
         """Add a bureau (民政、财政) or a partner department (妇联、团委、残联 …)."""
-        org = await service.create_organisation(session, actor, data.kind, data.name, data.sector)
+        org = await regions.create_organisation(session, actor, data.kind, data.name, data.sector)
         return organisation_out(org)
 
     @get("/{organisation_id:uuid}", opt={"permission": "organisation:read"})
@@ -233,7 +232,7 @@ class OrganisationController(Controller):
         self, session: Session, actor: CurrentActor, organisation_id: FromPath[uuid.UUID]
     ) -> OrganisationOut:
         return organisation_out(
-            await service.get_organisation(session, actor.tenant, organisation_id)
+            await regions.get_organisation(session, actor.tenant, organisation_id)
         )
 
     @patch("/{organisation_id:uuid}", opt={"permission": "organisation:write"})
@@ -249,7 +248,7 @@ class OrganisationController(Controller):
             for k, v in (("name", data.name), ("sector", data.sector), ("active", data.active))
             if v is not None
         }
-        org = await service.update_organisation(session, actor, organisation_id, changes)
+        org = await regions.update_organisation(session, actor, organisation_id, changes)
         return organisation_out(org)
 
 
@@ -277,7 +276,7 @@ class MembershipController(Controller):
         data: JSONBody[MembershipGrant],
     ) -> MembershipOut:
         """Grant a role in this tenant; in force in every API process within a second."""
-        membership = await service.grant_role(
+        membership = await regions.grant_role(
             session,
             actor,
             login=data.login,
@@ -295,7 +294,7 @@ class MembershipController(Controller):
         actor: CurrentActor,
         membership_id: FromPath[uuid.UUID],
     ) -> None:
-        await service.revoke_role(
+        await regions.revoke_role(
             session, actor, membership_id, by_platform_admin=is_platform_admin(request, actor)
         )
 
@@ -360,13 +359,13 @@ class RegistrationController(Controller):
         self, session: Session, actor: CurrentActor, data: JSONBody[RegistrationApply]
     ) -> RegistrationOut:
         """A provider asks to work in this region; civil affairs decides."""
-        return registration_out(await service.apply_for_registration(session, actor, data.note))
+        return registration_out(await providers.apply_for_registration(session, actor, data.note))
 
     @get("/{registration_id:uuid}", opt={"permission": "provider_registration:read"})
     async def get_registration(
         self, session: Session, actor: CurrentActor, registration_id: FromPath[uuid.UUID]
     ) -> RegistrationOut:
-        return registration_out(await service.get_registration(session, actor, registration_id))
+        return registration_out(await providers.get_registration(session, actor, registration_id))
 
     @post(
         "/{registration_id:uuid}/approve",
@@ -381,7 +380,7 @@ class RegistrationController(Controller):
         data: JSONBody[RegistrationDecision],
     ) -> RegistrationOut:
         return registration_out(
-            await service.decide_registration(session, actor, registration_id, True, data.note)
+            await providers.decide_registration(session, actor, registration_id, True, data.note)
         )
 
     @post(
@@ -397,7 +396,7 @@ class RegistrationController(Controller):
         data: JSONBody[RegistrationDecision],
     ) -> RegistrationOut:
         return registration_out(
-            await service.decide_registration(session, actor, registration_id, False, data.note)
+            await providers.decide_registration(session, actor, registration_id, False, data.note)
         )
 
 
@@ -414,7 +413,7 @@ class ProviderController(Controller):
     ) -> ProviderOut:
         """A social organisation opens its one account for all regions."""
         settings: Settings = request.app.state.settings
-        provider, _ = await service.sign_up_provider(
+        provider, _ = await providers.sign_up_provider(
             session,
             settings,
             actor,
@@ -453,7 +452,7 @@ class ProviderController(Controller):
         """A provider's administrator adds a staff account for the same provider."""
         settings: Settings = request.app.state.settings
         return user_out(
-            await service.add_provider_user(
+            await providers.add_provider_user(
                 session,
                 settings,
                 actor,

@@ -27,7 +27,7 @@ from services.kit.errors import DomainError, NotFound
 from services.kit.money import money, text
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
-from services.tenancy.codes import check_uscc
+from services.tenancy.service import check_uscc
 from services.tendering import procurements
 from services.tendering.errors import (
     BidDeadlinePassed,

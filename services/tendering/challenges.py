@@ -15,7 +15,7 @@ from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField, NotFound
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, evaluation, events, procurements, rules
+from services.tendering import bids, evaluation, events, procurements, repository, rules
 from services.tendering.errors import NotEligible, WrongState
 from services.tendering.models import Challenge, Procurement
 from services.tendering.negotiation import NEGOTIATED
@@ -90,14 +90,8 @@ async def answer(
     text: str,
 ) -> Challenge:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    challenge = await session.scalar(
-        select(Challenge)
-        .where(
-            Challenge.tenant_id == actor.tenant,
-            Challenge.procurement_id == procurement.id,
-            Challenge.id == challenge_id,
-        )
-        .with_for_update()
+    challenge = await repository.filed_under(
+        session, Challenge, actor.tenant, procurement.id, challenge_id
     )
     if challenge is None:
         raise NotFound("No such challenge.")

@@ -25,7 +25,7 @@ from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, events, notices, procurements, rules, scheduling
+from services.tendering import bids, events, notices, procurements, repository, rules, scheduling
 from services.tendering.errors import NotEligible, WrongState
 from services.tendering.models import Enquiry, Procurement
 from services.tendering.schemas import (
@@ -135,14 +135,8 @@ async def answer(
     affects_bids: bool,
 ) -> Enquiry:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    enquiry = await session.scalar(
-        select(Enquiry)
-        .where(
-            Enquiry.tenant_id == actor.tenant,
-            Enquiry.procurement_id == procurement.id,
-            Enquiry.id == enquiry_id,
-        )
-        .with_for_update()
+    enquiry = await repository.filed_under(
+        session, Enquiry, actor.tenant, procurement.id, enquiry_id
     )
     if enquiry is None:
         raise NotFound("No such enquiry.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.templates import EN, ZH_CN, EventType, register
+from services.notifications.service import EN, ZH_CN, EventType, register_event_type
 
 
 def _event(
@@ -12,7 +12,7 @@ def _event(
     en: tuple[str, str],
     optional: dict[str, dict[str, str]] | None = None,
 ) -> EventType:
-    return register(
+    return register_event_type(
         EventType(
             name=name,
             label={ZH_CN: label[0], EN: label[1]},

@@ -30,9 +30,8 @@ from services.kit.money import money, text
 from services.kit.settings import Settings
 from services.notifications import service as notifications
 from services.planning import service as planning
-from services.planning.schemas import CommitmentPurpose, ProjectStatus
 from services.tenancy import service as tenancy
-from services.tendering import events, notices, rules, scheduling
+from services.tendering import events, notices, repository, rules, scheduling
 from services.tendering.errors import (
     BudgetLineUnavailable,
     MethodReasonMissing,
@@ -73,21 +72,14 @@ CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
 async def get(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, lock: bool = False
 ) -> Procurement:
-    query = select(Procurement).where(
-        Procurement.tenant_id == actor.tenant, Procurement.id == procurement_id
-    )
-    if lock:
-        query = query.with_for_update()
-    procurement = await session.scalar(query)
+    procurement = await repository.procurement(session, actor.tenant, procurement_id, lock=lock)
     if procurement is None:
         raise NotFound("No such procurement.")
     return procurement
 
 
 async def find(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Procurement | None:
-    return await session.scalar(
-        select(Procurement).where(Procurement.tenant_id == tenant, Procurement.id == procurement_id)
-    )
+    return await repository.procurement(session, tenant, procurement_id)
 
 
 async def list_procurements(
@@ -98,13 +90,14 @@ async def list_procurements(
     limit: int,
     offset: int,
 ) -> Sequence[Procurement]:
-    query = select(Procurement).where(Procurement.tenant_id == tenant)
-    if status is not None:
-        query = query.where(Procurement.status == status.value)
-    if method is not None:
-        query = query.where(Procurement.method == method.value)
-    query = query.order_by(Procurement.created_at.desc(), Procurement.id)
-    return (await session.scalars(query.limit(limit).offset(offset))).all()
+    return await repository.procurements(
+        session,
+        tenant,
+        status=status.value if status else None,
+        method=method.value if method else None,
+        limit=limit,
+        offset=offset,
+    )
 
 
 async def move(
@@ -267,7 +260,7 @@ async def create(
         actor,
         line.line.id,
         budget_amount,
-        CommitmentPurpose.procurement,
+        planning.CommitmentPurpose.procurement,
         "procurement",
         procurement_id,
         field="budget_amount",
@@ -337,7 +330,7 @@ async def _project_in_procurement(
 ) -> None:
     """The first procurement of a budgeted project moves it to in_procurement."""
     try:
-        await planning.advance(session, actor, project_id, ProjectStatus.in_procurement)
+        await planning.advance(session, actor, project_id, planning.ProjectStatus.in_procurement)
     except planning.WrongState:
         pass  # already in procurement (a second lot, or a repeat after a failed tender)
 
@@ -520,7 +513,9 @@ async def close_out(session: AsyncSession, actor: Actor, procurement: Procuremen
 async def release_money(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
     await planning.release(session, actor, procurement.commitment_id)
     try:
-        await planning.advance(session, actor, procurement.project_id, ProjectStatus.budgeted)
+        await planning.advance(
+            session, actor, procurement.project_id, planning.ProjectStatus.budgeted
+        )
     except planning.WrongState:
         pass  # another procurement of the project is still under way
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import msgspec
 
+from services.kit.money import Money
 from services.kit.types import Line, Text
-from services.planning.schemas import Money
 
 Title = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 Prose = Annotated[Text, msgspec.Meta(min_length=1, max_length=20000)]

@@ -1,0 +1,79 @@
+"""Reads the tendering steps share: a procurement (locked when the step changes it), the
+procurements of a region, and an enquiry or a challenge under its procurement."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.tendering.models import Challenge, Enquiry, Procurement, Transition
+
+# What a supplier files under a procurement and the buyer answers.
+Filed = TypeVar("Filed", Challenge, Enquiry)
+
+
+async def procurement(
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID, *, lock: bool = False
+) -> Procurement | None:
+    query = select(Procurement).where(
+        Procurement.tenant_id == tenant, Procurement.id == procurement_id
+    )
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def procurements(
+    session: AsyncSession,
+    tenant: str,
+    *,
+    status: str | None,
+    method: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Procurement]:
+    query = select(Procurement).where(Procurement.tenant_id == tenant)
+    if status is not None:
+        query = query.where(Procurement.status == status)
+    if method is not None:
+        query = query.where(Procurement.method == method)
+    query = query.order_by(Procurement.created_at.desc(), Procurement.id)
+    return (await session.scalars(query.limit(limit).offset(offset))).all()
+
+
+async def filed_under(
+    session: AsyncSession,
+    kind: type[Filed],
+    tenant: str,
+    procurement_id: uuid.UUID,
+    filed_id: uuid.UUID,
+) -> Filed | None:
+    """An enquiry or a challenge of this procurement, locked: the caller holds the procurement's
+    lock already, so two answers to one question queue behind each other."""
+    return await session.scalar(
+        select(kind)
+        .where(
+            kind.tenant_id == tenant,
+            kind.procurement_id == procurement_id,
+            kind.id == filed_id,
+        )
+        .with_for_update()
+    )
+
+
+async def entered(
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID, status: str
+) -> datetime | None:
+    """When the procurement last entered ``status`` (its transitions keep every move)."""
+    return await session.scalar(
+        select(func.max(Transition.at)).where(
+            Transition.tenant_id == tenant,
+            Transition.procurement_id == procurement_id,
+            Transition.to_status == status,
+        )
+    )
