@@ -50,8 +50,8 @@ from services.tendering.controllers import (
     ExpertController,
     NoticeController,
     ProcurementController,
+    TenderingRulesController,
 )
-from services.tendering.rules_controllers import TenderingRulesController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,

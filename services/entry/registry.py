@@ -23,7 +23,6 @@ from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
 from services.tendering import models as tendering_models
-from services.tendering import rules_models as tendering_rules_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
@@ -42,7 +41,6 @@ MODEL_MODULES = (
     planning_models,
     credit_models,
     tendering_models,
-    tendering_rules_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -30,6 +30,7 @@ from services.tendering import (
     negotiation,
     notices,
     procurements,
+    rules,
     views,
 )
 from services.tendering.models import Procurement
@@ -57,6 +58,7 @@ from services.tendering.schemas import (
     NoticeOut,
     OfferIn,
     OfferOut,
+    Overrides,
     ProcurementCreate,
     ProcurementOut,
     PublishIn,
@@ -64,6 +66,7 @@ from services.tendering.schemas import (
     ReportOut,
     RoundIn,
     RoundOut,
+    RulesOut,
     ScoresIn,
     Status,
     WithdrawReason,
@@ -596,3 +599,21 @@ class NoticeController(Controller):
         if found is None:
             raise NotFound("No such notice.")
         return views.notice(found)
+
+
+class TenderingRulesController(Controller):
+    path = f"{TENANT_PATH}/tendering-rules"
+    tags = ["tendering"]
+
+    @get("/", opt={"permission": "tendering_rules:read"})
+    async def read(self, session: Session, actor: CurrentActor) -> RulesOut:
+        """The legal rules in force here: each with the national default and its source."""
+        return await rules.view(session, actor.tenant)
+
+    @put("/", opt={"permission": "tendering_rules:write"})
+    async def replace(
+        self, session: Session, actor: CurrentActor, data: JSONBody[Overrides]
+    ) -> RulesOut:
+        """Replace the region's overrides as a whole; each may only tighten the law."""
+        await rules.set_overrides(session, actor, dict(data))
+        return await rules.view(session, actor.tenant)

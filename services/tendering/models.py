@@ -304,3 +304,20 @@ class Challenge(TenantOwned, Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+# A region's own legal rules: what it tightened beyond the national defaults (migration
+# 0007). The overrides are JSON in the form the API takes: integers as numbers, amounts,
+# percentages and shares as strings ("4000000", "1.5", "3/4").
+class TenderingRules(Base):
+    """One row per region that has tightened any rule; no row means the national defaults."""
+
+    __tablename__ = "tendering_rules"
+    __table_args__ = (
+        CheckConstraint("jsonb_typeof(overrides) = 'object'", name="overrides_is_object"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

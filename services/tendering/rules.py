@@ -34,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.errors import DomainError, InvalidField
-from services.tendering.rules_models import TenderingRules
+from services.tendering.models import TenderingRules
+from services.tendering.schemas import RuleOut, RulesOut
 
 log = structlog.get_logger(__name__)
 
@@ -844,3 +845,30 @@ def result_notice_deadline(rules: LegalRules, confirmed_at: datetime) -> datetim
 def contract_deadline(rules: LegalRules, award_notice_at: datetime) -> datetime:
     """The last moment the contract may be signed after the award notice (calendar days)."""
     return workdays.deadline_after_days(award_notice_at, rules.contract_days)
+
+
+async def view(session: AsyncSession, tenant: str) -> RulesOut:
+    """The rules in force in a region, each with the national default and its source."""
+    row = await stored_overrides(session, tenant)
+    overrides = dict(row.overrides) if row is not None else {}
+    in_force = asdict(merge(overrides))
+    national = asdict(NATIONAL)
+    return RulesOut(
+        tenant=tenant,
+        rules=[
+            RuleOut(
+                rule=name,
+                kind=info.kind,
+                unit=info.unit,
+                national=to_json(national[name]),
+                value=to_json(in_force[name]),
+                tightened=in_force[name] != national[name],
+                source=info.source,
+                description=info.description,
+            )
+            for name, info in RULES.items()
+        ],
+        overrides=overrides,
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by if row is not None else None,
+    )
