@@ -28,11 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.documents import service
 from services.documents.errors import DocumentSealed, DocumentTooLarge
 from services.documents.repository import Viewer
-from services.documents.schemas import DocumentOut, DownloadLink, Filename, ObjectType, Title
+from services.documents.schemas import DocumentOut, DownloadLink, Filename, Title
 from services.kit.audit import Actor
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import bind_tenant
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
+from services.kit.objects import ObjectType
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.storage import Storage, content_disposition, storage_for

@@ -66,12 +66,12 @@ from services.documents.schemas import (
     DocumentOut,
     DownloadLink,
     FileKind,
-    ObjectType,
     Verification,
     VersionOut,
 )
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
+from services.kit.objects import ObjectType
 from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from services.kit.storage import PART_BYTES, MultipartUpload, ObjectMissing, Storage

@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents.schemas import ObjectType
 from services.documents.service import register_object_check
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.planning.models import Budget, NeedsAssessment, NeedsDeclaration, Project
 from services.tenancy import service as tenancy
 

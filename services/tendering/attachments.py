@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents.schemas import ObjectType
 from services.documents.service import register_object_check, register_seal_policy
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.tendering.errors import BidDeadlinePassed, WrongState
 from services.tendering.models import Bid, Procurement
 from services.tendering.schemas import BidStatus, Status
