@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit import repository
-from services.documents.service import register_object_check
+from services.documents.service import register_object_type
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
@@ -33,4 +33,4 @@ async def _disqualification(
     return None
 
 
-register_object_check(ObjectType.disqualification, _disqualification)
+register_object_type(ObjectType.disqualification, owner=_disqualification)

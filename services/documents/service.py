@@ -10,9 +10,10 @@ object (the multipart upload is completed) and the rows are committed.
 Sealed documents and their opening
 ----------------------------------
 Whether a document is sealed, and until when, is the server's decision for the object types
-whose owner registered a seal policy (``register_seal_policy``: tendering's bids, sealed until
+whose owner registered a seal policy (``register_object_type``: tendering's bids, sealed until
 their procurement's opening): the client's ``sealed_until`` is refused for them, and a document
-is sealed even when the client asks for nothing. Other types keep the client's choice.
+is sealed even when the client asks for nothing. Other types keep the client's choice, if their
+owner made them sealable.
 
 A sealed document (a bid before bid opening, 开标) is encrypted while it streams in, with its
 procedure's data key (see ``sealing``); the bucket only ever holds ciphertext. Until its seal
@@ -88,54 +89,6 @@ STORED_CONTENT_TYPE = "application/octet-stream"
 PARTS_IN_FLIGHT = 1
 # A seal is for a procedure under way: its opening is at most a year ahead.
 MAX_SEAL_AHEAD = timedelta(days=366)
-# What may be sealed until an opening: bids (投标文件, until 开标), and a tender's confidential
-# parts such as its reserve price (标底). Other documents are for reading as they come. A type
-# with a registered seal policy (bids) is always sealed, until the time the policy reads.
-SEALABLE = frozenset({ObjectType.bid, ObjectType.tender})
-
-
-# --- which objects a document may be attached to ----------------------------------------------
-
-ObjectCheck = Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[uuid.UUID | None]]
-"""Looks an object up in the actor's tenant, as the actor may see it: returns the provider
-that owns it (None for a government object); raises NotFound when there is none."""
-
-_OBJECT_CHECKS: dict[str, ObjectCheck] = {}
-
-
-def register_object_check(object_type: ObjectType, check: ObjectCheck) -> None:
-    """Contexts that own objects register how to find them (imports stay one way: the
-    documents context does not import the later ones)."""
-    _OBJECT_CHECKS[object_type.value] = check
-
-
-async def _registration_owner(
-    session: AsyncSession, actor: Actor, object_id: uuid.UUID
-) -> uuid.UUID | None:
-    registration, _ = await tenancy.get_registration(session, actor, object_id)
-    return registration.provider_id
-
-
-register_object_check(ObjectType.registration, _registration_owner)
-
-
-async def _check_object(
-    session: AsyncSession, viewer: Viewer, object_type: ObjectType, object_id: uuid.UUID
-) -> None:
-    """A provider may attach documents only to objects of its own (known by a registered
-    check); government users to any object of the tenant — checked where a check exists."""
-    check = _OBJECT_CHECKS.get(object_type.value)
-    missing = InvalidField(f"no {object_type.value} {object_id} of yours here", field="object_id")
-    if check is None:
-        if viewer.is_provider:
-            raise missing
-        return
-    try:
-        owner = await check(session, viewer.actor, object_id)
-    except NotFound:
-        raise missing from None
-    if viewer.is_provider and owner != viewer.actor.provider_id:
-        raise missing
 
 
 # --- which objects the server seals, and until when ------------------------------------------
@@ -148,26 +101,95 @@ deadline, say."""
 
 @dataclass(frozen=True)
 class SealPolicy:
+    """The server seals every document of an object type, until the time ``until`` reads
+    from the object's owner."""
+
     until: SealTime
     # Its owner opens the seal (the tender's opening opens a bid's), not our timed job.
     opened_by_owner: bool = False
 
+    async def sealed_until(
+        self, session: AsyncSession, actor: Actor, object_id: uuid.UUID
+    ) -> datetime:
+        return (await self.until(session, actor, object_id)).astimezone(UTC)
 
-_SEAL_POLICIES: dict[str, SealPolicy] = {}
+
+# --- which objects a document may be attached to ----------------------------------------------
+
+OwnerCheck = Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[uuid.UUID | None]]
+"""Looks an object up in the actor's tenant, as the actor may see it: returns the provider
+that owns it (None for a government object); raises NotFound when there is none."""
 
 
-def register_seal_policy(
-    object_type: ObjectType, until: SealTime, *, opened_by_owner: bool = False
+@dataclass(frozen=True)
+class ObjectKind:
+    """What documents know of a kind of object, as the context that owns it registered it."""
+
+    owner: OwnerCheck
+    # Every document is sealed by the server, until the time the policy reads.
+    seal: SealPolicy | None
+    # Documents may be sealed until a time the uploader names (always so with a policy).
+    sealable: bool
+
+
+_KINDS: dict[str, ObjectKind] = {}
+
+
+def register_object_type(
+    object_type: ObjectType,
+    *,
+    owner: OwnerCheck,
+    seal: SealPolicy | None = None,
+    sealable: bool = False,
 ) -> None:
-    """Every document of ``object_type`` is sealed by the server until ``until`` says, whatever
-    the client sends. Registered by the context that owns such objects (tendering: bids)."""
-    _SEAL_POLICIES[object_type.value] = SealPolicy(until, opened_by_owner)
+    """What documents need to know of a kind of object, from the context that owns it: how
+    to find one and its owner (``owner``); that its documents are always sealed, until the
+    time ``seal`` reads, whatever the client sends; or that they may be sealed on request
+    (``sealable``: until a time the uploader names)."""
+    _KINDS[object_type.value] = ObjectKind(owner, seal, sealable or seal is not None)
 
 
-async def _policy_seal_time(
-    session: AsyncSession, actor: Actor, policy: SealPolicy, object_id: uuid.UUID
-) -> datetime:
-    return (await policy.until(session, actor, object_id)).astimezone(UTC)
+def seal_policy(object_type: str) -> SealPolicy | None:
+    kind = _KINDS.get(object_type)
+    return kind.seal if kind else None
+
+
+def sealable(object_type: str) -> bool:
+    kind = _KINDS.get(object_type)
+    return kind is not None and kind.sealable
+
+
+def sealable_kinds() -> list[str]:
+    return sorted(name for name, kind in _KINDS.items() if kind.sealable)
+
+
+async def check_object(
+    session: AsyncSession, viewer: Viewer, object_type: ObjectType, object_id: uuid.UUID
+) -> None:
+    """A provider may attach documents only to objects of its own (known by a registered
+    check); government users to any object of the tenant — checked where a check exists."""
+    kind = _KINDS.get(object_type.value)
+    missing = InvalidField(f"no {object_type.value} {object_id} of yours here", field="object_id")
+    if kind is None:
+        if viewer.is_provider:
+            raise missing
+        return
+    try:
+        owner = await kind.owner(session, viewer.actor, object_id)
+    except NotFound:
+        raise missing from None
+    if viewer.is_provider and owner != viewer.actor.provider_id:
+        raise missing
+
+
+async def _registration_owner(
+    session: AsyncSession, actor: Actor, object_id: uuid.UUID
+) -> uuid.UUID | None:
+    registration, _ = await tenancy.get_registration(session, actor, object_id)
+    return registration.provider_id
+
+
+register_object_type(ObjectType.registration, owner=_registration_owner)
 
 
 # --- who is looking ----------------------------------------------------------------------------
@@ -537,9 +559,9 @@ async def prepare_new_document(
 ) -> UploadPlan:
     actor = viewer.actor
     name = _filename(filename)
-    await _check_object(session, viewer, object_type, object_id)
+    await check_object(session, viewer, object_type, object_id)
     seal = data_key = None
-    policy = _SEAL_POLICIES.get(object_type.value)
+    policy = seal_policy(object_type.value)
     if policy is not None:
         # The server decides this seal: a client's time could only be wrong or early.
         if sealed_until is not None:
@@ -548,7 +570,7 @@ async def prepare_new_document(
                 "their procedure); leave it out",
                 field="sealed_until",
             )
-        until = await _policy_seal_time(session, actor, policy, object_id)
+        until = await policy.sealed_until(session, actor, object_id)
         seal = await seal_for_upload(
             session,
             settings,
@@ -560,8 +582,8 @@ async def prepare_new_document(
         )
         data_key = _data_key(settings, seal)
     elif sealed_until is not None:
-        if object_type not in SEALABLE:
-            kinds = " and ".join(sorted(k.value for k in SEALABLE))
+        if not sealable(object_type.value):
+            kinds = " and ".join(sealable_kinds())
             raise InvalidField(f"only {kinds} documents are sealed", field="sealed_until")
         seal = await seal_for_upload(session, settings, actor, object_type, object_id, sealed_until)
         data_key = _data_key(settings, seal)
@@ -599,14 +621,14 @@ async def prepare_new_version(
             + ("the provider that keeps it" if document.provider_id else "government users")
             + " may add versions to this document."
         )
-    policy = _SEAL_POLICIES.get(document.object_type)
+    policy = seal_policy(document.object_type)
     if policy is not None:
         if not document.sealed:
             raise ProcedureOpened(
                 "This document was stored unsealed; add the file as a new document, which is "
                 "sealed."
             )
-        await _policy_seal_time(session, actor, policy, document.object_id)
+        await policy.sealed_until(session, actor, document.object_id)
     seal = data_key = None
     if document.sealed:
         seal = await repository.get_seal(
@@ -851,9 +873,9 @@ async def record_upload(session: AsyncSession, plan: UploadPlan, received: Recei
         )
         if seal is None or seal.released_at is not None:
             raise ProcedureOpened("The procedure was opened while the file was uploading.")
-        policy = _SEAL_POLICIES.get(plan.object_type.value)
+        policy = seal_policy(plan.object_type.value)
         if policy is not None:  # still taking documents now that the file is in (a deadline)
-            await _policy_seal_time(session, actor, policy, plan.object_id)
+            await policy.sealed_until(session, actor, plan.object_id)
     now = datetime.now(UTC)
     if plan.new_document:
         document = Document(
