@@ -39,6 +39,7 @@ from services.entry.api import create_app
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, transaction
 from services.kit.jobs import run_once
+from services.kit.objects import ObjectType
 from services.kit.settings import DEV_DOCUMENT_MASTER_KEY, Settings
 from tests.conftest import GZ, ROLE_LOGINS, SZ, Login, city_login
 from tests.jobs_support import drain, relay_all, running_worker
@@ -978,7 +979,7 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
     # Moving the opening later is the tendering context's business (a deadline extension).
     async with transaction(sessionmaker, GZ) as session:
         seal = await service.reschedule_seal(
-            session, Actor(None, GZ), service.ObjectType.tender, bid, opening + timedelta(days=1)
+            session, Actor(None, GZ), ObjectType.tender, bid, opening + timedelta(days=1)
         )
         assert seal.sealed_until > opening
 

@@ -11,11 +11,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit import repository
-from services.documents.schemas import ObjectType
-from services.documents.service import register_object_check
+from services.documents.service import register_object_type
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.tenancy import service as tenancy
 
 CIVIL_AFFAIRS = frozenset({Role.civil_affairs_officer, Role.civil_affairs_approver})
@@ -33,4 +33,4 @@ async def _disqualification(
     return None
 
 
-register_object_check(ObjectType.disqualification, _disqualification)
+register_object_type(ObjectType.disqualification, owner=_disqualification)

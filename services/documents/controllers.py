@@ -25,14 +25,15 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.documents import service
+from services.documents import access, downloads, streaming, upload, views
 from services.documents.errors import DocumentSealed, DocumentTooLarge
 from services.documents.repository import Viewer
-from services.documents.schemas import DocumentOut, DownloadLink, Filename, ObjectType, Title
+from services.documents.schemas import DocumentOut, DownloadLink, Filename, Title
 from services.kit.audit import Actor
 from services.kit.authz.enforcer import Authorizer
 from services.kit.db import bind_tenant
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
+from services.kit.objects import ObjectType
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 from services.kit.settings import Settings
 from services.kit.storage import Storage, content_disposition, storage_for
@@ -66,7 +67,7 @@ async def _unit(request: Request[Any, Any, Any], actor: Actor) -> AsyncIterator[
 
 
 async def _viewer(request: Request[Any, Any, Any], session: AsyncSession, actor: Actor) -> Viewer:
-    return await service.viewer_for(session, actor, _may_read_confidential(request, actor))
+    return await access.viewer_for(session, actor, _may_read_confidential(request, actor))
 
 
 def _refuse_announced_oversize(request: Request[Any, Any, Any]) -> None:
@@ -79,24 +80,24 @@ def _refuse_announced_oversize(request: Request[Any, Any, Any]) -> None:
         )
 
 
-async def _store(request: Request[Any, Any, Any], plan: service.UploadPlan) -> service.Received:
+async def _store(request: Request[Any, Any, Any], plan: upload.UploadPlan) -> upload.Received:
     storage = await _storage(request)
     limit = _settings(request).document_max_bytes
-    return await service.receive(storage, plan, request.stream(), limit)
+    return await streaming.receive(storage, plan, request.stream(), limit)
 
 
 async def _record(
     request: Request[Any, Any, Any],
     actor: Actor,
-    plan: service.UploadPlan,
-    received: service.Received,
+    plan: upload.UploadPlan,
+    received: upload.Received,
 ) -> DocumentOut:
     try:
         async with _unit(request, actor) as session:
-            document = await service.record_upload(session, plan, received)
-            (out,) = await service.describe(session, [document])
+            document = await upload.record_upload(session, plan, received)
+            (out,) = await views.describe(session, [document])
     except BaseException:
-        await service.discard(await _storage(request), plan)
+        await streaming.discard(await _storage(request), plan)
         raise
     return out
 
@@ -129,7 +130,7 @@ class DocumentController(Controller):
         Answers once the file is stored."""
         _refuse_announced_oversize(request)
         async with _unit(request, actor) as session:
-            plan = await service.prepare_new_document(
+            plan = await upload.prepare_new_document(
                 session,
                 _settings(request),
                 await _viewer(request, session, actor),
@@ -159,7 +160,7 @@ class DocumentController(Controller):
         """Upload the next version of a document; the body is the file."""
         _refuse_announced_oversize(request)
         async with _unit(request, actor) as session:
-            plan = await service.prepare_new_version(
+            plan = await upload.prepare_new_version(
                 session,
                 _settings(request),
                 await _viewer(request, session, actor),
@@ -182,7 +183,7 @@ class DocumentController(Controller):
     ) -> Page[DocumentOut]:
         """Documents you may see here, with their versions; filter by the object."""
         viewer = await _viewer(request, session, actor)
-        items = await service.list_documents(session, viewer, object_type, object_id, limit, offset)
+        items = await access.list_documents(session, viewer, object_type, object_id, limit, offset)
         return Page(items=items, limit=limit, offset=offset)
 
     @get("/{document_id:uuid}", opt={"permission": "document:read"})
@@ -194,8 +195,8 @@ class DocumentController(Controller):
         document_id: FromPath[uuid.UUID],
     ) -> DocumentOut:
         viewer = await _viewer(request, session, actor)
-        document = await service.get_document(session, viewer, document_id)
-        (out,) = await service.describe(session, [document])
+        document = await access.get_document(session, viewer, document_id)
+        (out,) = await views.describe(session, [document])
         return out
 
     @get("/{document_id:uuid}/download", opt={"permission": "document:read"})
@@ -211,7 +212,7 @@ class DocumentController(Controller):
         ``version`` is given. A sealed document is refused (409) until its procedure opens."""
         viewer = await _viewer(request, session, actor)
         try:
-            return await service.download_link(
+            return await downloads.download_link(
                 session,
                 _settings(request),
                 await _storage(request),
@@ -221,7 +222,7 @@ class DocumentController(Controller):
             )
         except DocumentSealed as refusal:
             async with _unit(request, actor) as apart:
-                await service.record_refused_download(apart, actor, refusal, "download")
+                await downloads.record_refused_download(apart, actor, refusal, "download")
             raise
 
     @get(
@@ -244,19 +245,21 @@ class DocumentController(Controller):
         """The decrypted content of an opened sealed document, through a link from
         ``…/download``."""
         settings = _settings(request)
-        service.check_content_link(settings, tenant, document_id, version, user, expires, signature)
+        downloads.check_content_link(
+            settings, tenant, document_id, version, user, expires, signature
+        )
         actor = Actor(
             user_id=uuid.UUID(user) if user else None,
             tenant=tenant,
             request_id=request.scope.get("state", {}).get("request_id"),
         )
         try:
-            content = await service.sealed_content(
+            content = await downloads.sealed_content(
                 session, settings, await _storage(request), tenant, document_id, version
             )
         except DocumentSealed as refusal:
             async with _unit(request, actor) as apart:
-                await service.record_refused_download(apart, actor, refusal, "content")
+                await downloads.record_refused_download(apart, actor, refusal, "content")
             raise
         return Stream(
             content.chunks,

@@ -10,23 +10,8 @@ from typing import Annotated
 import msgspec
 from litestar.params import QueryParameter
 
+from services.kit.objects import ObjectType
 from services.kit.types import ONE_LINE
-
-
-class ObjectType(StrEnum):
-    """What a document belongs to. Later contexts add theirs (and an object check)."""
-
-    needs_declaration = "needs_declaration"  # 需求申报
-    needs_assessment = "needs_assessment"  # 需求评估
-    budget = "budget"  # 年度预算
-    project = "project"  # 项目库
-    tender = "tender"  # 招标
-    bid = "bid"  # 投标
-    contract = "contract"  # 合同
-    report = "report"  # 进度报告、评估报告
-    registration = "registration"  # 服务机构登记
-    # --- credit ---
-    disqualification = "disqualification"  # 不良行为记录（证据材料）
 
 
 class FileKind(StrEnum):

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from sqlalchemy import text
 
-from services.documents import service
+from services.documents import seals, verification
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, bind_tenant
 from services.kit.jobs import JobContext, job, job_settings
@@ -22,9 +22,9 @@ from services.kit.storage import Storage, storage_for
 
 log = structlog.get_logger(__name__)
 
-VERIFY_VERSION = service.VERIFY_JOB
-OPEN_SEAL = service.OPEN_SEAL_JOB
-SWEEP_SEALS = service.SWEEP_SEALS_JOB
+VERIFY_VERSION = verification.VERIFY_JOB
+OPEN_SEAL = seals.OPEN_SEAL_JOB
+SWEEP_SEALS = seals.SWEEP_SEALS_JOB
 SWEEP_BATCH = 500
 
 
@@ -35,7 +35,7 @@ def _storage() -> Storage:
 @job(VERIFY_VERSION)
 async def verify_version(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Re-read a stored version and check its size and SHA-256 against the upload's."""
-    await service.verify_version(
+    await verification.verify_version(
         ctx.session,
         ctx.actor,
         _storage(),
@@ -48,7 +48,7 @@ async def verify_version(ctx: JobContext, payload: dict[str, Any]) -> None:
 async def open_seal(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Open a procedure's seal at its time. Early (the time was moved later): nothing to do;
     the job of the new time, or the sweep, opens it."""
-    opened = await service.open_seal(
+    opened = await seals.open_seal(
         ctx.session, ctx.actor, payload["object_type"], uuid.UUID(payload["object_id"])
     )
     if not opened:

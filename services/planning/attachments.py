@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents.schemas import ObjectType
-from services.documents.service import register_object_check
+from services.documents.service import register_object_type
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.planning.models import Budget, NeedsAssessment, NeedsDeclaration, Project
 from services.tenancy import service as tenancy
 
@@ -67,9 +67,9 @@ def _government_object(
     return check
 
 
-register_object_check(ObjectType.needs_declaration, _declaration)
-register_object_check(ObjectType.project, _government_object(Project, CIVIL_AFFAIRS))
-register_object_check(
-    ObjectType.needs_assessment, _government_object(NeedsAssessment, CIVIL_AFFAIRS)
+register_object_type(ObjectType.needs_declaration, owner=_declaration)
+register_object_type(ObjectType.project, owner=_government_object(Project, CIVIL_AFFAIRS))
+register_object_type(
+    ObjectType.needs_assessment, owner=_government_object(NeedsAssessment, CIVIL_AFFAIRS)
 )
-register_object_check(ObjectType.budget, _government_object(Budget, CIVIL_AFFAIRS | FINANCE))
+register_object_type(ObjectType.budget, owner=_government_object(Budget, CIVIL_AFFAIRS | FINANCE))

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents.schemas import ObjectType
-from services.documents.service import register_object_check, register_seal_policy
+from services.documents.service import SealPolicy, register_object_type
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.tendering.errors import BidDeadlinePassed, WrongState
 from services.tendering.models import Bid, Procurement
 from services.tendering.schemas import BidStatus, Status
@@ -75,7 +75,9 @@ async def _tender(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> 
     return None
 
 
-register_object_check(ObjectType.bid, _bid_owner)
-register_object_check(ObjectType.tender, _tender)
 # The bid's seal is the one its price is sealed under: the opening (opening.open_bids) opens it.
-register_seal_policy(ObjectType.bid, _bid_sealed_until, opened_by_owner=True)
+register_object_type(
+    ObjectType.bid, owner=_bid_owner, seal=SealPolicy(_bid_sealed_until, opened_by_owner=True)
+)
+# A tender's confidential parts, such as its reserve price (标底), are sealed on request.
+register_object_type(ObjectType.tender, owner=_tender, sealable=True)

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit import service as credit
 from services.documents import service as documents
-from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.errors import DomainError, NotFound
 from services.kit.money import money, text
+from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
 from services.tenancy.service import check_uscc

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
-from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
+from services.kit.objects import ObjectType
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, events, notices, procurements, repository, rules, scheduling

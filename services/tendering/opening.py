@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
-from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.money import text
+from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy

@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
-from services.documents.schemas import ObjectType
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import money, text
+from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.notifications import service as notifications
 from services.planning import service as planning
