@@ -10,8 +10,7 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,10 @@ from services.entry.local_servers import start_postgres, start_s3, stop_redis
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
-from tests.mail_support import MailSink
-
-TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test")
-GZ, SZ, GD = "440100", "440300", "440000"
+from tests.support.client import Login
+from tests.support.database import TEST_DATABASE, recreate, with_database
+from tests.support.mail import MailSink
+from tests.support.storage import S3
 
 
 def _test_url() -> tuple[str, Any]:
@@ -38,25 +37,6 @@ def _test_url() -> tuple[str, Any]:
     if configured:
         return with_database(configured, TEST_DATABASE), None
     return start_postgres(TEST_DATABASE)
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server's URL, naming another database."""
-    base, _, query = url.partition("?")
-    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-
-
-async def recreate(url: str) -> None:
-    """Drop the URL's database (after ending its sessions); the migration creates it anew."""
-    name = url.partition("?")[0].rsplit("/", 1)[1]
-    connection = await asyncpg.connect(with_database(url, "postgres").replace("+asyncpg", ""))
-    try:
-        await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -85,14 +65,6 @@ def broker_url() -> Any:
     if server is not None:
         stop_redis(server)
     shutil.rmtree(data, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class S3:
-    endpoint_url: str
-    access_key: str
-    secret_key: str
-    bucket: str
 
 
 @pytest.fixture(scope="session")
@@ -199,7 +171,7 @@ def sessionmaker(settings: Settings) -> Any:
 def broker(settings: Settings) -> Any:
     """The real broker with every job declared; jobs in workers use the test database."""
     import services.entry.registry  # noqa: F401 - registers every context's jobs
-    import tests.jobs_for_tests  # noqa: F401 - the suite's own jobs
+    import tests.support.suite_jobs  # noqa: F401 - the suite's own jobs
     from services.kit.jobs import setup_broker, use_settings
 
     use_settings(settings)
@@ -208,9 +180,6 @@ def broker(settings: Settings) -> Any:
         the_broker.flush(queue)
     yield the_broker
     the_broker.close()
-
-
-Login = Callable[[str], Awaitable[dict[str, str]]]
 
 
 @pytest.fixture(scope="session")
@@ -228,29 +197,3 @@ async def login(client: AsyncTestClient[Litestar]) -> Login:
         return cache[who]
 
     return _login
-
-
-def city_login(role: str, city: str = GZ) -> str:
-    slug = {GZ: "gz", SZ: "sz"}[city]
-    return f"{role.replace('_', '-')}@{slug}.demo.gov.cn"
-
-
-ROLE_LOGINS = {
-    "platform_admin": "platform@demo.gov.cn",
-    "ministry_viewer": "ministry@demo.gov.cn",
-    "province_viewer": "viewer@gd.demo.gov.cn",
-    "tenant_admin": city_login("tenant_admin"),
-    "civil_affairs_officer": city_login("civil_affairs_officer"),
-    "civil_affairs_approver": city_login("civil_affairs_approver"),
-    "finance_officer": city_login("finance_officer"),
-    "finance_approver": city_login("finance_approver"),
-    "partner_department": city_login("partner_department"),
-    "provider_admin": "admin@sunshine.demo.org.cn",
-    "provider_staff": "staff@sunshine.demo.org.cn",
-    "expert": city_login("expert"),
-    "evaluator": city_login("evaluator"),
-}
-
-
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}.{random.randrange(10**9)}@test.gov.cn"
