@@ -10,7 +10,7 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from bench.server import Granian
 from services.demo import DEMO_PASSWORD, seed
 from services.entry.api import create_app
 from services.entry.local_servers import broker_url as embedded_broker_url
@@ -28,6 +29,7 @@ from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.support.client import Login
 from tests.support.database import TEST_DATABASE, recreate, with_database
+from tests.support.live_server import serve
 from tests.support.mail import MailSink
 from tests.support.storage import S3
 
@@ -142,6 +144,13 @@ def app(settings: Settings, demo: None) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def api_server(settings: Settings, demo: None) -> Iterator[Granian]:
+    """The API served by one real granian worker for the length of a test module: for
+    requests that truly run at once, and for what happens on the wire."""
+    yield from serve(settings)
 
 
 @pytest.fixture(scope="session")

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from stdnum.cn import uscc
-
 from services.credit.rules import add_years, today
-from tests.support.accounts import unique_email
-from tests.support.client import Login
+from tests.support.client import Client, Headers, Login
 from tests.support.demo import GZ, SZ, city_login
+from tests.support.providers import NewProvider, apply_to, decide_registration, sign_up
 
-Client = AsyncTestClient[Litestar]
-Headers = dict[str, str]
 PASSWORD = "Credit2026pass"
 DEMO_CITIES = (GZ, SZ)
-
-
-def fresh_uscc() -> str:
-    """A valid 统一社会信用代码 of a 社会服务机构 (type 52), never seen before."""
-    body = f"52{GZ}MJ{random.randrange(10**7):07d}"
-    return body + uscc.calc_check_digit(body)
-
-
-@dataclass(frozen=True)
-class NewProvider:
-    id: str
-    name: str
-    admin_login: str
 
 
 async def new_provider(
@@ -44,35 +23,21 @@ async def new_provider(
 ) -> NewProvider:
     """A provider signs up, applies to regions, and civil affairs approves where asked (only
     the demo cities have an approver)."""
-    admin_login = unique_email("credit-provider")
-    name = f"信用测试社工服务中心{uuid.uuid4().hex[:8]}"
-    response = await client.post(
-        "/v1/providers",
-        json={
-            "uscc": fresh_uscc(),
-            "name": name,
-            "admin_login": admin_login,
-            "admin_name": "信用测试管理员",
-            "admin_password": PASSWORD,
-        },
+    provider = await sign_up(
+        client,
+        login,
+        PASSWORD,
+        name=f"信用测试社工服务中心{uuid.uuid4().hex[:8]}",
+        admin_name="信用测试管理员",
+        prefix="credit-provider",
     )
-    assert response.status_code == 201, response.text
-    provider_id = response.json()["id"]
-    admin = await login(admin_login, PASSWORD)
     for tenant in (*approved_in, *pending_in):
-        applied = await client.post(
-            f"/v1/tenants/{tenant}/provider-registrations", headers=admin, json={}
-        )
-        assert applied.status_code == 201, applied.text
+        registration_id = await apply_to(client, provider.admin, tenant)
         if tenant in approved_in:
             assert tenant in DEMO_CITIES, "only the demo cities have an approver"
-            approved = await client.post(
-                f"/v1/tenants/{tenant}/provider-registrations/{applied.json()['id']}/approve",
-                headers=await login(city_login("civil_affairs_approver", tenant)),
-                json={},
-            )
-            assert approved.status_code == 200, approved.text
-    return NewProvider(provider_id, name, admin_login)
+            approver = await login(city_login("civil_affairs_approver", tenant))
+            await decide_registration(client, approver, tenant, registration_id)
+    return provider
 
 
 def record_body(provider_id: str, scope: str = "province", **changes: Any) -> dict[str, Any]:

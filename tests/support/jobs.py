@@ -1,18 +1,25 @@
-"""Running the real relay and a real dramatiq worker inside a test."""
+"""Running the real relay and a real dramatiq worker inside a test, and the suite's own jobs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import dramatiq
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.kit.audit import Actor
+from services.kit.db import transaction
+from services.kit.outbox import enqueue
 from services.kit.relay import relay_batch
 from services.kit.settings import Settings
 from tests.support.database import TEST_DATABASE
+from tests.support.demo import GZ
 
 DEFAULT_BATCH_SIZE = Settings().job_batch_size
 
@@ -51,6 +58,15 @@ async def drain(broker: dramatiq.Broker, worker: dramatiq.Worker, within: float 
     await asyncio.to_thread(wait)
 
 
+async def relay_and_run(
+    sessionmaker: async_sessionmaker[AsyncSession], broker: dramatiq.Broker
+) -> None:
+    """Relay every committed outbox row and let a real worker run the jobs to the end."""
+    await relay_all(sessionmaker, broker)
+    with running_worker(broker) as worker:
+        await drain(broker, worker)
+
+
 async def eventually(check, within: float = 20, interval: float = 0.1):  # type: ignore[no-untyped-def]
     """Poll an async check until it returns something truthy; that value."""
     deadline = time.monotonic() + within
@@ -61,3 +77,26 @@ async def eventually(check, within: float = 20, interval: float = 0.1):  # type:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+async def enqueue_mark(
+    sessionmaker: async_sessionmaker[AsyncSession], job: str, tenant: str = GZ, **payload: Any
+) -> str:
+    """One of the suite's own jobs (``suite_jobs``), committed to the outbox of ``tenant``: the
+    mark its run leaves in the audit log."""
+    mark: str = payload.setdefault("mark", uuid.uuid4().hex)
+    async with transaction(sessionmaker, tenant) as session:
+        await enqueue(session, Actor(None, tenant, "test"), job, payload)
+    return mark
+
+
+async def times_ran(
+    sessionmaker: async_sessionmaker[AsyncSession], mark: str, tenant: str = GZ
+) -> int:
+    """How many times a job of the suite's own left its mark."""
+    async with transaction(sessionmaker, tenant) as session:
+        result = await session.execute(
+            text("SELECT count(*) FROM audit_log WHERE tenant_id = :t AND object_id = :m"),
+            {"t": tenant, "m": mark},
+        )
+        return int(result.scalar_one())

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import asyncpg
-import httpx
+import uuid
 
-from tests.support.accounts import unique_email
+import asyncpg
+
+from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Headers, Login
 from tests.support.demo import GZ, city_login
+from tests.support.providers import NewProvider, apply_to, decide_registration
 
 PASSWORD = "Notify2026pass"
 
 
 async def new_user(client: Client, login: Login, city: str = GZ) -> tuple[str, str, Headers]:
     """An account opened by the city's admin: (id, login, its headers)."""
-    email = unique_email("notify-user")
-    response = await client.post(
-        f"/v1/tenants/{city}/users",
-        headers=await login(city_login("tenant_admin", city)),
-        json={"login": email, "display_name": "通知测试用户", "password": PASSWORD},
+    admin = await login(city_login("tenant_admin", city))
+    user_id, email = await open_account(
+        client, admin, PASSWORD, tenant=city, prefix="notify-user", display_name="通知测试用户"
     )
-    assert response.status_code == 201, response.text
-    return response.json()["id"], email, await login(email, PASSWORD)
-
-
-async def grant(
-    client: Client, headers: Headers, city: str, email: str, role: str = "expert"
-) -> httpx.Response:
-    response = await client.post(
-        f"/v1/tenants/{city}/memberships", headers=headers, json={"login": email, "role": role}
-    )
-    assert response.status_code == 201, response.text
-    return response
+    return user_id, email, await login(email, PASSWORD)
 
 
 async def deliveries_of(
@@ -55,3 +44,27 @@ async def one_email_delivery(
     await grant(client, await login(city_login("tenant_admin")), GZ, email)
     [row] = await deliveries_of(admin_db, "email", email)
     return email, row
+
+
+async def register_and_decide(
+    client: Client, login: Login, provider: NewProvider, city: str, approve: bool, note: str
+) -> str:
+    """The provider applies to ``city`` and its approver decides, with a note: the
+    registration's id."""
+    registration_id = await apply_to(client, provider.admin, city)
+    approver = await login(city_login("civil_affairs_approver", city))
+    decision = "approve" if approve else "reject"
+    await decide_registration(client, approver, city, registration_id, decision, note=note)
+    return registration_id
+
+
+async def delivered_sends(admin_db: asyncpg.Connection, delivery_id: uuid.UUID) -> int:
+    """How many times the audit chain records a delivery as sent."""
+    return int(
+        await admin_db.fetchval(
+            "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND object_id = $2"
+            " AND action = 'notification_delivery.sent'",
+            GZ,
+            str(delivery_id),
+        )
+    )

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.kit.audit import Actor
 from services.kit.db import transaction
 from services.kit.errors import InvalidField
-from services.kit.workdays import SHANGHAI
 from services.tendering import rules
 from services.tendering.rules import (
     KIND,
@@ -31,17 +30,10 @@ from services.tendering.rules import (
 )
 from tests.support.client import Login
 from tests.support.demo import GZ, ROLE_LOGINS, SZ, city_login
+from tests.support.shanghai import end_of, sh
 
 Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
-
-
-def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def end_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI)
 
 
 def broken(exc: pytest.ExceptionInfo[LegalRuleBroken], rule: str, field: str) -> str:
