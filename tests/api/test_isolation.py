@@ -7,7 +7,6 @@ own provider's registrations, in every region it works in.
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,17 +17,21 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from stdnum.cn import uscc
 
 from tests.support.accounts import unique_email
-from tests.support.client import Login
-from tests.support.demo import GZ, ROLE_LOGINS, SZ, city_login
+from tests.support.client import Client, Login, answer
+from tests.support.demo import (
+    GZ,
+    PENGCHENG_USCC,
+    ROLE_LOGINS,
+    SUNSHINE_USCC,
+    SZ,
+    city_login,
+    registration_id,
+)
+from tests.support.providers import apply_to, sign_up
 
 PASSWORD = "Isolation2026pass"
-SUNSHINE_USCC = "51440100MJL000010Q"
-PENGCHENG_USCC = "52440300MJL0000201"
-# Fields of a problem body that name the request, not the answer.
-REQUEST_FIELDS = {"instance", "request_id"}
 
 
 @dataclass(frozen=True)
@@ -41,46 +44,19 @@ class ShenzhenIds:
     pending_registration: str
 
 
-def answer(response: httpx.Response) -> dict[str, Any]:
-    body = response.json()
-    return {k: v for k, v in body.items() if k not in REQUEST_FIELDS}
-
-
-async def _pending_registration_in(
-    client: AsyncTestClient[Litestar], login: Login, city: str
-) -> str:
+async def _pending_registration_in(client: Client, login: Login, city: str) -> str:
     """A new provider applies to ``city``; the registration is pending, so an approve that
     slipped through would change it (and we would see)."""
-    body = f"52{city}MJ{random.randrange(10**7):07d}"
-    admin_login = unique_email("iso-provider")
-    signup = await client.post(
-        "/v1/providers",
-        json={
-            "uscc": body + uscc.calc_check_digit(body),
-            "name": f"隔离测试社工站{uuid.uuid4().hex[:8]}",
-            "admin_login": admin_login,
-            "admin_name": "隔离测试",
-            "admin_password": PASSWORD,
-        },
+    provider = await sign_up(
+        client,
+        login,
+        PASSWORD,
+        name=f"隔离测试社工站{uuid.uuid4().hex[:8]}",
+        admin_name="隔离测试",
+        prefix="iso-provider",
+        city=city,
     )
-    assert signup.status_code == 201, signup.text
-    applicant = await login(admin_login, PASSWORD)
-    applied = await client.post(
-        f"/v1/tenants/{city}/provider-registrations", headers=applicant, json={}
-    )
-    assert applied.status_code == 201, applied.text
-    return str(applied.json()["id"])
-
-
-async def _registration_of(admin_db: asyncpg.Connection, tenant: str, provider_uscc: str) -> str:
-    return str(
-        await admin_db.fetchval(
-            "SELECT r.id FROM provider_registrations r JOIN providers p ON p.id = r.provider_id"
-            " WHERE r.tenant_id = $1 AND p.uscc = $2",
-            tenant,
-            provider_uscc,
-        )
-    )
+    return await apply_to(client, provider.admin, city)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +76,7 @@ async def sz(
     return ShenzhenIds(
         organisation=str(organisation),
         membership=str(membership),
-        sunshine_registration=await _registration_of(admin_db, SZ, SUNSHINE_USCC),
+        sunshine_registration=await registration_id(admin_db, SZ, SUNSHINE_USCC),
         pending_registration=await _pending_registration_in(client, login, SZ),
     )
 
@@ -355,7 +331,7 @@ async def test_provider_lists_only_its_own_registration_in_a_city(
     uscc_code = PROVIDERS[provider][0]
     for city in (GZ, SZ):
         items = await all_pages(client, f"/v1/tenants/{city}/provider-registrations", headers)
-        assert [item["id"] for item in items] == [await _registration_of(admin_db, city, uscc_code)]
+        assert [item["id"] for item in items] == [await registration_id(admin_db, city, uscc_code)]
         assert items[0]["provider_id"] == await _provider_id(admin_db, provider)
 
 
@@ -368,7 +344,7 @@ async def test_provider_cannot_read_another_providers_registration(
     who: str,
 ) -> None:
     other = PROVIDERS["pengcheng" if provider == "sunshine" else "sunshine"][0]
-    other_registration = await _registration_of(admin_db, GZ, other)
+    other_registration = await registration_id(admin_db, GZ, other)
     headers = await login(who)
     path = f"/v1/tenants/{GZ}/provider-registrations/"
     theirs = await client.get(path + other_registration, headers=headers)
@@ -404,6 +380,6 @@ async def test_my_registrations_shows_both_cities_and_nothing_else(
     assert {item["tenant_id"] for item in items} == {GZ, SZ}
     assert {item["provider_id"] for item in items} == {await _provider_id(admin_db, provider)}
     assert {item["id"] for item in items} == {
-        await _registration_of(admin_db, GZ, uscc_code),
-        await _registration_of(admin_db, SZ, uscc_code),
+        await registration_id(admin_db, GZ, uscc_code),
+        await registration_id(admin_db, SZ, uscc_code),
     }

@@ -8,8 +8,9 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.support.openapi import operations
+
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
-METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 async def _document(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
@@ -19,24 +20,15 @@ async def _document(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
     return document
 
 
-def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (method.upper(), path, operation)
-        for path, item in document["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
-
-
 async def test_every_error_is_documented_as_problem_json(client: AsyncTestClient[Litestar]) -> None:
     document = await _document(client)
     problem = document["components"]["schemas"]["ProblemDetails"]
     assert set(problem["required"]) == {"type", "title", "status", "detail", "code"}
     assert {"instance", "request_id", "errors"} <= set(problem["properties"])
     assert problem["properties"]["errors"]["items"]["required"] == ["field", "message"]
-    operations = _operations(document)
-    assert len(operations) > 100
-    for method, path, operation in operations:
+    every = operations(document)
+    assert len(every) > 100
+    for method, path, operation in every:
         for status, response in operation["responses"].items():
             if status.startswith(("4", "5")):
                 assert response["content"] == {"application/problem+json": {"schema": PROBLEM}}, (

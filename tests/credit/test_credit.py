@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import dramatiq
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -23,19 +24,13 @@ from services.credit.tasks import provider_bars_changed
 from services.kit.db import PLATFORM_TENANT, bind_tenant, transaction
 from services.kit.jobs import run_once
 from services.kit.settings import Settings
-from tests.support.accounts import unique_email
-from tests.support.client import Login
-from tests.support.credit import (
-    PASSWORD,
-    NewProvider,
-    confirmed,
-    decide,
-    new_provider,
-    record,
-    record_body,
-)
+from tests.support.accounts import grant, open_account
+from tests.support.client import Login, error_fields
+from tests.support.credit import PASSWORD, confirmed, decide, new_provider, record, record_body
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
-from tests.support.jobs import drain, eventually, relay_all, running_worker
+from tests.support.documents import pdf, upload
+from tests.support.jobs import eventually, relay_and_run
+from tests.support.providers import NewProvider
 
 pytestmark = pytest.mark.usefixtures("demo")
 Client = AsyncTestClient[Litestar]
@@ -68,10 +63,6 @@ async def _bars(sessionmaker: Sessions, provider_id: str, tenant: str, **kw: Any
 async def _eligible(sessionmaker: Sessions, provider_id: str, tenant: str) -> None:
     async with transaction(sessionmaker, tenant) as session:
         await credit.check_eligible(session, uuid.UUID(provider_id), tenant)
-
-
-def _fields(response: Any) -> set[str]:
-    return {error["field"] for error in response.json().get("errors", [])}
 
 
 # --- the flow ----------------------------------------------------------------------------------
@@ -142,18 +133,11 @@ async def test_the_recorder_cannot_confirm_or_reject_their_own_record(
 ) -> None:
     """Four eyes: an officer who is also an approver still needs a second person."""
     admin = await _as(login, "tenant_admin")
-    both_login = unique_email("officer-approver")
-    created = await client.post(
-        f"/v1/tenants/{GZ}/users",
-        headers=admin,
-        json={"login": both_login, "display_name": "兼任审核人", "password": PASSWORD},
+    _, both_login = await open_account(
+        client, admin, PASSWORD, prefix="officer-approver", display_name="兼任审核人"
     )
-    assert created.status_code == 201, created.text
     for role in ("civil_affairs_officer", "civil_affairs_approver"):
-        granted = await client.post(
-            f"/v1/tenants/{GZ}/memberships", headers=admin, json={"login": both_login, "role": role}
-        )
-        assert granted.status_code == 201, granted.text
+        await grant(client, admin, GZ, both_login, role)
     both = await login(both_login, PASSWORD)
     provider = await new_provider(client, login)
     recorded = await record(client, both, provider.id)
@@ -229,7 +213,7 @@ async def test_bad_records_are_refused_naming_the_field_and_nothing_is_stored(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == code
-    assert field in _fields(response)
+    assert field in error_fields(response)
     assert await admin_db.fetchval("SELECT count(*) FROM disqualifications") == before
 
 
@@ -384,7 +368,7 @@ async def test_a_revoked_bar_stops_applying(
     done = await confirmed(client, login, provider.id, "province")
     url = f"/v1/tenants/{GZ}/disqualifications/{done['id']}"
     no_reason = await client.post(f"{url}/revoke", headers=approver, json={})
-    assert no_reason.status_code == 422 and "reason" in _fields(no_reason)
+    assert no_reason.status_code == 422 and "reason" in error_fields(no_reason)
 
     revoked = await decide(
         client, approver, done["id"], "revoke", reason="行政复议撤销了原处罚决定"
@@ -540,18 +524,16 @@ async def test_evidence_attaches_to_a_record_for_civil_affairs_only(
 ) -> None:
     provider = await new_provider(client, login)
     recorded = await record(client, await _as(login, "civil_affairs_officer"), provider.id)
-    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-    async def attach(headers: dict[str, str], tenant: str = GZ) -> Any:
-        return await client.post(
-            f"/v1/tenants/{tenant}/documents",
-            headers=headers,
-            params={
-                "object_type": "disqualification",
-                "object_id": recorded["id"],
-                "filename": "行政处罚决定书.pdf",
-            },
-            content=pdf,
+    async def attach(headers: dict[str, str], tenant: str = GZ) -> httpx.Response:
+        return await upload(
+            client,
+            headers,
+            pdf(),
+            object_type="disqualification",
+            object_id=recorded["id"],
+            filename="行政处罚决定书.pdf",
+            tenant=tenant,
         )
 
     stored = await attach(await _as(login, "civil_affairs_approver"))
@@ -563,7 +545,7 @@ async def test_evidence_attaches_to_a_record_for_civil_affairs_only(
         await attach(await _as(login, "civil_affairs_officer", SZ), SZ),
     ):
         assert refused.status_code == 422, refused.text
-        assert "object_id" in _fields(refused)
+        assert "object_id" in error_fields(refused)
 
 
 # --- the worker --------------------------------------------------------------------------------
@@ -669,9 +651,7 @@ async def test_a_revocation_reaches_the_same_regions_through_the_relay_and_a_wor
         "revoke",
         reason="处罚决定被撤销",
     )
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
+    await relay_and_run(sessionmaker, broker)
 
     async def lifted() -> Any:
         return await _told(admin_db, "credit.provider_bar_lifted", done["id"])

@@ -7,7 +7,6 @@ from a live server with every request not to 127.0.0.1 aborted, as on a governme
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -20,21 +19,15 @@ import uvicorn
 
 from services.entry.api import create_app
 from services.kit.settings import Settings
+from tests.support.network import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture(scope="module")
 def live_server(settings: Settings, demo: None) -> Iterator[str]:
     """The app on a free loopback port, in a thread of its own."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
     )

@@ -7,53 +7,40 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import CapturingLogger
 
 from services.entry.local import programs
 from services.entry.local_servers import start_redis, stop_redis
 from services.entry.supervisor import Policy, Supervisor
-from services.kit.audit import Actor
-from services.kit.db import transaction
-from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from tests.support import suite_jobs
-from tests.support.database import TEST_DATABASE
-from tests.support.demo import GZ
+from tests.support.jobs import enqueue_mark, eventually, times_ran
+from tests.support.network import free_port
+from tests.support.processes import ROOT, process_env
 from tests.support.storage import S3
 
 Sessions = async_sessionmaker[AsyncSession]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(settings: Settings, s3: S3) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "BROKER_URL": settings.broker_url,
-        "S3_ENDPOINT_URL": s3.endpoint_url,
-        "S3_ACCESS_KEY": s3.access_key,
-        "S3_SECRET_KEY": s3.secret_key,
-        "S3_BUCKET": s3.bucket,
-        "QUEUE_PREFIX": f"{TEST_DATABASE}.",
-        "WORKER_EXTRA_MODULES": "tests.support.suite_jobs",
-        "REDIS_HEARTBEAT_TIMEOUT_MS": "2000",
-        "LOG_FORMAT": "json",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
+    return process_env(
+        settings,
+        S3_ENDPOINT_URL=s3.endpoint_url,
+        S3_ACCESS_KEY=s3.access_key,
+        S3_SECRET_KEY=s3.secret_key,
+        S3_BUCKET=s3.bucket,
+    )
 
 
 def _wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
@@ -81,12 +68,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.terminate()
@@ -106,7 +87,7 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 def test_a_killed_api_worker_is_replaced_and_requests_keep_being_served(
     settings: Settings, s3: S3, demo: None, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     argv = programs(2, "127.0.0.1", str(port))["api"]  # the command make run uses
     log = (tmp_path / "granian.log").open("wb")
     api = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -193,27 +174,11 @@ def _supervising(supervisor: Supervisor) -> Iterator[_Supervised]:
 FAST = Policy(first_backoff=0.2, max_backoff=1, max_restarts=5, restart_window=60, stop_grace=20)
 
 
-async def _enqueue_record(sessionmaker: Sessions) -> str:
-    mark = uuid.uuid4().hex
-    async with transaction(sessionmaker, GZ) as session:
-        await enqueue(session, Actor(None, GZ, "test"), suite_jobs.RECORD, {"mark": mark})
-    return mark
-
-
-async def _ran(sessionmaker: Sessions, mark: str) -> bool:
-    async with transaction(sessionmaker, GZ) as session:
-        found = await session.execute(
-            text("SELECT count(*) FROM audit_log WHERE tenant_id = :t AND object_id = :m"),
-            {"t": GZ, "m": mark},
-        )
-        return int(found.scalar_one()) == 1
-
-
-async def _eventually_ran(sessionmaker: Sessions, mark: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    while not await _ran(sessionmaker, mark):
-        assert time.monotonic() < deadline, f"job {mark} did not run within {within:g} s"
-        await asyncio.sleep(0.2)
+async def _a_job_runs_once(sessionmaker: Sessions, within: float) -> None:
+    """A job enqueued now goes out through the relay and runs, once, within ``within`` s."""
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
+    await eventually(lambda: times_ran(sessionmaker, mark), within=within, interval=0.2)
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_a_killed_worker_or_relay_is_restarted_logged_and_jobs_still_run(
@@ -224,7 +189,7 @@ async def test_a_killed_worker_or_relay_is_restarted_logged_and_jobs_still_run(
         {"relay": run["relay"], "worker": run["worker"]}, env=_env(settings, s3), policy=FAST
     )
     with _supervising(supervisor) as running:
-        await _eventually_ran(sessionmaker, await _enqueue_record(sessionmaker), within=60)
+        await _a_job_runs_once(sessionmaker, within=60)
 
         for name in ("worker", "relay"):
             before = supervisor.pids()[name]
@@ -252,7 +217,7 @@ async def test_a_killed_worker_or_relay_is_restarted_logged_and_jobs_still_run(
             assert {"event": "process_restarted", "process": name, "pid": after} in restarted
 
         # Both were killed; a job enqueued now still goes out and runs.
-        await _eventually_ran(sessionmaker, await _enqueue_record(sessionmaker), within=90)
+        await _a_job_runs_once(sessionmaker, within=90)
         assert running.thread.is_alive()
     assert running.code == 0
 

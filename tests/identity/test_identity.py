@@ -6,7 +6,7 @@ import jwt
 from litestar.testing import AsyncTestClient
 
 from services.demo import DEMO_PASSWORD
-from tests.support.accounts import unique_email
+from tests.support.accounts import open_account, unique_email
 from tests.support.client import Login
 from tests.support.demo import GZ, ROLE_LOGINS
 
@@ -119,14 +119,8 @@ async def test_expired_access_token_is_401(client: AsyncTestClient, settings) ->
 
 
 async def _new_account(client: AsyncTestClient, login: Login, password: str = "Secret12345") -> str:
-    email = unique_email("throttle")
     admin = await login(ROLE_LOGINS["tenant_admin"])
-    response = await client.post(
-        f"/v1/tenants/{GZ}/users",
-        headers=admin,
-        json={"login": email, "display_name": "T", "password": password},
-    )
-    assert response.status_code == 201, response.text
+    _, email = await open_account(client, admin, password, prefix="throttle", display_name="T")
     return email
 
 

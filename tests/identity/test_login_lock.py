@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -14,40 +14,31 @@ import pytest
 
 from bench.server import Granian
 from services.kit.settings import Settings
-from tests.support.accounts import unique_email
+from tests.support.accounts import open_account, unique_email
 from tests.support.client import Login
-from tests.support.demo import GZ, ROLE_LOGINS
-from tests.support.live_server import serve
+from tests.support.demo import ROLE_LOGINS
 
 PASSWORD = "Secret12345"
 ADDRESS_KEY = "addr:127.0.0.1"  # every request of these tests comes from loopback
 
 
-@pytest.fixture(scope="module")
-def server(settings: Settings, demo: None) -> Iterator[Granian]:
-    yield from serve(settings)
-
-
 @pytest.fixture
-async def http(server: Granian, admin_db: asyncpg.Connection) -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    api_server: Granian, admin_db: asyncpg.Connection
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client with a connection per request in flight; loopback's failures forgotten."""
     await admin_db.execute("DELETE FROM login_failures WHERE key = $1", ADDRESS_KEY)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(
-        base_url=server.base_url, trust_env=False, timeout=120, limits=limits
+        base_url=api_server.base_url, trust_env=False, timeout=120, limits=limits
     ) as client:
         yield client
     await admin_db.execute("DELETE FROM login_failures WHERE key = $1", ADDRESS_KEY)
 
 
 async def _new_account(http: httpx.AsyncClient, login: Login) -> str:
-    email = unique_email("lock")
-    response = await http.post(
-        f"/v1/tenants/{GZ}/users",
-        headers=await login(ROLE_LOGINS["tenant_admin"]),
-        json={"login": email, "display_name": "Lock", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.text
+    admin = await login(ROLE_LOGINS["tenant_admin"])
+    _, email = await open_account(http, admin, PASSWORD, prefix="lock", display_name="Lock")
     return email
 
 

@@ -24,11 +24,6 @@ ROUTE = f"/v1/tenants/{GZ}/organisations"  # organisation:write, which provider 
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, demo: None) -> Iterator[Granian]:
-    yield from serve(settings)
-
-
-@pytest.fixture(scope="module")
 def small_bodies_server(settings: Settings, demo: None) -> Iterator[Granian]:
     """Bodies of BODY's size are past this server's MAX_REQUEST_BODY_BYTES."""
     yield from serve(settings, MAX_REQUEST_BODY_BYTES=str(len(BODY) // 3))
@@ -61,10 +56,12 @@ def _refused_posts(
 
 
 async def test_refused_posts_keep_their_connection(
-    server: Granian, client: AsyncTestClient[Litestar], login: Login
+    api_server: Granian, client: AsyncTestClient[Litestar], login: Login
 ) -> None:
     headers = {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
-    statuses, connections, responses = await asyncio.to_thread(_refused_posts, server, headers, 50)
+    statuses, connections, responses = await asyncio.to_thread(
+        _refused_posts, api_server, headers, 50
+    )
     assert statuses == {403: 50}
     assert connections == 1  # the same connection all along
     assert all(r.json()["code"] == "forbidden" for r in responses)

@@ -30,25 +30,18 @@ from tests.support import suite_jobs
 from tests.support.client import Login
 from tests.support.database import TEST_DATABASE, count
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
-from tests.support.jobs import drain, eventually, relay_all, running_worker
+from tests.support.jobs import (
+    drain,
+    enqueue_mark,
+    eventually,
+    relay_all,
+    relay_and_run,
+    running_worker,
+    times_ran,
+)
+from tests.support.processes import process_env
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def _enqueue(sessionmaker: Sessions, job: str, tenant: str = GZ, **payload: Any) -> str:
-    mark = payload.setdefault("mark", uuid.uuid4().hex)
-    async with transaction(sessionmaker, tenant) as session:
-        await enqueue(session, Actor(None, tenant, "test"), job, payload)
-    return mark
-
-
-async def _ran(sessionmaker: Sessions, mark: str, tenant: str = GZ) -> int:
-    async with transaction(sessionmaker, tenant) as session:
-        result = await session.execute(
-            text("SELECT count(*) FROM audit_log WHERE tenant_id = :t AND object_id = :m"),
-            {"t": tenant, "m": mark},
-        )
-        return int(result.scalar_one())
 
 
 async def _unsent(sessionmaker: Sessions, mark: str, tenant: str = GZ) -> int:
@@ -61,11 +54,11 @@ async def _unsent(sessionmaker: Sessions, mark: str, tenant: str = GZ) -> int:
 
 
 async def test_a_committed_job_runs_once(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     assert await relay_all(sessionmaker, broker) >= 1
     with running_worker(broker) as worker:
         await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
     assert await _unsent(sessionmaker, mark) == 0
 
 
@@ -81,17 +74,15 @@ async def test_a_rolled_back_change_sends_nothing(sessionmaker: Sessions) -> Non
 async def test_a_redelivered_job_does_its_work_once(
     sessionmaker: Sessions, broker: dramatiq.Broker
 ) -> None:
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     await relay_all(sessionmaker, broker)
     # The relay died after sending but before marking: the same rows go out again.
     async with transaction(sessionmaker, GZ) as session:
         await session.execute(
             text("UPDATE outbox SET sent_at = NULL WHERE payload->>'mark' = :m"), {"m": mark}
         )
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    await relay_and_run(sessionmaker, broker)
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_run_once_skips_a_processed_key(sessionmaker: Sessions) -> None:
@@ -99,7 +90,7 @@ async def test_run_once_skips_a_processed_key(sessionmaker: Sessions) -> None:
     spec = (suite_jobs.record_job, suite_jobs.RECORD, GZ, f"key-{mark}", {"mark": mark})
     assert await run_once(*spec, None, sessionmaker) is True
     assert await run_once(*spec, None, sessionmaker) is False
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 def _unreachable_broker(settings: Settings) -> dramatiq.Broker:
@@ -119,7 +110,7 @@ async def test_broker_down_keeps_events_until_it_is_back(
     broker: dramatiq.Broker,
     settings: Settings,
 ) -> None:
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     # The API does not talk to the broker: it answers while the broker is away.
     response = await client.get("/v1/me", headers=await login(ROLE_LOGINS["tenant_admin"]))
     assert response.status_code == 200
@@ -128,10 +119,8 @@ async def test_broker_down_keeps_events_until_it_is_back(
         await relay_batch(sessionmaker, down, 100)
     down.close()
     assert await _unsent(sessionmaker, mark) == 1  # nothing lost, nothing marked
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    await relay_and_run(sessionmaker, broker)
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_a_message_no_queue_takes_stays_unsent_until_its_queue_is_back(
@@ -139,13 +128,13 @@ async def test_a_message_no_queue_takes_stays_unsent_until_its_queue_is_back(
 ) -> None:
     if not settings.broker_url.startswith("amqp"):
         pytest.skip("RabbitMQ returns unroutable messages; Redis has no routing")
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     assert await relay_all(sessionmaker, broker) >= 1  # the queue exists: all goes
     with running_worker(broker) as worker:
         await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
     # Someone deletes the queue behind the broker object's back; the next batch comes back.
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     broker.channel.queue_delete(f"{TEST_DATABASE}.default")  # type: ignore[attr-defined]
     with pytest.raises(Unroutable):
         await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}.")
@@ -153,7 +142,7 @@ async def test_a_message_no_queue_takes_stays_unsent_until_its_queue_is_back(
     await relay_all(sessionmaker, broker)  # declared again, sent
     with running_worker(broker) as worker:
         await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_a_job_due_later_waits(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
@@ -181,17 +170,15 @@ async def test_a_failing_job_lands_in_dead_letters_and_replays(
 ) -> None:
     mark = uuid.uuid4().hex
     suite_jobs.FAIL_KEYS.add(mark)
-    await _enqueue(sessionmaker, suite_jobs.FAILING, mark=mark)
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
+    await enqueue_mark(sessionmaker, suite_jobs.FAILING, mark=mark)
+    await relay_and_run(sessionmaker, broker)
     platform = await login(ROLE_LOGINS["platform_admin"])
     letters = (await client.get("/v1/platform/dead-letters?limit=200", headers=platform)).json()
     mine = [x for x in letters["items"] if x["payload"].get("mark") == mark]
     assert len(mine) == 1
     assert mine[0]["job"] == suite_jobs.FAILING and mine[0]["tenant"] == GZ
     assert "failing on purpose" in mine[0]["error"]
-    assert await _ran(sessionmaker, mark) == 0
+    assert await times_ran(sessionmaker, mark) == 0
 
     # Denied to anyone else, and an unknown id is a 404.
     officer = await login(ROLE_LOGINS["tenant_admin"])
@@ -204,10 +191,8 @@ async def test_a_failing_job_lands_in_dead_letters_and_replays(
     assert replayed.status_code == 202, replayed.text
     again = await client.post(f"/v1/platform/dead-letters/{mine[0]['id']}/replay", headers=platform)
     assert again.status_code == 409
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    await relay_and_run(sessionmaker, broker)
+    assert await times_ran(sessionmaker, mark) == 1
     pending = (await client.get("/v1/platform/dead-letters?limit=200", headers=platform)).json()
     assert mark not in {x["payload"].get("mark") for x in pending["items"]}
     assert (
@@ -289,13 +274,13 @@ async def test_a_batch_runs_each_job_under_its_own_tenant_and_log_context(
         assert seen["tenant"] == tenant
         assert seen["message_key"] == f"key-{mark}"
         assert seen["request_id"] == f"req-{mark}"
-        assert await _ran(sessionmaker, mark, tenant) == 1
+        assert await times_ran(sessionmaker, mark, tenant) == 1
         other = SZ if tenant == GZ else GZ
-        assert await _ran(sessionmaker, mark, other) == 0
+        assert await times_ran(sessionmaker, mark, other) == 0
     # Delivered again (a crash before the acknowledgement): the claims make it a no-op.
     assert await run_batch(items, sessionmaker) == 0
     for mark, tenant in marks:
-        assert await _ran(sessionmaker, mark, tenant) == 1
+        assert await times_ran(sessionmaker, mark, tenant) == 1
 
 
 async def _claims(sessionmaker: Sessions, key: str, tenant: str = GZ) -> int:
@@ -328,9 +313,9 @@ async def test_a_job_failing_in_a_batch_rolls_back_alone_and_comes_back_alone(
         _item(suite_jobs.RECORD, SZ, after),
     ]
     assert await run_batch(items, sessionmaker) == 2
-    assert await _ran(sessionmaker, before) == 1
-    assert await _ran(sessionmaker, after, SZ) == 1
-    assert await _ran(sessionmaker, failing) == 0
+    assert await times_ran(sessionmaker, before) == 1
+    assert await times_ran(sessionmaker, after, SZ) == 1
+    assert await times_ran(sessionmaker, failing) == 0
     # Its claim went with its savepoint; it is back in the outbox, alone, first retry spent.
     assert await _claims(sessionmaker, f"key-{before}") == 1
     assert await _claims(sessionmaker, f"key-{failing}") == 0
@@ -340,7 +325,7 @@ async def test_a_job_failing_in_a_batch_rolls_back_alone_and_comes_back_alone(
     # is not written twice.
     assert await run_batch(items, sessionmaker) == 0
     assert len(await _outbox_rows(sessionmaker, f"key-{failing}")) == 1
-    assert await _ran(sessionmaker, before) == 1
+    assert await times_ran(sessionmaker, before) == 1
 
 
 async def test_a_batch_that_never_commits_leaves_a_dead_letter_per_job(
@@ -378,15 +363,15 @@ async def test_a_job_that_always_fails_in_a_batch_ends_in_dead_letters_and_repla
 ) -> None:
     mark = uuid.uuid4().hex
     suite_jobs.FAIL_KEYS.add(mark)
-    others = [await _enqueue(sessionmaker, suite_jobs.RECORD) for _ in range(2)]
-    await _enqueue(sessionmaker, suite_jobs.FAILING, mark=mark)
-    others.append(await _enqueue(sessionmaker, suite_jobs.RECORD, SZ))
+    others = [await enqueue_mark(sessionmaker, suite_jobs.RECORD) for _ in range(2)]
+    await enqueue_mark(sessionmaker, suite_jobs.FAILING, mark=mark)
+    others.append(await enqueue_mark(sessionmaker, suite_jobs.RECORD, SZ))
     assert await relay_all(sessionmaker, broker) >= 4
     with running_worker(broker) as worker:
         await drain(broker, worker)
         for other in others[:2]:
-            assert await _ran(sessionmaker, other) == 1
-        assert await _ran(sessionmaker, others[2], SZ) == 1
+            assert await times_ran(sessionmaker, other) == 1
+        assert await times_ran(sessionmaker, others[2], SZ) == 1
         # The failed job's own row, due after the first backoff: relayed alone, it fails its
         # last retry (FAILING has max_retries=1) and becomes a dead letter.
         await asyncio.sleep(0.3)
@@ -397,42 +382,26 @@ async def test_a_job_that_always_fails_in_a_batch_ends_in_dead_letters_and_repla
     mine = [x for x in letters["items"] if x["payload"].get("mark") == mark]
     assert len(mine) == 1 and mine[0]["job"] == suite_jobs.FAILING
     assert mine[0]["retries"] == 2  # as dramatiq counts a job sent alone: tried, retried once
-    assert await _ran(sessionmaker, mark) == 0
+    assert await times_ran(sessionmaker, mark) == 0
 
     suite_jobs.FAIL_KEYS.discard(mark)
     replayed = await client.post(
         f"/v1/platform/dead-letters/{mine[0]['id']}/replay", headers=platform
     )
     assert replayed.status_code == 202, replayed.text
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
-    assert await _ran(sessionmaker, mark) == 1
+    await relay_and_run(sessionmaker, broker)
+    assert await times_ran(sessionmaker, mark) == 1
     for other in others[:2]:
-        assert await _ran(sessionmaker, other) == 1
+        assert await times_ran(sessionmaker, other) == 1
 
 
 # --- whole processes: the relay and the worker as they run in production ----------------------
 
 
-def _process_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "BROKER_URL": settings.broker_url,
-        "QUEUE_PREFIX": f"{TEST_DATABASE}.",
-        "WORKER_EXTRA_MODULES": "tests.support.suite_jobs",
-        "REDIS_HEARTBEAT_TIMEOUT_MS": "2000",
-        "JOB_MIN_BACKOFF_MS": "50",
-        "JOB_MAX_BACKOFF_MS": "200",
-        "LOG_FORMAT": "json",
-    }
-
-
 def _start(args: list[str], settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
         [sys.executable, *args],
-        env=_process_env(settings),
+        env=process_env(settings, JOB_MIN_BACKOFF_MS="50", JOB_MAX_BACKOFF_MS="200"),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -456,46 +425,46 @@ RELAY = ["-m", "services.entry.relay"]
 async def test_events_committed_while_the_relay_is_down_arrive_after_it_starts(
     sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings
 ) -> None:
-    mark = await _enqueue(sessionmaker, suite_jobs.RECORD)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
     assert await _unsent(sessionmaker, mark) == 1
     relay = _start(RELAY, settings)
     worker = _start(WORKER, settings)
     try:
-        await eventually(lambda: _ran(sessionmaker, mark), within=60)
+        await eventually(lambda: times_ran(sessionmaker, mark), within=60)
     finally:
         _stop(relay)
         _stop(worker)
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_a_worker_killed_mid_job_leaves_the_effect_exactly_once(
     sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings, tmp_path: Path
 ) -> None:
     started = tmp_path / "started"
-    mark = await _enqueue(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
+    mark = await enqueue_mark(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
     await relay_all(sessionmaker, broker)
     first = _start(WORKER, settings)
     try:
         await eventually(lambda: asyncio.to_thread(started.exists), within=60)
     finally:
         _stop(first, signal.SIGKILL)  # no chance to finish, commit or acknowledge
-    assert await _ran(sessionmaker, mark) == 0
+    assert await times_ran(sessionmaker, mark) == 0
     second = _start(WORKER, settings)
     try:
-        await eventually(lambda: _ran(sessionmaker, mark), within=90)
+        await eventually(lambda: times_ran(sessionmaker, mark), within=90)
         await asyncio.sleep(1)  # a duplicate, if any, would land now
     finally:
         _stop(second)
-    assert await _ran(sessionmaker, mark) == 1
+    assert await times_ran(sessionmaker, mark) == 1
 
 
 async def test_a_worker_killed_mid_batch_leaves_every_effect_exactly_once(
     sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings, tmp_path: Path
 ) -> None:
     started = tmp_path / "started"
-    first_marks = [await _enqueue(sessionmaker, suite_jobs.RECORD) for _ in range(2)]
-    slow = await _enqueue(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
-    last_marks = [await _enqueue(sessionmaker, suite_jobs.RECORD, SZ) for _ in range(2)]
+    first_marks = [await enqueue_mark(sessionmaker, suite_jobs.RECORD) for _ in range(2)]
+    slow = await enqueue_mark(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
+    last_marks = [await enqueue_mark(sessionmaker, suite_jobs.RECORD, SZ) for _ in range(2)]
     assert await relay_all(sessionmaker, broker) >= 5  # one batch: the default queue's five
     first = _start(WORKER, settings)
     try:
@@ -503,15 +472,15 @@ async def test_a_worker_killed_mid_batch_leaves_every_effect_exactly_once(
     finally:
         _stop(first, signal.SIGKILL)  # mid-batch: two jobs done, one under way, two to come
     for mark in first_marks:
-        assert await _ran(sessionmaker, mark) == 0  # nothing of the batch committed
-    assert await _ran(sessionmaker, slow) == 0
+        assert await times_ran(sessionmaker, mark) == 0  # nothing of the batch committed
+    assert await times_ran(sessionmaker, slow) == 0
     second = _start(WORKER, settings)
     try:
-        await eventually(lambda: _ran(sessionmaker, last_marks[-1], SZ), within=90)
+        await eventually(lambda: times_ran(sessionmaker, last_marks[-1], SZ), within=90)
         await asyncio.sleep(1)  # a duplicate, if any, would land now
     finally:
         _stop(second)
     for mark in [*first_marks, slow]:
-        assert await _ran(sessionmaker, mark) == 1
+        assert await times_ran(sessionmaker, mark) == 1
     for mark in last_marks:
-        assert await _ran(sessionmaker, mark, SZ) == 1
+        assert await times_ran(sessionmaker, mark, SZ) == 1

@@ -18,15 +18,12 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import compute_backoff, xq_name
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.entry.api import create_app
-from services.kit.audit import Actor
-from services.kit.db import make_engine, make_sessionmaker, transaction
+from services.kit.db import make_engine, make_sessionmaker
 from services.kit.jobs import outward_retries, shortest_retry_span_ms, use_settings
 from services.kit.outage import RETRY_AFTER_SECONDS
-from services.kit.outbox import enqueue
 from services.kit.settings import Settings
 from services.notifications import delivery
 from services.notifications.schemas import DeliveryStatus
@@ -35,9 +32,17 @@ from tests.support import suite_jobs
 from tests.support.client import Login
 from tests.support.database import TEST_DATABASE
 from tests.support.demo import GZ, ROLE_LOGINS
-from tests.support.jobs import drain, eventually, relay_all, running_worker
+from tests.support.jobs import (
+    drain,
+    enqueue_mark,
+    eventually,
+    relay_all,
+    relay_and_run,
+    running_worker,
+    times_ran,
+)
 from tests.support.mail import MailSink
-from tests.support.notifications import one_email_delivery
+from tests.support.notifications import delivered_sends, one_email_delivery
 from tests.support.outage import DatabaseProxy, database_proxy
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -181,13 +186,7 @@ async def test_a_sent_record_lost_to_a_database_blip_is_retried_without_a_second
     )
     assert (recorded["status"], recorded["attempts"]) == ("sent", 1)
     assert recorded["sent_at"] is not None
-    audited = await admin_db.fetchval(
-        "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND object_id = $2"
-        " AND action = 'notification_delivery.sent'",
-        GZ,
-        str(row["id"]),
-    )
-    assert audited == 1
+    assert await delivered_sends(admin_db, row["id"]) == 1
 
 
 # --- outward deliveries outlast an outage of the receiving server ------------------------------
@@ -295,11 +294,8 @@ async def test_a_dead_letter_and_its_replay_leave_no_copy_in_the_brokers_dead_le
     before = _dead_copies(broker, queue)
     mark = uuid.uuid4().hex
     suite_jobs.FAIL_KEYS.add(mark)
-    async with transaction(sessionmaker, GZ) as session:
-        await enqueue(session, Actor(None, GZ, "test"), suite_jobs.FAILING, {"mark": mark})
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
+    await enqueue_mark(sessionmaker, suite_jobs.FAILING, mark=mark)
+    await relay_and_run(sessionmaker, broker)
     platform = await login(ROLE_LOGINS["platform_admin"])
     listed = (await client.get("/v1/platform/dead-letters?limit=200", headers=platform)).json()
     [letter] = [x for x in listed["items"] if x["payload"].get("mark") == mark]
@@ -311,14 +307,7 @@ async def test_a_dead_letter_and_its_replay_leave_no_copy_in_the_brokers_dead_le
         f"/v1/platform/dead-letters/{letter['id']}/replay", headers=platform
     )
     assert replayed.status_code == 202, replayed.text
-    await relay_all(sessionmaker, broker)
-    with running_worker(broker) as worker:
-        await drain(broker, worker)
-    async with transaction(sessionmaker, GZ) as session:
-        ran = await session.scalar(
-            text("SELECT count(*) FROM audit_log WHERE action = 'test.job_ran' AND object_id = :m"),
-            {"m": mark},
-        )
-    assert ran == 1
+    await relay_and_run(sessionmaker, broker)
+    assert await times_ran(sessionmaker, mark) == 1
     await asyncio.sleep(0.5)
     assert _dead_copies(broker, queue) == before

@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.support.client import Login
 from tests.support.demo import GZ, ROLE_LOGINS
+from tests.support.openapi import operations
 
 ORGS = f"/v1/tenants/{GZ}/organisations"
 RULES = f"/v1/tenants/{GZ}/tendering-rules"
@@ -97,14 +98,12 @@ def _url(path: str, operation: dict[str, Any]) -> str:
 
 
 def _operations(app: Litestar, json_body: bool) -> list[tuple[str, str, dict[str, Any]]]:
-    spec = app.openapi_schema.to_schema()
-    found = []
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            content = operation.get("requestBody", {}).get("content", {})
-            if json_body == ("application/json" in content):
-                found.append((method.upper(), path, operation))
-    return found
+    """The operations that take a JSON body, or those that do not."""
+    return [
+        (method, path, operation)
+        for method, path, operation in operations(app.openapi_schema.to_schema())
+        if json_body == ("application/json" in operation.get("requestBody", {}).get("content", {}))
+    ]
 
 
 async def _headers_for(

@@ -10,7 +10,6 @@ from structlog.testing import capture_logs
 
 from services.kit import workdays
 from services.kit.workdays import (
-    SHANGHAI,
     add_working_days,
     deadline_after,
     deadline_after_days,
@@ -18,15 +17,7 @@ from services.kit.workdays import (
     is_working_day,
     working_days_between,
 )
-
-
-def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def end_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI)
-
+from tests.support.shanghai import end_of, sh
 
 # --- National Day 2026: 1–7 Oct off; Sunday 20 Sep and Saturday 10 Oct are make-up days -----
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
 import asyncpg
 import httpx
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -18,16 +16,10 @@ from bench.server import Granian
 from services.kit.settings import Settings
 from tests.support.client import Login
 from tests.support.demo import GZ
-from tests.support.live_server import serve
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, procurement_body
 
 AMOUNT = Decimal("200000.00")  # two of them do not fit on one line of COSTED_TOTAL
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, demo: None) -> Iterator[Granian]:
-    yield from serve(settings)
 
 
 async def _waiting_on_the_line(admin_db: asyncpg.Connection, count: int) -> None:
@@ -44,7 +36,7 @@ async def _waiting_on_the_line(admin_db: asyncpg.Connection, count: int) -> None
 
 
 async def test_the_loser_of_a_race_is_told_what_is_left_after_the_winner(
-    server: Granian,
+    api_server: Granian,
     client: AsyncTestClient[Litestar],
     login: Login,
     admin_db: asyncpg.Connection,
@@ -56,7 +48,7 @@ async def test_the_loser_of_a_race_is_told_what_is_left_after_the_winner(
     headers = await gz.as_("civil_affairs_officer")
     # Hold the line's row so that both requests read it, then queue behind one another.
     holder = await asyncpg.connect(settings.admin_database_url.replace("+asyncpg", ""))
-    async with httpx.AsyncClient(base_url=server.base_url, trust_env=False, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=api_server.base_url, trust_env=False, timeout=60) as http:
         try:
             transaction = holder.transaction()
             await transaction.start()

@@ -19,8 +19,9 @@ from services.kit.db import transaction
 from services.planning import guard
 from services.planning.errors import BudgetExceeded, LineNotApproved
 from services.planning.schemas import CommitmentPurpose
-from tests.support.client import Login
+from tests.support.client import Login, error_fields, inbox
 from tests.support.demo import GZ, SZ, city_login
+from tests.support.documents import pdf, upload
 from tests.support.planning import COST_LINES, COSTED_TOTAL, YEAR, Planner, declaration_body
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -37,16 +38,6 @@ def sz(client: Client, login: Login) -> Planner:
     return Planner(client, login, SZ)
 
 
-async def _inbox(client: Client, headers: dict[str, str], event_type: str) -> list[dict[str, Any]]:
-    response = await client.get("/v1/me/notifications", headers=headers, params={"limit": 200})
-    assert response.status_code == 200, response.text
-    return [n for n in response.json()["items"] if n["event_type"] == event_type]
-
-
-def _fields(response: Any) -> set[str]:
-    return {error["field"] for error in response.json().get("errors", [])}
-
-
 # --- needs declarations ------------------------------------------------------------------------
 
 
@@ -59,7 +50,7 @@ async def test_a_returned_declaration_is_revised_and_resubmitted_keeping_both_ve
     assert declaration["status"] == "submitted"
     url = f"{gz.base}/needs-declarations/{declaration['id']}"
 
-    submitted = await _inbox(client, officer, "planning.declaration_submitted")
+    submitted = await inbox(client, officer, "planning.declaration_submitted")
     assert any(n["data"]["declaration_id"] == declaration["id"] for n in submitted)
 
     returned = await client.post(
@@ -67,7 +58,7 @@ async def test_a_returned_declaration_is_revised_and_resubmitted_keeping_both_ve
     )
     assert returned.status_code == 200, returned.text
     assert returned.json()["status"] == "returned"
-    told = await _inbox(client, partner, "planning.declaration_returned")
+    told = await inbox(client, partner, "planning.declaration_returned")
     assert any("请补充服务对象的分布情况" in n["body"] for n in told)
 
     revised_body = declaration_body(
@@ -155,7 +146,7 @@ async def test_bad_declarations_are_refused_naming_the_field_and_nothing_is_stor
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert field in _fields(response)
+    assert field in error_fields(response)
     after = await admin_db.fetchval(
         "SELECT count(*) FROM needs_declarations WHERE tenant_id = $1", GZ
     )
@@ -262,7 +253,7 @@ async def test_a_project_from_declarations_is_assessed_costed_exactly_and_target
             "declaration_ids": [first["id"]],
         },
     )
-    assert again.status_code == 422 and "declaration_ids[0]" in _fields(again)
+    assert again.status_code == 422 and "declaration_ids[0]" in error_fields(again)
 
 
 async def test_a_staff_cost_line_names_the_certified_level(client: Client, gz: Planner) -> None:
@@ -274,7 +265,7 @@ async def test_a_staff_cost_line_names_the_certified_level(client: Client, gz: P
         headers=await gz.as_("civil_affairs_officer"),
         json={"lines": [COST_LINES[2], line]},
     )
-    assert response.status_code == 422 and "lines[1].staff_level" in _fields(response)
+    assert response.status_code == 422 and "lines[1].staff_level" in error_fields(response)
 
 
 async def test_the_library_filters_and_searches(client: Client, gz: Planner) -> None:
@@ -300,7 +291,7 @@ async def test_the_library_filters_and_searches(client: Client, gz: Planner) -> 
     assert elderly["id"] in await ids(min_amount="368406", max_amount="368406.00")
     assert elderly["id"] not in await ids(min_amount="368406.01")
     bad = await client.get(f"{gz.base}/projects", headers=officer, params={"min_amount": "1.234"})
-    assert bad.status_code == 422 and "min_amount" in _fields(bad)
+    assert bad.status_code == 422 and "min_amount" in error_fields(bad)
     # Finance reads the whole library; a department only what its declarations feed.
     assert (
         await client.get(
@@ -333,7 +324,7 @@ async def test_sources_that_do_not_sum_to_the_line_are_refused(client: Client, g
     )
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "sources_do_not_sum"
-    assert _fields(response) == {"sources"}
+    assert error_fields(response) == {"sources"}
     detail = await client.get(
         f"{gz.base}/budgets/{budget['id']}", headers=await gz.as_("finance_officer")
     )
@@ -346,7 +337,7 @@ async def test_finance_approves_a_budget_cutting_one_line_with_a_reason(
     budget = await gz.submitted_budget(projects=2)
     assert budget["status"] == "submitted" and budget["requested_total"] == "736812.00"
     finance = await gz.as_("finance_approver")
-    told = await _inbox(client, finance, "planning.budget_submitted")
+    told = await inbox(client, finance, "planning.budget_submitted")
     assert any(n["data"]["budget_id"] == budget["id"] for n in told)
     cut_line, kept_line = budget["lines"]
 
@@ -384,11 +375,11 @@ async def test_finance_approves_a_budget_cutting_one_line_with_a_reason(
     officer = await gz.as_("civil_affairs_officer")
     project = await client.get(f"{gz.base}/projects/{cut_line['project_id']}", headers=officer)
     assert project.json()["status"] == "budgeted"
-    cuts = await _inbox(client, officer, "planning.budget_line_cut")
+    cuts = await inbox(client, officer, "planning.budget_line_cut")
     assert any(n["data"]["line_id"] == cut_line["id"] for n in cuts)
     assert any(
         n["data"]["budget_id"] == budget["id"]
-        for n in await _inbox(client, officer, "planning.budget_approved")
+        for n in await inbox(client, officer, "planning.budget_approved")
     )
 
     available = await client.get(
@@ -417,7 +408,7 @@ async def test_a_cut_on_a_line_with_several_sources_must_say_how_it_falls(
             "cuts": [{"line_id": line["id"], "approved_amount": "300000", "reason": "压减"}],
         },
     )
-    assert response.status_code == 422 and _fields(response) == {"cuts[0].sources"}
+    assert response.status_code == 422 and error_fields(response) == {"cuts[0].sources"}
     still = await client.get(
         f"{gz.base}/budgets/{budget['id']}", headers=await gz.as_("finance_approver")
     )
@@ -431,7 +422,7 @@ async def test_a_returned_budget_is_revised_and_submitted_again(
     finance = await gz.as_("finance_approver")
     url = f"{gz.base}/budgets/{budget['id']}"
     no_reason = await client.post(f"{url}/decision", headers=finance, json={"outcome": "returned"})
-    assert no_reason.status_code == 422 and _fields(no_reason) == {"comment"}
+    assert no_reason.status_code == 422 and error_fields(no_reason) == {"comment"}
     returned = await client.post(
         f"{url}/decision",
         headers=finance,
@@ -441,7 +432,7 @@ async def test_a_returned_budget_is_revised_and_submitted_again(
     officer = await gz.as_("civil_affairs_officer")
     assert any(
         n["data"]["budget_id"] == budget["id"]
-        for n in await _inbox(client, officer, "planning.budget_returned")
+        for n in await inbox(client, officer, "planning.budget_returned")
     )
     line = budget["lines"][0]
     changed = await client.put(
@@ -582,8 +573,6 @@ async def test_a_draft_budget_line_cannot_be_committed(
 
 # --- documents on planning objects ---------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
 
 async def test_a_department_attaches_documents_to_its_own_declaration_only(
     client: Client, gz: Planner, login: Login
@@ -591,38 +580,35 @@ async def test_a_department_attaches_documents_to_its_own_declaration_only(
     declaration = await gz.declaration()
     partner = await gz.as_("partner_department")
 
-    async def upload(headers: dict[str, str], object_type: str, object_id: str) -> int:
-        response = await client.post(
-            f"{gz.base}/documents",
-            headers=headers,
-            params={
-                "object_type": object_type,
-                "object_id": object_id,
-                "filename": "需求调研报告.pdf",
-            },
-            content=PDF,
+    async def attach(headers: dict[str, str], object_type: str, object_id: str) -> int:
+        response = await upload(
+            client,
+            headers,
+            pdf(),
+            object_type=object_type,
+            object_id=object_id,
+            filename="需求调研报告.pdf",
         )
         return response.status_code
 
-    assert await upload(partner, "needs_declaration", declaration["id"]) == 201
+    assert await attach(partner, "needs_declaration", declaration["id"]) == 201
     assert (
-        await upload(await gz.as_("civil_affairs_officer"), "needs_declaration", declaration["id"])
+        await attach(await gz.as_("civil_affairs_officer"), "needs_declaration", declaration["id"])
         == 201
     )
     budget = await gz.budget(projects=0)
-    assert await upload(await gz.as_("finance_officer"), "budget", budget["id"]) == 201
-    assert await upload(partner, "budget", budget["id"]) == 422
+    assert await attach(await gz.as_("finance_officer"), "budget", budget["id"]) == 201
+    assert await attach(partner, "budget", budget["id"]) == 422
     # Another city's officer cannot reach the declaration at all.
     sz_officer = await login(city_login("civil_affairs_officer", SZ))
-    response = await client.post(
-        f"/v1/tenants/{SZ}/documents",
-        headers=sz_officer,
-        params={
-            "object_type": "needs_declaration",
-            "object_id": declaration["id"],
-            "filename": "x.pdf",
-        },
-        content=PDF,
+    response = await upload(
+        client,
+        sz_officer,
+        pdf(),
+        object_type="needs_declaration",
+        object_id=declaration["id"],
+        filename="x.pdf",
+        tenant=SZ,
     )
     assert response.status_code == 422
 

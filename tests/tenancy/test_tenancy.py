@@ -12,9 +12,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from services.entry.api import create_app
-from tests.support.accounts import unique_email
+from tests.support.accounts import open_account, unique_email
 from tests.support.client import Login
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ
+from tests.support.providers import fresh_uscc
 
 PASSWORD = "Secret12345"
 
@@ -37,18 +38,9 @@ async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 1.0)
         await asyncio.sleep(0.02)
 
 
-async def _account(client: AsyncTestClient, login: Login, tenant: str = GZ) -> str:
-    admin = await login(
-        ROLE_LOGINS["tenant_admin"] if tenant == GZ else ROLE_LOGINS["platform_admin"]
-    )
-    email = unique_email()
-    response = await client.post(
-        f"/v1/tenants/{GZ}/users",
-        headers=await login(ROLE_LOGINS["tenant_admin"]),
-        json={"login": email, "display_name": "新同事", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.text
-    del admin
+async def _account(client: AsyncTestClient, login: Login) -> str:
+    """A new account in 广州, with no role yet: its login."""
+    _, email = await open_account(client, await login(ROLE_LOGINS["tenant_admin"]), PASSWORD)
     return email
 
 
@@ -261,25 +253,12 @@ async def test_unknown_tenant_is_404(client: AsyncTestClient, login: Login) -> N
 # --- providers -------------------------------------------------------------------------------
 
 
-def _uscc() -> str:
-    from stdnum.cn import uscc
-
-    while True:  # a 民办非企业单位 registered in 深圳, with a valid organisation code
-        body = f"52440300MJ{random.randrange(10**7):07d}"
-        try:
-            code = body + uscc.calc_check_digit(body)
-            uscc.validate(code)
-            return code
-        except Exception:  # noqa: S112 - the organisation-code check digit may not fit; retry
-            continue
-
-
 async def _sign_up(client: AsyncTestClient) -> tuple[dict[str, str], str]:
     email = unique_email("provider")
     response = await client.post(
         "/v1/providers",
         json={
-            "uscc": _uscc(),
+            "uscc": fresh_uscc(SZ),
             "name": f"测试社工服务中心{random.randrange(10**6)}",
             "admin_login": email,
             "admin_name": "负责人",
@@ -377,7 +356,7 @@ async def test_signup_with_a_weak_password_creates_nothing(
     client: AsyncTestClient,
     admin_db,  # type: ignore[no-untyped-def]
 ) -> None:
-    code = _uscc()
+    code = fresh_uscc(SZ)
     response = await client.post(
         "/v1/providers",
         json={
