@@ -39,7 +39,7 @@ fuzz: install ## schemathesis over the whole API with many more examples (FUZZ_E
 lint: install
 	$(VENV)/bin/ruff check services tests migrations bench
 	$(VENV)/bin/ruff format --check services tests migrations bench
-	$(VENV)/bin/mypy services bench
+	$(VENV)/bin/mypy services bench tests
 
 format: install
 	$(VENV)/bin/ruff check --fix services tests migrations bench

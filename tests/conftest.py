@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import dramatiq
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -28,7 +29,7 @@ from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.support.client import Login
-from tests.support.database import TEST_DATABASE, recreate, with_database
+from tests.support.database import TEST_DATABASE, Sessions, recreate, with_database
 from tests.support.live_server import serve
 from tests.support.mail import MailSink
 from tests.support.storage import S3
@@ -42,7 +43,7 @@ def _test_url() -> tuple[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Any:
+def database_url() -> Iterator[str]:
     url, server = _test_url()
     import asyncio
 
@@ -53,7 +54,7 @@ def database_url() -> Any:
 
 
 @pytest.fixture(scope="session")
-def broker_url() -> Any:
+def broker_url() -> Iterator[str]:
     """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis with its
     files in a temporary directory, removed at the end of the run."""
     data = Path(tempfile.mkdtemp(prefix="sws-redis-"))
@@ -70,7 +71,7 @@ def broker_url() -> Any:
 
 
 @pytest.fixture(scope="session")
-def s3() -> Any:
+def s3() -> Iterator[S3]:
     """The machine's S3 when S3_ENDPOINT_URL says so, else SeaweedFS in a temporary directory,
     on free ports, requiring these keys; stopped and removed at the end of the run."""
     bucket = "sws-test-" + TEST_DATABASE.lower().replace("_", "-")
@@ -90,7 +91,7 @@ def s3() -> Any:
 
 
 @pytest.fixture(scope="session")
-def smtp_server() -> Any:
+def smtp_server() -> Iterator[MailSink]:
     """A real SMTP server (aiosmtpd): every email a worker sends in this run arrives here."""
     sink = MailSink()
     sink.start()
@@ -170,14 +171,14 @@ async def app_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture(scope="session")
-def sessionmaker(settings: Settings) -> Any:
+def sessionmaker(settings: Settings) -> Iterator[Sessions]:
     """The app role's sessions, on the test's event loop."""
     engine = make_engine(settings.app_database_url, settings)
     yield make_sessionmaker(engine)
 
 
 @pytest.fixture(scope="session")
-def broker(settings: Settings) -> Any:
+def broker(settings: Settings) -> Iterator[dramatiq.Broker]:
     """The real broker with every job declared; jobs in workers use the test database."""
     import services.entry.registry  # noqa: F401 - registers every context's jobs
     import tests.support.suite_jobs  # noqa: F401 - the suite's own jobs

@@ -15,8 +15,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from tests.support.accounts import unique_email
 from tests.support.client import Client, Login, answer
@@ -60,9 +58,7 @@ async def _pending_registration_in(client: Client, login: Login, city: str) -> s
 
 
 @pytest.fixture(scope="module")
-async def sz(
-    client: AsyncTestClient[Litestar], login: Login, admin_db: asyncpg.Connection
-) -> ShenzhenIds:
+async def sz(client: Client, login: Login, admin_db: asyncpg.Connection) -> ShenzhenIds:
     organisation = await admin_db.fetchval(
         "SELECT id FROM organisations WHERE tenant_id = $1 AND name = '深圳市民政局'", SZ
     )
@@ -83,18 +79,18 @@ async def sz(
 
 # --- another tenant's object is a 404, the same as no object at all ----------------------------
 
-Request = Callable[[AsyncTestClient[Litestar], dict[str, str], str], Awaitable[httpx.Response]]
+Request = Callable[[Client, dict[str, str], str], Awaitable[httpx.Response]]
 
 
 def _get(path: str) -> Request:
-    async def call(c: AsyncTestClient[Litestar], h: dict[str, str], id_: str) -> httpx.Response:
+    async def call(c: Client, h: dict[str, str], id_: str) -> httpx.Response:
         return await c.get(path.format(id=id_), headers=h)
 
     return call
 
 
 def _send(method: str, path: str, body: dict[str, Any] | None = None) -> Request:
-    async def call(c: AsyncTestClient[Litestar], h: dict[str, str], id_: str) -> httpx.Response:
+    async def call(c: Client, h: dict[str, str], id_: str) -> httpx.Response:
         return await c.request(method, path.format(id=id_), headers=h, json=body)
 
     return call
@@ -136,7 +132,7 @@ BY_ID = [
     ("who", "request_", "target"), [c[1:] for c in BY_ID], ids=[c[0] for c in BY_ID]
 )
 async def test_another_tenants_object_looks_like_no_object(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     sz: ShenzhenIds,
     who: str,
@@ -152,7 +148,7 @@ async def test_another_tenants_object_looks_like_no_object(
 
 
 async def test_shenzhen_objects_are_untouched(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     sz: ShenzhenIds,
@@ -185,9 +181,7 @@ async def test_shenzhen_objects_are_untouched(
 # --- lists in 广州 hold 广州's rows only ---------------------------------------------------------
 
 
-async def all_pages(
-    client: AsyncTestClient[Litestar], path: str, headers: dict[str, str]
-) -> list[Any]:
+async def all_pages(client: Client, path: str, headers: dict[str, str]) -> list[Any]:
     items: list[Any] = []
     while True:
         response = await client.get(
@@ -214,7 +208,7 @@ async def _ids(admin_db: asyncpg.Connection, table: str, tenant: str) -> set[str
     ],
 )
 async def test_lists_hold_only_their_own_tenants_rows(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     sz: ShenzhenIds,
@@ -230,7 +224,7 @@ async def test_lists_hold_only_their_own_tenants_rows(
 
 
 async def test_audit_list_holds_only_its_own_tenants_chain(
-    client: AsyncTestClient[Litestar], login: Login, admin_db: asyncpg.Connection
+    client: Client, login: Login, admin_db: asyncpg.Connection
 ) -> None:
     headers = await login(ROLE_LOGINS["tenant_admin"])
     hashes: list[str] = []
@@ -285,7 +279,7 @@ CROSS = [
     ("method", "path", "who", "body"), CROSS, ids=[f"{c[0]} {c[1]}-{c[2]}" for c in CROSS]
 )
 async def test_a_guangzhou_user_is_refused_in_shenzhen(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     sz: ShenzhenIds,
     method: str,
@@ -320,7 +314,7 @@ async def _provider_id(admin_db: asyncpg.Connection, name: str) -> str:
 
 @pytest.mark.parametrize(("provider", "who"), PROVIDER_USERS, ids=[w for _, w in PROVIDER_USERS])
 async def test_provider_lists_only_its_own_registration_in_a_city(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     sz: ShenzhenIds,  # a pending registration of another provider exists in 深圳 too
@@ -337,7 +331,7 @@ async def test_provider_lists_only_its_own_registration_in_a_city(
 
 @pytest.mark.parametrize(("provider", "who"), PROVIDER_USERS, ids=[w for _, w in PROVIDER_USERS])
 async def test_provider_cannot_read_another_providers_registration(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     provider: str,
@@ -354,7 +348,7 @@ async def test_provider_cannot_read_another_providers_registration(
 
 
 async def test_provider_cannot_read_its_own_registration_through_another_city(
-    client: AsyncTestClient[Litestar], login: Login, sz: ShenzhenIds
+    client: Client, login: Login, sz: ShenzhenIds
 ) -> None:
     """阳光's 深圳 registration is its own, but not 广州's: the path's tenant decides."""
     headers = await login(PROVIDERS["sunshine"][1])
@@ -367,7 +361,7 @@ async def test_provider_cannot_read_its_own_registration_through_another_city(
 
 @pytest.mark.parametrize(("provider", "who"), PROVIDER_USERS, ids=[w for _, w in PROVIDER_USERS])
 async def test_my_registrations_shows_both_cities_and_nothing_else(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     provider: str,

@@ -5,22 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
+from tests.support.client import Client
 from tests.support.openapi import operations
 
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
 
 
-async def _document(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
+async def _document(client: Client) -> dict[str, Any]:
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     document: dict[str, Any] = response.json()
     return document
 
 
-async def test_every_error_is_documented_as_problem_json(client: AsyncTestClient[Litestar]) -> None:
+async def test_every_error_is_documented_as_problem_json(client: Client) -> None:
     document = await _document(client)
     problem = document["components"]["schemas"]["ProblemDetails"]
     assert set(problem["required"]) == {"type", "title", "status", "detail", "code"}
@@ -39,7 +37,7 @@ async def test_every_error_is_documented_as_problem_json(client: AsyncTestClient
 
 
 async def test_each_operation_lists_the_errors_it_can_give(
-    client: AsyncTestClient[Litestar],
+    client: Client,
 ) -> None:
     document = await _document(client)
     paths = document["paths"]
@@ -74,7 +72,7 @@ async def test_each_operation_lists_the_errors_it_can_give(
     assert "503" in upload["responses"]  # the document store is out of reach
 
 
-async def test_enforced_limits_are_in_the_schemas(client: AsyncTestClient[Litestar]) -> None:
+async def test_enforced_limits_are_in_the_schemas(client: Client) -> None:
     schemas = (await _document(client))["components"]["schemas"]
 
     def bounds(schema: str, field: str) -> tuple[Any, Any]:
@@ -89,7 +87,7 @@ async def test_enforced_limits_are_in_the_schemas(client: AsyncTestClient[Litest
 
 
 async def test_unknown_schema_page_is_a_problem_json_404(
-    client: AsyncTestClient[Litestar],
+    client: Client,
 ) -> None:
     for path in ("/schema/nothing-here", "/schema/redoc", "/schema/nothing.json"):
         response = await client.get(path)
@@ -100,7 +98,7 @@ async def test_unknown_schema_page_is_a_problem_json_404(
 
 
 async def test_documentation_page_loads_nothing_from_elsewhere(
-    client: AsyncTestClient[Litestar],
+    client: Client,
 ) -> None:
     for page in ("/schema", "/schema/swagger"):
         response = await client.get(page)

@@ -12,8 +12,6 @@ import asyncpg
 import dramatiq
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.credit import service as credit
@@ -25,7 +23,7 @@ from services.kit.db import PLATFORM_TENANT, bind_tenant, transaction
 from services.kit.jobs import run_once
 from services.kit.settings import Settings
 from tests.support.accounts import grant, open_account
-from tests.support.client import Login, error_fields
+from tests.support.client import Client, Login, error_fields
 from tests.support.credit import PASSWORD, confirmed, decide, new_provider, record, record_body
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.documents import pdf, upload
@@ -33,7 +31,6 @@ from tests.support.jobs import eventually, relay_and_run
 from tests.support.providers import NewProvider
 
 pytestmark = pytest.mark.usefixtures("demo")
-Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
 # Another province, with no region in common with 广东: 云南省 and 昆明市.
 YN, KM = "530000", "530100"
@@ -551,7 +548,10 @@ async def test_evidence_attaches_to_a_record_for_civil_affairs_only(
 # --- the worker --------------------------------------------------------------------------------
 
 
-async def _told(admin_db: asyncpg.Connection, event_type: str, disqualification_id: str) -> Any:
+async def _told(
+    admin_db: asyncpg.Connection, event_type: str, disqualification_id: str
+) -> list[tuple[str, str]]:
+    """Who was told of an event about a disqualification: (region, login), sorted."""
     rows = await admin_db.fetch(
         "SELECT n.tenant_id, u.email FROM notifications n JOIN users u ON u.id = n.user_id"
         " WHERE n.event_type = $1 AND n.data->>'disqualification_id' = $2",
@@ -653,7 +653,7 @@ async def test_a_revocation_reaches_the_same_regions_through_the_relay_and_a_wor
     )
     await relay_and_run(sessionmaker, broker)
 
-    async def lifted() -> Any:
+    async def lifted() -> list[tuple[str, str]]:
         return await _told(admin_db, "credit.provider_bar_lifted", done["id"])
 
     told = await eventually(lifted)

@@ -8,14 +8,16 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
+import dramatiq
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.documents import sealing, service
-from services.documents.tasks import SWEEP_SEALS
+from services.documents.schemas import ObjectType
+from services.documents.tasks import SWEEP_SEALS, sweep_seals
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, transaction
 from services.kit.jobs import run_once
@@ -64,7 +66,7 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     settings: Settings,
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
-    broker: Any,
+    broker: dramatiq.Broker,
 ) -> None:
     bid = uuid.UUID(await fresh_object("tender", GZ))
     opening = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
@@ -253,7 +255,7 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
     # Moving the opening later is the tendering context's business (a deadline extension).
     async with transaction(sessionmaker, GZ) as session:
         seal = await service.reschedule_seal(
-            session, Actor(None, GZ), service.ObjectType.tender, bid, opening + timedelta(days=1)
+            session, Actor(None, GZ), ObjectType.tender, bid, opening + timedelta(days=1)
         )
         assert seal.sealed_until > opening
 
@@ -263,7 +265,7 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     who: dict[str, Headers],
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
-    broker: Any,
+    broker: dramatiq.Broker,
 ) -> None:
     bid = uuid.UUID(await fresh_object("tender", GZ))
     opening = datetime.now(UTC) + timedelta(seconds=3)
@@ -289,7 +291,7 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     # The chronograph's tick: it runs in the platform's context and finds seals everywhere.
     tick = datetime.now(UTC).isoformat()
     assert await run_once(
-        sweep_job(),
+        sweep_seals,
         SWEEP_SEALS,
         PLATFORM_TENANT,
         f"tick:{tick}",
@@ -330,12 +332,6 @@ async def test_the_sweeps_role_sees_when_seals_open_and_nothing_else(
             await app_db.fetch("SELECT wrapped_key FROM document_seals")
     async with app_db.transaction():  # without it, and without a tenant: nothing
         assert await app_db.fetchval("SELECT count(*) FROM document_seals") == 0
-
-
-def sweep_job() -> Any:
-    from services.documents.tasks import sweep_seals
-
-    return sweep_seals
 
 
 # --- the cipher -----------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import dataclasses
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
+import dramatiq
 import pytest
 from botocore.exceptions import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +36,7 @@ async def test_the_verification_job_rereads_what_was_stored(
     settings: Settings,
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
-    broker: Any,
+    broker: dramatiq.Broker,
 ) -> None:
     officer = who["civil_affairs_officer"]
     good = await upload(client, officer, pdf(b"verify-me", size=9 * MiB))  # multipart

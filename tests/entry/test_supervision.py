@@ -194,14 +194,13 @@ async def test_a_killed_worker_or_relay_is_restarted_logged_and_jobs_still_run(
         for name in ("worker", "relay"):
             before = supervisor.pids()[name]
             os.kill(before, signal.SIGKILL)
-            after = await asyncio.to_thread(
-                _wait_for,
-                lambda name=name, before=before: (
-                    supervisor.pids().get(name) not in (None, before) and supervisor.pids()[name]
-                ),
-                30,
-                f"{name} restarted",
-            )
+
+            def new_pid(name: str = name, before: int = before) -> int | None:
+                """The restarted process's pid, once there is one."""
+                pid = supervisor.pids().get(name)
+                return pid if pid not in (None, before) else None
+
+            after = await asyncio.to_thread(_wait_for, new_pid, 30, f"{name} restarted")
             exited = [e for e in running.events("process_exited") if e["pid"] == before]
             assert exited == [
                 {

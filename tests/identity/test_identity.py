@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 import jwt
-from litestar.testing import AsyncTestClient
 
 from services.demo import DEMO_PASSWORD
+from services.kit.settings import Settings
 from tests.support.accounts import open_account, unique_email
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, ROLE_LOGINS
 
 OFFICER = ROLE_LOGINS["civil_affairs_officer"]
 
 
 async def _sign_in(
-    client: AsyncTestClient, who: str = OFFICER, password: str = DEMO_PASSWORD
-) -> dict[str, str]:
+    client: Client, who: str = OFFICER, password: str = DEMO_PASSWORD
+) -> dict[str, Any]:
+    """The token pair of a sign-in."""
     response = await client.post("/v1/auth/login", json={"login": who, "password": password})
     assert response.status_code == 200, response.text
-    return response.json()
+    pair: dict[str, Any] = response.json()
+    return pair
 
 
-async def _refresh(client: AsyncTestClient, token: str) -> tuple[int, dict[str, str]]:
+async def _refresh(client: Client, token: str) -> tuple[int, dict[str, Any]]:
     response = await client.post("/v1/auth/refresh", json={"refresh_token": token})
     return response.status_code, response.json()
 
 
-async def test_login_returns_a_short_lived_access_token(client: AsyncTestClient) -> None:
+async def test_login_returns_a_short_lived_access_token(client: Client) -> None:
     pair = await _sign_in(client)
     claims = jwt.decode(pair["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == pair["expires_in"] == 900
@@ -36,7 +41,7 @@ async def test_login_returns_a_short_lived_access_token(client: AsyncTestClient)
     assert {"role": "civil_affairs_officer", "domain": GZ} in me.json()["roles"]
 
 
-async def test_wrong_password_is_401_with_a_stable_code(client: AsyncTestClient) -> None:
+async def test_wrong_password_is_401_with_a_stable_code(client: Client) -> None:
     response = await client.post(
         "/v1/auth/login", json={"login": ROLE_LOGINS["expert"], "password": "nope12345678"}
     )
@@ -46,7 +51,7 @@ async def test_wrong_password_is_401_with_a_stable_code(client: AsyncTestClient)
 
 
 async def test_unknown_account_gets_the_same_answer_as_a_wrong_password(
-    client: AsyncTestClient,
+    client: Client,
 ) -> None:
     unknown = await client.post(
         "/v1/auth/login", json={"login": unique_email(), "password": "whatever123"}
@@ -55,7 +60,7 @@ async def test_unknown_account_gets_the_same_answer_as_a_wrong_password(
     assert unknown.json()["detail"] == "The login or the password is wrong."
 
 
-async def test_refresh_rotates_and_the_new_token_works(client: AsyncTestClient) -> None:
+async def test_refresh_rotates_and_the_new_token_works(client: Client) -> None:
     pair = await _sign_in(client)
     status, second = await _refresh(client, pair["refresh_token"])
     assert status == 200
@@ -64,7 +69,7 @@ async def test_refresh_rotates_and_the_new_token_works(client: AsyncTestClient) 
     assert status == 200
 
 
-async def test_reusing_a_spent_refresh_token_revokes_the_family(client: AsyncTestClient) -> None:
+async def test_reusing_a_spent_refresh_token_revokes_the_family(client: Client) -> None:
     pair = await _sign_in(client)
     _, second = await _refresh(client, pair["refresh_token"])
     status, body = await _refresh(client, pair["refresh_token"])  # replayed: stolen?
@@ -75,7 +80,7 @@ async def test_reusing_a_spent_refresh_token_revokes_the_family(client: AsyncTes
     assert status == 401
 
 
-async def test_reuse_does_not_touch_other_sessions(client: AsyncTestClient) -> None:
+async def test_reuse_does_not_touch_other_sessions(client: Client) -> None:
     laptop = await _sign_in(client)
     phone = await _sign_in(client)
     await _refresh(client, laptop["refresh_token"])
@@ -84,7 +89,7 @@ async def test_reuse_does_not_touch_other_sessions(client: AsyncTestClient) -> N
     assert status == 200
 
 
-async def test_logout_revokes_the_session(client: AsyncTestClient) -> None:
+async def test_logout_revokes_the_session(client: Client) -> None:
     pair = await _sign_in(client)
     response = await client.post("/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})
     assert response.status_code == 204
@@ -92,12 +97,12 @@ async def test_logout_revokes_the_session(client: AsyncTestClient) -> None:
     assert status == 401
 
 
-async def test_garbage_refresh_token_is_401(client: AsyncTestClient) -> None:
+async def test_garbage_refresh_token_is_401(client: Client) -> None:
     status, body = await _refresh(client, "not-a-token")
     assert status == 401 and body["code"] == "refresh_rejected"
 
 
-async def test_tampered_access_token_is_401(client: AsyncTestClient) -> None:
+async def test_tampered_access_token_is_401(client: Client) -> None:
     pair = await _sign_in(client)
     forged = jwt.encode(
         {**jwt.decode(pair["access_token"], options={"verify_signature": False})},
@@ -108,7 +113,7 @@ async def test_tampered_access_token_is_401(client: AsyncTestClient) -> None:
     assert response.status_code == 401
 
 
-async def test_expired_access_token_is_401(client: AsyncTestClient, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_access_token_is_401(client: Client, settings: Settings) -> None:
     pair = await _sign_in(client)
     claims = jwt.decode(pair["access_token"], options={"verify_signature": False})
     claims["exp"] = claims["iat"] - 1
@@ -118,15 +123,13 @@ async def test_expired_access_token_is_401(client: AsyncTestClient, settings) ->
     assert "expired" in response.json()["detail"]
 
 
-async def _new_account(client: AsyncTestClient, login: Login, password: str = "Secret12345") -> str:
+async def _new_account(client: Client, login: Login, password: str = "Secret12345") -> str:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     _, email = await open_account(client, admin, password, prefix="throttle", display_name="T")
     return email
 
 
-async def test_repeated_failures_throttle_the_account(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_repeated_failures_throttle_the_account(client: Client, login: Login) -> None:
     email = await _new_account(client, login)
     for _ in range(5):
         response = await client.post(
@@ -141,10 +144,10 @@ async def test_repeated_failures_throttle_the_account(
 
 
 async def test_throttle_counts_per_client_address_across_accounts(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
-    admin_db,
-    settings,  # type: ignore[no-untyped-def]
+    admin_db: asyncpg.Connection,
+    settings: Settings,
 ) -> None:
     # The test client always comes from one address: spread failures over many logins,
     # fewer per login than the account limit.
@@ -159,7 +162,7 @@ async def test_throttle_counts_per_client_address_across_accounts(
     await admin_db.execute("DELETE FROM login_failures")
 
 
-async def test_password_policy_names_the_field(client: AsyncTestClient, login: Login) -> None:
+async def test_password_policy_names_the_field(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     for weak in ("short1", "onlyletterslong", "1234567890123"):
         response = await client.post(
@@ -171,7 +174,7 @@ async def test_password_policy_names_the_field(client: AsyncTestClient, login: L
         assert response.json()["errors"][0]["field"] == "password"
 
 
-async def test_change_password_ends_other_sessions(client: AsyncTestClient, login: Login) -> None:
+async def test_change_password_ends_other_sessions(client: Client, login: Login) -> None:
     email = await _new_account(client, login)
     pair = await _sign_in(client, email, "Secret12345")
     headers = {"Authorization": f"Bearer {pair['access_token']}"}
@@ -193,7 +196,7 @@ async def test_change_password_ends_other_sessions(client: AsyncTestClient, logi
     await _sign_in(client, email, "Better12345")
 
 
-async def test_duplicate_login_is_a_conflict(client: AsyncTestClient, login: Login) -> None:
+async def test_duplicate_login_is_a_conflict(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.post(
         f"/v1/tenants/{GZ}/users",
@@ -204,9 +207,7 @@ async def test_duplicate_login_is_a_conflict(client: AsyncTestClient, login: Log
     assert response.json()["code"] == "login_taken"
 
 
-async def test_granting_a_platform_role_twice_is_a_conflict(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_granting_a_platform_role_twice_is_a_conflict(client: Client, login: Login) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     grant = {"login": ROLE_LOGINS["ministry_viewer"], "role": "ministry_viewer"}
     response = await client.post("/v1/platform/role-grants", headers=platform, json=grant)

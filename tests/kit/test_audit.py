@@ -9,13 +9,13 @@ import sys
 
 import asyncpg
 import pytest
-from litestar.testing import AsyncTestClient
 
-from tests.support.client import Login
+from services.kit.settings import Settings
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
 
 
-async def _fresh_county(client: AsyncTestClient, login: Login) -> str:
+async def _fresh_county(client: Client, login: Login) -> str:
     """A county of 广州市 of its own, so tampering with its chain harms no other test."""
     platform = await login(ROLE_LOGINS["platform_admin"])
     for _ in range(50):
@@ -28,7 +28,7 @@ async def _fresh_county(client: AsyncTestClient, login: Login) -> str:
     raise AssertionError("no free county code")
 
 
-async def _three_changes(client: AsyncTestClient, login: Login, tenant: str) -> None:
+async def _three_changes(client: Client, login: Login, tenant: str) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     for name in ("民政局", "财政局", "残联"):
         kind = {"民政局": "civil_affairs", "财政局": "finance"}.get(name, "partner_department")
@@ -41,7 +41,7 @@ async def _three_changes(client: AsyncTestClient, login: Login, tenant: str) -> 
         assert response.status_code == 201, response.text
 
 
-def _verify_command(settings, tenant: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def _verify_command(settings: Settings, tenant: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "services.entry.cli", "verify-audit", tenant],
@@ -54,7 +54,7 @@ def _verify_command(settings, tenant: str) -> subprocess.CompletedProcess[str]: 
 
 
 async def test_a_change_is_audited_with_actor_request_and_before_after(
-    client: AsyncTestClient, login: Login
+    client: Client, login: Login
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     created = await client.post(
@@ -95,16 +95,14 @@ async def test_a_change_is_audited_with_actor_request_and_before_after(
     assert mine[1]["after"]["name"] == renamed.json()["name"]
 
 
-async def test_tenant_audit_is_for_its_tenant_admin_only(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_tenant_audit_is_for_its_tenant_admin_only(client: Client, login: Login) -> None:
     officer = await login(ROLE_LOGINS["civil_affairs_officer"])
     assert (await client.get(f"/v1/tenants/{GZ}/audit", headers=officer)).status_code == 403
     admin = await login(ROLE_LOGINS["tenant_admin"])
     assert (await client.get(f"/v1/tenants/{SZ}/audit", headers=admin)).status_code == 403
 
 
-async def test_an_intact_chain_verifies(client: AsyncTestClient, login: Login, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_an_intact_chain_verifies(client: Client, login: Login, settings: Settings) -> None:
     tenant = await _fresh_county(client, login)
     await _three_changes(client, login, tenant)
     result = _verify_command(settings, tenant)
@@ -120,10 +118,10 @@ async def _tamper(admin_db: asyncpg.Connection, sql: str, *args: object) -> None
 
 
 async def test_an_edited_entry_is_named(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
-    settings,
-    admin_db: asyncpg.Connection,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    admin_db: asyncpg.Connection,
 ) -> None:
     tenant = await _fresh_county(client, login)
     await _three_changes(client, login, tenant)
@@ -139,10 +137,10 @@ async def test_an_edited_entry_is_named(
 
 
 async def test_a_deleted_entry_is_named(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
-    settings,
-    admin_db: asyncpg.Connection,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    admin_db: asyncpg.Connection,
 ) -> None:
     tenant = await _fresh_county(client, login)
     await _three_changes(client, login, tenant)
@@ -153,10 +151,10 @@ async def test_a_deleted_entry_is_named(
 
 
 async def test_a_cut_off_tail_is_named(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
-    settings,
-    admin_db: asyncpg.Connection,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    admin_db: asyncpg.Connection,
 ) -> None:
     tenant = await _fresh_county(client, login)
     await _three_changes(client, login, tenant)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import pytest
-from litestar.testing import AsyncTestClient
+from typing import Any
 
-from tests.support.client import Login
+import httpx
+import pytest
+
+from services.kit.settings import Settings
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, ROLE_LOGINS
 
 ORGS = f"/v1/tenants/{GZ}/organisations"
 
 
-def _is_problem(response) -> dict:  # type: ignore[no-untyped-def]
+def _is_problem(response: httpx.Response) -> dict[str, Any]:
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert {"type", "title", "status", "detail", "code"} <= body.keys()
     assert body["status"] == response.status_code
     return body
 
 
-async def _org_count(client: AsyncTestClient, headers: dict[str, str]) -> int:
+async def _org_count(client: Client, headers: dict[str, str]) -> int:
     return len((await client.get(f"{ORGS}?limit=200", headers=headers)).json()["items"])
 
 
@@ -40,7 +43,7 @@ async def _org_count(client: AsyncTestClient, headers: dict[str, str]) -> int:
     ],
 )
 async def test_invalid_fields_are_named(
-    client: AsyncTestClient, login: Login, body: dict[str, object], field: str
+    client: Client, login: Login, body: dict[str, object], field: str
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     before = await _org_count(client, admin)
@@ -56,7 +59,7 @@ async def test_invalid_fields_are_named(
     "raw",
     [b"{bad json", b"[1, 2", b'{"kind": "civil_affairs", "name": "\xff\xfe"}', b"\x00\x01"],
 )
-async def test_malformed_bodies_are_400(client: AsyncTestClient, login: Login, raw: bytes) -> None:
+async def test_malformed_bodies_are_400(client: Client, login: Login, raw: bytes) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.post(
         ORGS, headers={**admin, "Content-Type": "application/json"}, content=raw
@@ -65,16 +68,14 @@ async def test_malformed_bodies_are_400(client: AsyncTestClient, login: Login, r
     assert _is_problem(response)["code"] == "malformed_body", response.text
 
 
-async def test_a_json_array_instead_of_an_object_is_422(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_a_json_array_instead_of_an_object_is_422(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.post(ORGS, headers=admin, json=[1, 2])
     assert response.status_code in (400, 422)
     _is_problem(response)
 
 
-async def test_huge_body_is_413(client: AsyncTestClient, login: Login, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_huge_body_is_413(client: Client, login: Login, settings: Settings) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     big = b'{"kind": "civil_affairs", "name": "' + b"x" * settings.max_request_body_bytes + b'"}'
     response = await client.post(
@@ -97,7 +98,7 @@ async def test_huge_body_is_413(client: AsyncTestClient, login: Login, settings)
     ],
 )
 async def test_bad_query_parameters_are_named(
-    client: AsyncTestClient, login: Login, query: str, field: str
+    client: Client, login: Login, query: str, field: str
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.get(f"{ORGS}?{query}", headers=admin)
@@ -106,26 +107,26 @@ async def test_bad_query_parameters_are_named(
     assert field in problem["detail"] or field in str(problem.get("errors"))
 
 
-async def test_bad_path_id_is_404_or_named(client: AsyncTestClient, login: Login) -> None:
+async def test_bad_path_id_is_404_or_named(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.get(f"{ORGS}/not-a-uuid", headers=admin)
     assert response.status_code in (400, 404, 422)
     _is_problem(response)
 
 
-async def test_unknown_route_is_problem_json(client: AsyncTestClient) -> None:
+async def test_unknown_route_is_problem_json(client: Client) -> None:
     response = await client.get("/v1/nothing-here")
     assert response.status_code == 404
     _is_problem(response)
 
 
-async def test_wrong_method_is_405_problem_json(client: AsyncTestClient) -> None:
+async def test_wrong_method_is_405_problem_json(client: Client) -> None:
     response = await client.put("/v1/auth/login", json={})
     assert response.status_code == 405
     _is_problem(response)
 
 
-async def test_login_with_wrong_types_is_422_not_500(client: AsyncTestClient) -> None:
+async def test_login_with_wrong_types_is_422_not_500(client: Client) -> None:
     response = await client.post("/v1/auth/login", json={"login": ["a"], "password": 1})
     assert response.status_code == 422
     assert _is_problem(response)["errors"][0]["field"] in ("login", "password")
@@ -135,7 +136,7 @@ async def test_login_with_wrong_types_is_422_not_500(client: AsyncTestClient) ->
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml", None]
 )
 async def test_a_json_route_refuses_other_media_types(
-    client: AsyncTestClient, login: Login, content_type: str | None
+    client: Client, login: Login, content_type: str | None
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     before = await _org_count(client, admin)

@@ -10,12 +10,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from bench.server import Granian
 from services.kit.settings import Settings
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, ROLE_LOGINS
 from tests.support.live_server import serve
 
@@ -56,7 +54,7 @@ def _refused_posts(
 
 
 async def test_refused_posts_keep_their_connection(
-    api_server: Granian, client: AsyncTestClient[Litestar], login: Login
+    api_server: Granian, client: Client, login: Login
 ) -> None:
     headers = {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
     statuses, connections, responses = await asyncio.to_thread(
@@ -69,7 +67,7 @@ async def test_refused_posts_keep_their_connection(
 
 
 async def test_a_body_too_large_to_read_closes_the_connection_and_says_so(
-    small_bodies_server: Granian, client: AsyncTestClient[Litestar], login: Login
+    small_bodies_server: Granian, client: Client, login: Login
 ) -> None:
     headers = {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
     statuses, connections, responses = await asyncio.to_thread(

@@ -1,12 +1,12 @@
-from litestar.testing import AsyncTestClient
+from tests.support.client import Client
 
 
-async def test_healthz(client: AsyncTestClient) -> None:
+async def test_healthz(client: Client) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
 
 
-async def test_readyz_reports_migration_head(client: AsyncTestClient) -> None:
+async def test_readyz_reports_migration_head(client: Client) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
     from services.kit.health import migration_head
@@ -14,12 +14,12 @@ async def test_readyz_reports_migration_head(client: AsyncTestClient) -> None:
     assert response.json()["migration"] == migration_head()
 
 
-async def test_request_id_is_echoed(client: AsyncTestClient) -> None:
+async def test_request_id_is_echoed(client: Client) -> None:
     response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
 
 
-async def test_request_id_is_made_when_missing(client: AsyncTestClient) -> None:
+async def test_request_id_is_made_when_missing(client: Client) -> None:
     response = await client.get("/healthz")
     assert len(response.headers["x-request-id"]) == 32
 

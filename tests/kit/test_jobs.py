@@ -16,7 +16,8 @@ from typing import Any
 
 import dramatiq
 import pytest
-from litestar.testing import AsyncTestClient
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +28,7 @@ from services.kit.outbox import enqueue
 from services.kit.relay import Unroutable, relay_batch, to_messages
 from services.kit.settings import Settings
 from tests.support import suite_jobs
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.database import TEST_DATABASE, count
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
 from tests.support.jobs import (
@@ -104,7 +105,7 @@ def _unreachable_broker(settings: Settings) -> dramatiq.Broker:
 
 
 async def test_broker_down_keeps_events_until_it_is_back(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
     sessionmaker: Sessions,
     broker: dramatiq.Broker,
@@ -135,7 +136,8 @@ async def test_a_message_no_queue_takes_stays_unsent_until_its_queue_is_back(
     assert await times_ran(sessionmaker, mark) == 1
     # Someone deletes the queue behind the broker object's back; the next batch comes back.
     mark = await enqueue_mark(sessionmaker, suite_jobs.RECORD)
-    broker.channel.queue_delete(f"{TEST_DATABASE}.default")  # type: ignore[attr-defined]
+    assert isinstance(broker, RabbitmqBroker)
+    broker.channel.queue_delete(f"{TEST_DATABASE}.default")
     with pytest.raises(Unroutable):
         await relay_batch(sessionmaker, broker, 500, f"{TEST_DATABASE}.")
     assert await _unsent(sessionmaker, mark) == 1  # not marked: the broker did not take it
@@ -162,7 +164,7 @@ async def test_a_job_due_later_waits(sessionmaker: Sessions, broker: dramatiq.Br
 
 
 async def test_a_failing_job_lands_in_dead_letters_and_replays(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
     sessionmaker: Sessions,
     broker: dramatiq.Broker,
@@ -335,13 +337,15 @@ async def test_a_batch_that_never_commits_leaves_a_dead_letter_per_job(
     points this process's jobs at the test database)."""
     marks = [uuid.uuid4().hex for _ in range(2)]
     items = [_item(suite_jobs.RECORD, GZ, mark) for mark in marks]
-    message = SimpleNamespace(
+    message: dramatiq.Message[None] = dramatiq.Message(
+        queue_name="default",
         actor_name=BATCH_ACTOR,
-        message_id=str(uuid.uuid4()),
+        args=(),
         kwargs={"items": items},
         options={"retries": 3},
+        message_id=str(uuid.uuid4()),
     )
-    await record_dead_letter(message, RuntimeError("the database refused the commit"))  # type: ignore[arg-type]
+    await record_dead_letter(MessageProxy(message), RuntimeError("the database refused the commit"))
     for item in items:
         letters = await count(
             sessionmaker,
@@ -356,7 +360,7 @@ async def test_a_batch_that_never_commits_leaves_a_dead_letter_per_job(
 
 
 async def test_a_job_that_always_fails_in_a_batch_ends_in_dead_letters_and_replays(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
     sessionmaker: Sessions,
     broker: dramatiq.Broker,

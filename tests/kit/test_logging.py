@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from litestar.testing import AsyncTestClient
 
+from tests.support.client import Client
 from tests.support.demo import GZ, ROLE_LOGINS
 
 SECRET_PASSWORD = "NeverLogMe12345"
@@ -25,7 +25,7 @@ def _request_lines(captured: str) -> list[dict[str, object]]:
 
 
 async def test_request_line_has_context_and_no_secrets(
-    client: AsyncTestClient, capsys: pytest.CaptureFixture[str]
+    client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
     await client.post(

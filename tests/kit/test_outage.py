@@ -12,11 +12,11 @@ from typing import Any
 
 import asyncpg
 import dramatiq
+import httpx
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import compute_backoff, xq_name
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +29,7 @@ from services.notifications import delivery
 from services.notifications.schemas import DeliveryStatus
 from services.notifications.service import DELIVER_EMAIL
 from tests.support import suite_jobs
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.database import TEST_DATABASE
 from tests.support.demo import GZ, ROLE_LOGINS
 from tests.support.jobs import (
@@ -64,7 +64,7 @@ def _events(captured: pytest.CaptureFixture[str], name: str) -> list[dict[str, A
 @dataclass
 class ProxiedApi:
     proxy: DatabaseProxy
-    client: AsyncTestClient[Litestar]
+    client: Client
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ async def proxied_api(database_url: str, settings: Settings) -> AsyncIterator[Pr
             yield ProxiedApi(proxy, client)
 
 
-def _assert_unavailable(response: Any) -> None:
+def _assert_unavailable(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
@@ -153,7 +153,7 @@ class CuttingSink(MailSink):
 
 
 async def test_a_sent_record_lost_to_a_database_blip_is_retried_without_a_second_email(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -218,7 +218,7 @@ def test_a_backoff_that_would_outwait_rabbitmqs_consumer_timeout_is_refused() ->
 
 
 async def test_an_email_outlasts_an_smtp_outage_longer_than_the_old_retries(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -285,7 +285,7 @@ def _dead_copies(broker: dramatiq.Broker, queue_name: str) -> int:
 
 
 async def test_a_dead_letter_and_its_replay_leave_no_copy_in_the_brokers_dead_letter_queue(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: dramatiq.Broker,

@@ -31,7 +31,7 @@ TENANT_OWNED = [
 
 
 async def _tables_with_tenant_id(db: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await db.fetch(
+    tables: list[asyncpg.Record] = await db.fetch(
         """
         SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
                a.attnum AS tenant_attnum
@@ -43,6 +43,7 @@ async def _tables_with_tenant_id(db: asyncpg.Connection) -> list[asyncpg.Record]
          ORDER BY c.relname
         """
     )
+    return tables
 
 
 async def _no_tenant_set(db: asyncpg.Connection) -> None:
@@ -172,7 +173,8 @@ async def _attempt(db: asyncpg.Connection, *statements: str) -> Exception | None
         for statement in statements:
             await db.execute(statement)
     except asyncpg.PostgresError as exc:
-        return exc
+        refusal: Exception = exc
+        return refusal
     finally:
         await transaction.rollback()
     return None

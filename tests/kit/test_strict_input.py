@@ -8,14 +8,14 @@ The sweeps walk the OpenAPI document, so a route added later is covered without 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from tests.support.client import Login
+from tests.support.client import Client, Headers, Login
 from tests.support.demo import GZ, ROLE_LOGINS
 from tests.support.openapi import operations
 
@@ -37,14 +37,14 @@ TRY_LOGINS = [
 Path = tuple[str | int, ...]
 
 
-def _problem(response: Any) -> dict[str, Any]:
+def _problem(response: httpx.Response) -> dict[str, Any]:
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     body: dict[str, Any] = response.json()
     assert body["status"] == response.status_code
     return body
 
 
-def _fields(response: Any) -> list[str]:
+def _fields(response: httpx.Response) -> list[str]:
     return [error["field"] for error in _problem(response).get("errors", [])]
 
 
@@ -107,7 +107,7 @@ def _operations(app: Litestar, json_body: bool) -> list[tuple[str, str, dict[str
 
 
 async def _headers_for(
-    client: AsyncTestClient[Litestar], login: Login, method: str, url: str
+    client: Client, login: Login, method: str, url: str
 ) -> dict[str, str] | None:
     """A login the route's guard lets through; probed with a body no route accepts (an array),
     or, without a body, a read, so the probe changes nothing."""
@@ -129,7 +129,7 @@ def spec(app: Litestar) -> dict[str, Any]:
 
 
 async def test_nul_in_every_string_of_every_json_body_is_422_naming_it(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar, spec: dict[str, Any]
+    client: Client, login: Login, app: Litestar, spec: dict[str, Any]
 ) -> None:
     checked = 0
     for method, path, operation in _operations(app, json_body=True):
@@ -147,7 +147,7 @@ async def test_nul_in_every_string_of_every_json_body_is_422_naming_it(
 
 
 async def test_every_string_query_parameter_refuses_nul(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar
+    client: Client, login: Login, app: Litestar
 ) -> None:
     checked = 0
     for method, path, operation in _operations(app, json_body=False):
@@ -175,7 +175,7 @@ async def test_every_string_query_parameter_refuses_nul(
 
 
 async def test_nul_in_a_name_is_refused_and_nothing_is_written(
-    client: AsyncTestClient[Litestar], login: Login
+    client: Client, login: Login
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     orgs_before = (await client.get(f"{ORGS}?limit=200", headers=admin)).json()["items"]
@@ -193,9 +193,7 @@ async def test_nul_in_a_name_is_refused_and_nothing_is_written(
     assert audit_after == audit_before
 
 
-async def test_multi_line_text_keeps_line_breaks_but_not_nul(
-    client: AsyncTestClient[Litestar], login: Login
-) -> None:
+async def test_multi_line_text_keeps_line_breaks_but_not_nul(client: Client, login: Login) -> None:
     url = f"/v1/tenants/{GZ}/procurements/{uuid.uuid4()}/cancel"
     headers = await _headers_for(client, login, "POST", url)
     assert headers is not None
@@ -208,9 +206,7 @@ async def test_multi_line_text_keeps_line_breaks_but_not_nul(
     assert _fields(response) == ["reason"]
 
 
-async def test_a_tenant_code_with_nul_in_the_path_is_422(
-    client: AsyncTestClient[Litestar], login: Login
-) -> None:
+async def test_a_tenant_code_with_nul_in_the_path_is_422(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     for url in ("/v1/tenants/4401%0000/organisations", "/v1/tenants/4401%000"):
         response = await client.get(url, headers=admin)
@@ -226,7 +222,7 @@ async def test_a_tenant_code_with_nul_in_the_path_is_422(
     [("tenant_admin", f"/v1/tenants/{GZ}/audit"), ("platform_admin", "/v1/platform/audit")],
 )
 async def test_after_seq_beyond_bigint_is_422(
-    client: AsyncTestClient[Litestar], login: Login, who: str, url: str
+    client: Client, login: Login, who: str, url: str
 ) -> None:
     headers = await login(ROLE_LOGINS[who])
     response = await client.get(f"{url}?after_seq={2**63}", headers=headers)
@@ -238,7 +234,7 @@ async def test_after_seq_beyond_bigint_is_422(
 
 
 async def test_fiscal_year_out_of_range_is_422_on_every_list(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar
+    client: Client, login: Login, app: Litestar
 ) -> None:
     lists = [
         (path, operation)
@@ -260,9 +256,7 @@ async def test_fiscal_year_out_of_range_is_422_on_every_list(
         ).status_code == 200
 
 
-async def test_a_version_beyond_int4_is_422(
-    client: AsyncTestClient[Litestar], login: Login
-) -> None:
+async def test_a_version_beyond_int4_is_422(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     url = f"/v1/tenants/{GZ}/documents/{uuid.uuid4()}/download?version={2**31}"
     response = await client.get(url, headers=admin)
@@ -274,7 +268,7 @@ async def test_a_version_beyond_int4_is_422(
 
 
 async def test_every_json_route_refuses_other_media_types_with_415(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar
+    client: Client, login: Login, app: Litestar
 ) -> None:
     checked = 0
     for method, path, operation in _operations(app, json_body=True):
@@ -290,9 +284,7 @@ async def test_every_json_route_refuses_other_media_types_with_415(
     assert checked > 40
 
 
-async def test_json_with_a_charset_is_accepted(
-    client: AsyncTestClient[Litestar], login: Login
-) -> None:
+async def test_json_with_a_charset_is_accepted(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     name = f"社会工作科 {uuid.uuid4().hex[:6]}"
     response = await client.post(
@@ -305,7 +297,7 @@ async def test_json_with_a_charset_is_accepted(
 
 
 async def test_every_integer_and_boolean_in_a_body_refuses_a_string(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar, spec: dict[str, Any]
+    client: Client, login: Login, app: Litestar, spec: dict[str, Any]
 ) -> None:
     checked = 0
     for method, path, operation in _operations(app, json_body=True):
@@ -328,7 +320,7 @@ async def test_every_integer_and_boolean_in_a_body_refuses_a_string(
 
 
 async def test_a_422_under_a_tenant_names_only_the_wrong_field(
-    client: AsyncTestClient[Litestar], login: Login, app: Litestar
+    client: Client, login: Login, app: Litestar
 ) -> None:
     app.openapi_schema.to_schema()  # as after anyone has read /schema
     admin = await login(ROLE_LOGINS["tenant_admin"])
@@ -343,7 +335,7 @@ async def test_a_422_under_a_tenant_names_only_the_wrong_field(
     assert _problem(response)["errors"] == [missing]
 
 
-async def test_a_missing_query_parameter_is_named(client: AsyncTestClient[Litestar]) -> None:
+async def test_a_missing_query_parameter_is_named(client: Client) -> None:
     url = f"/v1/tenants/{GZ}/documents/{uuid.uuid4()}/versions/1/content?user=x&signature=y"
     response = await client.get(url)
     assert response.status_code == 422
@@ -356,7 +348,8 @@ async def test_a_missing_query_parameter_is_named(client: AsyncTestClient[Litest
 
 
 @pytest.fixture
-async def rules_restored(client: AsyncTestClient[Litestar], login: Login) -> Any:
+async def rules_restored(client: Client, login: Login) -> AsyncIterator[Headers]:
+    """广州's administrator, whose region's rules are put back as they were afterwards."""
     admin = await login(ROLE_LOGINS["tenant_admin"])
     before = (await client.get(RULES, headers=admin)).json()["overrides"]
     yield admin
@@ -376,7 +369,7 @@ async def rules_restored(client: AsyncTestClient[Litestar], login: Login) -> Any
     ],
 )
 async def test_percentages_in_the_documented_form_are_accepted(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     rules_restored: dict[str, str],
     overrides: dict[str, object],
     in_force: dict[str, object],
@@ -400,7 +393,7 @@ async def test_percentages_in_the_documented_form_are_accepted(
     ],
 )
 async def test_percentages_in_other_forms_are_422(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     rules_restored: dict[str, str],
     overrides: dict[str, object],
     field: str,
@@ -422,7 +415,7 @@ async def test_percentages_in_other_forms_are_422(
     ],
 )
 async def test_text_and_numbers_in_paths_are_checked(
-    client: AsyncTestClient[Litestar], login: Login, method: str, url: str, field: str
+    client: Client, login: Login, method: str, url: str, field: str
 ) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     response = await client.request(method, f"{url}?expires=1&user=u&signature=s", headers=platform)

@@ -5,7 +5,7 @@ keep retries, replays and crashes from sending it again."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
 
 import asyncpg
 import dramatiq
@@ -189,7 +189,7 @@ async def test_without_smtp_host_mail_is_written_to_the_mail_directory(
     admin_db: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
-    tmp_path: Any,
+    tmp_path: Path,
 ) -> None:
     email, row = await one_email_delivery(client, login, admin_db)
     local = replace(settings, smtp_host="", mail_dir=str(tmp_path))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
 from services.operations import tasks
+from tests.support.database import Sessions
 from tests.support.demo import GZ, SZ
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -42,7 +42,7 @@ async def _key(admin_db: asyncpg.Connection, tenant: str, age: str) -> str:
 
 
 async def test_the_purge_removes_only_what_was_delivered_long_ago(
-    admin_db: asyncpg.Connection, sessionmaker: Any
+    admin_db: asyncpg.Connection, sessionmaker: Sessions
 ) -> None:
     old_sent = [await _outbox_row(admin_db, t, "now() - interval '8 days'") for t in (GZ, SZ)]
     fresh_sent = await _outbox_row(admin_db, GZ, "now() - interval '1 hour'")

@@ -9,12 +9,10 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from bench.server import Granian
 from services.kit.settings import Settings
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GZ
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, procurement_body
@@ -37,7 +35,7 @@ async def _waiting_on_the_line(admin_db: asyncpg.Connection, count: int) -> None
 
 async def test_the_loser_of_a_race_is_told_what_is_left_after_the_winner(
     api_server: Granian,
-    client: AsyncTestClient[Litestar],
+    client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
     settings: Settings,

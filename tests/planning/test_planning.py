@@ -10,8 +10,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
@@ -19,13 +17,12 @@ from services.kit.db import transaction
 from services.planning import guard
 from services.planning.errors import BudgetExceeded, LineNotApproved
 from services.planning.schemas import CommitmentPurpose
-from tests.support.client import Login, error_fields, inbox
+from tests.support.client import Client, Login, error_fields, inbox
 from tests.support.demo import GZ, SZ, city_login
 from tests.support.documents import pdf, upload
 from tests.support.planning import COST_LINES, COSTED_TOTAL, YEAR, Planner, declaration_body
 
 pytestmark = pytest.mark.usefixtures("demo")
-Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Providers and disqualifications made through the API by the roles that make them."""
+"""Disqualifications made through the API by the roles that make them, of providers made for
+the purpose."""
 
 from __future__ import annotations
 

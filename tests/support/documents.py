@@ -12,19 +12,21 @@ import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from services.entry.api import create_app
 from services.kit.settings import Settings
-from tests.support.client import Headers
+from tests.support.asgi import plain_asgi
+from tests.support.client import Client, Headers
 from tests.support.demo import GZ
 from tests.support.planning import Planner
 from tests.support.tendering import procurement_body
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 MiB = 1024 * 1024
 
@@ -121,7 +123,7 @@ async def draft_procurement(planner: Planner) -> str:
 
 
 async def upload(
-    client: AsyncTestClient[Litestar] | httpx.AsyncClient,
+    client: Client | httpx.AsyncClient,
     headers: Headers,
     body: Any,
     *,
@@ -145,7 +147,7 @@ async def upload(
 
 
 async def add_version(
-    client: AsyncTestClient[Litestar],
+    client: Client,
     headers: Headers,
     document_id: str,
     body: bytes,
@@ -178,7 +180,7 @@ async def served(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     running = asyncio.create_task(lifespan())
     await started.wait()
     try:
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=plain_asgi(app))
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver.local", timeout=120
         ) as api:
@@ -202,12 +204,12 @@ async def chunks(first: bytes, total: int, size: int = 256 * 1024) -> AsyncItera
 # --- what the store and the database hold ------------------------------------------------------
 
 
-def stored_keys(bucket: Any, settings: Settings, prefix: str) -> list[str]:
+def stored_keys(bucket: S3Client, settings: Settings, prefix: str) -> list[str]:
     listed = bucket.list_objects_v2(Bucket=settings.s3_bucket, Prefix=prefix)
     return [item["Key"] for item in listed.get("Contents", [])]
 
 
-def pending_multipart(bucket: Any, settings: Settings, prefix: str) -> list[str]:
+def pending_multipart(bucket: S3Client, settings: Settings, prefix: str) -> list[str]:
     listed = bucket.list_multipart_uploads(Bucket=settings.s3_bucket, Prefix=prefix)
     return [item["Key"] for item in listed.get("Uploads", [])]
 

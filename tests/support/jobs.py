@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import dramatiq
 from sqlalchemy import text
@@ -22,6 +22,7 @@ from tests.support.database import TEST_DATABASE
 from tests.support.demo import GZ
 
 DEFAULT_BATCH_SIZE = Settings().job_batch_size
+T = TypeVar("T")
 
 
 async def relay_all(
@@ -67,7 +68,9 @@ async def relay_and_run(
         await drain(broker, worker)
 
 
-async def eventually(check, within: float = 20, interval: float = 0.1):  # type: ignore[no-untyped-def]
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], within: float = 20, interval: float = 0.1
+) -> T:
     """Poll an async check until it returns something truthy; that value."""
     deadline = time.monotonic() + within
     while True:

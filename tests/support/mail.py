@@ -24,7 +24,7 @@ class Received:
     def text(self) -> str:
         body = self.message.get_body(preferencelist=("plain",))
         assert body is not None
-        return str(body.get_content())  # type: ignore[attr-defined]
+        return str(body.get_content())
 
 
 class MailSink:

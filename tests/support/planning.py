@@ -6,13 +6,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, city_login
 
-Client = AsyncTestClient[Litestar]
 YEAR = 2027
 COUNTY = {"440100": "440106", "440300": "440304"}  # 天河区, 福田区
 

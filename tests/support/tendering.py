@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import httpx
 
 from services.kit.audit import Actor
 from services.kit.db import PLATFORM_TENANT, transaction
@@ -24,6 +25,7 @@ from services.kit.settings import Settings
 from services.tendering import opening, tasks
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login
+from tests.support.database import Sessions
 from tests.support.demo import GZ, city_login
 from tests.support.planning import Planner
 from tests.support.providers import apply_to, decide_registration, sign_up
@@ -36,7 +38,7 @@ CRITERIA = [
 ]
 
 
-def assert_rule_broken(response: Any, rule: str) -> None:
+def assert_rule_broken(response: httpx.Response, rule: str) -> None:
     """A 422 that names the legal rule the request broke."""
     assert response.status_code == 422, response.text
     body = response.json()
@@ -44,7 +46,7 @@ def assert_rule_broken(response: Any, rule: str) -> None:
     assert body["rule"] == rule, body
 
 
-async def sweep(sessionmaker: Any) -> None:
+async def sweep(sessionmaker: Sessions) -> None:
     """The chronograph's tendering sweep, across every region, as one tick runs it."""
     async with transaction(sessionmaker, PLATFORM_TENANT) as session:
         await tasks.sweep(JobContext(session, PLATFORM_TENANT, f"sweep-{uuid.uuid4()}", None), {})
@@ -203,7 +205,7 @@ class Tenderer:
 
     async def attach(
         self, headers: dict[str, str], bid_id: str, content: bytes, **params: str
-    ) -> Any:
+    ) -> httpx.Response:
         """A bidder's document upload on its bid."""
         return await self.client.post(
             f"/v1/tenants/{self.city}/documents",
@@ -218,7 +220,7 @@ class Tenderer:
         )
 
     async def open_now(
-        self, sessionmaker: Any, settings: Settings, procurement_id: str, deadline: datetime
+        self, sessionmaker: Sessions, settings: Settings, procurement_id: str, deadline: datetime
     ) -> None:
         """What the chronograph's job does at the opening time."""
         await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.3)
@@ -254,7 +256,7 @@ class Tenderer:
         return user_id, await self.login(login, PASSWORD)
 
     async def opened(
-        self, sessionmaker: Any, settings: Settings, **changes: Any
+        self, sessionmaker: Sessions, settings: Settings, **changes: Any
     ) -> tuple[str, list[Bidder]]:
         """A published open tender with three bids, opened: (its id, the bidders)."""
         procurement = await self.published(**changes)
@@ -307,7 +309,9 @@ class Tenderer:
         body: dict[str, Any] = result.json()
         return body
 
-    async def with_result(self, sessionmaker: Any, settings: Settings) -> tuple[str, list[Bidder]]:
+    async def with_result(
+        self, sessionmaker: Sessions, settings: Settings
+    ) -> tuple[str, list[Bidder]]:
         """An open tender taken to its published result, by a committee of its own experts."""
         pid, bidders = await self.opened(sessionmaker, settings)
         await self.scored_by_committee(pid)

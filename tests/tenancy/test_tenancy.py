@@ -7,13 +7,14 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import asyncpg
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from services.entry.api import create_app
+from services.kit.settings import Settings
 from tests.support.accounts import open_account, unique_email
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ
 from tests.support.providers import fresh_uscc
 
@@ -21,7 +22,7 @@ PASSWORD = "Secret12345"
 
 
 @pytest.fixture(scope="module")
-async def second_process(settings) -> AsyncIterator[AsyncTestClient[Litestar]]:  # type: ignore[no-untyped-def]
+async def second_process(settings: Settings) -> AsyncIterator[Client]:
     """Another API instance with its own enforcer and LISTEN connection, like a second pod."""
     async with AsyncTestClient(app=create_app(settings)) as other:
         yield other
@@ -38,20 +39,20 @@ async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 1.0)
         await asyncio.sleep(0.02)
 
 
-async def _account(client: AsyncTestClient, login: Login) -> str:
+async def _account(client: Client, login: Login) -> str:
     """A new account in 广州, with no role yet: its login."""
     _, email = await open_account(client, await login(ROLE_LOGINS["tenant_admin"]), PASSWORD)
     return email
 
 
-async def _headers(client: AsyncTestClient, who: str, password: str = PASSWORD) -> dict[str, str]:
+async def _headers(client: Client, who: str, password: str = PASSWORD) -> dict[str, str]:
     response = await client.post("/v1/auth/login", json={"login": who, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def test_grant_and_revoke_take_effect_in_another_process_within_a_second(
-    client: AsyncTestClient, second_process: AsyncTestClient, login: Login
+    client: Client, second_process: Client, login: Login
 ) -> None:
     email = await _account(client, login)
     newcomer = await _headers(client, email)
@@ -82,7 +83,7 @@ async def test_grant_and_revoke_take_effect_in_another_process_within_a_second(
 
 
 async def test_tenant_admin_cannot_grant_platform_or_provider_roles(
-    client: AsyncTestClient, login: Login
+    client: Client, login: Login
 ) -> None:
     email = await _account(client, login)
     admin = await login(ROLE_LOGINS["tenant_admin"])
@@ -95,7 +96,7 @@ async def test_tenant_admin_cannot_grant_platform_or_provider_roles(
 
 
 async def test_a_provider_account_cannot_hold_a_government_role(
-    client: AsyncTestClient, login: Login
+    client: Client, login: Login
 ) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.post(
@@ -106,9 +107,7 @@ async def test_a_provider_account_cannot_hold_a_government_role(
     assert response.status_code == 422
 
 
-async def test_granting_the_same_role_twice_is_a_conflict(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_granting_the_same_role_twice_is_a_conflict(client: Client, login: Login) -> None:
     admin = await login(ROLE_LOGINS["tenant_admin"])
     response = await client.post(
         f"/v1/tenants/{GZ}/memberships",
@@ -119,9 +118,9 @@ async def test_granting_the_same_role_twice_is_a_conflict(
 
 
 async def test_a_membership_names_an_organisation_of_its_own_tenant(
-    client: AsyncTestClient,
+    client: Client,
     login: Login,
-    admin_db,  # type: ignore[no-untyped-def]
+    admin_db: asyncpg.Connection,
 ) -> None:
     email = await _account(client, login)
     admin = await login(ROLE_LOGINS["tenant_admin"])
@@ -138,7 +137,7 @@ async def test_a_membership_names_an_organisation_of_its_own_tenant(
 
 
 async def test_province_viewer_is_granted_by_platform_admin_in_a_province(
-    client: AsyncTestClient, login: Login
+    client: Client, login: Login
 ) -> None:
     email = await _account(client, login)
     platform = await login(ROLE_LOGINS["platform_admin"])
@@ -159,9 +158,7 @@ async def test_province_viewer_is_granted_by_platform_admin_in_a_province(
 # --- tenants ---------------------------------------------------------------------------------
 
 
-async def test_platform_admin_creates_a_county_under_its_city(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_platform_admin_creates_a_county_under_its_city(client: Client, login: Login) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     for _ in range(50):
         code = f"4403{random.randrange(1, 100):02d}"
@@ -184,9 +181,7 @@ async def test_platform_admin_creates_a_county_under_its_city(
     assert again.status_code == 409 and again.json()["code"] == "tenant_exists"
 
 
-async def test_a_region_without_its_parent_is_refused(
-    client: AsyncTestClient, login: Login
-) -> None:
+async def test_a_region_without_its_parent_is_refused(client: Client, login: Login) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     response = await client.post(
         "/v1/platform/tenants", headers=platform, json={"code": "450100", "name": "南宁市"}
@@ -195,7 +190,7 @@ async def test_a_region_without_its_parent_is_refused(
     assert response.json()["code"] == "parent_tenant_missing"
 
 
-async def test_only_platform_admins_create_tenants(client: AsyncTestClient, login: Login) -> None:
+async def test_only_platform_admins_create_tenants(client: Client, login: Login) -> None:
     for role in ("tenant_admin", "ministry_viewer", "province_viewer"):
         response = await client.post(
             "/v1/platform/tenants",
@@ -206,7 +201,7 @@ async def test_only_platform_admins_create_tenants(client: AsyncTestClient, logi
 
 
 async def test_a_deactivated_tenant_stops_its_users(
-    client: AsyncTestClient, second_process: AsyncTestClient, login: Login
+    client: Client, second_process: Client, login: Login
 ) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
     for _ in range(50):
@@ -243,7 +238,7 @@ async def test_a_deactivated_tenant_stops_its_users(
     await _eventually(works)
 
 
-async def test_unknown_tenant_is_404(client: AsyncTestClient, login: Login) -> None:
+async def test_unknown_tenant_is_404(client: Client, login: Login) -> None:
     response = await client.get(
         "/v1/tenants/659999/organisations", headers=await login(ROLE_LOGINS["platform_admin"])
     )
@@ -253,7 +248,7 @@ async def test_unknown_tenant_is_404(client: AsyncTestClient, login: Login) -> N
 # --- providers -------------------------------------------------------------------------------
 
 
-async def _sign_up(client: AsyncTestClient) -> tuple[dict[str, str], str]:
+async def _sign_up(client: Client) -> tuple[dict[str, str], str]:
     email = unique_email("provider")
     response = await client.post(
         "/v1/providers",
@@ -271,7 +266,7 @@ async def _sign_up(client: AsyncTestClient) -> tuple[dict[str, str], str]:
 
 
 async def test_provider_signs_up_once_and_works_in_two_regions(
-    client: AsyncTestClient, login: Login
+    client: Client, login: Login
 ) -> None:
     provider, email = await _sign_up(client)
     admin = await _headers(client, email)
@@ -304,7 +299,7 @@ async def test_provider_signs_up_once_and_works_in_two_regions(
     assert {r["provider_id"] for r in mine} == {provider["id"]}
 
 
-async def test_provider_staff_see_but_do_not_apply(client: AsyncTestClient) -> None:
+async def test_provider_staff_see_but_do_not_apply(client: Client) -> None:
     _, email = await _sign_up(client)
     admin = await _headers(client, email)
     staff_email = unique_email("staff")
@@ -321,7 +316,7 @@ async def test_provider_staff_see_but_do_not_apply(client: AsyncTestClient) -> N
     assert (await client.get("/v1/me/registrations", headers=staff)).status_code == 200
 
 
-async def test_applying_twice_in_one_region_is_a_conflict(client: AsyncTestClient) -> None:
+async def test_applying_twice_in_one_region_is_a_conflict(client: Client) -> None:
     _, email = await _sign_up(client)
     admin = await _headers(client, email)
     url = f"/v1/tenants/{GZ}/provider-registrations"
@@ -331,8 +326,8 @@ async def test_applying_twice_in_one_region_is_a_conflict(client: AsyncTestClien
 
 
 async def test_signup_with_a_bad_uscc_names_the_field_and_creates_nothing(
-    client: AsyncTestClient,
-    admin_db,  # type: ignore[no-untyped-def]
+    client: Client,
+    admin_db: asyncpg.Connection,
 ) -> None:
     before = await admin_db.fetchval("SELECT count(*) FROM providers")
     email = unique_email("bad")
@@ -353,8 +348,8 @@ async def test_signup_with_a_bad_uscc_names_the_field_and_creates_nothing(
 
 
 async def test_signup_with_a_weak_password_creates_nothing(
-    client: AsyncTestClient,
-    admin_db,  # type: ignore[no-untyped-def]
+    client: Client,
+    admin_db: asyncpg.Connection,
 ) -> None:
     code = fresh_uscc(SZ)
     response = await client.post(
@@ -372,7 +367,7 @@ async def test_signup_with_a_weak_password_creates_nothing(
     assert await admin_db.fetchval("SELECT count(*) FROM providers WHERE uscc = $1", code) == 0
 
 
-async def test_the_same_uscc_cannot_sign_up_twice(client: AsyncTestClient) -> None:
+async def test_the_same_uscc_cannot_sign_up_twice(client: Client) -> None:
     response = await client.post(
         "/v1/providers",
         json={
@@ -387,7 +382,7 @@ async def test_the_same_uscc_cannot_sign_up_twice(client: AsyncTestClient) -> No
 
 
 async def test_one_account_works_in_two_regions_by_path(
-    client: AsyncTestClient, second_process: AsyncTestClient, login: Login
+    client: Client, second_process: Client, login: Login
 ) -> None:
     email = await _account(client, login)
     platform = await login(ROLE_LOGINS["platform_admin"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 import pytest
@@ -16,6 +15,7 @@ from services.kit.db import transaction
 from services.kit.settings import Settings
 from tests.support.client import Client, Login
 from tests.support.credit import confirmed
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.documents import pdf
 from tests.support.storage import store_client
@@ -57,7 +57,7 @@ BUYERS = (
 async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
@@ -120,7 +120,7 @@ async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
 
 
 async def test_the_sweep_opens_a_procurement_whose_job_went_missing(
-    gz: Tenderer, sessionmaker: Any, settings: Settings, admin_db: asyncpg.Connection
+    gz: Tenderer, sessionmaker: Sessions, settings: Settings, admin_db: asyncpg.Connection
 ) -> None:
     procurement = await gz.published()
     await gz.moved(
@@ -142,7 +142,7 @@ async def test_a_provider_barred_province_wide_in_guangzhou_cannot_bid_in_shenzh
     gz: Tenderer,
     sz: Tenderer,
     login: Login,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     admin_db: asyncpg.Connection,
 ) -> None:
     bidder = await gz.bidder()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import pytest
@@ -16,6 +15,7 @@ from services.kit.jobs import JobContext
 from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.documents import pdf
 from tests.support.tendering import Tenderer, assert_rule_broken, sweep
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def test_a_challenge_on_the_eighth_working_day_is_refused(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
@@ -42,7 +42,7 @@ async def test_a_challenge_on_the_eighth_working_day_is_refused(
 async def test_an_unanswered_challenge_past_its_due_time_is_warned_about(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
@@ -177,7 +177,7 @@ async def test_the_buyer_lists_an_unanswered_enquiry_without_its_asker(
 
 
 async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_about_once(
-    client: Client, gz: Tenderer, sessionmaker: Any, admin_db: asyncpg.Connection
+    client: Client, gz: Tenderer, sessionmaker: Sessions, admin_db: asyncpg.Connection
 ) -> None:
     only = await gz.bidder("唯一的助残社工机构")
     objector = await gz.bidder()

@@ -4,7 +4,6 @@ when it is late to confirm the result."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
@@ -14,6 +13,7 @@ from services.kit.jobs import JobContext
 from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.tendering import Tenderer, assert_rule_broken, sweep
 
@@ -28,7 +28,7 @@ COMMUNITY_WORK = f"community_work_{uuid.uuid4().hex[:6]}"
 
 
 async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
 ) -> None:
     pid, bidders = await gz.opened(sessionmaker, settings)
     officer = await gz.as_("civil_affairs_officer")
@@ -51,7 +51,7 @@ async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
 
 
 async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
 ) -> None:
     planner = gz.planner
     officer = await planner.as_("civil_affairs_officer")
@@ -118,7 +118,7 @@ async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
 async def test_a_buyer_late_to_confirm_is_warned_then_the_administrator_too(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:

@@ -11,8 +11,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
@@ -28,11 +26,10 @@ from services.tendering.rules import (
     RuleLoosened,
     UnknownRule,
 )
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.demo import GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.shanghai import end_of, sh
 
-Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
 
 

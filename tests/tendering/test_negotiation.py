@@ -4,13 +4,13 @@ award."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
 
 from services.kit.settings import Settings
 from tests.support.client import Client, inbox
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.tendering import Tenderer, later
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_competitive_negotiation_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
 ) -> None:
     suppliers = [await gz.bidder() for _ in range(3)]
     procurement = await gz.create(

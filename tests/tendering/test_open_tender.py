@@ -7,7 +7,6 @@ import json
 import random
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import asyncpg
 import pytest
@@ -18,6 +17,7 @@ from services.kit.jobs import JobContext
 from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.documents import pdf
 from tests.support.planning import COSTED_TOTAL
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def test_open_tender_from_budget_line_to_award(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
@@ -202,7 +202,7 @@ async def _user_id(client: Client, headers: dict[str, str]) -> str:
 async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Any,
+    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:

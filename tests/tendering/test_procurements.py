@@ -4,13 +4,13 @@ need a reason and finance's approval, and cancelling."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
 
 from services.kit.settings import Settings
 from tests.support.client import Client, inbox
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, assert_rule_broken, later, procurement_body
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_invited_tender_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Any, settings: Settings
+    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
 ) -> None:
     """Three invitations, a reason from the law and finance's approval; then bids from the
     invited only, the opening, the committee, the award."""
