@@ -8,6 +8,6 @@ past the guard, and with the valid input each cell sends (``calls``, one module 
 the ``world`` of throwaway objects each cell acts in), get the handler's own answer.
 
 A route added without exactly one declared access level fails
-``test_every_api_handler_declares_exactly_one_access_level``; one without a row here (or a
-public entry) fails ``test_every_route_has_a_row``.
+``test_declared_access.test_every_api_handler_declares_exactly_one_access_level``; one without a
+row here (or a public entry) fails ``test_declared_access.test_every_route_has_a_row``.
 """
