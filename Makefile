@@ -34,12 +34,12 @@ test: install ## the whole suite against real services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 fuzz: install ## schemathesis over the whole API with many more examples (FUZZ_EXAMPLES, default 25)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(PY) -m pytest tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check services tests migrations bench
 	$(VENV)/bin/ruff format --check services tests migrations bench
-	$(VENV)/bin/mypy services bench
+	$(VENV)/bin/mypy services bench tests
 	$(VENV)/bin/lint-imports --no-cache
 
 format: install

@@ -10,16 +10,17 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import dramatiq
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from bench.server import Granian
 from services.demo import DEMO_PASSWORD, seed
 from services.entry.api import create_app
 from services.entry.local_servers import broker_url as embedded_broker_url
@@ -27,10 +28,11 @@ from services.entry.local_servers import start_postgres, start_s3, stop_redis
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
-from tests.mail_support import MailSink
-
-TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test")
-GZ, SZ, GD = "440100", "440300", "440000"
+from tests.support.client import Login
+from tests.support.database import TEST_DATABASE, Sessions, recreate, with_database
+from tests.support.live_server import serve
+from tests.support.mail import MailSink
+from tests.support.storage import S3
 
 
 def _test_url() -> tuple[str, Any]:
@@ -40,27 +42,8 @@ def _test_url() -> tuple[str, Any]:
     return start_postgres(TEST_DATABASE)
 
 
-def with_database(url: str, name: str) -> str:
-    """The same server's URL, naming another database."""
-    base, _, query = url.partition("?")
-    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-
-
-async def recreate(url: str) -> None:
-    """Drop the URL's database (after ending its sessions); the migration creates it anew."""
-    name = url.partition("?")[0].rsplit("/", 1)[1]
-    connection = await asyncpg.connect(with_database(url, "postgres").replace("+asyncpg", ""))
-    try:
-        await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
-def database_url() -> Any:
+def database_url() -> Iterator[str]:
     url, server = _test_url()
     import asyncio
 
@@ -71,7 +54,7 @@ def database_url() -> Any:
 
 
 @pytest.fixture(scope="session")
-def broker_url() -> Any:
+def broker_url() -> Iterator[str]:
     """The machine's RabbitMQ when BROKER_URL says so (CI), else an embedded Redis with its
     files in a temporary directory, removed at the end of the run."""
     data = Path(tempfile.mkdtemp(prefix="sws-redis-"))
@@ -87,16 +70,8 @@ def broker_url() -> Any:
     shutil.rmtree(data, ignore_errors=True)
 
 
-@dataclass(frozen=True)
-class S3:
-    endpoint_url: str
-    access_key: str
-    secret_key: str
-    bucket: str
-
-
 @pytest.fixture(scope="session")
-def s3() -> Any:
+def s3() -> Iterator[S3]:
     """The machine's S3 when S3_ENDPOINT_URL says so, else SeaweedFS in a temporary directory,
     on free ports, requiring these keys; stopped and removed at the end of the run."""
     bucket = "sws-test-" + TEST_DATABASE.lower().replace("_", "-")
@@ -116,7 +91,7 @@ def s3() -> Any:
 
 
 @pytest.fixture(scope="session")
-def smtp_server() -> Any:
+def smtp_server() -> Iterator[MailSink]:
     """A real SMTP server (aiosmtpd): every email a worker sends in this run arrives here."""
     sink = MailSink()
     sink.start()
@@ -172,6 +147,13 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def api_server(settings: Settings, demo: None) -> Iterator[Granian]:
+    """The API served by one real granian worker for the length of a test module: for
+    requests that truly run at once, and for what happens on the wire."""
+    yield from serve(settings)
+
+
 @pytest.fixture(scope="session")
 async def admin_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     """The schema owner's connection, for set-up and for tampering tests."""
@@ -189,17 +171,17 @@ async def app_db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture(scope="session")
-def sessionmaker(settings: Settings) -> Any:
+def sessionmaker(settings: Settings) -> Iterator[Sessions]:
     """The app role's sessions, on the test's event loop."""
     engine = make_engine(settings.app_database_url, settings)
     yield make_sessionmaker(engine)
 
 
 @pytest.fixture(scope="session")
-def broker(settings: Settings) -> Any:
+def broker(settings: Settings) -> Iterator[dramatiq.Broker]:
     """The real broker with every job declared; jobs in workers use the test database."""
     import services.entry.registry  # noqa: F401 - registers every context's jobs
-    import tests.jobs_for_tests  # noqa: F401 - the suite's own jobs
+    import tests.support.suite_jobs  # noqa: F401 - the suite's own jobs
     from services.kit.jobs import setup_broker, use_settings
 
     use_settings(settings)
@@ -208,9 +190,6 @@ def broker(settings: Settings) -> Any:
         the_broker.flush(queue)
     yield the_broker
     the_broker.close()
-
-
-Login = Callable[[str], Awaitable[dict[str, str]]]
 
 
 @pytest.fixture(scope="session")
@@ -228,29 +207,3 @@ async def login(client: AsyncTestClient[Litestar]) -> Login:
         return cache[who]
 
     return _login
-
-
-def city_login(role: str, city: str = GZ) -> str:
-    slug = {GZ: "gz", SZ: "sz"}[city]
-    return f"{role.replace('_', '-')}@{slug}.demo.gov.cn"
-
-
-ROLE_LOGINS = {
-    "platform_admin": "platform@demo.gov.cn",
-    "ministry_viewer": "ministry@demo.gov.cn",
-    "province_viewer": "viewer@gd.demo.gov.cn",
-    "tenant_admin": city_login("tenant_admin"),
-    "civil_affairs_officer": city_login("civil_affairs_officer"),
-    "civil_affairs_approver": city_login("civil_affairs_approver"),
-    "finance_officer": city_login("finance_officer"),
-    "finance_approver": city_login("finance_approver"),
-    "partner_department": city_login("partner_department"),
-    "provider_admin": "admin@sunshine.demo.org.cn",
-    "provider_staff": "staff@sunshine.demo.org.cn",
-    "expert": city_login("expert"),
-    "evaluator": city_login("evaluator"),
-}
-
-
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}.{random.randrange(10**9)}@test.gov.cn"

@@ -1,0 +1,1 @@
+"""The test suite: one package per context of ``services``, mirroring its layout."""

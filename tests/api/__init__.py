@@ -1,0 +1,1 @@
+"""Tests of what spans the whole API: authorisation matrix, isolation, OpenAPI, fuzzing."""

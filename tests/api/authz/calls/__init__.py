@@ -1,0 +1,5 @@
+"""One call per route, a module per context; importing the package fills the table."""
+
+from tests.api.authz.calls import accounts, credit, documents, notifications, planning, tendering
+
+__all__ = ["accounts", "credit", "documents", "notifications", "planning", "tendering"]

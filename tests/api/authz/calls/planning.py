@@ -1,0 +1,225 @@
+"""Calls of the planning routes: each cell makes its own objects, as the roles that make them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api.authz.expected import BG, BG1, FINANCE_OFFICER, ND, ND1, PJ, PJ1, T
+from tests.api.authz.registry import calls
+from tests.api.authz.world import World
+from tests.support.client import Headers
+from tests.support.demo import GZ
+from tests.support.planning import COST_LINES, COSTED_TOTAL, YEAR, declaration_body
+
+
+def _content() -> dict[str, Any]:
+    body = declaration_body(GZ)
+    del body["fiscal_year"]
+    return body
+
+
+@calls(f"POST {ND}", 201)
+async def _declare(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/needs-declarations", headers=h, json=declaration_body(GZ)
+    )
+
+
+@calls(f"GET {ND}")
+async def _list_declarations(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/needs-declarations", headers=h)
+
+
+@calls(f"GET {ND1}")
+async def _read_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration()
+    return await w.client.get(f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}", headers=h)
+
+
+@calls(f"PUT {ND1}")
+async def _revise_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration(submit=False)
+    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}"
+    return await w.client.put(url, headers=h, json=_content())
+
+
+@calls(f"POST {ND1}/submit")
+async def _submit_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration(submit=False)
+    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/submit"
+    return await w.client.post(url, headers=h)
+
+
+@calls(f"POST {ND1}/withdraw")
+async def _withdraw_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration(submit=False)
+    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/withdraw"
+    return await w.client.post(url, headers=h)
+
+
+@calls(f"POST {ND1}/accept")
+async def _accept_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration()
+    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/accept"
+    return await w.client.post(url, headers=h, json={})
+
+
+@calls(f"POST {ND1}/return")
+async def _return_declaration(w: World, h: Headers) -> httpx.Response:
+    declaration = await w.planner().declaration()
+    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/return"
+    return await w.client.post(url, headers=h, json={"comment": "请补充"})
+
+
+@calls(f"POST {PJ}", 201)
+async def _create_project(w: World, h: Headers) -> httpx.Response:
+    body = {
+        "fiscal_year": YEAR,
+        "title": "矩阵立项",
+        "programme_area": "special_groups",
+        "target_groups": ["at_risk_youth"],
+        "county_code": "440106",
+        "estimated_beneficiaries": 50,
+        "rationale": "民政部门自行立项",
+    }
+    return await w.client.post(f"/v1/tenants/{GZ}/projects", headers=h, json=body)
+
+
+@calls(f"GET {PJ}")
+async def _list_projects(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/projects", headers=h)
+
+
+@calls(f"GET {PJ1}")
+async def _read_project(w: World, h: Headers) -> httpx.Response:
+    planner = w.planner()
+    declaration = await planner.accepted_declaration()
+    project = await planner.project([declaration["id"]], costed=False)
+    return await w.client.get(f"/v1/tenants/{GZ}/projects/{project['id']}", headers=h)
+
+
+@calls(f"PATCH {PJ1}")
+async def _update_project(w: World, h: Headers) -> httpx.Response:
+    project = await w.planner().project(costed=False)
+    url = f"/v1/tenants/{GZ}/projects/{project['id']}"
+    return await w.client.patch(url, headers=h, json={"estimated_beneficiaries": 60})
+
+
+@calls(f"PUT {PJ1}/assessment")
+async def _assess_project(w: World, h: Headers) -> httpx.Response:
+    project = await w.planner().project(costed=False)
+    body = {
+        "survey_method": "问卷",
+        "survey_period": "2026年10月",
+        "findings": "需求明确",
+        "conclusion": "建议立项",
+    }
+    url = f"/v1/tenants/{GZ}/projects/{project['id']}/assessment"
+    return await w.client.put(url, headers=h, json=body)
+
+
+@calls(f"PUT {PJ1}/cost-lines")
+async def _cost_project(w: World, h: Headers) -> httpx.Response:
+    project = await w.planner().project(costed=False)
+    url = f"/v1/tenants/{GZ}/projects/{project['id']}/cost-lines"
+    return await w.client.put(url, headers=h, json={"lines": COST_LINES})
+
+
+@calls(f"PUT {PJ1}/targets")
+async def _target_project(w: World, h: Headers) -> httpx.Response:
+    project = await w.planner().project(costed=False)
+    body = {
+        "targets": [
+            {"dimension": "quantity", "name": "服务人次", "unit": "人次", "target_value": "800"}
+        ]
+    }
+    url = f"/v1/tenants/{GZ}/projects/{project['id']}/targets"
+    return await w.client.put(url, headers=h, json=body)
+
+
+@calls(f"POST {PJ1}/withdraw")
+async def _withdraw_project(w: World, h: Headers) -> httpx.Response:
+    project = await w.planner().project(costed=False)
+    url = f"/v1/tenants/{GZ}/projects/{project['id']}/withdraw"
+    return await w.client.post(url, headers=h, json={"reason": "需求已由其他项目覆盖"})
+
+
+@calls(f"POST {BG}", 201)
+async def _create_budget(w: World, h: Headers) -> httpx.Response:
+    body = {"fiscal_year": YEAR, "title": "矩阵预算"}
+    return await w.client.post(f"/v1/tenants/{GZ}/budgets", headers=h, json=body)
+
+
+@calls(f"GET {BG}")
+async def _list_budgets(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/budgets", headers=h)
+
+
+@calls(f"GET {BG1}")
+async def _read_budget(w: World, h: Headers) -> httpx.Response:
+    budget = await w.planner().budget(projects=0)
+    return await w.client.get(f"/v1/tenants/{GZ}/budgets/{budget['id']}", headers=h)
+
+
+@calls(f"POST {BG1}/lines", 201)
+async def _add_budget_line(w: World, h: Headers) -> httpx.Response:
+    planner = w.planner()
+    budget = await planner.budget(projects=0)
+    project = await planner.project()
+    body = {
+        "project_id": project["id"],
+        "amount": COSTED_TOTAL,
+        "sources": [{"source": "general_budget", "amount": COSTED_TOTAL}],
+    }
+    return await w.client.post(
+        f"/v1/tenants/{GZ}/budgets/{budget['id']}/lines", headers=h, json=body
+    )
+
+
+async def _draft_line(w: World) -> tuple[str, str]:
+    planner = w.planner()
+    budget = await planner.budget()
+    detail = await w.client.get(
+        f"/v1/tenants/{GZ}/budgets/{budget['id']}", headers=await w.as_role(FINANCE_OFFICER)
+    )
+    return budget["id"], detail.json()["lines"][0]["id"]
+
+
+@calls(f"PUT {BG1}/lines/{{line_id}}")
+async def _change_budget_line(w: World, h: Headers) -> httpx.Response:
+    budget_id, line_id = await _draft_line(w)
+    body = {"amount": COSTED_TOTAL, "sources": [{"source": "social_funds", "amount": COSTED_TOTAL}]}
+    url = f"/v1/tenants/{GZ}/budgets/{budget_id}/lines/{line_id}"
+    return await w.client.put(url, headers=h, json=body)
+
+
+@calls(f"DELETE {BG1}/lines/{{line_id}}", 204)
+async def _remove_budget_line(w: World, h: Headers) -> httpx.Response:
+    budget_id, line_id = await _draft_line(w)
+    return await w.client.delete(f"/v1/tenants/{GZ}/budgets/{budget_id}/lines/{line_id}", headers=h)
+
+
+@calls(f"POST {BG1}/submit")
+async def _submit_budget(w: World, h: Headers) -> httpx.Response:
+    budget = await w.planner().budget()
+    return await w.client.post(f"/v1/tenants/{GZ}/budgets/{budget['id']}/submit", headers=h)
+
+
+@calls(f"POST {BG1}/decision")
+async def _decide_budget(w: World, h: Headers) -> httpx.Response:
+    budget = await w.planner().submitted_budget()
+    url = f"/v1/tenants/{GZ}/budgets/{budget['id']}/decision"
+    return await w.client.post(url, headers=h, json={"outcome": "approved"})
+
+
+@calls(f"GET {T}/budget-lines")
+async def _list_budget_lines(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(f"/v1/tenants/{GZ}/budget-lines", headers=h)
+
+
+@calls(f"GET {T}/budget-lines/{{line_id}}")
+async def _read_budget_line(w: World, h: Headers) -> httpx.Response:
+    _, line_id = await _draft_line(w)
+    return await w.client.get(f"/v1/tenants/{GZ}/budget-lines/{line_id}", headers=h)

@@ -1,0 +1,254 @@
+"""The expected matrix: for every route, the roles that may use it, written by hand from what
+a real user of each role should be able to do — never read from policy.csv."""
+
+from __future__ import annotations
+
+PLATFORM_ADMIN = "platform_admin"
+MINISTRY_VIEWER = "ministry_viewer"
+PROVINCE_VIEWER = "province_viewer"
+TENANT_ADMIN = "tenant_admin"
+CIVIL_AFFAIRS_OFFICER = "civil_affairs_officer"
+CIVIL_AFFAIRS_APPROVER = "civil_affairs_approver"
+FINANCE_OFFICER = "finance_officer"
+FINANCE_APPROVER = "finance_approver"
+PARTNER_DEPARTMENT = "partner_department"
+PROVIDER_ADMIN = "provider_admin"
+PROVIDER_STAFF = "provider_staff"
+EXPERT = "expert"
+EVALUATOR = "evaluator"
+
+ROLES = (
+    PLATFORM_ADMIN,
+    MINISTRY_VIEWER,
+    PROVINCE_VIEWER,
+    TENANT_ADMIN,
+    CIVIL_AFFAIRS_OFFICER,
+    CIVIL_AFFAIRS_APPROVER,
+    FINANCE_OFFICER,
+    FINANCE_APPROVER,
+    PARTNER_DEPARTMENT,
+    PROVIDER_ADMIN,
+    PROVIDER_STAFF,
+    EXPERT,
+    EVALUATOR,
+)
+EVERYONE = frozenset(ROLES)
+# The city's own bureaus: they work with the city's organisations day to day.
+CITY_STAFF = frozenset(
+    {
+        TENANT_ADMIN,
+        CIVIL_AFFAIRS_OFFICER,
+        CIVIL_AFFAIRS_APPROVER,
+        FINANCE_OFFICER,
+        FINANCE_APPROVER,
+        PARTNER_DEPARTMENT,
+    }
+)
+# Who deals with provider registrations: civil affairs, the tenant admin, the providers.
+REGISTRATION_READERS = frozenset(
+    {TENANT_ADMIN, CIVIL_AFFAIRS_OFFICER, CIVIL_AFFAIRS_APPROVER, PROVIDER_ADMIN, PROVIDER_STAFF}
+)
+PLATFORM = frozenset({PLATFORM_ADMIN})
+ACCOUNT_ADMINS = frozenset({PLATFORM_ADMIN, TENANT_ADMIN})
+
+T = "/v1/tenants/{tenant}"
+REG = f"{T}/provider-registrations/{{registration_id}}"
+WH = f"{T}/webhooks/{{webhook_id}}"
+DOCS = f"{T}/documents"
+DOC = f"{DOCS}/{{document_id}}"
+# Documents: those who prepare the procurement file upload; a city's staff read (tenant admin
+# included); providers both, on their own objects only (a query filter, tested elsewhere).
+DOCUMENT_UPLOADERS = frozenset(
+    {
+        CIVIL_AFFAIRS_OFFICER,
+        CIVIL_AFFAIRS_APPROVER,
+        FINANCE_OFFICER,
+        PARTNER_DEPARTMENT,
+        PROVIDER_ADMIN,
+        PROVIDER_STAFF,
+    }
+)
+DOCUMENT_READERS = CITY_STAFF | {PROVIDER_ADMIN, PROVIDER_STAFF}
+ND = f"{T}/needs-declarations"
+ND1 = f"{ND}/{{declaration_id}}"
+PJ = f"{T}/projects"
+PJ1 = f"{PJ}/{{project_id}}"
+BG = f"{T}/budgets"
+BG1 = f"{BG}/{{budget_id}}"
+CIVIL_AFFAIRS = frozenset({CIVIL_AFFAIRS_OFFICER, CIVIL_AFFAIRS_APPROVER})
+DECLARATION_READERS = CIVIL_AFFAIRS | {PARTNER_DEPARTMENT}
+BUDGET_READERS = CIVIL_AFFAIRS | {FINANCE_OFFICER, FINANCE_APPROVER}
+# A department reads the projects its declarations feed (the cell's project is one of them).
+PROJECT_READERS = BUDGET_READERS | {PARTNER_DEPARTMENT}
+TR = f"{T}/tendering-rules"
+# The region's legal rules: those who prepare and fund procurements read them, and the
+# region's administrator; the administrator and civil affairs' approver tighten them.
+RULES_READERS = BUDGET_READERS | {TENANT_ADMIN}
+RULES_WRITERS = frozenset({TENANT_ADMIN, CIVIL_AFFAIRS_APPROVER})
+# --- credit ---
+DQ = f"{T}/disqualifications"
+DQ1 = f"{DQ}/{{disqualification_id}}"
+CREDIT_READERS = CIVIL_AFFAIRS | {TENANT_ADMIN}
+PR = f"{T}/procurements"
+PR1 = f"{PR}/{{procurement_id}}"
+PROCUREMENT_READERS = BUDGET_READERS
+BIDDERS = frozenset({PROVIDER_ADMIN, PROVIDER_STAFF})
+# Committee membership itself is checked by the query; these roles may sit on one.
+SCORERS = CIVIL_AFFAIRS | {EXPERT}
+
+EXPECTED: dict[str, frozenset[str]] = {
+    # The directory of regions (codes and names): every signed-in user, whichever region
+    # their role is held in; a provider needs it to choose where to apply.
+    "GET /v1/tenants": EVERYONE,
+    "GET /v1/tenants/{tenant}": EVERYONE,
+    # The platform's own business.
+    "POST /v1/platform/tenants": PLATFORM,
+    "POST /v1/platform/tenants/{code}/deactivate": PLATFORM,
+    "POST /v1/platform/tenants/{code}/activate": PLATFORM,
+    "POST /v1/platform/role-grants": PLATFORM,
+    "DELETE /v1/platform/role-grants/{user_id}/{role}": PLATFORM,
+    "GET /v1/platform/audit": PLATFORM,
+    "GET /v1/platform/dead-letters": PLATFORM,
+    "POST /v1/platform/dead-letters/{dead_letter_id}/replay": PLATFORM,
+    # A city's organisations: its staff read them; admins change them.
+    f"GET {T}/organisations": PLATFORM | CITY_STAFF,
+    f"POST {T}/organisations": ACCOUNT_ADMINS,
+    f"GET {T}/organisations/{{organisation_id}}": PLATFORM | CITY_STAFF,
+    f"PATCH {T}/organisations/{{organisation_id}}": ACCOUNT_ADMINS,
+    # Accounts and roles. The platform admin opens a new city: it must be able to create
+    # the city's first account, not only grant roles to existing ones.
+    f"GET {T}/memberships": ACCOUNT_ADMINS,
+    f"POST {T}/memberships": ACCOUNT_ADMINS,
+    f"DELETE {T}/memberships/{{membership_id}}": ACCOUNT_ADMINS,
+    f"POST {T}/users": ACCOUNT_ADMINS,
+    f"GET {T}/audit": frozenset({TENANT_ADMIN}),
+    # Providers ask to work in the city; civil affairs decides.
+    f"GET {T}/provider-registrations": REGISTRATION_READERS,
+    f"POST {T}/provider-registrations": frozenset({PROVIDER_ADMIN}),
+    f"GET {REG}": REGISTRATION_READERS,
+    f"POST {REG}/approve": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {REG}/reject": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    # A provider's own account, across regions.
+    "GET /v1/me/registrations": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
+    "POST /v1/me/provider/users": frozenset({PROVIDER_ADMIN}),
+    # Anyone's own account.
+    "GET /v1/me": EVERYONE,
+    "POST /v1/me/password": EVERYONE,
+    # Anyone's own inbox and notification preferences, across regions.
+    "GET /v1/me/notifications": EVERYONE,
+    "GET /v1/me/notifications/unread-count": EVERYONE,
+    "POST /v1/me/notifications/{notification_id}/read": EVERYONE,
+    "POST /v1/me/notifications/read-all": EVERYONE,
+    "GET /v1/me/notification-preferences": EVERYONE,
+    "PUT /v1/me/notification-preferences": EVERYONE,
+    # A region's own systems receive its events: its administrator registers them.
+    f"GET {T}/webhooks": frozenset({TENANT_ADMIN}),
+    f"POST {T}/webhooks": frozenset({TENANT_ADMIN}),
+    f"GET {WH}": frozenset({TENANT_ADMIN}),
+    f"PATCH {WH}": frozenset({TENANT_ADMIN}),
+    f"DELETE {WH}": frozenset({TENANT_ADMIN}),
+    f"POST {WH}/rotate-secret": frozenset({TENANT_ADMIN}),
+    f"GET {WH}/deliveries": frozenset({TENANT_ADMIN}),
+    # Documents of the city's objects.
+    f"POST {DOCS}": DOCUMENT_UPLOADERS,
+    f"GET {DOCS}": DOCUMENT_READERS,
+    f"GET {DOC}": DOCUMENT_READERS,
+    f"GET {DOC}/download": DOCUMENT_READERS,
+    f"POST {DOC}/versions": DOCUMENT_UPLOADERS,
+    # Planning: departments declare needs, civil affairs reviews them and keeps the library and
+    # the budget (its approver sends the budget to finance), finance decides the budget.
+    f"POST {ND}": frozenset({PARTNER_DEPARTMENT}),
+    f"GET {ND}": DECLARATION_READERS,
+    f"GET {ND1}": DECLARATION_READERS,
+    f"PUT {ND1}": frozenset({PARTNER_DEPARTMENT}),
+    f"POST {ND1}/submit": frozenset({PARTNER_DEPARTMENT}),
+    f"POST {ND1}/withdraw": frozenset({PARTNER_DEPARTMENT}),
+    f"POST {ND1}/accept": CIVIL_AFFAIRS,
+    f"POST {ND1}/return": CIVIL_AFFAIRS,
+    f"POST {PJ}": CIVIL_AFFAIRS,
+    f"GET {PJ}": PROJECT_READERS,
+    f"GET {PJ1}": PROJECT_READERS,
+    f"PATCH {PJ1}": CIVIL_AFFAIRS,
+    f"PUT {PJ1}/assessment": CIVIL_AFFAIRS,
+    f"PUT {PJ1}/cost-lines": CIVIL_AFFAIRS,
+    f"PUT {PJ1}/targets": CIVIL_AFFAIRS,
+    f"POST {PJ1}/withdraw": CIVIL_AFFAIRS,
+    f"POST {BG}": CIVIL_AFFAIRS,
+    f"GET {BG}": BUDGET_READERS,
+    f"GET {BG1}": BUDGET_READERS,
+    f"POST {BG1}/lines": CIVIL_AFFAIRS,
+    f"PUT {BG1}/lines/{{line_id}}": CIVIL_AFFAIRS,
+    f"DELETE {BG1}/lines/{{line_id}}": CIVIL_AFFAIRS,
+    f"POST {BG1}/submit": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {BG1}/decision": frozenset({FINANCE_APPROVER}),
+    f"GET {T}/budget-lines": BUDGET_READERS,
+    f"GET {T}/budget-lines/{{line_id}}": BUDGET_READERS,
+    # Tendering's legal rules, tightened per region.
+    f"GET {TR}": RULES_READERS,
+    f"PUT {TR}": RULES_WRITERS,
+    # --- credit ---
+    # Civil affairs records a provider's disqualification and another approver confirms,
+    # rejects or revokes it; the region's administrator reads the records; a provider's users
+    # read their own record, across regions.
+    f"POST {DQ}": frozenset({CIVIL_AFFAIRS_OFFICER}),
+    f"GET {DQ}": CREDIT_READERS,
+    f"GET {DQ1}": CREDIT_READERS,
+    f"POST {DQ1}/confirm": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {DQ1}/reject": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {DQ1}/revoke": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"GET {T}/provider-bars/{{provider_id}}": CREDIT_READERS,
+    "GET /v1/me/disqualifications": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
+    # Tendering: civil affairs runs procurements, finance approves methods, the approver
+    # awards; providers ask, bid and challenge; committee members score.
+    f"POST {PR}": CIVIL_AFFAIRS,
+    f"GET {PR}": PROCUREMENT_READERS,
+    f"GET {PR1}": PROCUREMENT_READERS,
+    f"POST {PR1}/submit-for-approval": CIVIL_AFFAIRS,
+    f"POST {PR1}/single-source-notice": CIVIL_AFFAIRS,
+    f"POST {PR1}/approval": frozenset({FINANCE_APPROVER}),
+    f"POST {PR1}/publish": CIVIL_AFFAIRS,
+    f"POST {PR1}/cancel": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"GET {PR1}/bids": PROCUREMENT_READERS,
+    f"POST {PR1}/committee": CIVIL_AFFAIRS,
+    f"GET {PR1}/committee": PROCUREMENT_READERS,
+    f"GET {PR1}/report": PROCUREMENT_READERS,
+    f"POST {PR1}/award": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {PR1}/result": CIVIL_AFFAIRS,
+    f"POST {PR1}/enquiries/{{enquiry_id}}/answer": CIVIL_AFFAIRS,
+    f"POST {PR1}/challenges/{{challenge_id}}/answer": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {PR1}/enquiries": BIDDERS,
+    f"POST {PR1}/bids": BIDDERS,
+    f"PUT {PR1}/bids/{{bid_id}}": BIDDERS,
+    f"POST {PR1}/bids/{{bid_id}}/withdraw": BIDDERS,
+    f"GET {PR1}/my-bids": BIDDERS,
+    f"POST {PR1}/challenges": BIDDERS,
+    f"GET {PR1}/challenges": CIVIL_AFFAIRS | BIDDERS,
+    # Every enquiry and objection, answered or not, is the buyer's to see and answer.
+    f"GET {PR1}/enquiries/all": PROCUREMENT_READERS,
+    f"POST {PR1}/rounds": CIVIL_AFFAIRS,
+    f"GET {PR1}/negotiation": PROCUREMENT_READERS,
+    f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,
+    f"POST {PR1}/exclusions": CIVIL_AFFAIRS,
+    f"POST {PR1}/offers": BIDDERS,
+    f"GET {PR1}/my-offers": BIDDERS,
+    f"POST {PR1}/scores": SCORERS,
+    f"GET {PR1}/scores": SCORERS,
+    f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
+    f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
+}
+
+# Routes for anyone, signed in or not.
+PUBLIC = {
+    "GET /healthz",
+    "GET /readyz",
+    "POST /v1/auth/login",
+    "POST /v1/auth/refresh",
+    "POST /v1/auth/logout",
+    "POST /v1/providers",
+    # A signed, short-lived link is the credential (like a presigned S3 URL).
+    f"GET {DOC}/versions/{{version}}/content",
+    # Public notices and the answers to enquiries are for everyone.
+    "GET /v1/notices",
+    "GET /v1/notices/{notice_id}",
+    f"GET {PR1}/enquiries",
+}

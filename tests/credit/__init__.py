@@ -1,0 +1,1 @@
+"""Tests of the credit context: disqualifications and the bars they place across regions."""

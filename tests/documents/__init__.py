@@ -1,0 +1,1 @@
+"""Tests of the documents context: uploads, versions, links, seals and verification."""

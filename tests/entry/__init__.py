@@ -1,0 +1,1 @@
+"""Tests of the processes: supervision of what make run starts, the documentation page."""

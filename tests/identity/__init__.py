@@ -1,0 +1,1 @@
+"""Tests of the identity context: sign-in, tokens, throttling, passwords."""

@@ -1,0 +1,1 @@
+"""Tests of the notifications context: inbox, email, preferences, templates, webhooks."""

@@ -1,0 +1,1 @@
+"""Tests of the operations context: the platform's own housekeeping."""

@@ -1,0 +1,1 @@
+"""Helpers the test modules share: the demo world, clients, actors and real servers."""

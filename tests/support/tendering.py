@@ -1,0 +1,319 @@
+"""Tendering through the API, by the roles that do it; and the clock, moved in the database.
+
+Legal periods run for weeks. Tests create procurements with lawful dates, then move the
+recorded moments back in time with the schema owner's connection (``admin_db``) — the
+same as if the weeks had passed — so that deadlines fall seconds away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+
+from services.kit.audit import Actor
+from services.kit.db import PLATFORM_TENANT, transaction
+from services.kit.jobs import JobContext
+from services.kit.settings import Settings
+from services.tendering import opening, tasks
+from tests.support.accounts import grant, open_account
+from tests.support.client import Client, Login
+from tests.support.database import Sessions
+from tests.support.demo import GZ, city_login
+from tests.support.planning import Planner
+from tests.support.providers import apply_to, decide_registration, sign_up
+
+PASSWORD = "Tender2026pass"
+CRITERIA = [
+    {"name": "服务方案", "weight": 50},
+    {"name": "团队与经验", "weight": 20},
+    {"name": "价格", "weight": 30, "price": True},
+]
+
+
+def assert_rule_broken(response: httpx.Response, rule: str) -> None:
+    """A 422 that names the legal rule the request broke."""
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "legal_rule_broken", body
+    assert body["rule"] == rule, body
+
+
+async def sweep(sessionmaker: Sessions) -> None:
+    """The chronograph's tendering sweep, across every region, as one tick runs it."""
+    async with transaction(sessionmaker, PLATFORM_TENANT) as session:
+        await tasks.sweep(JobContext(session, PLATFORM_TENANT, f"sweep-{uuid.uuid4()}", None), {})
+
+
+def later(**delta: float) -> str:
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+
+
+def procurement_body(line_id: str, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "budget_line_id": line_id,
+        "title": f"流动儿童关爱服务采购{uuid.uuid4().hex[:6]}",
+        "requirements": "为辖区流动儿童提供课后托管、学业辅导与家庭支持服务，服务期12个月。",
+        "budget_amount": "360000.00",
+        "ceiling_price": "350000.00",
+        "bid_security": "7000.00",
+        "criteria": CRITERIA,
+        "bid_deadline": later(days=25),
+        "qualification_criteria": ["具有独立承担民事责任的能力", "近三年无重大违法记录"],
+    }
+    body.update(changes)
+    return body
+
+
+@dataclass
+class Bidder:
+    provider_id: str
+    headers: dict[str, str]
+    name: str
+
+
+@dataclass
+class Tenderer:
+    """One city's buyer, finance, providers and experts, acting through the API."""
+
+    client: Client
+    login: Login
+    admin_db: asyncpg.Connection
+    city: str = GZ
+    planner: Planner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.planner = Planner(self.client, self.login, self.city)
+
+    @property
+    def base(self) -> str:
+        return f"/v1/tenants/{self.city}/procurements"
+
+    async def as_(self, role: str) -> dict[str, str]:
+        return await self.login(city_login(role, self.city))
+
+    async def line(self) -> str:
+        budget = await self.planner.approved_budget()
+        return str(budget["lines"][0]["id"])
+
+    async def create(self, **changes: Any) -> dict[str, Any]:
+        line = changes.pop("budget_line_id", None) or await self.line()
+        response = await self.client.post(
+            self.base,
+            headers=await self.as_("civil_affairs_officer"),
+            json=procurement_body(line, **changes),
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def published(self, **changes: Any) -> dict[str, Any]:
+        procurement = await self.create(**changes)
+        response = await self.client.post(
+            f"{self.base}/{procurement['id']}/publish",
+            headers=await self.as_("civil_affairs_officer"),
+            json={},
+        )
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def closing_in(self, procurement_id: str, seconds: float) -> datetime:
+        """As if the weeks had passed: the documents went out 25 days ago and bids close in
+        ``seconds`` (the opening at the same moment). Make the bidders first: only the bids
+        themselves should have to fit in those seconds, on a loaded machine too."""
+        deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+        await self.admin_db.execute(
+            "UPDATE procurements SET bid_deadline = $3::timestamptz, opening_at = $3::timestamptz,"
+            " documents_issued_at = $3::timestamptz - interval '25 days'"
+            " WHERE tenant_id = $1 AND id = $2",
+            self.city,
+            uuid.UUID(procurement_id),
+            deadline,
+        )
+        return deadline
+
+    async def moved(self, procurement_id: str, assignments: str) -> None:
+        """As if time had passed: ``assignments`` (SQL, such as ``report_at = now() - interval
+        '20 days'``) set on the procurement's recorded moments."""
+        await self.admin_db.execute(
+            f"UPDATE procurements SET {assignments} WHERE tenant_id = $1 AND id = $2",
+            self.city,
+            uuid.UUID(procurement_id),
+        )
+
+    async def overdue_warnings(self, procurement_id: str) -> list[tuple[dict[str, Any], str]]:
+        """The warnings of a missed legal time the sweep has queued for the procurement: each
+        job's payload and message key."""
+        rows = await self.admin_db.fetch(
+            "SELECT payload, message_key FROM outbox WHERE tenant_id = $1"
+            " AND actor_name = 'tendering.warn_overdue' AND payload->>'procurement_id' = $2",
+            self.city,
+            procurement_id,
+        )
+        return [
+            (json.loads(p) if isinstance(p := row["payload"], str) else p, row["message_key"])
+            for row in rows
+        ]
+
+    async def bidder(self, name: str | None = None) -> Bidder:
+        """A new provider, registered and approved here."""
+        provider = await sign_up(
+            self.client,
+            self.login,
+            PASSWORD,
+            name=name or f"测试社工服务中心{uuid.uuid4().hex[:6]}",
+            admin_name="投标管理员",
+            prefix="bidder",
+            city=self.city,
+            kind=random.choice("12"),
+        )
+        bidder = Bidder(provider.id, provider.admin, provider.name)
+        await self.register(bidder)
+        return bidder
+
+    async def register(self, bidder: Bidder) -> None:
+        """Register a provider (of this or another region) here."""
+        registration_id = await apply_to(self.client, bidder.headers, self.city)
+        approver = await self.as_("civil_affairs_approver")
+        await decide_registration(
+            self.client, approver, self.city, registration_id, note="准予登记"
+        )
+
+    async def bid(self, procurement_id: str, bidder: Bidder, price: str) -> dict[str, Any]:
+        response = await self.client.post(
+            f"{self.base}/{procurement_id}/bids", headers=bidder.headers, json={"price": price}
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def available(self, line_id: str) -> str:
+        """What a budget line has left, as finance reads it."""
+        response = await self.client.get(
+            f"/v1/tenants/{self.city}/budget-lines/{line_id}",
+            headers=await self.as_("finance_officer"),
+        )
+        return str(response.json()["available_amount"])
+
+    async def attach(
+        self, headers: dict[str, str], bid_id: str, content: bytes, **params: str
+    ) -> httpx.Response:
+        """A bidder's document upload on its bid."""
+        return await self.client.post(
+            f"/v1/tenants/{self.city}/documents",
+            headers=headers,
+            params={
+                "object_type": "bid",
+                "object_id": bid_id,
+                "filename": "投标文件.pdf",
+                **params,
+            },
+            content=content,
+        )
+
+    async def open_now(
+        self, sessionmaker: Sessions, settings: Settings, procurement_id: str, deadline: datetime
+    ) -> None:
+        """What the chronograph's job does at the opening time."""
+        await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.3)
+        async with transaction(sessionmaker, self.city) as session:
+            acted = await opening.open_bids(
+                session, settings, Actor(None, self.city, "test-opening"), uuid.UUID(procurement_id)
+            )
+        assert acted
+
+    async def expert(
+        self,
+        employer: str = "某某大学社会工作系",
+        affiliated: list[str] | None = None,
+        speciality: str = "social_work",
+    ) -> tuple[str, dict[str, str]]:
+        """A new expert account in the region's pool."""
+        admin = await self.as_("tenant_admin")
+        user_id, login = await open_account(
+            self.client, admin, PASSWORD, tenant=self.city, prefix="expert", display_name="评审专家"
+        )
+        await grant(self.client, admin, self.city, login)
+        pooled = await self.client.put(
+            f"/v1/tenants/{self.city}/experts/{user_id}",
+            headers=admin,
+            json={
+                "user_id": user_id,
+                "specialities": [speciality],
+                "employer": employer,
+                "affiliated_provider_ids": affiliated or [],
+            },
+        )
+        assert pooled.status_code == 200, pooled.text
+        return user_id, await self.login(login, PASSWORD)
+
+    async def opened(
+        self, sessionmaker: Sessions, settings: Settings, **changes: Any
+    ) -> tuple[str, list[Bidder]]:
+        """A published open tender with three bids, opened: (its id, the bidders)."""
+        procurement = await self.published(**changes)
+        pid = procurement["id"]
+        bidders = [await self.bidder() for _ in range(3)]
+        deadline = await self.closing_in(pid, 6)
+        for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
+            await self.bid(pid, bidder, price)
+        await self.open_now(sessionmaker, settings, pid, deadline)
+        return pid, bidders
+
+    async def score(self, procurement_id: str, headers: dict[str, str], bid_ids: list[str]) -> None:
+        """One committee member's scores: the same on every bid, for the criteria but price."""
+        scores = [
+            {"bid_id": b, "criterion": name, "score": value}
+            for b in bid_ids
+            for name, value in (("服务方案", "40"), ("团队与经验", "15"))
+        ]
+        response = await self.client.post(
+            f"{self.base}/{procurement_id}/scores", headers=headers, json={"scores": scores}
+        )
+        assert response.status_code == 200, response.text
+
+    async def scored_by_committee(self, procurement_id: str) -> None:
+        """A committee of five experts of its own, drawn, and every one of them scores."""
+        officer = await self.as_("civil_affairs_officer")
+        speciality = f"committee_{uuid.uuid4().hex[:6]}"
+        experts = [await self.expert(speciality=speciality) for _ in range(5)]
+        drawn = await self.client.post(
+            f"{self.base}/{procurement_id}/committee",
+            headers=officer,
+            json={"experts": 5, "speciality": speciality},
+        )
+        assert drawn.status_code == 201, drawn.text
+        bids = await self.client.get(f"{self.base}/{procurement_id}/bids", headers=officer)
+        bid_ids = [b["id"] for b in bids.json()]
+        for _, headers in experts:
+            await self.score(procurement_id, headers, bid_ids)
+
+    async def award_and_publish(self, procurement_id: str) -> dict[str, Any]:
+        """The approver awards the recommended bid, and the officer publishes the result."""
+        awarded = await self.client.post(
+            f"{self.base}/{procurement_id}/award", headers=await self.as_("civil_affairs_approver")
+        )
+        assert awarded.status_code == 200, awarded.text
+        result = await self.client.post(
+            f"{self.base}/{procurement_id}/result", headers=await self.as_("civil_affairs_officer")
+        )
+        assert result.status_code == 200, result.text
+        body: dict[str, Any] = result.json()
+        return body
+
+    async def with_result(
+        self, sessionmaker: Sessions, settings: Settings
+    ) -> tuple[str, list[Bidder]]:
+        """An open tender taken to its published result, by a committee of its own experts."""
+        pid, bidders = await self.opened(sessionmaker, settings)
+        await self.scored_by_committee(pid)
+        await self.award_and_publish(pid)
+        return pid, bidders

@@ -1,0 +1,1 @@
+"""Tests of the tenancy context: regions, role grants, providers and their registrations."""

@@ -1,0 +1,1 @@
+"""Tests of the tendering context: procurements, bids, evaluation, challenges, negotiation."""

@@ -1,0 +1,166 @@
+"""The negotiated methods, competitive negotiation and single source, from the budget line to the
+award."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+
+from services.kit.settings import Settings
+from tests.support.client import Client, inbox
+from tests.support.database import Sessions
+from tests.support.demo import GZ
+from tests.support.tendering import Tenderer, later
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def test_competitive_negotiation_from_budget_line_to_award(
+    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
+) -> None:
+    suppliers = [await gz.bidder() for _ in range(3)]
+    procurement = await gz.create(
+        method="competitive_negotiation",
+        method_reason="technically_complex",
+        method_justification="服务内容需与供应商逐项谈判确定",
+        invited_provider_ids=[s.provider_id for s in suppliers],
+        bid_deadline=later(days=10),
+    )
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    assert (
+        await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer)
+    ).status_code == 200
+    approval = await client.post(
+        f"{gz.base}/{pid}/approval",
+        headers=await gz.as_("finance_approver"),
+        json={"approve": True},
+    )
+    assert approval.status_code == 200, approval.text
+    assert (
+        await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    ).status_code == 200
+    deadline = await gz.closing_in(pid, 6)
+    for supplier, price in zip(suppliers, ("340000", "330000", "345000"), strict=True):
+        await gz.bid(pid, supplier, price)
+    await gz.open_now(sessionmaker, settings, pid, deadline)
+    assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
+
+    early = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={})
+    assert early.status_code == 409  # the negotiation group comes first
+    speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        await gz.expert(speciality=speciality)
+    group = await client.post(
+        f"{gz.base}/{pid}/committee", headers=officer, json={"experts": 3, "speciality": speciality}
+    )
+    assert group.status_code == 201, group.text
+
+    first = await client.post(
+        f"{gz.base}/{pid}/rounds", headers=officer, json={"note": "第一轮：服务方案"}
+    )
+    assert first.status_code == 201 and first.json()["round"] == 1
+    for supplier, price in zip(suppliers, ("330000", "320000", "335000"), strict=True):
+        made = await client.post(
+            f"{gz.base}/{pid}/offers",
+            headers=supplier.headers,
+            json={"price": price, "terms": "按谈判纪要调整"},
+        )
+        assert made.status_code == 201, made.text
+    final = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={"final": True})
+    assert final.status_code == 201 and final.json()["final"] is True
+    for supplier, price in zip(suppliers, ("318000", "319000", "325000"), strict=True):
+        await client.post(
+            f"{gz.base}/{pid}/offers", headers=supplier.headers, json={"price": price}
+        )
+    outsider = await gz.bidder()
+    refused = await client.post(
+        f"{gz.base}/{pid}/offers", headers=outsider.headers, json={"price": "1000"}
+    )
+    assert refused.status_code == 403
+    # The group finds the lowest offer's service plan does not meet the requirements.
+    excluded = await client.post(
+        f"{gz.base}/{pid}/exclusions",
+        headers=officer,
+        json={"provider_id": suppliers[0].provider_id, "reason": "服务方案未响应驻点服务要求"},
+    )
+    assert excluded.status_code == 201, excluded.text
+    again = await client.post(
+        f"{gz.base}/{pid}/offers", headers=suppliers[0].headers, json={"price": "300000"}
+    )
+    assert again.status_code == 403
+
+    concluded = await client.post(
+        f"{gz.base}/{pid}/conclude-negotiation",
+        headers=officer,
+        json={"minutes": "三家供应商两轮谈判后提交最后报价，一家未实质性响应。"},
+    )
+    assert concluded.status_code == 200, concluded.text
+    assert concluded.json()["status"] == "awaiting_confirmation"
+    record = (await client.get(f"{gz.base}/{pid}/negotiation", headers=officer)).json()
+    assert [r["round"] for r in record["rounds"]] == [1, 2] and len(record["offers"]) == 6
+    assert [e["provider_id"] for e in record["exclusions"]] == [suppliers[0].provider_id]
+    result = await gz.award_and_publish(pid)
+    assert result["awarded_provider_id"] == suppliers[1].provider_id
+    assert result["awarded_price"] == "319000.00"
+    notice = await client.get("/v1/notices", params={"kind": "result", "q": procurement["title"]})
+    assert "319000.00" in notice.json()["items"][0]["body"]
+
+
+async def test_single_source_from_budget_line_to_award(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+) -> None:
+    only = await gz.bidder("独家精神康复社工服务中心")
+    procurement = await gz.create(
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="本市唯一具备精神康复社工服务资质的机构",
+        proposed_provider_id=only.provider_id,
+    )
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    assert (
+        await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
+    ).status_code == 200
+    await admin_db.execute(
+        "UPDATE notices SET published_at = now() - interval '14 days'"
+        " WHERE tenant_id = $1 AND procurement_id = $2",
+        GZ,
+        uuid.UUID(pid),
+    )
+    approved = await client.post(
+        f"{gz.base}/{pid}/approval",
+        headers=await gz.as_("finance_approver"),
+        json={"approve": True},
+    )
+    assert approved.status_code == 200, approved.text
+    opened = await client.post(
+        f"{gz.base}/{pid}/rounds", headers=officer, json={"final": True, "note": "价格谈判"}
+    )
+    assert opened.status_code == 201, opened.text
+    assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
+    first = await client.post(
+        f"{gz.base}/{pid}/offers", headers=only.headers, json={"price": "349000"}
+    )
+    assert first.status_code == 201
+    second = await client.post(
+        f"{gz.base}/{pid}/offers",
+        headers=only.headers,
+        json={"price": "336000", "terms": "含督导费用"},
+    )
+    assert second.status_code == 201
+    concluded = await client.post(
+        f"{gz.base}/{pid}/conclude-negotiation",
+        headers=officer,
+        json={"minutes": "经协商，成交价336000元。"},
+    )
+    assert concluded.status_code == 200, concluded.text
+    result = await gz.award_and_publish(pid)
+    assert (result["awarded_provider_id"], result["awarded_price"]) == (
+        only.provider_id,
+        "336000.00",
+    )
+    told = await inbox(client, only.headers, "tendering.result")
+    assert any(n["data"]["procurement_id"] == pid for n in told)
