@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,9 @@ from services.planning.schemas import (
     ProjectStatus,
     TargetIn,
 )
+
+# The numbered lines a project owns and replaces as a whole.
+ProjectLine = TypeVar("ProjectLine", CostLine, ServiceTarget)
 
 P = ProjectStatus
 TRANSITIONS: dict[P, frozenset[P]] = {
@@ -278,16 +281,36 @@ def _cost_line(tenant: str, project_id: uuid.UUID, index: int, line: CostLineIn)
     )
 
 
+async def _lines_of(
+    session: AsyncSession, kind: type[ProjectLine], tenant: str, project_id: uuid.UUID
+) -> Sequence[ProjectLine]:
+    return (
+        await session.scalars(
+            select(kind)
+            .where(kind.tenant_id == tenant, kind.project_id == project_id)
+            .order_by(kind.line_no)
+        )
+    ).all()
+
+
+async def _replace_lines(
+    session: AsyncSession,
+    kind: type[ProjectLine],
+    tenant: str,
+    project_id: uuid.UUID,
+    new: list[ProjectLine],
+) -> None:
+    """A project's lines of one kind are replaced as a whole, never edited one by one."""
+    await session.execute(
+        delete(kind).where(kind.tenant_id == tenant, kind.project_id == project_id)
+    )
+    session.add_all(new)
+
+
 async def cost_lines(
     session: AsyncSession, tenant: str, project_id: uuid.UUID
 ) -> Sequence[CostLine]:
-    return (
-        await session.scalars(
-            select(CostLine)
-            .where(CostLine.tenant_id == tenant, CostLine.project_id == project_id)
-            .order_by(CostLine.line_no)
-        )
-    ).all()
+    return await _lines_of(session, CostLine, tenant, project_id)
 
 
 async def set_cost_lines(
@@ -297,12 +320,7 @@ async def set_cost_lines(
     project = await _editable(session, actor, project_id)
     new = [_cost_line(actor.tenant, project.id, i, line) for i, line in enumerate(lines)]
     before = project.estimated_amount
-    await session.execute(
-        delete(CostLine).where(
-            CostLine.tenant_id == actor.tenant, CostLine.project_id == project.id
-        )
-    )
-    session.add_all(new)
+    await _replace_lines(session, CostLine, actor.tenant, project.id, new)
     project.estimated_amount = sum((line.amount for line in new), ZERO)
     project.updated_at = datetime.now(UTC)
     await session.flush()
@@ -335,13 +353,7 @@ async def set_cost_lines(
 async def targets(
     session: AsyncSession, tenant: str, project_id: uuid.UUID
 ) -> Sequence[ServiceTarget]:
-    return (
-        await session.scalars(
-            select(ServiceTarget)
-            .where(ServiceTarget.tenant_id == tenant, ServiceTarget.project_id == project_id)
-            .order_by(ServiceTarget.line_no)
-        )
-    ).all()
+    return await _lines_of(session, ServiceTarget, tenant, project_id)
 
 
 async def set_targets(
@@ -349,11 +361,6 @@ async def set_targets(
 ) -> Project:
     """Targets of quantity, scale, quality and effect, replaced as a whole."""
     project = await _editable(session, actor, project_id)
-    await session.execute(
-        delete(ServiceTarget).where(
-            ServiceTarget.tenant_id == actor.tenant, ServiceTarget.project_id == project.id
-        )
-    )
     new = [
         ServiceTarget(
             tenant_id=actor.tenant,
@@ -366,7 +373,7 @@ async def set_targets(
         )
         for index, item in enumerate(items)
     ]
-    session.add_all(new)
+    await _replace_lines(session, ServiceTarget, actor.tenant, project.id, new)
     project.updated_at = datetime.now(UTC)
     await session.flush()
     await record(
