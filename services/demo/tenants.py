@@ -90,15 +90,7 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
             (Role.tenant_admin, "admin@gd.demo.gov.cn"),
             (Role.province_viewer, "viewer@gd.demo.gov.cn"),
         ):
-            await _user(session, settings, province, login)
-            await tenancy.grant_role(
-                session,
-                province,
-                login=login,
-                role=role,
-                organisation_id=None,
-                by_platform_admin=True,
-            )
+            await _user_with_role(session, settings, province, login, role, None)
 
     for code, name, slug in CITIES:
         city = Actor(None, code, "demo-seed")
@@ -125,15 +117,7 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
             }
             for role in CITY_ROLES:
                 login = _city_login(role, slug)
-                await _user(session, settings, city, login)
-                await tenancy.grant_role(
-                    session,
-                    city,
-                    login=login,
-                    role=role,
-                    organisation_id=home.get(role),
-                    by_platform_admin=True,
-                )
+                await _user_with_role(session, settings, city, login, role, home.get(role))
 
     for uscc, name, slug in PROVIDERS:
         async with transaction(sessionmaker, PLATFORM_TENANT) as session:
@@ -177,14 +161,8 @@ async def _seed_departments(
             organisation = await tenancy.create_organisation(
                 session, city, OrganisationKind.partner_department, f"{name}{department}", sector
             )
-            await _user(session, settings, city, login)
-            await tenancy.grant_role(
-                session,
-                city,
-                login=login,
-                role=Role.partner_department,
-                organisation_id=organisation.id,
-                by_platform_admin=True,
+            await _user_with_role(
+                session, settings, city, login, Role.partner_department, organisation.id
             )
 
 
@@ -212,6 +190,26 @@ async def _user(session: AsyncSession, settings: Settings, actor: Actor, login: 
         login=login,
         display_name=login.split("@")[0],
         password=DEMO_PASSWORD,
+    )
+
+
+async def _user_with_role(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    login: str,
+    role: Role,
+    organisation_id: uuid.UUID | None,
+) -> None:
+    """A demo account holding one role in the actor's tenant, granted as the platform would."""
+    await _user(session, settings, actor, login)
+    await tenancy.grant_role(
+        session,
+        actor,
+        login=login,
+        role=role,
+        organisation_id=organisation_id,
+        by_platform_admin=True,
     )
 
 
