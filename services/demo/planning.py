@@ -83,6 +83,39 @@ NEEDS = [
         "重度残疾人家庭照护压力大，照护者缺少喘息与技能支持。",
     ),
 ]
+# Still in the pipeline when the seed is done: one waiting for review, one a draft.
+WAITING = Need(
+    "partner-department",
+    "困境儿童家庭教育指导服务",
+    ProgrammeArea.special_groups,
+    (TargetGroup.families,),
+    90,
+    "150000.00",
+    "困境儿童家庭监护能力薄弱，需开展家庭教育指导。",
+)
+DRAFT = Need(
+    "partner-department",
+    "社区妇女就业能力提升小组",
+    ProgrammeArea.urban_migrants,
+    (TargetGroup.migrants,),
+    60,
+    "80000.00",
+    "草稿：待补充调研数据。",
+)
+
+
+def _content(need: Need, county: str) -> dict[str, Any]:
+    """What the department declares for a need served in ``county``."""
+    return {
+        "title": need.title,
+        "programme_area": need.area,
+        "target_groups": list(need.groups),
+        "county_code": county,
+        "estimated_beneficiaries": need.beneficiaries,
+        "requested_amount": need.amount,
+        "justification": need.why,
+        "street": None,
+    }
 
 
 def _costs(staff_months: int, activities: int, management: str) -> list[CostLineIn]:
@@ -135,16 +168,7 @@ async def seed_planning(
         accepted = []
         for index, need in enumerate(NEEDS):
             partner = await _actor(session, city, f"{need.department}@{slug}.demo.gov.cn")
-            content: dict[str, Any] = {
-                "title": need.title,
-                "programme_area": need.area,
-                "target_groups": list(need.groups),
-                "county_code": county if index % 2 == 0 else other_county,
-                "estimated_beneficiaries": need.beneficiaries,
-                "requested_amount": need.amount,
-                "justification": need.why,
-                "street": None,
-            }
+            content = _content(need, county if index % 2 == 0 else other_county)
             declaration = await declarations.create(
                 session, partner, DeclarationCreate(**content, fiscal_year=YEAR)
             )
@@ -167,36 +191,13 @@ async def seed_planning(
             await declarations.decide(session, officer, declaration.id, True, "需求明确，予以受理")
             accepted.append((need, declaration.id))
 
-        # Still in the pipeline: one waiting for review, one a draft.
-        women = await _actor(session, city, f"partner-department@{slug}.demo.gov.cn")
+        women = await _actor(session, city, f"{WAITING.department}@{slug}.demo.gov.cn")
         waiting = await declarations.create(
-            session,
-            women,
-            DeclarationCreate(
-                title="困境儿童家庭教育指导服务",
-                programme_area=ProgrammeArea.special_groups,
-                target_groups=[TargetGroup.families],
-                county_code=county,
-                estimated_beneficiaries=90,
-                requested_amount="150000.00",
-                justification="困境儿童家庭监护能力薄弱，需开展家庭教育指导。",
-                fiscal_year=YEAR,
-            ),
+            session, women, DeclarationCreate(**_content(WAITING, county), fiscal_year=YEAR)
         )
         await declarations.submit(session, women, waiting.id)
         await declarations.create(
-            session,
-            women,
-            DeclarationCreate(
-                title="社区妇女就业能力提升小组",
-                programme_area=ProgrammeArea.urban_migrants,
-                target_groups=[TargetGroup.migrants],
-                county_code=other_county,
-                estimated_beneficiaries=60,
-                requested_amount="80000.00",
-                justification="草稿：待补充调研数据。",
-                fiscal_year=YEAR,
-            ),
+            session, women, DeclarationCreate(**_content(DRAFT, other_county), fiscal_year=YEAR)
         )
 
         library = []
