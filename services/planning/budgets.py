@@ -169,17 +169,7 @@ async def add_line(
     )
     session.add(line)
     await session.flush()
-    session.add_all(_source_rows(line, split))
-    budget.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
-        session,
-        actor,
-        "budget_line.added",
-        "budget_line",
-        line.id,
-        after=_line_snapshot(line, split),
-    )
+    await _fund_line(session, actor, budget, line, split, "budget_line.added")
     return line
 
 
@@ -195,6 +185,30 @@ def _source_rows(line: BudgetLine, split: dict[str, Decimal]) -> list[LineSource
         LineSource(tenant_id=line.tenant_id, line_id=line.id, source=source, requested_amount=value)
         for source, value in split.items()
     ]
+
+
+async def _fund_line(
+    session: AsyncSession,
+    actor: Actor,
+    budget: Budget,
+    line: BudgetLine,
+    split: dict[str, Decimal],
+    action: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Give a line its funding sources, touch its budget and audit the line as it now stands."""
+    session.add_all(_source_rows(line, split))
+    budget.updated_at = datetime.now(UTC)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        action,
+        "budget_line",
+        line.id,
+        before=before,
+        after=_line_snapshot(line, split),
+    )
 
 
 async def _line_in(
@@ -233,18 +247,7 @@ async def update_line(
             LineSource.tenant_id == actor.tenant, LineSource.line_id == line.id
         )
     )
-    session.add_all(_source_rows(line, split))
-    budget.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
-        session,
-        actor,
-        "budget_line.changed",
-        "budget_line",
-        line.id,
-        before=before,
-        after=_line_snapshot(line, split),
-    )
+    await _fund_line(session, actor, budget, line, split, "budget_line.changed", before)
     return line
 
 
