@@ -70,6 +70,15 @@ async def _project_scope(
     return scope.organisation_ids
 
 
+async def _declaration_scope(
+    request: Request[Any, Any, Any], session: Session, actor: Actor
+) -> declarations.Scope:
+    """Civil affairs sees every submitted declaration; a department its own."""
+    return await declarations.scope_for(
+        session, actor, _allowed(request, actor, "declaration:read_all")
+    )
+
+
 class DeclarationController(Controller):
     path = f"{TENANT_PATH}/needs-declarations"
     tags = ["planning"]
@@ -96,9 +105,7 @@ class DeclarationController(Controller):
         offset: Offset = 0,
     ) -> Page[DeclarationOut]:
         """Civil affairs sees every submitted declaration; a department its own, drafts too."""
-        scope = await declarations.scope_for(
-            session, actor, _allowed(request, actor, "declaration:read_all")
-        )
+        scope = await _declaration_scope(request, session, actor)
         rows = await repository.list_declarations(
             session,
             actor.tenant,
@@ -123,9 +130,7 @@ class DeclarationController(Controller):
         declaration_id: FromPath[uuid.UUID],
     ) -> DeclarationOut:
         """One declaration with every version, oldest first."""
-        scope = await declarations.scope_for(
-            session, actor, _allowed(request, actor, "declaration:read_all")
-        )
+        scope = await _declaration_scope(request, session, actor)
         declaration = await declarations.get(session, actor, scope, declaration_id)
         return await out.declaration(session, declaration, with_versions=True)
 
