@@ -242,7 +242,37 @@ async def _finish(
     lease is over. Past the retries, the lease is the fallback."""
 
     async def record_once() -> None:
-        await _record(sessions, actor, claimed, status, error, response_status)
+        async with transaction(sessions, actor.tenant) as session:
+            delivery = await session.scalar(
+                select(NotificationDelivery)
+                .where(
+                    NotificationDelivery.tenant_id == actor.tenant,
+                    NotificationDelivery.id == claimed.delivery_id,
+                )
+                .with_for_update()
+            )
+            if delivery is None:
+                return
+            if delivery.status == status.value and delivery.attempts == claimed.attempt:
+                return  # a try whose commit went through although its answer was lost
+            delivery.status = status.value
+            delivery.last_error = error[:MAX_ERROR] if error else None
+            delivery.response_status = response_status
+            if status is DeliveryStatus.sent:
+                delivery.sent_at = datetime.now(UTC)
+            await record(
+                session,
+                actor,
+                f"notification_delivery.{status.value}",
+                "notification_delivery",
+                delivery.id,
+                after={
+                    "channel": delivery.channel,
+                    "attempt": claimed.attempt,
+                    "response_status": response_status,
+                    "error": delivery.last_error,
+                },
+            )
 
     await retry_through_outage(record_once, RECORD_RETRY_DELAYS)
     log.info(
@@ -251,47 +281,6 @@ async def _finish(
         status=status.value,
         attempt=claimed.attempt,
     )
-
-
-async def _record(
-    sessions: async_sessionmaker[AsyncSession],
-    actor: Actor,
-    claimed: Claimed,
-    status: DeliveryStatus,
-    error: str | None,
-    response_status: int | None,
-) -> None:
-    async with transaction(sessions, actor.tenant) as session:
-        delivery = await session.scalar(
-            select(NotificationDelivery)
-            .where(
-                NotificationDelivery.tenant_id == actor.tenant,
-                NotificationDelivery.id == claimed.delivery_id,
-            )
-            .with_for_update()
-        )
-        if delivery is None:
-            return
-        if delivery.status == status.value and delivery.attempts == claimed.attempt:
-            return  # a try whose commit went through although its answer was lost
-        delivery.status = status.value
-        delivery.last_error = error[:MAX_ERROR] if error else None
-        delivery.response_status = response_status
-        if status is DeliveryStatus.sent:
-            delivery.sent_at = datetime.now(UTC)
-        await record(
-            session,
-            actor,
-            f"notification_delivery.{status.value}",
-            "notification_delivery",
-            delivery.id,
-            after={
-                "channel": delivery.channel,
-                "attempt": claimed.attempt,
-                "response_status": response_status,
-                "error": delivery.last_error,
-            },
-        )
 
 
 # --- email -----------------------------------------------------------------------------------
