@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity import repository
@@ -23,6 +22,7 @@ from services.kit.authz.roles import Role
 from services.kit.errors import Conflict, InvalidField
 from services.kit.passwords import passwords
 from services.kit.settings import Settings
+from services.kit.unique import add_unique
 
 _MOBILE = re.compile(r"^1\d{10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,11 +68,9 @@ async def create_user(
         provider_role=provider_role,
         active=True,
     )
-    try:
-        async with session.begin_nested():
-            session.add(user)
-    except IntegrityError:
-        raise LoginTaken("An account with this login exists already.", field=login_field) from None
+    await add_unique(
+        session, user, LoginTaken("An account with this login exists already.", field=login_field)
+    )
     await record(
         session,
         actor,
@@ -111,11 +109,7 @@ async def grant_platform_role(
     session: AsyncSession, actor: Actor, user: User, role: str
 ) -> PlatformRoleGrant:
     grant = PlatformRoleGrant(user_id=user.id, role=role)
-    try:
-        async with session.begin_nested():
-            session.add(grant)
-    except IntegrityError:
-        raise Conflict("The user holds this role already.", field="role") from None
+    await add_unique(session, grant, Conflict("The user holds this role already.", field="role"))
     await record(session, actor, "platform_role.granted", "user", user.id, after={"role": role})
     return grant
 

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity import service as identity
@@ -19,6 +18,7 @@ from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
 from services.kit.settings import Settings
+from services.kit.unique import add_unique
 from services.notifications import service as notifications
 from services.tenancy import repository
 from services.tenancy.codes import (
@@ -123,11 +123,11 @@ async def apply_for_registration(
         status=RegistrationStatus.pending.value,
         note=note,
     )
-    try:
-        async with session.begin_nested():
-            session.add(registration)
-    except IntegrityError:
-        raise RegistrationExists("The provider is registered in this tenant already.") from None
+    await add_unique(
+        session,
+        registration,
+        RegistrationExists("The provider is registered in this tenant already."),
+    )
     await record(
         session,
         actor,

@@ -16,6 +16,7 @@ from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import GRANTABLE_BY_TENANT_ADMIN, TENANT_ROLES, Role
 from services.kit.errors import InvalidField, NotFound
+from services.kit.unique import add_unique
 from services.notifications import service as notifications
 from services.tenancy import repository
 from services.tenancy.codes import (
@@ -117,11 +118,9 @@ async def create_organisation(
         sector=sector,
         active=True,
     )
-    try:
-        async with session.begin_nested():
-            session.add(organisation)
-    except IntegrityError:
-        raise InvalidField("is used by another organisation here", field="name") from None
+    await add_unique(
+        session, organisation, InvalidField("is used by another organisation here", field="name")
+    )
     await record(
         session,
         actor,
@@ -200,11 +199,11 @@ async def grant_role(
         organisation_id=organisation_id,
         granted_by=actor.user_id,
     )
-    try:
-        async with session.begin_nested():
-            session.add(membership)
-    except IntegrityError:
-        raise MembershipExists("The user holds this role here already.", field="role") from None
+    await add_unique(
+        session,
+        membership,
+        MembershipExists("The user holds this role here already.", field="role"),
+    )
     await record(
         session,
         actor,
