@@ -31,6 +31,7 @@ from services.planning.errors import (
     WrongState,
 )
 from services.planning.models import Budget, BudgetLine, LineSource
+from services.planning.notices import CIVIL_AFFAIRS, FINANCE, notify_holders
 from services.planning.schemas import (
     BudgetDecision,
     BudgetOutcome,
@@ -49,8 +50,6 @@ TRANSITIONS: dict[B, frozenset[B]] = {
     B.approved: frozenset(),
 }
 EDITABLE = frozenset({B.draft, B.returned})
-CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
-FINANCE = (Role.finance_officer, Role.finance_approver)
 
 
 def _move(budget: Budget, to: B) -> None:
@@ -297,17 +296,16 @@ async def submit(session: AsyncSession, actor: Actor, budget_id: uuid.UUID) -> B
         budget.id,
         after={"status": budget.status, "submissions": budget.submissions, "requested": requested},
     )
-    await notifications.notify(
+    await notify_holders(
         session,
         actor,
-        event_type=events.BUDGET_SUBMITTED.name,
-        recipients=await tenancy.holders(session, actor.tenant, FINANCE),
-        context={
+        events.BUDGET_SUBMITTED,
+        FINANCE,
+        {
             **await _context(session, actor, budget),
             "line_count": len(rows),
             "requested_total": requested,
         },
-        tenant=actor.tenant,
     )
     return budget
 
@@ -342,13 +340,12 @@ async def _return(
         budget.id,
         after={"status": budget.status, "comment": decision.comment},
     )
-    await notifications.notify(
+    await notify_holders(
         session,
         actor,
-        event_type=events.BUDGET_RETURNED.name,
-        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={**await _context(session, actor, budget), "comment": decision.comment},
-        tenant=actor.tenant,
+        events.BUDGET_RETURNED,
+        CIVIL_AFFAIRS,
+        {**await _context(session, actor, budget), "comment": decision.comment},
     )
     return budget
 
@@ -403,19 +400,18 @@ async def _approve(
         },
     )
     context = await _context(session, actor, budget)
-    await notifications.notify(
+    await notify_holders(
         session,
         actor,
-        event_type=events.BUDGET_APPROVED.name,
-        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={
+        events.BUDGET_APPROVED,
+        CIVIL_AFFAIRS,
+        {
             **context,
             "requested_total": requested,
             "approved_total": approved,
             "cut_count": len(cuts),
             "comment": decision.comment,
         },
-        tenant=actor.tenant,
     )
     for line_id, (amount, reason, _) in cuts.items():
         await _notify_cut(session, actor, by_id[line_id], amount, reason, context)

@@ -20,11 +20,11 @@ from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.errors import NotFound
 from services.kit.money import money
-from services.notifications import service as notifications
 from services.planning import events, repository
 from services.planning.errors import NotYourDepartment, WrongState
 from services.planning.locations import check_location
 from services.planning.models import DeclarationVersion, NeedsDeclaration
+from services.planning.notices import CIVIL_AFFAIRS, notify_holders
 from services.planning.schemas import DeclarationContent, DeclarationCreate, DeclarationStatus
 from services.tenancy import service as tenancy
 
@@ -36,7 +36,6 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.accepted: frozenset(),
     S.withdrawn: frozenset(),
 }
-CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
 VERSION_FIELDS = (
     "title",
     "programme_area",
@@ -252,18 +251,17 @@ async def submit(
     organisation = await tenancy.get_organisation(
         session, actor.tenant, declaration.organisation_id
     )
-    await notifications.notify(
+    await notify_holders(
         session,
         actor,
-        event_type=events.DECLARATION_SUBMITTED.name,
-        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={
+        events.DECLARATION_SUBMITTED,
+        CIVIL_AFFAIRS,
+        {
             **await _context(session, actor, declaration, version),
             "organisation_name": organisation.name,
             "fiscal_year": declaration.fiscal_year,
             "requested_amount": version.requested_amount,
         },
-        tenant=actor.tenant,
     )
     return declaration
 
@@ -312,15 +310,13 @@ async def decide(
         declaration.id,
         after={**_snapshot(declaration, version), "comment": comment},
     )
-    await notifications.notify(
+    await notify_holders(
         session,
         actor,
-        event_type=(events.DECLARATION_ACCEPTED if accept else events.DECLARATION_RETURNED).name,
-        recipients=await tenancy.holders(
-            session, actor.tenant, (Role.partner_department,), declaration.organisation_id
-        ),
-        context={**await _context(session, actor, declaration, version), "comment": comment},
-        tenant=actor.tenant,
+        events.DECLARATION_ACCEPTED if accept else events.DECLARATION_RETURNED,
+        (Role.partner_department,),
+        {**await _context(session, actor, declaration, version), "comment": comment},
+        declaration.organisation_id,
     )
     return declaration
 
