@@ -182,6 +182,22 @@ async def _editable(session: AsyncSession, actor: Actor, project_id: uuid.UUID) 
     return project
 
 
+async def _record_change(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any],
+) -> Project:
+    """Stamp the project as changed now and add the change to the audit chain."""
+    project.updated_at = datetime.now(UTC)
+    await session.flush()
+    await record(session, actor, action, "project", project.id, before=before, after=after)
+    return project
+
+
 async def update(
     session: AsyncSession, actor: Actor, project_id: uuid.UUID, changes: dict[str, Any]
 ) -> Project:
@@ -195,18 +211,9 @@ async def update(
         changes["target_groups"] = [g.value for g in dict.fromkeys(changes["target_groups"])]
     for name, value in changes.items():
         setattr(project, name, value)
-    project.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
-        session,
-        actor,
-        "project.updated",
-        "project",
-        project.id,
-        before=before,
-        after=snapshot(project),
+    return await _record_change(
+        session, actor, project, "project.updated", before=before, after=snapshot(project)
     )
-    return project
 
 
 async def assessment_of(
@@ -322,14 +329,11 @@ async def set_cost_lines(
     before = project.estimated_amount
     await _replace_lines(session, CostLine, actor.tenant, project.id, new)
     project.estimated_amount = sum((line.amount for line in new), ZERO)
-    project.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
+    return await _record_change(
         session,
         actor,
+        project,
         "project.costed",
-        "project",
-        project.id,
         before={"estimated_amount": before},
         after={
             "estimated_amount": project.estimated_amount,
@@ -347,7 +351,6 @@ async def set_cost_lines(
             ],
         },
     )
-    return project
 
 
 async def targets(
@@ -374,14 +377,11 @@ async def set_targets(
         for index, item in enumerate(items)
     ]
     await _replace_lines(session, ServiceTarget, actor.tenant, project.id, new)
-    project.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
+    return await _record_change(
         session,
         actor,
+        project,
         "project.targets_set",
-        "project",
-        project.id,
         after={
             "targets": [
                 {"dimension": t.dimension, "name": t.name, "unit": t.unit, "value": t.target_value}
@@ -389,7 +389,6 @@ async def set_targets(
             ]
         },
     )
-    return project
 
 
 async def advance(
@@ -401,18 +400,14 @@ async def advance(
         raise WrongState(f"A {project.status} project cannot become {to.value}.")
     before = project.status
     project.status = to.value
-    project.updated_at = datetime.now(UTC)
-    await session.flush()
-    await record(
+    return await _record_change(
         session,
         actor,
+        project,
         f"project.{to.value}",
-        "project",
-        project.id,
         before={"status": before},
         after={"status": project.status, **note},
     )
-    return project
 
 
 async def withdraw(
