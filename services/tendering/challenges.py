@@ -141,9 +141,7 @@ async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> 
     """Keep on the procurement when its oldest open challenge is due, for the sweep."""
     procurement.challenge_answer_due = await session.scalar(
         select(func.min(Challenge.answer_due)).where(
-            Challenge.tenant_id == procurement.tenant_id,
-            Challenge.procurement_id == procurement.id,
-            Challenge.answered_at.is_(None),
+            repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None)
         )
     )
     await session.flush()
@@ -152,9 +150,7 @@ async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> 
 async def open_challenges(session: AsyncSession, procurement: Procurement) -> int:
     rows = await session.scalars(
         select(Challenge.id).where(
-            Challenge.tenant_id == procurement.tenant_id,
-            Challenge.procurement_id == procurement.id,
-            Challenge.answered_at.is_(None),
+            repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None)
         )
     )
     return len(rows.all())
@@ -163,9 +159,7 @@ async def open_challenges(session: AsyncSession, procurement: Procurement) -> in
 async def of_procurement(
     session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID | None
 ) -> Sequence[Challenge]:
-    query = select(Challenge).where(
-        Challenge.tenant_id == procurement.tenant_id, Challenge.procurement_id == procurement.id
-    )
+    query = select(Challenge).where(repository.belongs_to(Challenge, procurement))
     if provider_id is not None:
         query = query.where(Challenge.provider_id == provider_id)
     return (await session.scalars(query.order_by(Challenge.filed_at))).all()

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
@@ -201,12 +200,7 @@ async def move_deadline(
 
 
 async def of_procurement(session: AsyncSession, procurement: Procurement) -> Sequence[Enquiry]:
-    rows = await session.scalars(
-        select(Enquiry)
-        .where(Enquiry.tenant_id == procurement.tenant_id, Enquiry.procurement_id == procurement.id)
-        .order_by(Enquiry.asked_at)
-    )
-    return rows.all()
+    return await repository.parts(session, Enquiry, procurement, Enquiry.asked_at)
 
 
 async def received(session: AsyncSession, procurement: Procurement) -> list[ReceivedEnquiryOut]:

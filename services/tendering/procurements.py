@@ -115,8 +115,7 @@ async def move(
         raise WrongState(f"A procurement that is {current.value} cannot become {to.value}.")
     seq = await session.scalar(
         select(func.coalesce(func.max(Transition.seq), 0)).where(
-            Transition.tenant_id == procurement.tenant_id,
-            Transition.procurement_id == procurement.id,
+            repository.belongs_to(Transition, procurement)
         )
     )
     session.add(
@@ -337,10 +336,7 @@ async def _project_in_procurement(
 
 async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
     rows = await session.scalars(
-        select(Invitation.provider_id).where(
-            Invitation.tenant_id == procurement.tenant_id,
-            Invitation.procurement_id == procurement.id,
-        )
+        select(Invitation.provider_id).where(repository.belongs_to(Invitation, procurement))
     )
     return list(rows.all())
 
@@ -499,8 +495,7 @@ async def close_out(session: AsyncSession, actor: Actor, procurement: Procuremen
     for good, and the committed money goes back to the budget line."""
     unopened = await session.scalars(
         select(Bid.id).where(
-            Bid.tenant_id == procurement.tenant_id,
-            Bid.procurement_id == procurement.id,
+            repository.belongs_to(Bid, procurement),
             Bid.status == BidStatus.submitted.value,
             Bid.price.is_(None),
         )
@@ -521,15 +516,7 @@ async def release_money(session: AsyncSession, actor: Actor, procurement: Procur
 
 
 async def transitions(session: AsyncSession, procurement: Procurement) -> list[Transition]:
-    rows = await session.scalars(
-        select(Transition)
-        .where(
-            Transition.tenant_id == procurement.tenant_id,
-            Transition.procurement_id == procurement.id,
-        )
-        .order_by(Transition.seq)
-    )
-    return list(rows.all())
+    return list(await repository.parts(session, Transition, procurement, Transition.seq))
 
 
 async def context(session: AsyncSession, actor: Actor, procurement: Procurement) -> dict[str, Any]:

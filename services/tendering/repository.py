@@ -1,20 +1,52 @@
 """Reads the tendering steps share: a procurement (locked when the step changes it), the
-procurements of a region, and an enquiry or a challenge under its procurement."""
+procurements of a region, the rows that hang off one procurement, and an enquiry or a challenge
+under its procurement."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.tendering import models
 from services.tendering.models import Challenge, Enquiry, Procurement, Transition
 
 # What a supplier files under a procurement and the buyer answers.
 Filed = TypeVar("Filed", Challenge, Enquiry)
+# Every table whose rows hang off one procurement: (tenant_id, procurement_id) lead them.
+Part = TypeVar(
+    "Part",
+    models.Bid,
+    models.Challenge,
+    models.CommitteeMember,
+    models.Enquiry,
+    models.Exclusion,
+    models.Invitation,
+    models.NegotiationRound,
+    models.Notice,
+    models.Offer,
+    models.Score,
+    models.Transition,
+)
+
+
+def belongs_to(kind: type[Part], procurement: Procurement) -> ColumnElement[bool]:
+    """The condition that picks the rows of ``kind`` under this procurement."""
+    return and_(kind.tenant_id == procurement.tenant_id, kind.procurement_id == procurement.id)
+
+
+async def parts(
+    session: AsyncSession, kind: type[Part], procurement: Procurement, *order_by: Any
+) -> Sequence[Part]:
+    """Every row of ``kind`` under this procurement, in the order given."""
+    rows = await session.scalars(
+        select(kind).where(belongs_to(kind, procurement)).order_by(*order_by)
+    )
+    return rows.all()
 
 
 async def procurement(
