@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
-from services.kit.errors import InvalidField, NotFound
+from services.kit.errors import InvalidField
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, evaluation, events, procurements, repository, rules
@@ -90,13 +90,7 @@ async def answer(
     text: str,
 ) -> Challenge:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    challenge = await repository.filed_under(
-        session, Challenge, actor.tenant, procurement.id, challenge_id
-    )
-    if challenge is None:
-        raise NotFound("No such challenge.")
-    if challenge.answered_at is not None:
-        raise WrongState("The challenge has been answered.")
+    challenge = await repository.awaiting_answer(session, Challenge, procurement, challenge_id)
     if outcome is ChallengeOutcome.reevaluate and procurement.method in NEGOTIATED:
         raise InvalidField(
             "a negotiation is not evaluated again; an upheld challenge cancels it",

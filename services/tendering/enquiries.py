@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
 from services.kit.audit import Actor, record
-from services.kit.errors import NotFound
 from services.kit.objects import ObjectType
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
@@ -134,13 +133,7 @@ async def answer(
     affects_bids: bool,
 ) -> Enquiry:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    enquiry = await repository.filed_under(
-        session, Enquiry, actor.tenant, procurement.id, enquiry_id
-    )
-    if enquiry is None:
-        raise NotFound("No such enquiry.")
-    if enquiry.answered_at is not None:
-        raise WrongState("The enquiry has been answered.")
+    enquiry = await repository.awaiting_answer(session, Enquiry, procurement, enquiry_id)
     now = datetime.now(UTC)
     enquiry.answer = text
     enquiry.affects_bids = affects_bids

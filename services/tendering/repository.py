@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit.errors import NotFound
 from services.tendering import models
+from services.tendering.errors import WrongState
 from services.tendering.models import Challenge, Enquiry, Procurement, Transition
 
 # What a supplier files under a procurement and the buyer answers.
@@ -78,24 +80,21 @@ async def procurements(
     return (await session.scalars(query.limit(limit).offset(offset))).all()
 
 
-async def filed_under(
-    session: AsyncSession,
-    kind: type[Filed],
-    tenant: str,
-    procurement_id: uuid.UUID,
-    filed_id: uuid.UUID,
-) -> Filed | None:
-    """An enquiry or a challenge of this procurement, locked: the caller holds the procurement's
-    lock already, so two answers to one question queue behind each other."""
-    return await session.scalar(
-        select(kind)
-        .where(
-            kind.tenant_id == tenant,
-            kind.procurement_id == procurement_id,
-            kind.id == filed_id,
-        )
-        .with_for_update()
+async def awaiting_answer(
+    session: AsyncSession, kind: type[Filed], procurement: Procurement, filed_id: uuid.UUID
+) -> Filed:
+    """An enquiry or a challenge of this procurement that is still unanswered, locked: the
+    caller holds the procurement's lock already, so two answers to one question queue behind
+    each other."""
+    what = kind.__name__.lower()
+    filed = await session.scalar(
+        select(kind).where(belongs_to(kind, procurement), kind.id == filed_id).with_for_update()
     )
+    if filed is None:
+        raise NotFound(f"No such {what}.")
+    if filed.answered_at is not None:
+        raise WrongState(f"The {what} has been answered.")
+    return filed
 
 
 async def entered(
