@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
-from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
@@ -65,18 +64,13 @@ async def file(
         challenge.id,
         after={"procurement_id": procurement.id, "grounds": grounds},
     )
-    await notifications.notify(
+    await procurements.tell_roles(
         session,
         actor,
-        event_type=events.CHALLENGE_FILED.name,
-        recipients=await tenancy.holders(
-            session, actor.tenant, (Role.civil_affairs_officer, Role.civil_affairs_approver)
-        ),
-        context={
-            **await procurements.context(session, actor, procurement),
-            "answer_by": challenge.answer_due,
-        },
-        tenant=actor.tenant,
+        procurement,
+        procurements.CIVIL_AFFAIRS,
+        events.CHALLENGE_FILED.name,
+        {"answer_by": challenge.answer_due},
     )
     return challenge
 

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.documents import service as documents
 from services.kit.audit import Actor, record
 from services.kit.objects import ObjectType
-from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, events, notices, procurements, repository, rules, scheduling
 from services.tendering.errors import NotEligible, WrongState
@@ -108,19 +107,14 @@ async def _tell_civil_affairs(
     session: AsyncSession, actor: Actor, procurement: Procurement, answer_by: datetime
 ) -> None:
     """The asker of an enquiry is not named (nor to the buyer); an objector is."""
-    context = {**await procurements.context(session, actor, procurement), "answer_by": answer_by}
+    extra: dict[str, object] = {"answer_by": answer_by}
     event = events.ENQUIRY_RECEIVED
     if kind_of(procurement) is EnquiryKind.objection:
         assert actor.provider_id is not None
         event = events.OBJECTION_RECEIVED
-        context["objector"] = (await tenancy.get_provider(session, actor.provider_id)).name
-    await notifications.notify(
-        session,
-        actor,
-        event_type=event.name,
-        recipients=await tenancy.holders(session, actor.tenant, procurements.CIVIL_AFFAIRS),
-        context=context,
-        tenant=actor.tenant,
+        extra["objector"] = (await tenancy.get_provider(session, actor.provider_id)).name
+    await procurements.tell_roles(
+        session, actor, procurement, procurements.CIVIL_AFFAIRS, event.name, extra
     )
 
 

@@ -365,16 +365,13 @@ async def notify_report_ready(
 ) -> None:
     """Tell the approvers a winner is recommended, and by when they must confirm it."""
     legal = await rules.rules_for(session, actor.tenant)
-    await notifications.notify(
+    await procurements.tell_roles(
         session,
         actor,
-        event_type=events.REPORT_READY.name,
-        recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
-        context={
-            **await procurements.context(session, actor, procurement),
-            "confirm_by": rules.confirm_deadline(legal, report_at),
-        },
-        tenant=actor.tenant,
+        procurement,
+        (Role.civil_affairs_approver,),
+        events.REPORT_READY.name,
+        {"confirm_by": rules.confirm_deadline(legal, report_at)},
     )
 
 
@@ -455,23 +452,18 @@ async def publish_result(
         {"winner": provider.name, "winner_uscc": provider.uscc, "price": price},
     )
     legal = await rules.rules_for(session, actor.tenant)
-    recipients: list[uuid.UUID] = []
-    for provider_id in await bids.participants(session, procurement):
-        recipients += await tenancy.provider_admins(session, provider_id)
-    if recipients:
-        await notifications.notify(
-            session,
-            actor,
-            event_type=events.RESULT.name,
-            recipients=recipients,
-            context={
-                **await procurements.context(session, actor, procurement),
-                "winner": provider.name,
-                "price": price,
-                "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
-            },
-            tenant=actor.tenant,
-        )
+    await procurements.tell_providers(
+        session,
+        actor,
+        procurement,
+        await bids.participants(session, procurement),
+        events.RESULT.name,
+        {
+            "winner": provider.name,
+            "price": price,
+            "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
+        },
+    )
     return procurement
 
 

@@ -13,7 +13,7 @@ both end their rounds in awaiting_confirmation. Any state before the award → c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -380,16 +380,13 @@ async def publish_single_source_notice(
 
 
 async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
-    await notifications.notify(
+    await tell_roles(
         session,
         actor,
-        event_type=events.APPROVAL_REQUESTED.name,
-        recipients=await tenancy.holders(session, actor.tenant, (Role.finance_approver,)),
-        context={
-            **await context(session, actor, procurement),
-            "method": procurement.method,
-        },
-        tenant=actor.tenant,
+        procurement,
+        (Role.finance_approver,),
+        events.APPROVAL_REQUESTED.name,
+        {"method": procurement.method},
     )
 
 
@@ -418,14 +415,8 @@ async def decide_approval(
     else:
         procurement.approval_note = note
         await move(session, actor, procurement, S.draft, note)
-    await notifications.notify(
-        session,
-        actor,
-        event_type=(events.METHOD_APPROVED if approve else events.METHOD_REFUSED).name,
-        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={**await context(session, actor, procurement), "note": note},
-        tenant=actor.tenant,
-    )
+    decided = events.METHOD_APPROVED if approve else events.METHOD_REFUSED
+    await tell_roles(session, actor, procurement, CIVIL_AFFAIRS, decided.name, {"note": note})
     return procurement
 
 
@@ -527,3 +518,46 @@ async def context(session: AsyncSession, actor: Actor, procurement: Procurement)
         "procurement_id": procurement.id,
         "ocid": procurement.ocid,
     }
+
+
+async def tell_providers(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    provider_ids: Iterable[uuid.UUID],
+    event: str,
+    extra: Mapping[str, object],
+) -> None:
+    """Notify the admins of these providers about the procurement; nothing when none has one."""
+    recipients: list[uuid.UUID] = []
+    for provider_id in provider_ids:
+        recipients += await tenancy.provider_admins(session, provider_id)
+    if not recipients:
+        return
+    await notifications.notify(
+        session,
+        actor,
+        event_type=event,
+        recipients=recipients,
+        context={**await context(session, actor, procurement), **extra},
+        tenant=actor.tenant,
+    )
+
+
+async def tell_roles(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    roles: tuple[Role, ...],
+    event: str,
+    extra: Mapping[str, object],
+) -> None:
+    """Notify whoever holds these roles in the region about the procurement."""
+    await notifications.notify(
+        session,
+        actor,
+        event_type=event,
+        recipients=await tenancy.holders(session, actor.tenant, roles),
+        context={**await context(session, actor, procurement), **extra},
+        tenant=actor.tenant,
+    )
