@@ -84,9 +84,9 @@ class DisqualificationOut(msgspec.Struct):
     revoked_reason: str | None
 
 
-class BarOut(msgspec.Struct):
-    """A confirmed disqualification in force in the region asked about: where it was
-    recorded, how far it reaches, when it ends. The recording region's reasons stay there."""
+class _RecordTerms(msgspec.Struct):
+    """What every view of a confirmed record starts with: which record, the region that
+    recorded it, how far it reaches and its period."""
 
     disqualification_id: uuid.UUID
     source_tenant: str
@@ -95,6 +95,11 @@ class BarOut(msgspec.Struct):
     starts_on: date
     ends_on: date
     last_day: date
+
+
+class BarOut(_RecordTerms):
+    """A confirmed disqualification in force in the region asked about: where it was
+    recorded, how far it reaches, when it ends. The recording region's reasons stay there."""
 
 
 class ProviderBarsOut(msgspec.Struct):
@@ -105,16 +110,9 @@ class ProviderBarsOut(msgspec.Struct):
     bars: list[BarOut]
 
 
-class OwnRecordOut(msgspec.Struct):
+class OwnRecordOut(_RecordTerms):
     """One of the provider's own confirmed disqualifications, in whichever region."""
 
-    disqualification_id: uuid.UUID
-    source_tenant: str
-    source_name: str
-    scope: Scope
-    starts_on: date
-    ends_on: date
-    last_day: date
     in_force: bool
     reason: str
     legal_basis: str

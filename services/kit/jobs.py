@@ -286,21 +286,8 @@ async def _send_alone(
     policy = retry_policy(spec, settings)
     queue_name = spec.queue_name if spec else "default"
     if policy.max_retries <= 0 or spec is None:
-        await session.execute(
-            insert(DeadLetter)
-            .values(
-                id=item["id"],
-                tenant_code=item["tenant"],
-                message_key=item["message_key"],
-                actor_name=item["actor_name"],
-                queue_name=queue_name,
-                payload=item["payload"],
-                request_id=item.get("request_id"),
-                error=_error_text(exc),
-                retries=1,  # what dramatiq's Retries counts after a first failed attempt
-            )
-            .on_conflict_do_nothing()
-        )
+        # retries=1: what dramatiq's Retries counts after a first failed attempt.
+        await _dead_letter_item(session, item, _error_text(exc), retries=1)
         log.error("job_dead_lettered", job=item["actor_name"], message_id=item["id"])
         return
     _, backoff_ms = compute_backoff(
@@ -538,23 +525,31 @@ async def _dead_letter_batch(message: MessageProxy, exception: BaseException) ->
     retries = message.options.get("retries", 0)
     async with transaction(_Runtime.get()) as session:
         for item in message.kwargs.get("items", []):
-            spec = JOBS.get(item["actor_name"])
-            await session.execute(
-                insert(DeadLetter)
-                .values(
-                    id=item["id"],
-                    tenant_code=item["tenant"],
-                    message_key=item["message_key"],
-                    actor_name=item["actor_name"],
-                    queue_name=spec.queue_name if spec else "default",
-                    payload=item["payload"],
-                    request_id=item.get("request_id"),
-                    error=error,
-                    retries=retries,
-                )
-                .on_conflict_do_nothing()
-            )
+            await _dead_letter_item(session, item, error, retries)
     log.error("job_batch_dead_lettered", message_id=message.message_id)
+
+
+async def _dead_letter_item(
+    session: AsyncSession, item: dict[str, Any], error: str, retries: int
+) -> None:
+    """One job of a batch as a dead letter of its own, under the id its own message would have
+    had; a second write of the same job keeps the first."""
+    spec = JOBS.get(item["actor_name"])
+    await session.execute(
+        insert(DeadLetter)
+        .values(
+            id=item["id"],
+            tenant_code=item["tenant"],
+            message_key=item["message_key"],
+            actor_name=item["actor_name"],
+            queue_name=spec.queue_name if spec else "default",
+            payload=item["payload"],
+            request_id=item.get("request_id"),
+            error=error,
+            retries=retries,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:

@@ -28,7 +28,7 @@ from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
 from services.tenancy.service import check_uscc
-from services.tendering import procurements
+from services.tendering import procurements, repository
 from services.tendering.errors import (
     BidDeadlinePassed,
     NotEligible,
@@ -249,11 +249,7 @@ async def own_bids(session: AsyncSession, actor: Actor, procurement_id: uuid.UUI
 async def live_bids(session: AsyncSession, procurement: Procurement) -> Sequence[Bid]:
     rows = await session.scalars(
         select(Bid)
-        .where(
-            Bid.tenant_id == procurement.tenant_id,
-            Bid.procurement_id == procurement.id,
-            Bid.status == BidStatus.submitted.value,
-        )
+        .where(repository.belongs_to(Bid, procurement), Bid.status == BidStatus.submitted.value)
         .order_by(Bid.submitted_at, Bid.id)
     )
     return rows.all()

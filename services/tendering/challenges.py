@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
-from services.kit.authz.roles import Role
-from services.kit.errors import InvalidField, NotFound
+from services.kit.errors import InvalidField
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, evaluation, events, procurements, repository, rules
@@ -65,18 +64,13 @@ async def file(
         challenge.id,
         after={"procurement_id": procurement.id, "grounds": grounds},
     )
-    await notifications.notify(
+    await procurements.tell_roles(
         session,
         actor,
-        event_type=events.CHALLENGE_FILED.name,
-        recipients=await tenancy.holders(
-            session, actor.tenant, (Role.civil_affairs_officer, Role.civil_affairs_approver)
-        ),
-        context={
-            **await procurements.context(session, actor, procurement),
-            "answer_by": challenge.answer_due,
-        },
-        tenant=actor.tenant,
+        procurement,
+        procurements.CIVIL_AFFAIRS,
+        events.CHALLENGE_FILED.name,
+        {"answer_by": challenge.answer_due},
     )
     return challenge
 
@@ -90,13 +84,7 @@ async def answer(
     text: str,
 ) -> Challenge:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    challenge = await repository.filed_under(
-        session, Challenge, actor.tenant, procurement.id, challenge_id
-    )
-    if challenge is None:
-        raise NotFound("No such challenge.")
-    if challenge.answered_at is not None:
-        raise WrongState("The challenge has been answered.")
+    challenge = await repository.awaiting_answer(session, Challenge, procurement, challenge_id)
     if outcome is ChallengeOutcome.reevaluate and procurement.method in NEGOTIATED:
         raise InvalidField(
             "a negotiation is not evaluated again; an upheld challenge cancels it",
@@ -141,9 +129,7 @@ async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> 
     """Keep on the procurement when its oldest open challenge is due, for the sweep."""
     procurement.challenge_answer_due = await session.scalar(
         select(func.min(Challenge.answer_due)).where(
-            Challenge.tenant_id == procurement.tenant_id,
-            Challenge.procurement_id == procurement.id,
-            Challenge.answered_at.is_(None),
+            repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None)
         )
     )
     await session.flush()
@@ -152,9 +138,7 @@ async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> 
 async def open_challenges(session: AsyncSession, procurement: Procurement) -> int:
     rows = await session.scalars(
         select(Challenge.id).where(
-            Challenge.tenant_id == procurement.tenant_id,
-            Challenge.procurement_id == procurement.id,
-            Challenge.answered_at.is_(None),
+            repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None)
         )
     )
     return len(rows.all())
@@ -163,9 +147,7 @@ async def open_challenges(session: AsyncSession, procurement: Procurement) -> in
 async def of_procurement(
     session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID | None
 ) -> Sequence[Challenge]:
-    query = select(Challenge).where(
-        Challenge.tenant_id == procurement.tenant_id, Challenge.procurement_id == procurement.id
-    )
+    query = select(Challenge).where(repository.belongs_to(Challenge, procurement))
     if provider_id is not None:
         query = query.where(Challenge.provider_id == provider_id)
     return (await session.scalars(query.order_by(Challenge.filed_at))).all()

@@ -16,14 +16,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
 from services.kit.audit import Actor, record
-from services.kit.errors import NotFound
 from services.kit.objects import ObjectType
-from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, events, notices, procurements, repository, rules, scheduling
 from services.tendering.errors import NotEligible, WrongState
@@ -110,19 +107,14 @@ async def _tell_civil_affairs(
     session: AsyncSession, actor: Actor, procurement: Procurement, answer_by: datetime
 ) -> None:
     """The asker of an enquiry is not named (nor to the buyer); an objector is."""
-    context = {**await procurements.context(session, actor, procurement), "answer_by": answer_by}
+    extra: dict[str, object] = {"answer_by": answer_by}
     event = events.ENQUIRY_RECEIVED
     if kind_of(procurement) is EnquiryKind.objection:
         assert actor.provider_id is not None
         event = events.OBJECTION_RECEIVED
-        context["objector"] = (await tenancy.get_provider(session, actor.provider_id)).name
-    await notifications.notify(
-        session,
-        actor,
-        event_type=event.name,
-        recipients=await tenancy.holders(session, actor.tenant, procurements.CIVIL_AFFAIRS),
-        context=context,
-        tenant=actor.tenant,
+        extra["objector"] = (await tenancy.get_provider(session, actor.provider_id)).name
+    await procurements.tell_roles(
+        session, actor, procurement, procurements.CIVIL_AFFAIRS, event.name, extra
     )
 
 
@@ -135,13 +127,7 @@ async def answer(
     affects_bids: bool,
 ) -> Enquiry:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    enquiry = await repository.filed_under(
-        session, Enquiry, actor.tenant, procurement.id, enquiry_id
-    )
-    if enquiry is None:
-        raise NotFound("No such enquiry.")
-    if enquiry.answered_at is not None:
-        raise WrongState("The enquiry has been answered.")
+    enquiry = await repository.awaiting_answer(session, Enquiry, procurement, enquiry_id)
     now = datetime.now(UTC)
     enquiry.answer = text
     enquiry.affects_bids = affects_bids
@@ -201,12 +187,7 @@ async def move_deadline(
 
 
 async def of_procurement(session: AsyncSession, procurement: Procurement) -> Sequence[Enquiry]:
-    rows = await session.scalars(
-        select(Enquiry)
-        .where(Enquiry.tenant_id == procurement.tenant_id, Enquiry.procurement_id == procurement.id)
-        .order_by(Enquiry.asked_at)
-    )
-    return rows.all()
+    return await repository.parts(session, Enquiry, procurement, Enquiry.asked_at)
 
 
 async def received(session: AsyncSession, procurement: Procurement) -> list[ReceivedEnquiryOut]:

@@ -26,7 +26,7 @@ from services.kit.errors import InvalidField, NotFound
 from services.kit.money import text
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, events, notices, procurements, rules
+from services.tendering import bids, events, notices, procurements, repository, rules
 from services.tendering.errors import (
     ExpertConflicted,
     NotEnoughExperts,
@@ -212,15 +212,10 @@ async def draw_committee(
 
 
 async def members(session: AsyncSession, procurement: Procurement) -> list[CommitteeMember]:
-    rows = await session.scalars(
-        select(CommitteeMember)
-        .where(
-            CommitteeMember.tenant_id == procurement.tenant_id,
-            CommitteeMember.procurement_id == procurement.id,
-        )
-        .order_by(CommitteeMember.kind, CommitteeMember.user_id)
+    seats = await repository.parts(
+        session, CommitteeMember, procurement, CommitteeMember.kind, CommitteeMember.user_id
     )
-    return list(rows.all())
+    return list(seats)
 
 
 async def _seat(session: AsyncSession, actor: Actor, procurement: Procurement) -> CommitteeMember:
@@ -308,9 +303,7 @@ async def scores_visible_to(
         if not sees_all:
             raise NotFound("You do not sit on this procurement's committee.")
         raise ScoresHidden("The scores are hidden until every member has submitted.")
-    query = select(Score).where(
-        Score.tenant_id == procurement.tenant_id, Score.procurement_id == procurement.id
-    )
+    query = select(Score).where(repository.belongs_to(Score, procurement))
     if not complete:
         query = query.where(Score.user_id == actor.user_id)
     rows = await session.scalars(query.order_by(Score.user_id, Score.bid_id, Score.criterion))
@@ -347,13 +340,7 @@ async def _conclude_evaluation(
 ) -> None:
     live = await bids.live_bids(session, procurement)
     seats = await members(session, procurement)
-    scores = (
-        await session.scalars(
-            select(Score).where(
-                Score.tenant_id == procurement.tenant_id, Score.procurement_id == procurement.id
-            )
-        )
-    ).all()
+    scores = await repository.parts(session, Score, procurement)
     ranked = _rank(procurement, live, scores, len(seats))
     for position, (bid, _, _, total) in enumerate(ranked, start=1):
         bid.total_score = total
@@ -370,17 +357,21 @@ async def _conclude_evaluation(
         "评审报告",
         recommended=str(ranked[0][0].id),
     )
+    await notify_report_ready(session, actor, procurement, procurement.report_at)
+
+
+async def notify_report_ready(
+    session: AsyncSession, actor: Actor, procurement: Procurement, report_at: datetime
+) -> None:
+    """Tell the approvers a winner is recommended, and by when they must confirm it."""
     legal = await rules.rules_for(session, actor.tenant)
-    await notifications.notify(
+    await procurements.tell_roles(
         session,
         actor,
-        event_type=events.REPORT_READY.name,
-        recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
-        context={
-            **await procurements.context(session, actor, procurement),
-            "confirm_by": rules.confirm_deadline(legal, procurement.report_at),
-        },
-        tenant=actor.tenant,
+        procurement,
+        (Role.civil_affairs_approver,),
+        events.REPORT_READY.name,
+        {"confirm_by": rules.confirm_deadline(legal, report_at)},
     )
 
 
@@ -391,13 +382,7 @@ async def report(session: AsyncSession, actor: Actor, procurement: Procurement) 
     ranking: list[RankedBid] = []
     if complete:
         live = await bids.live_bids(session, procurement)
-        scores = (
-            await session.scalars(
-                select(Score).where(
-                    Score.tenant_id == procurement.tenant_id, Score.procurement_id == procurement.id
-                )
-            )
-        ).all()
+        scores = await repository.parts(session, Score, procurement)
         for position, (bid, price_score, others, total) in enumerate(
             _rank(procurement, live, scores, len(seats)), start=1
         ):
@@ -467,33 +452,24 @@ async def publish_result(
         {"winner": provider.name, "winner_uscc": provider.uscc, "price": price},
     )
     legal = await rules.rules_for(session, actor.tenant)
-    recipients: list[uuid.UUID] = []
-    for provider_id in await bids.participants(session, procurement):
-        recipients += await tenancy.provider_admins(session, provider_id)
-    if recipients:
-        await notifications.notify(
-            session,
-            actor,
-            event_type=events.RESULT.name,
-            recipients=recipients,
-            context={
-                **await procurements.context(session, actor, procurement),
-                "winner": provider.name,
-                "price": price,
-                "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
-            },
-            tenant=actor.tenant,
-        )
+    await procurements.tell_providers(
+        session,
+        actor,
+        procurement,
+        await bids.participants(session, procurement),
+        events.RESULT.name,
+        {
+            "winner": provider.name,
+            "price": price,
+            "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
+        },
+    )
     return procurement
 
 
 async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:
     """An upheld challenge sends the bids back to the committee: scores start again."""
-    await session.execute(
-        delete(Score).where(
-            Score.tenant_id == procurement.tenant_id, Score.procurement_id == procurement.id
-        )
-    )
+    await session.execute(delete(Score).where(repository.belongs_to(Score, procurement)))
     for seat in await members(session, procurement):
         seat.scores_submitted_at = None
     for bid in await bids.live_bids(session, procurement):

@@ -18,12 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
-from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField
 from services.kit.money import money, text
-from services.notifications import service as notifications
-from services.tenancy import service as tenancy
-from services.tendering import bids, evaluation, events, procurements, rules
+from services.tendering import bids, evaluation, procurements, repository
 from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
 from services.tendering.models import Exclusion, NegotiationRound, Offer, Procurement
 from services.tendering.schemas import Method, Status
@@ -32,23 +29,15 @@ NEGOTIATED = frozenset({Method.competitive_negotiation, Method.single_source})
 
 
 async def rounds(session: AsyncSession, procurement: Procurement) -> list[NegotiationRound]:
-    rows = await session.scalars(
-        select(NegotiationRound)
-        .where(
-            NegotiationRound.tenant_id == procurement.tenant_id,
-            NegotiationRound.procurement_id == procurement.id,
-        )
-        .order_by(NegotiationRound.round)
+    return list(
+        await repository.parts(session, NegotiationRound, procurement, NegotiationRound.round)
     )
-    return list(rows.all())
 
 
 async def offers(
     session: AsyncSession, procurement: Procurement, provider_id: uuid.UUID | None = None
 ) -> Sequence[Offer]:
-    query = select(Offer).where(
-        Offer.tenant_id == procurement.tenant_id, Offer.procurement_id == procurement.id
-    )
+    query = select(Offer).where(repository.belongs_to(Offer, procurement))
     if provider_id is not None:
         query = query.where(Offer.provider_id == provider_id)
     return (await session.scalars(query.order_by(Offer.round, Offer.provider_id))).all()
@@ -96,15 +85,7 @@ async def open_round(
 
 
 async def exclusions(session: AsyncSession, procurement: Procurement) -> Sequence[Exclusion]:
-    rows = await session.scalars(
-        select(Exclusion)
-        .where(
-            Exclusion.tenant_id == procurement.tenant_id,
-            Exclusion.procurement_id == procurement.id,
-        )
-        .order_by(Exclusion.excluded_at)
-    )
-    return rows.all()
+    return await repository.parts(session, Exclusion, procurement, Exclusion.excluded_at)
 
 
 async def exclude(
@@ -249,18 +230,7 @@ async def conclude(
         price=best.price,
         final_offers={str(o.provider_id): o.price for o in final},
     )
-    legal = await rules.rules_for(session, actor.tenant)
-    await notifications.notify(
-        session,
-        actor,
-        event_type=events.REPORT_READY.name,
-        recipients=await tenancy.holders(session, actor.tenant, (Role.civil_affairs_approver,)),
-        context={
-            **await procurements.context(session, actor, procurement),
-            "confirm_by": rules.confirm_deadline(legal, procurement.report_at),
-        },
-        tenant=actor.tenant,
-    )
+    await evaluation.notify_report_ready(session, actor, procurement, procurement.report_at)
     return procurement
 
 

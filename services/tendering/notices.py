@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit.audit import Actor, record
 from services.kit.jsonsafe import json_safe
 from services.kit.money import text
+from services.tendering import repository
 from services.tendering.models import Enquiry, Notice, Procurement
 from services.tendering.schemas import Method, NoticeKind
 
@@ -120,11 +121,7 @@ async def latest(
 ) -> Notice | None:
     return await session.scalar(
         select(Notice)
-        .where(
-            Notice.tenant_id == procurement.tenant_id,
-            Notice.procurement_id == procurement.id,
-            Notice.kind == kind.value,
-        )
+        .where(repository.belongs_to(Notice, procurement), Notice.kind == kind.value)
         .order_by(Notice.published_at.desc())
         .limit(1)
     )
@@ -133,9 +130,7 @@ async def latest(
 async def unanswered_enquiries(session: AsyncSession, procurement: Procurement) -> int:
     rows = await session.scalars(
         select(Enquiry.id).where(
-            Enquiry.tenant_id == procurement.tenant_id,
-            Enquiry.procurement_id == procurement.id,
-            Enquiry.answered_at.is_(None),
+            repository.belongs_to(Enquiry, procurement), Enquiry.answered_at.is_(None)
         )
     )
     return len(rows.all())
@@ -175,9 +170,4 @@ async def get(session: AsyncSession, notice_id: uuid.UUID) -> Notice | None:
 
 
 async def of_procurement(session: AsyncSession, procurement: Procurement) -> Sequence[Notice]:
-    rows = await session.scalars(
-        select(Notice)
-        .where(Notice.tenant_id == procurement.tenant_id, Notice.procurement_id == procurement.id)
-        .order_by(Notice.published_at)
-    )
-    return rows.all()
+    return await repository.parts(session, Notice, procurement, Notice.published_at)

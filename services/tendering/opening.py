@@ -17,7 +17,6 @@ from services.kit.audit import Actor, record
 from services.kit.money import text
 from services.kit.objects import ObjectType
 from services.kit.settings import Settings
-from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import bids, events, notices, procurements, rules
 from services.tendering.models import Bid, Procurement
@@ -108,18 +107,7 @@ async def _tell_bidders(
     procurement: Procurement,
     live: list[Bid],
     event: str,
-    context: dict[str, object],
+    extra: dict[str, object],
 ) -> None:
-    recipients: list[uuid.UUID] = []
-    for provider_id in dict.fromkeys(b.provider_id for b in live):
-        recipients += await tenancy.provider_admins(session, provider_id)
-    if not recipients:
-        return
-    await notifications.notify(
-        session,
-        actor,
-        event_type=event,
-        recipients=recipients,
-        context={**await procurements.context(session, actor, procurement), **context},
-        tenant=actor.tenant,
-    )
+    bidders = dict.fromkeys(b.provider_id for b in live)
+    await procurements.tell_providers(session, actor, procurement, bidders, event, extra)

@@ -13,7 +13,7 @@ both end their rounds in awaiting_confirmation. Any state before the award → c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -115,8 +115,7 @@ async def move(
         raise WrongState(f"A procurement that is {current.value} cannot become {to.value}.")
     seq = await session.scalar(
         select(func.coalesce(func.max(Transition.seq), 0)).where(
-            Transition.tenant_id == procurement.tenant_id,
-            Transition.procurement_id == procurement.id,
+            repository.belongs_to(Transition, procurement)
         )
     )
     session.add(
@@ -337,10 +336,7 @@ async def _project_in_procurement(
 
 async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
     rows = await session.scalars(
-        select(Invitation.provider_id).where(
-            Invitation.tenant_id == procurement.tenant_id,
-            Invitation.procurement_id == procurement.id,
-        )
+        select(Invitation.provider_id).where(repository.belongs_to(Invitation, procurement))
     )
     return list(rows.all())
 
@@ -384,16 +380,13 @@ async def publish_single_source_notice(
 
 
 async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
-    await notifications.notify(
+    await tell_roles(
         session,
         actor,
-        event_type=events.APPROVAL_REQUESTED.name,
-        recipients=await tenancy.holders(session, actor.tenant, (Role.finance_approver,)),
-        context={
-            **await context(session, actor, procurement),
-            "method": procurement.method,
-        },
-        tenant=actor.tenant,
+        procurement,
+        (Role.finance_approver,),
+        events.APPROVAL_REQUESTED.name,
+        {"method": procurement.method},
     )
 
 
@@ -422,14 +415,8 @@ async def decide_approval(
     else:
         procurement.approval_note = note
         await move(session, actor, procurement, S.draft, note)
-    await notifications.notify(
-        session,
-        actor,
-        event_type=(events.METHOD_APPROVED if approve else events.METHOD_REFUSED).name,
-        recipients=await tenancy.holders(session, actor.tenant, CIVIL_AFFAIRS),
-        context={**await context(session, actor, procurement), "note": note},
-        tenant=actor.tenant,
-    )
+    decided = events.METHOD_APPROVED if approve else events.METHOD_REFUSED
+    await tell_roles(session, actor, procurement, CIVIL_AFFAIRS, decided.name, {"note": note})
     return procurement
 
 
@@ -499,8 +486,7 @@ async def close_out(session: AsyncSession, actor: Actor, procurement: Procuremen
     for good, and the committed money goes back to the budget line."""
     unopened = await session.scalars(
         select(Bid.id).where(
-            Bid.tenant_id == procurement.tenant_id,
-            Bid.procurement_id == procurement.id,
+            repository.belongs_to(Bid, procurement),
             Bid.status == BidStatus.submitted.value,
             Bid.price.is_(None),
         )
@@ -521,15 +507,7 @@ async def release_money(session: AsyncSession, actor: Actor, procurement: Procur
 
 
 async def transitions(session: AsyncSession, procurement: Procurement) -> list[Transition]:
-    rows = await session.scalars(
-        select(Transition)
-        .where(
-            Transition.tenant_id == procurement.tenant_id,
-            Transition.procurement_id == procurement.id,
-        )
-        .order_by(Transition.seq)
-    )
-    return list(rows.all())
+    return list(await repository.parts(session, Transition, procurement, Transition.seq))
 
 
 async def context(session: AsyncSession, actor: Actor, procurement: Procurement) -> dict[str, Any]:
@@ -540,3 +518,46 @@ async def context(session: AsyncSession, actor: Actor, procurement: Procurement)
         "procurement_id": procurement.id,
         "ocid": procurement.ocid,
     }
+
+
+async def tell_providers(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    provider_ids: Iterable[uuid.UUID],
+    event: str,
+    extra: Mapping[str, object],
+) -> None:
+    """Notify the admins of these providers about the procurement; nothing when none has one."""
+    recipients: list[uuid.UUID] = []
+    for provider_id in provider_ids:
+        recipients += await tenancy.provider_admins(session, provider_id)
+    if not recipients:
+        return
+    await notifications.notify(
+        session,
+        actor,
+        event_type=event,
+        recipients=recipients,
+        context={**await context(session, actor, procurement), **extra},
+        tenant=actor.tenant,
+    )
+
+
+async def tell_roles(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    roles: tuple[Role, ...],
+    event: str,
+    extra: Mapping[str, object],
+) -> None:
+    """Notify whoever holds these roles in the region about the procurement."""
+    await notifications.notify(
+        session,
+        actor,
+        event_type=event,
+        recipients=await tenancy.holders(session, actor.tenant, roles),
+        context={**await context(session, actor, procurement), **extra},
+        tenant=actor.tenant,
+    )

@@ -1,20 +1,54 @@
 """Reads the tendering steps share: a procurement (locked when the step changes it), the
-procurements of a region, and an enquiry or a challenge under its procurement."""
+procurements of a region, the rows that hang off one procurement, and an enquiry or a challenge
+under its procurement."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit.errors import NotFound
+from services.tendering import models
+from services.tendering.errors import WrongState
 from services.tendering.models import Challenge, Enquiry, Procurement, Transition
 
 # What a supplier files under a procurement and the buyer answers.
 Filed = TypeVar("Filed", Challenge, Enquiry)
+# Every table whose rows hang off one procurement: (tenant_id, procurement_id) lead them.
+Part = TypeVar(
+    "Part",
+    models.Bid,
+    models.Challenge,
+    models.CommitteeMember,
+    models.Enquiry,
+    models.Exclusion,
+    models.Invitation,
+    models.NegotiationRound,
+    models.Notice,
+    models.Offer,
+    models.Score,
+    models.Transition,
+)
+
+
+def belongs_to(kind: type[Part], procurement: Procurement) -> ColumnElement[bool]:
+    """The condition that picks the rows of ``kind`` under this procurement."""
+    return and_(kind.tenant_id == procurement.tenant_id, kind.procurement_id == procurement.id)
+
+
+async def parts(
+    session: AsyncSession, kind: type[Part], procurement: Procurement, *order_by: Any
+) -> Sequence[Part]:
+    """Every row of ``kind`` under this procurement, in the order given."""
+    rows = await session.scalars(
+        select(kind).where(belongs_to(kind, procurement)).order_by(*order_by)
+    )
+    return rows.all()
 
 
 async def procurement(
@@ -46,24 +80,21 @@ async def procurements(
     return (await session.scalars(query.limit(limit).offset(offset))).all()
 
 
-async def filed_under(
-    session: AsyncSession,
-    kind: type[Filed],
-    tenant: str,
-    procurement_id: uuid.UUID,
-    filed_id: uuid.UUID,
-) -> Filed | None:
-    """An enquiry or a challenge of this procurement, locked: the caller holds the procurement's
-    lock already, so two answers to one question queue behind each other."""
-    return await session.scalar(
-        select(kind)
-        .where(
-            kind.tenant_id == tenant,
-            kind.procurement_id == procurement_id,
-            kind.id == filed_id,
-        )
-        .with_for_update()
+async def awaiting_answer(
+    session: AsyncSession, kind: type[Filed], procurement: Procurement, filed_id: uuid.UUID
+) -> Filed:
+    """An enquiry or a challenge of this procurement that is still unanswered, locked: the
+    caller holds the procurement's lock already, so two answers to one question queue behind
+    each other."""
+    what = kind.__name__.lower()
+    filed = await session.scalar(
+        select(kind).where(belongs_to(kind, procurement), kind.id == filed_id).with_for_update()
     )
+    if filed is None:
+        raise NotFound(f"No such {what}.")
+    if filed.answered_at is not None:
+        raise WrongState(f"The {what} has been answered.")
+    return filed
 
 
 async def entered(
