@@ -18,16 +18,13 @@ from tests.api.authz.expected import (
     TR,
     T,
 )
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World
 from tests.support.client import Headers
 from tests.support.demo import GZ
 from tests.support.tendering import procurement_body
 
-
-@calls(f"GET {TR}")
-async def _read_tendering_rules(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/tendering-rules", headers=h)
+plain(f"GET {TR}")
 
 
 @calls(f"PUT {TR}")
@@ -103,14 +100,8 @@ async def _create_procurement(w: World, h: Headers) -> httpx.Response:
     return await _create(w, h)
 
 
-@calls(f"GET {PR}")
-async def _list_procurements(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/procurements", headers=h)
-
-
-@calls(f"GET {PR1}")
-async def _read_procurement(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w)), headers=h)
+plain(f"GET {PR}")
+plain(f"GET {PR1}", procurement_id=_procurement)
 
 
 @calls(f"POST {PR1}/submit-for-approval")
@@ -164,9 +155,7 @@ async def _cancel_procurement(w: World, h: Headers) -> httpx.Response:
 
 
 # Before the opening the bids are sealed: the handler's own 409.
-@calls(f"GET {PR1}/bids", 409)
-async def _list_bids(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/bids"), headers=h)
+plain(f"GET {PR1}/bids", 409, procurement_id=_procurement)
 
 
 # A draft has no opened bids to evaluate: the handler's own 409.
@@ -176,24 +165,10 @@ async def _draw_committee(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_pr(await _procurement(w), "/committee"), headers=h, json=body)
 
 
-@calls(f"GET {PR1}/committee")
-async def _read_committee(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/committee"), headers=h)
-
-
-@calls(f"GET {PR1}/report")
-async def _read_report(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/report"), headers=h)
-
-
-@calls(f"POST {PR1}/award", 409)
-async def _award(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post(_pr(await _procurement(w), "/award"), headers=h)
-
-
-@calls(f"POST {PR1}/result", 409)
-async def _result(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post(_pr(await _procurement(w), "/result"), headers=h)
+plain(f"GET {PR1}/committee", procurement_id=_procurement)
+plain(f"GET {PR1}/report", procurement_id=_procurement)
+plain(f"POST {PR1}/award", 409, procurement_id=_procurement)
+plain(f"POST {PR1}/result", 409, procurement_id=_procurement)
 
 
 @calls(f"POST {PR1}/enquiries/{{enquiry_id}}/answer", 404)
@@ -232,9 +207,7 @@ async def _withdraw_bid(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h)
 
 
-@calls(f"GET {PR1}/my-bids")
-async def _my_bids(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/my-bids"), headers=h)
+plain(f"GET {PR1}/my-bids", procurement_id=_procurement)
 
 
 # No result to challenge yet: the handler's own 409.
@@ -244,14 +217,8 @@ async def _challenge(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h, json={"grounds": "评审不公"})
 
 
-@calls(f"GET {PR1}/enquiries/all")
-async def _received_enquiries(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/enquiries/all"), headers=h)
-
-
-@calls(f"GET {PR1}/challenges")
-async def _list_challenges(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/challenges"), headers=h)
+plain(f"GET {PR1}/enquiries/all", procurement_id=_procurement)
+plain(f"GET {PR1}/challenges", procurement_id=_procurement)
 
 
 # A draft open tender has no negotiation: the handler's own 409.
@@ -260,9 +227,7 @@ async def _open_round(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_pr(await _procurement(w), "/rounds"), headers=h, json={})
 
 
-@calls(f"GET {PR1}/negotiation")
-async def _negotiation(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/negotiation"), headers=h)
+plain(f"GET {PR1}/negotiation", procurement_id=_procurement)
 
 
 @calls(f"POST {PR1}/conclude-negotiation", 409)
@@ -283,9 +248,7 @@ async def _offer(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h, json={"price": "80.00"})
 
 
-@calls(f"GET {PR1}/my-offers")
-async def _my_offers(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/my-offers"), headers=h)
+plain(f"GET {PR1}/my-offers", procurement_id=_procurement)
 
 
 # Scores are taken during the evaluation only: the handler's own 409.
@@ -296,9 +259,7 @@ async def _score(w: World, h: Headers) -> httpx.Response:
 
 
 # Nobody has scored: a non-member learns nothing (404); the buyer is told to wait (409).
-@calls(f"GET {PR1}/scores", 404, 409)
-async def _read_scores(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/scores"), headers=h)
+plain(f"GET {PR1}/scores", 404, 409, procurement_id=_procurement)
 
 
 @calls(f"PUT {T}/experts/{{user_id}}")
@@ -314,6 +275,4 @@ async def _register_expert(w: World, h: Headers) -> httpx.Response:
     return await w.client.put(f"/v1/tenants/{GZ}/experts/{user_id}", headers=h, json=body)
 
 
-@calls(f"GET {T}/experts")
-async def _list_experts(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/experts", headers=h)
+plain(f"GET {T}/experts")
