@@ -86,6 +86,9 @@ class Tenderer:
     client: Client
     login: Login
     admin_db: asyncpg.Connection
+    # What opens the bids at the opening time, as the chronograph's job would.
+    sessionmaker: Sessions
+    settings: Settings
     city: str = GZ
     planner: Planner = field(init=False)
 
@@ -219,14 +222,13 @@ class Tenderer:
             content=content,
         )
 
-    async def open_now(
-        self, sessionmaker: Sessions, settings: Settings, procurement_id: str, deadline: datetime
-    ) -> None:
+    async def open_now(self, procurement_id: str, deadline: datetime) -> None:
         """What the chronograph's job does at the opening time."""
         await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.3)
-        async with transaction(sessionmaker, self.city) as session:
+        async with transaction(self.sessionmaker, self.city) as session:
+            actor = Actor(None, self.city, "test-opening")
             acted = await opening.open_bids(
-                session, settings, Actor(None, self.city, "test-opening"), uuid.UUID(procurement_id)
+                session, self.settings, actor, uuid.UUID(procurement_id)
             )
         assert acted
 
@@ -255,9 +257,7 @@ class Tenderer:
         assert pooled.status_code == 200, pooled.text
         return user_id, await self.login(login, PASSWORD)
 
-    async def opened(
-        self, sessionmaker: Sessions, settings: Settings, **changes: Any
-    ) -> tuple[str, list[Bidder]]:
+    async def opened(self, **changes: Any) -> tuple[str, list[Bidder]]:
         """A published open tender with three bids, opened: (its id, the bidders)."""
         procurement = await self.published(**changes)
         pid = procurement["id"]
@@ -265,7 +265,7 @@ class Tenderer:
         deadline = await self.closing_in(pid, 6)
         for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
             await self.bid(pid, bidder, price)
-        await self.open_now(sessionmaker, settings, pid, deadline)
+        await self.open_now(pid, deadline)
         return pid, bidders
 
     async def score(self, procurement_id: str, headers: dict[str, str], bid_ids: list[str]) -> None:
@@ -309,11 +309,9 @@ class Tenderer:
         body: dict[str, Any] = result.json()
         return body
 
-    async def with_result(
-        self, sessionmaker: Sessions, settings: Settings
-    ) -> tuple[str, list[Bidder]]:
+    async def with_result(self) -> tuple[str, list[Bidder]]:
         """An open tender taken to its published result, by a committee of its own experts."""
-        pid, bidders = await self.opened(sessionmaker, settings)
+        pid, bidders = await self.opened()
         await self.scored_by_committee(pid)
         await self.award_and_publish(pid)
         return pid, bidders

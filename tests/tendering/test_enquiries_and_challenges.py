@@ -12,7 +12,6 @@ import pytest
 
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
-from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
 from tests.support.database import Sessions
@@ -26,11 +25,8 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def test_a_challenge_on_the_eighth_working_day_is_refused(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Sessions,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
 ) -> None:
-    pid, bidders = await gz.with_result(sessionmaker, settings)
+    pid, bidders = await gz.with_result()
     # Published 12 calendar days ago: at least 8 working days, whatever the holidays.
     await gz.moved(pid, "result_published_at = now() - interval '12 days'")
     late = await client.post(
@@ -43,10 +39,9 @@ async def test_an_unanswered_challenge_past_its_due_time_is_warned_about(
     client: Client,
     gz: Tenderer,
     sessionmaker: Sessions,
-    settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
-    pid, bidders = await gz.with_result(sessionmaker, settings)
+    pid, bidders = await gz.with_result()
     filed = await client.post(
         f"{gz.base}/{pid}/challenges", headers=bidders[1].headers, json={"grounds": "评分有误"}
     )

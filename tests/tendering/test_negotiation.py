@@ -8,9 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from services.kit.settings import Settings
 from tests.support.client import Client, inbox
-from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.tendering import Tenderer, later
 
@@ -18,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_competitive_negotiation_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
+    client: Client, gz: Tenderer
 ) -> None:
     suppliers = [await gz.bidder() for _ in range(3)]
     procurement = await gz.create(
@@ -45,7 +43,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     deadline = await gz.closing_in(pid, 6)
     for supplier, price in zip(suppliers, ("340000", "330000", "345000"), strict=True):
         await gz.bid(pid, supplier, price)
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
 
     early = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={})

@@ -8,9 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from services.kit.settings import Settings
 from tests.support.client import Client, inbox
-from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, assert_rule_broken, later, procurement_body
@@ -18,9 +16,7 @@ from tests.support.tendering import Tenderer, assert_rule_broken, later, procure
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def test_invited_tender_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
-) -> None:
+async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tenderer) -> None:
     """Three invitations, a reason from the law and finance's approval; then bids from the
     invited only, the opening, the committee, the award."""
     bidders = [await gz.bidder() for _ in range(4)]
@@ -86,7 +82,7 @@ async def test_invited_tender_from_budget_line_to_award(
     deadline = await gz.closing_in(pid, 6)
     for bidder, price in zip(bidders[:3], ("300000", "290000", "310000"), strict=True):
         await gz.bid(pid, bidder, price)
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     await gz.scored_by_committee(pid)
     result = await gz.award_and_publish(pid)
     assert (result["awarded_provider_id"], result["awarded_price"]) == (
