@@ -117,6 +117,32 @@ class Tenderer:
         result: dict[str, Any] = response.json()
         return result
 
+    async def single_source(self, provider: Bidder, justification: str) -> dict[str, Any]:
+        """A single-source procurement proposing the only provider able to serve, its notice
+        published: the procurement as the notice left it."""
+        procurement = await self.create(
+            method="single_source",
+            method_reason="only_one_supplier",
+            method_justification=justification,
+            proposed_provider_id=provider.provider_id,
+        )
+        noticed = await self.client.post(
+            f"{self.base}/{procurement['id']}/single-source-notice",
+            headers=await self.as_("civil_affairs_officer"),
+        )
+        assert noticed.status_code == 200, noticed.text
+        result: dict[str, Any] = noticed.json()
+        return result
+
+    async def notice_ran(self, procurement_id: str) -> None:
+        """As if the notice period had passed: the procurement's notice went out 14 days ago."""
+        await self.admin_db.execute(
+            "UPDATE notices SET published_at = now() - interval '14 days'"
+            " WHERE tenant_id = $1 AND procurement_id = $2",
+            self.city,
+            uuid.UUID(procurement_id),
+        )
+
     async def published(self, **changes: Any) -> dict[str, Any]:
         procurement = await self.create(**changes)
         response = await self.client.post(
@@ -280,21 +306,38 @@ class Tenderer:
         )
         assert response.status_code == 200, response.text
 
+    async def draw_committee(
+        self, procurement_id: str, experts: int, speciality: str, **more: Any
+    ) -> httpx.Response:
+        """The buyer asks for a committee drawn from the pool: the answer, refused or not."""
+        return await self.client.post(
+            f"{self.base}/{procurement_id}/committee",
+            headers=await self.as_("civil_affairs_officer"),
+            json={"experts": experts, "speciality": speciality, **more},
+        )
+
     async def scored_by_committee(self, procurement_id: str) -> None:
         """A committee of five experts of its own, drawn, and every one of them scores."""
         officer = await self.as_("civil_affairs_officer")
         speciality = f"committee_{uuid.uuid4().hex[:6]}"
         experts = [await self.expert(speciality=speciality) for _ in range(5)]
-        drawn = await self.client.post(
-            f"{self.base}/{procurement_id}/committee",
-            headers=officer,
-            json={"experts": 5, "speciality": speciality},
-        )
+        drawn = await self.draw_committee(procurement_id, 5, speciality)
         assert drawn.status_code == 201, drawn.text
         bids = await self.client.get(f"{self.base}/{procurement_id}/bids", headers=officer)
         bid_ids = [b["id"] for b in bids.json()]
         for _, headers in experts:
             await self.score(procurement_id, headers, bid_ids)
+
+    async def conclude(self, procurement_id: str, minutes: str) -> dict[str, Any]:
+        """The buyer concludes the negotiation, its minutes recorded."""
+        response = await self.client.post(
+            f"{self.base}/{procurement_id}/conclude-negotiation",
+            headers=await self.as_("civil_affairs_officer"),
+            json={"minutes": minutes},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
 
     async def award_and_publish(self, procurement_id: str) -> dict[str, Any]:
         """The approver awards the recommended bid, and the officer publishes the result."""

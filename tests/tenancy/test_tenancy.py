@@ -395,23 +395,18 @@ async def test_one_account_works_in_two_regions_by_path(
         assert granted.status_code == 201, granted.text
     both = await _headers(client, email)
 
-    async def reads_both() -> bool:
-        codes = [
-            (await second_process.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
-            for t in (GZ, SZ)
-        ]
-        return codes == [200, 200]
+    def reads_both(process: Client) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            codes = [
+                (await process.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
+                for t in (GZ, SZ)
+            ]
+            return codes == [200, 200]
 
-    await _eventually(reads_both)
+        return check
 
-    async def first_process_reads_both() -> bool:
-        codes = [
-            (await client.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
-            for t in (GZ, SZ)
-        ]
-        return codes == [200, 200]
-
-    await _eventually(first_process_reads_both)
+    await _eventually(reads_both(second_process))
+    await _eventually(reads_both(client))
     gz = (await client.get(f"/v1/tenants/{GZ}/organisations", headers=both)).json()["items"]
     assert {o["tenant_id"] for o in gz} == {GZ}
 

@@ -176,16 +176,9 @@ async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_ab
 ) -> None:
     only = await gz.bidder("唯一的助残社工机构")
     objector = await gz.bidder()
-    procurement = await gz.create(
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="该机构为本市唯一具备助残社工服务能力的机构",
-        proposed_provider_id=only.provider_id,
-    )
+    procurement = await gz.single_source(only, "该机构为本市唯一具备助残社工服务能力的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
-    assert noticed.status_code == 200, noticed.text
     filed = await client.post(
         f"{gz.base}/{pid}/enquiries",
         headers=objector.headers,

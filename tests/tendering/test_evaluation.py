@@ -29,21 +29,12 @@ async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
     client: Client, gz: Tenderer
 ) -> None:
     pid, bidders = await gz.opened()
-    officer = await gz.as_("civil_affairs_officer")
     for _ in range(5):
         await gz.expert(speciality=YOUTH_WORK)
-    four = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 4, "speciality": YOUTH_WORK},
-    )
+    four = await gz.draw_committee(pid, 4, YOUTH_WORK)
     assert_rule_broken(four, "committee_min_members")
     tied, _ = await gz.expert(employer=bidders[1].name, speciality=YOUTH_WORK)
-    conflicted = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 5, "speciality": YOUTH_WORK, "appointed_expert_ids": [tied]},
-    )
+    conflicted = await gz.draw_committee(pid, 5, YOUTH_WORK, appointed_expert_ids=[tied])
     assert conflicted.status_code == 422 and conflicted.json()["code"] == "expert_conflicted"
     assert conflicted.json()["rule"] == "conflict_of_interest"
 
@@ -103,11 +94,7 @@ async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
     )
     for _ in range(5):
         await gz.expert(speciality=COMMUNITY_WORK)
-    five = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 5, "speciality": COMMUNITY_WORK},
-    )
+    five = await gz.draw_committee(pid, 5, COMMUNITY_WORK)
     assert_rule_broken(five, "committee_min_members_large")
 
 

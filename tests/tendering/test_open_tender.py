@@ -104,14 +104,8 @@ async def test_open_tender_from_budget_line_to_award(
     experts = [await gz.expert(speciality=speciality) for _ in range(6)]
     # One more expert, who works for a bidder: never drawn.
     tied, _ = await gz.expert(affiliated=[bidders[2].provider_id], speciality=speciality)
-    drawn = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={
-            "experts": 4,
-            "speciality": speciality,
-            "buyer_representative_ids": [await _user_id(client, approver)],
-        },
+    drawn = await gz.draw_committee(
+        pid, 4, speciality, buyer_representative_ids=[await _user_id(client, approver)]
     )
     assert drawn.status_code == 201, drawn.text
     seats = drawn.json()["members"]

@@ -20,6 +20,22 @@ def _content() -> dict[str, Any]:
     return body
 
 
+async def _submitted_declaration(w: World) -> str:
+    return str((await w.planner().declaration())["id"])
+
+
+async def _draft_declaration(w: World) -> str:
+    return str((await w.planner().declaration(submit=False))["id"])
+
+
+async def _empty_budget(w: World) -> str:
+    return str((await w.planner().budget(projects=0))["id"])
+
+
+async def _draft_budget(w: World) -> str:
+    return str((await w.planner().budget())["id"])
+
+
 @calls(f"POST {ND}", 201)
 async def _declare(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(
@@ -28,12 +44,7 @@ async def _declare(w: World, h: Headers) -> httpx.Response:
 
 
 plain(f"GET {ND}")
-
-
-@calls(f"GET {ND1}")
-async def _read_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration()
-    return await w.client.get(f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}", headers=h)
+plain(f"GET {ND1}", declaration_id=_submitted_declaration)
 
 
 @calls(f"PUT {ND1}")
@@ -43,18 +54,8 @@ async def _revise_declaration(w: World, h: Headers) -> httpx.Response:
     return await w.client.put(url, headers=h, json=_content())
 
 
-@calls(f"POST {ND1}/submit")
-async def _submit_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration(submit=False)
-    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/submit"
-    return await w.client.post(url, headers=h)
-
-
-@calls(f"POST {ND1}/withdraw")
-async def _withdraw_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration(submit=False)
-    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/withdraw"
-    return await w.client.post(url, headers=h)
+plain(f"POST {ND1}/submit", declaration_id=_draft_declaration)
+plain(f"POST {ND1}/withdraw", declaration_id=_draft_declaration)
 
 
 @calls(f"POST {ND1}/accept")
@@ -149,12 +150,7 @@ async def _create_budget(w: World, h: Headers) -> httpx.Response:
 
 
 plain(f"GET {BG}")
-
-
-@calls(f"GET {BG1}")
-async def _read_budget(w: World, h: Headers) -> httpx.Response:
-    budget = await w.planner().budget(projects=0)
-    return await w.client.get(f"/v1/tenants/{GZ}/budgets/{budget['id']}", headers=h)
+plain(f"GET {BG1}", budget_id=_empty_budget)
 
 
 @calls(f"POST {BG1}/lines", 201)
@@ -195,10 +191,7 @@ async def _remove_budget_line(w: World, h: Headers) -> httpx.Response:
     return await w.client.delete(f"/v1/tenants/{GZ}/budgets/{budget_id}/lines/{line_id}", headers=h)
 
 
-@calls(f"POST {BG1}/submit")
-async def _submit_budget(w: World, h: Headers) -> httpx.Response:
-    budget = await w.planner().budget()
-    return await w.client.post(f"/v1/tenants/{GZ}/budgets/{budget['id']}/submit", headers=h)
+plain(f"POST {BG1}/submit", budget_id=_draft_budget)
 
 
 @calls(f"POST {BG1}/decision")

@@ -91,6 +91,28 @@ async def _registered_providers(w: World) -> list[str]:
     return _SHARED["providers"].split(",")
 
 
+async def _invited_tender(w: World) -> str:
+    """A draft invited tender of the three registered providers."""
+    return await _procurement(
+        w,
+        method="invited_tender",
+        method_reason="limited_suppliers",
+        method_justification="资质机构有限",
+        invited_provider_ids=await _registered_providers(w),
+    )
+
+
+async def _single_source(w: World) -> str:
+    """A draft single-source procurement, proposing the first registered provider."""
+    return await _procurement(
+        w,
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="唯一供应商",
+        proposed_provider_id=(await _registered_providers(w))[0],
+    )
+
+
 def _pr(pid: str, tail: str = "") -> str:
     return f"/v1/tenants/{GZ}/procurements/{pid}{tail}"
 
@@ -102,41 +124,13 @@ async def _create_procurement(w: World, h: Headers) -> httpx.Response:
 
 plain(f"GET {PR}")
 plain(f"GET {PR1}", procurement_id=_procurement)
-
-
-@calls(f"POST {PR1}/submit-for-approval")
-async def _submit_for_approval(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="invited_tender",
-        method_reason="limited_suppliers",
-        method_justification="资质机构有限",
-        invited_provider_ids=await _registered_providers(w),
-    )
-    return await w.client.post(_pr(pid, "/submit-for-approval"), headers=h)
-
-
-@calls(f"POST {PR1}/single-source-notice")
-async def _single_source_notice(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="唯一供应商",
-        proposed_provider_id=(await _registered_providers(w))[0],
-    )
-    return await w.client.post(_pr(pid, "/single-source-notice"), headers=h)
+plain(f"POST {PR1}/submit-for-approval", procurement_id=_invited_tender)
+plain(f"POST {PR1}/single-source-notice", procurement_id=_single_source)
 
 
 @calls(f"POST {PR1}/approval")
 async def _approve_method(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="invited_tender",
-        method_reason="limited_suppliers",
-        method_justification="资质机构有限",
-        invited_provider_ids=await _registered_providers(w),
-    )
+    pid = await _invited_tender(w)
     officer = await w.as_role(CIVIL_AFFAIRS_OFFICER)
     submitted = await w.client.post(_pr(pid, "/submit-for-approval"), headers=officer)
     assert submitted.status_code == 200, submitted.text
