@@ -24,7 +24,7 @@ from services.kit.jobs import JobContext
 from services.kit.settings import Settings
 from services.tendering import opening, tasks
 from tests.support.accounts import grant, open_account
-from tests.support.client import Client, Login
+from tests.support.client import Client, Login, json_of
 from tests.support.database import Sessions
 from tests.support.demo import GZ, city_login
 from tests.support.planning import Planner
@@ -113,9 +113,7 @@ class Tenderer:
             headers=await self.as_("civil_affairs_officer"),
             json=procurement_body(line, **changes),
         )
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response, 201)
 
     async def single_source(self, provider: Bidder, justification: str) -> dict[str, Any]:
         """A single-source procurement proposing the only provider able to serve, its notice
@@ -130,9 +128,7 @@ class Tenderer:
             f"{self.base}/{procurement['id']}/single-source-notice",
             headers=await self.as_("civil_affairs_officer"),
         )
-        assert noticed.status_code == 200, noticed.text
-        result: dict[str, Any] = noticed.json()
-        return result
+        return json_of(noticed)
 
     async def notice_ran(self, procurement_id: str) -> None:
         """As if the notice period had passed: the procurement's notice went out 14 days ago."""
@@ -150,9 +146,7 @@ class Tenderer:
             headers=await self.as_("civil_affairs_officer"),
             json={},
         )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response)
 
     async def closing_in(self, procurement_id: str, seconds: float) -> datetime:
         """As if the weeks had passed: the documents went out 25 days ago and bids close in
@@ -220,9 +214,7 @@ class Tenderer:
         response = await self.client.post(
             f"{self.base}/{procurement_id}/bids", headers=bidder.headers, json={"price": price}
         )
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response, 201)
 
     async def available(self, line_id: str) -> str:
         """What a budget line has left, as finance reads it."""
@@ -335,9 +327,7 @@ class Tenderer:
             headers=await self.as_("civil_affairs_officer"),
             json={"minutes": minutes},
         )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
+        return json_of(response)
 
     async def award_and_publish(self, procurement_id: str) -> dict[str, Any]:
         """The approver awards the recommended bid, and the officer publishes the result."""
@@ -348,9 +338,7 @@ class Tenderer:
         result = await self.client.post(
             f"{self.base}/{procurement_id}/result", headers=await self.as_("civil_affairs_officer")
         )
-        assert result.status_code == 200, result.text
-        body: dict[str, Any] = result.json()
-        return body
+        return json_of(result)
 
     async def with_result(self) -> tuple[str, list[Bidder]]:
         """An open tender taken to its published result, by a committee of its own experts."""

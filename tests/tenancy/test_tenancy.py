@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -95,25 +96,24 @@ async def test_tenant_admin_cannot_grant_platform_or_provider_roles(
         assert response.json()["code"] == "role_not_grantable"
 
 
+async def _granted_in_gz(client: Client, login: Login, who: str, role: str) -> httpx.Response:
+    """广州's administrator grants ``role`` to the account ``who``: the answer."""
+    return await client.post(
+        f"/v1/tenants/{GZ}/memberships",
+        headers=await login(ROLE_LOGINS["tenant_admin"]),
+        json={"login": who, "role": role},
+    )
+
+
 async def test_a_provider_account_cannot_hold_a_government_role(
     client: Client, login: Login
 ) -> None:
-    admin = await login(ROLE_LOGINS["tenant_admin"])
-    response = await client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=admin,
-        json={"login": ROLE_LOGINS["provider_admin"], "role": "expert"},
-    )
+    response = await _granted_in_gz(client, login, ROLE_LOGINS["provider_admin"], "expert")
     assert response.status_code == 422
 
 
 async def test_granting_the_same_role_twice_is_a_conflict(client: Client, login: Login) -> None:
-    admin = await login(ROLE_LOGINS["tenant_admin"])
-    response = await client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=admin,
-        json={"login": ROLE_LOGINS["expert"], "role": "expert"},
-    )
+    response = await _granted_in_gz(client, login, ROLE_LOGINS["expert"], "expert")
     assert response.status_code == 409
 
 

@@ -36,14 +36,15 @@ def calls(route: str, *ok: int) -> Callable[[Call], Call]:
     return register
 
 
-def plain(route: str, *ok: int, **ids: IdOf) -> None:
-    """Registers the call that sends the route's method, with no body, to its path in 广州, each
-    other id in the path filled in by the world: for routes that need nothing more."""
+def plain(route: str, *ok: int, body: object = None, **ids: IdOf) -> None:
+    """Registers the call that sends the route's method, with ``body`` if any, to its path in
+    广州, each other id in the path filled in by the world: for routes that need nothing more."""
     method, path = route.split(" ", 1)
 
     async def call(w: World, h: Headers) -> httpx.Response:
         filled = {name: await _found(id_of(w)) for name, id_of in ids.items()}
-        return await w.client.request(method, path.format(tenant=GZ, **filled), headers=h)
+        url = path.format(tenant=GZ, **filled)
+        return await w.client.request(method, url, headers=h, json=body)
 
     calls(route, *ok)(call)
 

@@ -97,7 +97,7 @@ async def _grant_membership(w: World, h: Headers) -> httpx.Response:
 
 @calls(f"DELETE {T}/memberships/{{membership_id}}", 204)
 async def _revoke_membership(w: World, h: Headers) -> httpx.Response:
-    membership_id = await w.fresh_membership()
+    _, membership_id = await w.fresh_expert()
     return await w.client.delete(f"/v1/tenants/{GZ}/memberships/{membership_id}", headers=h)
 
 

@@ -28,6 +28,10 @@ async def _draft_declaration(w: World) -> str:
     return str((await w.planner().declaration(submit=False))["id"])
 
 
+async def _new_project(w: World) -> str:
+    return str((await w.planner().project(costed=False))["id"])
+
+
 async def _empty_budget(w: World) -> str:
     return str((await w.planner().budget(projects=0))["id"])
 
@@ -97,50 +101,29 @@ async def _read_project(w: World, h: Headers) -> httpx.Response:
     return await w.client.get(f"/v1/tenants/{GZ}/projects/{project['id']}", headers=h)
 
 
-@calls(f"PATCH {PJ1}")
-async def _update_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}"
-    return await w.client.patch(url, headers=h, json={"estimated_beneficiaries": 60})
-
-
-@calls(f"PUT {PJ1}/assessment")
-async def _assess_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    body = {
+# Each cell works on a new project, not yet costed.
+plain(f"PATCH {PJ1}", body={"estimated_beneficiaries": 60}, project_id=_new_project)
+plain(
+    f"PUT {PJ1}/assessment",
+    body={
         "survey_method": "问卷",
         "survey_period": "2026年10月",
         "findings": "需求明确",
         "conclusion": "建议立项",
-    }
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/assessment"
-    return await w.client.put(url, headers=h, json=body)
-
-
-@calls(f"PUT {PJ1}/cost-lines")
-async def _cost_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/cost-lines"
-    return await w.client.put(url, headers=h, json={"lines": COST_LINES})
-
-
-@calls(f"PUT {PJ1}/targets")
-async def _target_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    body = {
+    },
+    project_id=_new_project,
+)
+plain(f"PUT {PJ1}/cost-lines", body={"lines": COST_LINES}, project_id=_new_project)
+plain(
+    f"PUT {PJ1}/targets",
+    body={
         "targets": [
             {"dimension": "quantity", "name": "服务人次", "unit": "人次", "target_value": "800"}
         ]
-    }
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/targets"
-    return await w.client.put(url, headers=h, json=body)
-
-
-@calls(f"POST {PJ1}/withdraw")
-async def _withdraw_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/withdraw"
-    return await w.client.post(url, headers=h, json={"reason": "需求已由其他项目覆盖"})
+    },
+    project_id=_new_project,
+)
+plain(f"POST {PJ1}/withdraw", body={"reason": "需求已由其他项目覆盖"}, project_id=_new_project)
 
 
 @calls(f"POST {BG}", 201)

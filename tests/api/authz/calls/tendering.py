@@ -11,10 +11,8 @@ import httpx
 from tests.api.authz.expected import (
     CIVIL_AFFAIRS_APPROVER,
     CIVIL_AFFAIRS_OFFICER,
-    EXPERT,
     PR,
     PR1,
-    TENANT_ADMIN,
     TR,
     T,
 )
@@ -258,13 +256,7 @@ plain(f"GET {PR1}/scores", 404, 409, procurement_id=_procurement)
 
 @calls(f"PUT {T}/experts/{{user_id}}")
 async def _register_expert(w: World, h: Headers) -> httpx.Response:
-    user_id, login = await w.fresh_user()
-    granted = await w.client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=await w.as_role(TENANT_ADMIN),
-        json={"login": login, "role": EXPERT},
-    )
-    assert granted.status_code == 201, granted.text
+    user_id, _ = await w.fresh_expert()
     body = {"user_id": user_id, "specialities": ["social_work"], "employer": "某大学"}
     return await w.client.put(f"/v1/tenants/{GZ}/experts/{user_id}", headers=h, json=body)
 
