@@ -38,31 +38,35 @@ def _copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _append(module: Path, line: str) -> None:
-    module.write_text(module.read_text() + f"\n{line}\n")
+def _report_with(tmp_path: Path, module: str, line: str) -> str:
+    """What lint-imports says of a copy of the code with ``line`` added to ``module``; it must
+    find a broken contract."""
+    tree = _copy(tmp_path)
+    path = tree / module
+    path.write_text(path.read_text() + f"\n{line}\n")
+    result = _lint_imports(tree)
+    assert result.returncode != 0
+    return result.stdout
 
 
 def test_reaching_past_another_context_s_service_breaks_a_contract(tmp_path: Path) -> None:
-    tree = _copy(tmp_path)
-    _append(tree / "services/tendering/bids.py", "from services.planning import repository  # noqa")
-    result = _lint_imports(tree)
-    assert result.returncode != 0
-    assert "A context reaches another only through its service module BROKEN" in result.stdout
-    assert "services.tendering.bids -> services.planning.repository" in result.stdout
+    report = _report_with(
+        tmp_path, "services/tendering/bids.py", "from services.planning import repository  # noqa"
+    )
+    assert "A context reaches another only through its service module BROKEN" in report
+    assert "services.tendering.bids -> services.planning.repository" in report
 
 
 def test_the_kernel_importing_a_context_breaks_the_layers(tmp_path: Path) -> None:
-    tree = _copy(tmp_path)
-    _append(tree / "services/kit/money.py", "from services.tenancy import service  # noqa")
-    result = _lint_imports(tree)
-    assert result.returncode != 0
-    assert "processes and the demo on top BROKEN" in result.stdout.replace("\n", " ")
+    report = _report_with(
+        tmp_path, "services/kit/money.py", "from services.tenancy import service  # noqa"
+    )
+    assert "processes and the demo on top BROKEN" in report.replace("\n", " ")
 
 
 def test_an_import_circle_inside_a_package_breaks_a_contract(tmp_path: Path) -> None:
-    tree = _copy(tmp_path)
     # kit.relay imports kit.jobs; jobs importing relay back closes a circle.
-    _append(tree / "services/kit/jobs.py", "from services.kit import relay  # noqa")
-    result = _lint_imports(tree)
-    assert result.returncode != 0
-    assert "No import circles between the modules of a package BROKEN" in result.stdout
+    report = _report_with(
+        tmp_path, "services/kit/jobs.py", "from services.kit import relay  # noqa"
+    )
+    assert "No import circles between the modules of a package BROKEN" in report

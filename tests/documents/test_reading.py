@@ -117,34 +117,27 @@ async def test_confidential_documents_need_the_permission(
         assert listed.json()["items"] == []
 
 
+async def _on_registration(
+    client: Client, headers: Headers, registration: str, marker: bytes, **params: str
+) -> httpx.Response:
+    """A PDF filed on a provider's registration."""
+    return await upload(
+        client, headers, pdf(marker), object_type="registration", object_id=registration, **params
+    )
+
+
 async def test_providers_see_only_their_own_objects_documents(
     client: Client, who: dict[str, Headers], registrations: dict[str, str]
 ) -> None:
     sunshine, pengcheng = registrations["sunshine"], registrations["pengcheng"]
     # Civil affairs files a review note on each registration; each provider adds material.
-    on_sunshine = await upload(
-        client,
-        who["civil_affairs_officer"],
-        pdf(b"review-sunshine"),
-        object_type="registration",
-        object_id=sunshine,
-        confidential="true",
+    officer = who["civil_affairs_officer"]
+    on_sunshine = await _on_registration(
+        client, officer, sunshine, b"review-sunshine", confidential="true"
     )
-    on_pengcheng = await upload(
-        client,
-        who["civil_affairs_officer"],
-        pdf(b"review-pengcheng"),
-        object_type="registration",
-        object_id=pengcheng,
-    )
-    own = await upload(
-        client,
-        who["provider_staff"],
-        pdf(b"sunshine-material"),
-        object_type="registration",
-        object_id=sunshine,
-    )
-    project = await upload(client, who["civil_affairs_officer"], pdf(b"not-for-providers"))
+    on_pengcheng = await _on_registration(client, officer, pengcheng, b"review-pengcheng")
+    own = await _on_registration(client, who["provider_staff"], sunshine, b"sunshine-material")
+    project = await upload(client, officer, pdf(b"not-for-providers"))
     for response in (on_sunshine, on_pengcheng, own, project):
         assert response.status_code == 201, response.text
 
@@ -182,7 +175,7 @@ async def test_providers_see_only_their_own_objects_documents(
     by_colleague = await add_version(client, sunshine_admin, own.json()["id"], pdf(b"v2"))
     assert by_colleague.status_code == 201, by_colleague.text
     # A registration that does not exist here is refused for everyone.
-    nowhere = await upload(client, who["civil_affairs_officer"], pdf(), object_type="registration")
+    nowhere = await upload(client, officer, pdf(), object_type="registration")
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "object_id"
 
 

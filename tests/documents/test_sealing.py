@@ -8,7 +8,7 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import asyncpg
 import dramatiq
@@ -212,6 +212,25 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     assert seal_actions == ["document_seal.created", "document_seal.opened"]
 
 
+class Sealed(NamedTuple):
+    bid: uuid.UUID
+    opening: datetime
+    document_id: str
+
+
+async def _sealed_in_a_bid_of_its_own(
+    client: Client, officer: Headers, marker: bytes, opens_in: timedelta
+) -> Sealed:
+    """A PDF sealed in a new bid until ``opens_in`` from when the bid exists."""
+    bid = uuid.UUID(await fresh_object("tender", GZ))
+    opening = datetime.now(UTC) + opens_in
+    created = await upload(
+        client, officer, pdf(marker), object_type="tender", object_id=bid, sealed_until=opening
+    )
+    assert created.status_code == 201, created.text
+    return Sealed(bid, opening, str(created.json()["id"]))
+
+
 async def test_nobody_opens_a_seal_early_not_even_with_sql(
     client: Client,
     who: dict[str, Headers],
@@ -219,17 +238,9 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
     sessionmaker: async_sessionmaker[AsyncSession],
     app_db: asyncpg.Connection,
 ) -> None:
-    bid = uuid.UUID(await fresh_object("tender", GZ))
-    opening = datetime.now(UTC) + timedelta(hours=2)
-    created = await upload(
-        client,
-        who["civil_affairs_officer"],
-        pdf(b"early"),
-        object_type="tender",
-        object_id=bid,
-        sealed_until=opening,
+    bid, opening, doc_id = await _sealed_in_a_bid_of_its_own(
+        client, who["civil_affairs_officer"], b"early", timedelta(hours=2)
     )
-    assert created.status_code == 201, created.text
     # The opening job, run early, does nothing.
     async with transaction(sessionmaker, GZ) as session:
         assert not await service.open_seal(session, Actor(None, GZ), "tender", bid)
@@ -248,9 +259,8 @@ async def test_nobody_opens_a_seal_early_not_even_with_sql(
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", GZ)
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await app_db.execute("DELETE FROM document_seals WHERE object_id = $1", bid)
-    response = await client.get(
-        doc_path(created.json()["id"]) + "/download", headers=who["civil_affairs_officer"]
-    )
+    download = doc_path(doc_id) + "/download"
+    response = await client.get(download, headers=who["civil_affairs_officer"])
     assert response.status_code == 409
     # Moving the opening later is the tendering context's business (a deadline extension).
     async with transaction(sessionmaker, GZ) as session:
@@ -267,17 +277,9 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     sessionmaker: async_sessionmaker[AsyncSession],
     broker: dramatiq.Broker,
 ) -> None:
-    bid = uuid.UUID(await fresh_object("tender", GZ))
-    opening = datetime.now(UTC) + timedelta(seconds=3)
-    created = await upload(
-        client,
-        who["civil_affairs_officer"],
-        pdf(b"swept"),
-        object_type="tender",
-        object_id=bid,
-        sealed_until=opening,
+    bid, opening, doc_id = await _sealed_in_a_bid_of_its_own(
+        client, who["civil_affairs_officer"], b"swept", timedelta(seconds=3)
     )
-    assert created.status_code == 201, created.text
     # The opening job is lost: marked sent, never delivered.
     lost = await admin_db.execute(
         "UPDATE outbox SET sent_at = now() WHERE message_key LIKE $1",
@@ -286,7 +288,7 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
     assert lost == "UPDATE 1"
     await _wait_until(opening)
     await relay_and_run(sessionmaker, broker)
-    still = await client.get(doc_path(created.json()["id"]), headers=who["civil_affairs_officer"])
+    still = await client.get(doc_path(doc_id), headers=who["civil_affairs_officer"])
     assert still.json()["opened_at"] is None
     # The chronograph's tick: it runs in the platform's context and finds seals everywhere.
     tick = datetime.now(UTC).isoformat()
@@ -300,7 +302,7 @@ async def test_the_sweep_opens_a_seal_whose_job_went_missing(
         sessionmaker,
     )
     await relay_and_run(sessionmaker, broker)
-    opened = await client.get(doc_path(created.json()["id"]), headers=who["civil_affairs_officer"])
+    opened = await client.get(doc_path(doc_id), headers=who["civil_affairs_officer"])
     assert opened.json()["opened_at"] is not None
 
 

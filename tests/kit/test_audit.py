@@ -6,6 +6,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -117,49 +118,43 @@ async def _tamper(admin_db: asyncpg.Connection, sql: str, *args: object) -> None
         await admin_db.execute(sql, *args)
 
 
-async def test_an_edited_entry_is_named(
-    client: Client,
-    login: Login,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
-) -> None:
-    tenant = await _fresh_county(client, login)
-    await _three_changes(client, login, tenant)
-    await _tamper(
-        admin_db,
+Verified = subprocess.CompletedProcess[str]
+TamperedThenVerified = Callable[[str], Awaitable[Verified]]
+
+
+@pytest.fixture
+def verified_after(
+    client: Client, login: Login, settings: Settings, admin_db: asyncpg.Connection
+) -> TamperedThenVerified:
+    """What verify-audit says of a fresh county's three changes once ``sql`` (its one parameter
+    the county) has tampered with them."""
+
+    async def verify(sql: str) -> Verified:
+        tenant = await _fresh_county(client, login)
+        await _three_changes(client, login, tenant)
+        await _tamper(admin_db, sql, tenant)
+        return _verify_command(settings, tenant)
+
+    return verify
+
+
+async def test_an_edited_entry_is_named(verified_after: TamperedThenVerified) -> None:
+    result = await verified_after(
         """UPDATE audit_log SET after = jsonb_set(after, '{name}', '"假"')
-                               WHERE tenant_id = $1 AND seq = 2""",
-        tenant,
+                               WHERE tenant_id = $1 AND seq = 2"""
     )
-    result = _verify_command(settings, tenant)
     assert result.returncode == 1
     assert "BROKEN at entry 2" in result.stdout and "edited" in result.stdout
 
 
-async def test_a_deleted_entry_is_named(
-    client: Client,
-    login: Login,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
-) -> None:
-    tenant = await _fresh_county(client, login)
-    await _three_changes(client, login, tenant)
-    await _tamper(admin_db, "DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 2", tenant)
-    result = _verify_command(settings, tenant)
+async def test_a_deleted_entry_is_named(verified_after: TamperedThenVerified) -> None:
+    result = await verified_after("DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 2")
     assert result.returncode == 1
     assert "BROKEN at entry 2" in result.stdout and "missing" in result.stdout
 
 
-async def test_a_cut_off_tail_is_named(
-    client: Client,
-    login: Login,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
-) -> None:
-    tenant = await _fresh_county(client, login)
-    await _three_changes(client, login, tenant)
-    await _tamper(admin_db, "DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 3", tenant)
-    result = _verify_command(settings, tenant)
+async def test_a_cut_off_tail_is_named(verified_after: TamperedThenVerified) -> None:
+    result = await verified_after("DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 3")
     assert result.returncode == 1
     assert "BROKEN at entry 3" in result.stdout
 

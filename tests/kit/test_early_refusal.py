@@ -13,7 +13,7 @@ import pytest
 
 from bench.server import Granian
 from services.kit.settings import Settings
-from tests.support.client import Client, Login
+from tests.support.client import Login
 from tests.support.demo import GZ, ROLE_LOGINS
 from tests.support.live_server import serve
 
@@ -27,11 +27,23 @@ def small_bodies_server(settings: Settings, demo: None) -> Iterator[Granian]:
     yield from serve(settings, MAX_REQUEST_BODY_BYTES=str(len(BODY) // 3))
 
 
-def _refused_posts(
-    server: Granian, headers: dict[str, str], times: int
-) -> tuple[Counter[int | str], int, list[httpx.Response]]:
+@pytest.fixture
+async def provider_staff(login: Login) -> dict[str, str]:
+    """JSON headers of a provider's staff member, whom ROUTE refuses."""
+    return {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
+
+
+Posted = tuple[Counter[int | str], int, list[httpx.Response]]
+
+
+async def _refused_posts(server: Granian, headers: dict[str, str], times: int) -> Posted:
     """POST the body ``times`` through one keep-alive client: the statuses (or the errors),
-    how many connections the client opened, the responses. Run in a thread."""
+    how many connections the client opened, the responses."""
+    return await asyncio.to_thread(_post, server, headers, times)
+
+
+def _post(server: Granian, headers: dict[str, str], times: int) -> Posted:
+    """What _refused_posts does, in a thread of its own."""
     statuses: Counter[int | str] = Counter()
     connects: list[str] = []
 
@@ -54,12 +66,9 @@ def _refused_posts(
 
 
 async def test_refused_posts_keep_their_connection(
-    api_server: Granian, client: Client, login: Login
+    api_server: Granian, provider_staff: dict[str, str]
 ) -> None:
-    headers = {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
-    statuses, connections, responses = await asyncio.to_thread(
-        _refused_posts, api_server, headers, 50
-    )
+    statuses, connections, responses = await _refused_posts(api_server, provider_staff, 50)
     assert statuses == {403: 50}
     assert connections == 1  # the same connection all along
     assert all(r.json()["code"] == "forbidden" for r in responses)
@@ -67,12 +76,9 @@ async def test_refused_posts_keep_their_connection(
 
 
 async def test_a_body_too_large_to_read_closes_the_connection_and_says_so(
-    small_bodies_server: Granian, client: Client, login: Login
+    small_bodies_server: Granian, provider_staff: dict[str, str]
 ) -> None:
-    headers = {**await login(ROLE_LOGINS["provider_staff"]), "Content-Type": "application/json"}
-    statuses, connections, responses = await asyncio.to_thread(
-        _refused_posts, small_bodies_server, headers, 10
-    )
+    statuses, connections, responses = await _refused_posts(small_bodies_server, provider_staff, 10)
     assert statuses == {403: 10}
     assert all(r.headers["connection"] == "close" for r in responses)
     assert connections == 10  # the client knew to open a new one each time

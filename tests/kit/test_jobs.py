@@ -441,17 +441,23 @@ async def test_events_committed_while_the_relay_is_down_arrive_after_it_starts(
     assert await times_ran(sessionmaker, mark) == 1
 
 
+async def _kill_a_worker_once_started(settings: Settings, started: Path) -> None:
+    """Starts a worker and kills it (SIGKILL: no chance to commit or acknowledge) as soon as the
+    slow job has written ``started``."""
+    worker = _start(WORKER, settings)
+    try:
+        await eventually(lambda: asyncio.to_thread(started.exists), within=60)
+    finally:
+        _stop(worker, signal.SIGKILL)
+
+
 async def test_a_worker_killed_mid_job_leaves_the_effect_exactly_once(
     sessionmaker: Sessions, broker: dramatiq.Broker, settings: Settings, tmp_path: Path
 ) -> None:
     started = tmp_path / "started"
     mark = await enqueue_mark(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
     await relay_all(sessionmaker, broker)
-    first = _start(WORKER, settings)
-    try:
-        await eventually(lambda: asyncio.to_thread(started.exists), within=60)
-    finally:
-        _stop(first, signal.SIGKILL)  # no chance to finish, commit or acknowledge
+    await _kill_a_worker_once_started(settings, started)
     assert await times_ran(sessionmaker, mark) == 0
     second = _start(WORKER, settings)
     try:
@@ -470,11 +476,8 @@ async def test_a_worker_killed_mid_batch_leaves_every_effect_exactly_once(
     slow = await enqueue_mark(sessionmaker, suite_jobs.SLOW, started_file=str(started), seconds=60)
     last_marks = [await enqueue_mark(sessionmaker, suite_jobs.RECORD, SZ) for _ in range(2)]
     assert await relay_all(sessionmaker, broker) >= 5  # one batch: the default queue's five
-    first = _start(WORKER, settings)
-    try:
-        await eventually(lambda: asyncio.to_thread(started.exists), within=60)
-    finally:
-        _stop(first, signal.SIGKILL)  # mid-batch: two jobs done, one under way, two to come
+    # Mid-batch: two jobs done, one under way, two to come.
+    await _kill_a_worker_once_started(settings, started)
     for mark in first_marks:
         assert await times_ran(sessionmaker, mark) == 0  # nothing of the batch committed
     assert await times_ran(sessionmaker, slow) == 0

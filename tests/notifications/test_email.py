@@ -5,6 +5,7 @@ keep retries, replays and crashes from sending it again."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -99,6 +100,17 @@ async def test_an_approved_provider_is_told_in_its_inbox_and_by_one_email(
 # --- the at-least-once window, and an attempt in flight -------------------------------------------
 
 
+async def _claimed(admin_db: asyncpg.Connection, delivery_id: object, ago: timedelta) -> None:
+    """As if a worker had claimed the delivery ``ago`` and not yet recorded how it went."""
+    await admin_db.execute(
+        "UPDATE notification_deliveries SET status = 'sending', attempts = 1,"
+        " claimed_at = now() - $3::interval WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        delivery_id,
+        ago,
+    )
+
+
 async def test_a_crash_between_claim_and_record_resends_with_the_same_message_id(
     client: Client,
     login: Login,
@@ -110,12 +122,7 @@ async def test_a_crash_between_claim_and_record_resends_with_the_same_message_id
 ) -> None:
     email, row = await one_email_delivery(client, login, admin_db)
     # A worker claimed it long ago and died: whether the server got it is unknown.
-    await admin_db.execute(
-        "UPDATE notification_deliveries SET status = 'sending', attempts = 1,"
-        " claimed_at = now() - interval '1 hour' WHERE tenant_id = $1 AND id = $2",
-        GZ,
-        row["id"],
-    )
+    await _claimed(admin_db, row["id"], ago=timedelta(hours=1))
     status = await delivery.deliver(sessionmaker, settings, GZ, row["id"])
     assert status is DeliveryStatus.sent
     [mail] = smtp_server.to(email)
@@ -139,12 +146,7 @@ async def test_an_attempt_in_flight_is_not_doubled(
     settings: Settings,
 ) -> None:
     email, row = await one_email_delivery(client, login, admin_db)
-    await admin_db.execute(
-        "UPDATE notification_deliveries SET status = 'sending', attempts = 1,"
-        " claimed_at = now() WHERE tenant_id = $1 AND id = $2",
-        GZ,
-        row["id"],
-    )
+    await _claimed(admin_db, row["id"], ago=timedelta(0))
     with pytest.raises(dramatiq.Retry) as retry:
         await delivery.deliver(sessionmaker, settings, GZ, row["id"])
     lease_ms = settings.notification_lease_seconds * 1000

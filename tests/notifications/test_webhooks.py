@@ -62,6 +62,14 @@ async def region(client: Client, login: Login) -> Region:
     return Region(code, await login(email, PASSWORD))
 
 
+async def _account_in(client: Client, region: Region, prefix: str, display_name: str) -> str:
+    """A new account of the region, opened by its administrator: its login."""
+    _, email = await open_account(
+        client, region.admin, PASSWORD, tenant=region.code, prefix=prefix, display_name=display_name
+    )
+    return email
+
+
 # --- delivery -------------------------------------------------------------------------------------
 
 
@@ -108,14 +116,7 @@ async def test_webhooks_are_signed_delivered_and_a_failing_one_is_retried_to_dea
     quiet_path = f"/ok/{uuid.uuid4().hex}"
     await register_webhook(client, region, receiver, quiet_path, "document.sealed_opened")
 
-    _, email = await open_account(
-        client,
-        region.admin,
-        PASSWORD,
-        tenant=region.code,
-        prefix="notify-hooked",
-        display_name="挂钩用户",
-    )
+    email = await _account_in(client, region, "notify-hooked", "挂钩用户")
     membership = (await grant(client, region.admin, region.code, email, "finance_officer")).json()
     assert receiver.at(ok_path) == []  # nothing before the worker
 
@@ -193,14 +194,7 @@ async def test_a_switched_off_endpoint_gets_nothing_queued_for_it(
 ) -> None:
     path = f"/ok/{uuid.uuid4().hex}"
     endpoint = await register_webhook(client, region, receiver, path, "membership.granted")
-    _, email = await open_account(
-        client,
-        region.admin,
-        PASSWORD,
-        tenant=region.code,
-        prefix="notify-off",
-        display_name="关闭测试",
-    )
+    email = await _account_in(client, region, "notify-off", "关闭测试")
     await grant(client, region.admin, region.code, email)
     switched = await client.patch(
         f"/v1/tenants/{region.code}/webhooks/{endpoint['id']}",

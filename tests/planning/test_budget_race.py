@@ -13,6 +13,7 @@ import httpx
 from bench.server import Granian
 from services.kit.settings import Settings
 from tests.support.client import Client, Login
+from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, procurement_body
@@ -38,9 +39,10 @@ async def test_the_loser_of_a_race_is_told_what_is_left_after_the_winner(
     client: Client,
     login: Login,
     admin_db: asyncpg.Connection,
+    sessionmaker: Sessions,
     settings: Settings,
 ) -> None:
-    gz = Tenderer(client, login, admin_db, GZ)
+    gz = Tenderer(client, login, admin_db, sessionmaker, settings, GZ)
     line = await gz.line()
     body = {"budget_amount": str(AMOUNT), "ceiling_price": "190000.00", "bid_security": "3800.00"}
     headers = await gz.as_("civil_affairs_officer")

@@ -26,6 +26,13 @@ def answer(response: httpx.Response) -> dict[str, Any]:
     return {k: v for k, v in response.json().items() if k not in REQUEST_FIELDS}
 
 
+def json_of(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    """The JSON answer of a request that must have succeeded with ``status``."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def error_fields(response: httpx.Response) -> set[str]:
     """The fields a 422 names."""
     return {error["field"] for error in response.json().get("errors", [])}

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.credit.rules import add_years, today
-from tests.support.client import Client, Headers, Login
+from tests.support.client import Client, Headers, Login, json_of
 from tests.support.demo import GZ, SZ, city_login
 from tests.support.providers import NewProvider, apply_to, decide_registration, sign_up
 
@@ -68,9 +68,7 @@ async def record(
         headers=headers,
         json=record_body(provider_id, scope, **changes),
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return json_of(response, 201)
 
 
 async def decide(
@@ -86,9 +84,7 @@ async def decide(
         headers=headers,
         json=body,
     )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    return json_of(response)
 
 
 async def confirmed(

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.client import Client, Login
+from tests.support.client import Client, Login, json_of
 from tests.support.demo import GZ, city_login
 
 YEAR = 2027
@@ -111,9 +111,7 @@ class Planner:
             headers=await self.as_("civil_affairs_officer"),
             json={"comment": "需求明确，予以受理"},
         )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response)
 
     async def project(
         self, declaration_ids: list[str] | None = None, costed: bool = True, **changes: Any
@@ -172,21 +170,17 @@ class Planner:
 
     async def submitted_budget(self, projects: int = 1) -> dict[str, Any]:
         budget = await self.budget(projects)
-        response = await self.client.post(
+        submitted = await self.client.post(
             f"{self.base}/budgets/{budget['id']}/submit",
             headers=await self.as_("civil_affairs_approver"),
         )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(submitted)
 
     async def approved_budget(self, projects: int = 1) -> dict[str, Any]:
         budget = await self.submitted_budget(projects)
-        response = await self.client.post(
+        decided = await self.client.post(
             f"{self.base}/budgets/{budget['id']}/decision",
             headers=await self.as_("finance_approver"),
             json={"outcome": "approved", "comment": "同意"},
         )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(decided)

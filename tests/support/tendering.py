@@ -24,7 +24,7 @@ from services.kit.jobs import JobContext
 from services.kit.settings import Settings
 from services.tendering import opening, tasks
 from tests.support.accounts import grant, open_account
-from tests.support.client import Client, Login
+from tests.support.client import Client, Login, json_of
 from tests.support.database import Sessions
 from tests.support.demo import GZ, city_login
 from tests.support.planning import Planner
@@ -86,6 +86,9 @@ class Tenderer:
     client: Client
     login: Login
     admin_db: asyncpg.Connection
+    # What opens the bids at the opening time, as the chronograph's job would.
+    sessionmaker: Sessions
+    settings: Settings
     city: str = GZ
     planner: Planner = field(init=False)
 
@@ -110,9 +113,31 @@ class Tenderer:
             headers=await self.as_("civil_affairs_officer"),
             json=procurement_body(line, **changes),
         )
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response, 201)
+
+    async def single_source(self, provider: Bidder, justification: str) -> dict[str, Any]:
+        """A single-source procurement proposing the only provider able to serve, its notice
+        published: the procurement as the notice left it."""
+        procurement = await self.create(
+            method="single_source",
+            method_reason="only_one_supplier",
+            method_justification=justification,
+            proposed_provider_id=provider.provider_id,
+        )
+        noticed = await self.client.post(
+            f"{self.base}/{procurement['id']}/single-source-notice",
+            headers=await self.as_("civil_affairs_officer"),
+        )
+        return json_of(noticed)
+
+    async def notice_ran(self, procurement_id: str) -> None:
+        """As if the notice period had passed: the procurement's notice went out 14 days ago."""
+        await self.admin_db.execute(
+            "UPDATE notices SET published_at = now() - interval '14 days'"
+            " WHERE tenant_id = $1 AND procurement_id = $2",
+            self.city,
+            uuid.UUID(procurement_id),
+        )
 
     async def published(self, **changes: Any) -> dict[str, Any]:
         procurement = await self.create(**changes)
@@ -121,9 +146,7 @@ class Tenderer:
             headers=await self.as_("civil_affairs_officer"),
             json={},
         )
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response)
 
     async def closing_in(self, procurement_id: str, seconds: float) -> datetime:
         """As if the weeks had passed: the documents went out 25 days ago and bids close in
@@ -191,9 +214,7 @@ class Tenderer:
         response = await self.client.post(
             f"{self.base}/{procurement_id}/bids", headers=bidder.headers, json={"price": price}
         )
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        return json_of(response, 201)
 
     async def available(self, line_id: str) -> str:
         """What a budget line has left, as finance reads it."""
@@ -219,14 +240,13 @@ class Tenderer:
             content=content,
         )
 
-    async def open_now(
-        self, sessionmaker: Sessions, settings: Settings, procurement_id: str, deadline: datetime
-    ) -> None:
+    async def open_now(self, procurement_id: str, deadline: datetime) -> None:
         """What the chronograph's job does at the opening time."""
         await asyncio.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.3)
-        async with transaction(sessionmaker, self.city) as session:
+        async with transaction(self.sessionmaker, self.city) as session:
+            actor = Actor(None, self.city, "test-opening")
             acted = await opening.open_bids(
-                session, settings, Actor(None, self.city, "test-opening"), uuid.UUID(procurement_id)
+                session, self.settings, actor, uuid.UUID(procurement_id)
             )
         assert acted
 
@@ -255,9 +275,7 @@ class Tenderer:
         assert pooled.status_code == 200, pooled.text
         return user_id, await self.login(login, PASSWORD)
 
-    async def opened(
-        self, sessionmaker: Sessions, settings: Settings, **changes: Any
-    ) -> tuple[str, list[Bidder]]:
+    async def opened(self, **changes: Any) -> tuple[str, list[Bidder]]:
         """A published open tender with three bids, opened: (its id, the bidders)."""
         procurement = await self.published(**changes)
         pid = procurement["id"]
@@ -265,7 +283,7 @@ class Tenderer:
         deadline = await self.closing_in(pid, 6)
         for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
             await self.bid(pid, bidder, price)
-        await self.open_now(sessionmaker, settings, pid, deadline)
+        await self.open_now(pid, deadline)
         return pid, bidders
 
     async def score(self, procurement_id: str, headers: dict[str, str], bid_ids: list[str]) -> None:
@@ -280,21 +298,36 @@ class Tenderer:
         )
         assert response.status_code == 200, response.text
 
+    async def draw_committee(
+        self, procurement_id: str, experts: int, speciality: str, **more: Any
+    ) -> httpx.Response:
+        """The buyer asks for a committee drawn from the pool: the answer, refused or not."""
+        return await self.client.post(
+            f"{self.base}/{procurement_id}/committee",
+            headers=await self.as_("civil_affairs_officer"),
+            json={"experts": experts, "speciality": speciality, **more},
+        )
+
     async def scored_by_committee(self, procurement_id: str) -> None:
         """A committee of five experts of its own, drawn, and every one of them scores."""
         officer = await self.as_("civil_affairs_officer")
         speciality = f"committee_{uuid.uuid4().hex[:6]}"
         experts = [await self.expert(speciality=speciality) for _ in range(5)]
-        drawn = await self.client.post(
-            f"{self.base}/{procurement_id}/committee",
-            headers=officer,
-            json={"experts": 5, "speciality": speciality},
-        )
+        drawn = await self.draw_committee(procurement_id, 5, speciality)
         assert drawn.status_code == 201, drawn.text
         bids = await self.client.get(f"{self.base}/{procurement_id}/bids", headers=officer)
         bid_ids = [b["id"] for b in bids.json()]
         for _, headers in experts:
             await self.score(procurement_id, headers, bid_ids)
+
+    async def conclude(self, procurement_id: str, minutes: str) -> dict[str, Any]:
+        """The buyer concludes the negotiation, its minutes recorded."""
+        response = await self.client.post(
+            f"{self.base}/{procurement_id}/conclude-negotiation",
+            headers=await self.as_("civil_affairs_officer"),
+            json={"minutes": minutes},
+        )
+        return json_of(response)
 
     async def award_and_publish(self, procurement_id: str) -> dict[str, Any]:
         """The approver awards the recommended bid, and the officer publishes the result."""
@@ -305,15 +338,11 @@ class Tenderer:
         result = await self.client.post(
             f"{self.base}/{procurement_id}/result", headers=await self.as_("civil_affairs_officer")
         )
-        assert result.status_code == 200, result.text
-        body: dict[str, Any] = result.json()
-        return body
+        return json_of(result)
 
-    async def with_result(
-        self, sessionmaker: Sessions, settings: Settings
-    ) -> tuple[str, list[Bidder]]:
+    async def with_result(self) -> tuple[str, list[Bidder]]:
         """An open tender taken to its published result, by a committee of its own experts."""
-        pid, bidders = await self.opened(sessionmaker, settings)
+        pid, bidders = await self.opened()
         await self.scored_by_committee(pid)
         await self.award_and_publish(pid)
         return pid, bidders

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -95,25 +96,24 @@ async def test_tenant_admin_cannot_grant_platform_or_provider_roles(
         assert response.json()["code"] == "role_not_grantable"
 
 
+async def _granted_in_gz(client: Client, login: Login, who: str, role: str) -> httpx.Response:
+    """广州's administrator grants ``role`` to the account ``who``: the answer."""
+    return await client.post(
+        f"/v1/tenants/{GZ}/memberships",
+        headers=await login(ROLE_LOGINS["tenant_admin"]),
+        json={"login": who, "role": role},
+    )
+
+
 async def test_a_provider_account_cannot_hold_a_government_role(
     client: Client, login: Login
 ) -> None:
-    admin = await login(ROLE_LOGINS["tenant_admin"])
-    response = await client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=admin,
-        json={"login": ROLE_LOGINS["provider_admin"], "role": "expert"},
-    )
+    response = await _granted_in_gz(client, login, ROLE_LOGINS["provider_admin"], "expert")
     assert response.status_code == 422
 
 
 async def test_granting_the_same_role_twice_is_a_conflict(client: Client, login: Login) -> None:
-    admin = await login(ROLE_LOGINS["tenant_admin"])
-    response = await client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=admin,
-        json={"login": ROLE_LOGINS["expert"], "role": "expert"},
-    )
+    response = await _granted_in_gz(client, login, ROLE_LOGINS["expert"], "expert")
     assert response.status_code == 409
 
 
@@ -395,23 +395,18 @@ async def test_one_account_works_in_two_regions_by_path(
         assert granted.status_code == 201, granted.text
     both = await _headers(client, email)
 
-    async def reads_both() -> bool:
-        codes = [
-            (await second_process.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
-            for t in (GZ, SZ)
-        ]
-        return codes == [200, 200]
+    def reads_both(process: Client) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            codes = [
+                (await process.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
+                for t in (GZ, SZ)
+            ]
+            return codes == [200, 200]
 
-    await _eventually(reads_both)
+        return check
 
-    async def first_process_reads_both() -> bool:
-        codes = [
-            (await client.get(f"/v1/tenants/{t}/organisations", headers=both)).status_code
-            for t in (GZ, SZ)
-        ]
-        return codes == [200, 200]
-
-    await _eventually(first_process_reads_both)
+    await _eventually(reads_both(second_process))
+    await _eventually(reads_both(client))
     gz = (await client.get(f"/v1/tenants/{GZ}/organisations", headers=both)).json()["items"]
     assert {o["tenant_id"] for o in gz} == {GZ}
 

@@ -57,7 +57,6 @@ BUYERS = (
 async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Sessions,
     settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
@@ -111,7 +110,7 @@ async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
         assert refused.status_code == 409, (role, refused.text)
         assert refused.json()["code"] == "document_sealed"
 
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     for role in BUYERS:
         link = await client.get(download, headers=await gz.as_(role))
         assert link.status_code == 200, (role, link.text)
@@ -120,7 +119,7 @@ async def test_a_bids_documents_are_sealed_by_the_server_until_the_opening(
 
 
 async def test_the_sweep_opens_a_procurement_whose_job_went_missing(
-    gz: Tenderer, sessionmaker: Sessions, settings: Settings, admin_db: asyncpg.Connection
+    gz: Tenderer, sessionmaker: Sessions, admin_db: asyncpg.Connection
 ) -> None:
     procurement = await gz.published()
     await gz.moved(

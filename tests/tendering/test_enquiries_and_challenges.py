@@ -12,7 +12,6 @@ import pytest
 
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
-from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
 from tests.support.database import Sessions
@@ -26,11 +25,8 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def test_a_challenge_on_the_eighth_working_day_is_refused(
     client: Client,
     gz: Tenderer,
-    sessionmaker: Sessions,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
 ) -> None:
-    pid, bidders = await gz.with_result(sessionmaker, settings)
+    pid, bidders = await gz.with_result()
     # Published 12 calendar days ago: at least 8 working days, whatever the holidays.
     await gz.moved(pid, "result_published_at = now() - interval '12 days'")
     late = await client.post(
@@ -43,10 +39,9 @@ async def test_an_unanswered_challenge_past_its_due_time_is_warned_about(
     client: Client,
     gz: Tenderer,
     sessionmaker: Sessions,
-    settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
-    pid, bidders = await gz.with_result(sessionmaker, settings)
+    pid, bidders = await gz.with_result()
     filed = await client.post(
         f"{gz.base}/{pid}/challenges", headers=bidders[1].headers, json={"grounds": "评分有误"}
     )
@@ -181,16 +176,9 @@ async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_ab
 ) -> None:
     only = await gz.bidder("唯一的助残社工机构")
     objector = await gz.bidder()
-    procurement = await gz.create(
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="该机构为本市唯一具备助残社工服务能力的机构",
-        proposed_provider_id=only.provider_id,
-    )
+    procurement = await gz.single_source(only, "该机构为本市唯一具备助残社工服务能力的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
-    assert noticed.status_code == 200, noticed.text
     filed = await client.post(
         f"{gz.base}/{pid}/enquiries",
         headers=objector.headers,

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import pytest
 
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
-from services.kit.settings import Settings
 from services.tendering import tasks
 from tests.support.client import Client, inbox
 from tests.support.database import Sessions
@@ -28,30 +26,21 @@ COMMUNITY_WORK = f"community_work_{uuid.uuid4().hex[:6]}"
 
 
 async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
+    client: Client, gz: Tenderer
 ) -> None:
-    pid, bidders = await gz.opened(sessionmaker, settings)
-    officer = await gz.as_("civil_affairs_officer")
+    pid, bidders = await gz.opened()
     for _ in range(5):
         await gz.expert(speciality=YOUTH_WORK)
-    four = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 4, "speciality": YOUTH_WORK},
-    )
+    four = await gz.draw_committee(pid, 4, YOUTH_WORK)
     assert_rule_broken(four, "committee_min_members")
     tied, _ = await gz.expert(employer=bidders[1].name, speciality=YOUTH_WORK)
-    conflicted = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 5, "speciality": YOUTH_WORK, "appointed_expert_ids": [tied]},
-    )
+    conflicted = await gz.draw_committee(pid, 5, YOUTH_WORK, appointed_expert_ids=[tied])
     assert conflicted.status_code == 422 and conflicted.json()["code"] == "expert_conflicted"
     assert conflicted.json()["rule"] == "conflict_of_interest"
 
 
 async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
+    client: Client, gz: Tenderer
 ) -> None:
     planner = gz.planner
     officer = await planner.as_("civil_affairs_officer")
@@ -98,8 +87,6 @@ async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
         json={"outcome": "approved"},
     )
     pid, _ = await gz.opened(
-        sessionmaker,
-        settings,
         budget_line_id=line.json()["id"],
         budget_amount="12000000.00",
         ceiling_price="11800000.00",
@@ -107,11 +94,7 @@ async def test_a_committee_of_five_for_a_twelve_million_budget_is_refused(
     )
     for _ in range(5):
         await gz.expert(speciality=COMMUNITY_WORK)
-    five = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={"experts": 5, "speciality": COMMUNITY_WORK},
-    )
+    five = await gz.draw_committee(pid, 5, COMMUNITY_WORK)
     assert_rule_broken(five, "committee_min_members_large")
 
 
@@ -119,10 +102,8 @@ async def test_a_buyer_late_to_confirm_is_warned_then_the_administrator_too(
     client: Client,
     gz: Tenderer,
     sessionmaker: Sessions,
-    settings: Settings,
-    admin_db: asyncpg.Connection,
 ) -> None:
-    pid, _ = await gz.opened(sessionmaker, settings)
+    pid, _ = await gz.opened()
     await gz.scored_by_committee(pid)
     # The report came 20 days ago: the 5 working days to confirm are long gone.
     await gz.moved(pid, "report_at = now() - interval '20 days'")

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import pytest
 
-from services.kit.settings import Settings
 from tests.support.client import Client, inbox
-from tests.support.database import Sessions
-from tests.support.demo import GZ
 from tests.support.tendering import Tenderer, later
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_competitive_negotiation_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
+    client: Client, gz: Tenderer
 ) -> None:
     suppliers = [await gz.bidder() for _ in range(3)]
     procurement = await gz.create(
@@ -45,7 +41,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     deadline = await gz.closing_in(pid, 6)
     for supplier, price in zip(suppliers, ("340000", "330000", "345000"), strict=True):
         await gz.bid(pid, supplier, price)
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
 
     early = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={})
@@ -53,9 +49,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
     for _ in range(3):
         await gz.expert(speciality=speciality)
-    group = await client.post(
-        f"{gz.base}/{pid}/committee", headers=officer, json={"experts": 3, "speciality": speciality}
-    )
+    group = await gz.draw_committee(pid, 3, speciality)
     assert group.status_code == 201, group.text
 
     first = await client.post(
@@ -92,13 +86,8 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     )
     assert again.status_code == 403
 
-    concluded = await client.post(
-        f"{gz.base}/{pid}/conclude-negotiation",
-        headers=officer,
-        json={"minutes": "三家供应商两轮谈判后提交最后报价，一家未实质性响应。"},
-    )
-    assert concluded.status_code == 200, concluded.text
-    assert concluded.json()["status"] == "awaiting_confirmation"
+    concluded = await gz.conclude(pid, "三家供应商两轮谈判后提交最后报价，一家未实质性响应。")
+    assert concluded["status"] == "awaiting_confirmation"
     record = (await client.get(f"{gz.base}/{pid}/negotiation", headers=officer)).json()
     assert [r["round"] for r in record["rounds"]] == [1, 2] and len(record["offers"]) == 6
     assert [e["provider_id"] for e in record["exclusions"]] == [suppliers[0].provider_id]
@@ -109,27 +98,12 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     assert "319000.00" in notice.json()["items"][0]["body"]
 
 
-async def test_single_source_from_budget_line_to_award(
-    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
-) -> None:
+async def test_single_source_from_budget_line_to_award(client: Client, gz: Tenderer) -> None:
     only = await gz.bidder("独家精神康复社工服务中心")
-    procurement = await gz.create(
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="本市唯一具备精神康复社工服务资质的机构",
-        proposed_provider_id=only.provider_id,
-    )
+    procurement = await gz.single_source(only, "本市唯一具备精神康复社工服务资质的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    assert (
-        await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
-    ).status_code == 200
-    await admin_db.execute(
-        "UPDATE notices SET published_at = now() - interval '14 days'"
-        " WHERE tenant_id = $1 AND procurement_id = $2",
-        GZ,
-        uuid.UUID(pid),
-    )
+    await gz.notice_ran(pid)
     approved = await client.post(
         f"{gz.base}/{pid}/approval",
         headers=await gz.as_("finance_approver"),
@@ -151,12 +125,7 @@ async def test_single_source_from_budget_line_to_award(
         json={"price": "336000", "terms": "含督导费用"},
     )
     assert second.status_code == 201
-    concluded = await client.post(
-        f"{gz.base}/{pid}/conclude-negotiation",
-        headers=officer,
-        json={"minutes": "经协商，成交价336000元。"},
-    )
-    assert concluded.status_code == 200, concluded.text
+    await gz.conclude(pid, "经协商，成交价336000元。")
     result = await gz.award_and_publish(pid)
     assert (result["awarded_provider_id"], result["awarded_price"]) == (
         only.provider_id,

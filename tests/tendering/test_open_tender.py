@@ -15,7 +15,6 @@ from services.documents import tasks as document_tasks
 from services.kit.db import transaction
 from services.kit.errors import NotFound
 from services.kit.jobs import JobContext
-from services.kit.settings import Settings
 from services.tendering import service as tendering
 from services.tendering import tasks
 from tests.support.client import Client, inbox
@@ -32,7 +31,6 @@ async def test_open_tender_from_budget_line_to_award(
     client: Client,
     gz: Tenderer,
     sessionmaker: Sessions,
-    settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
     officer = await gz.as_("civil_affairs_officer")
@@ -92,7 +90,7 @@ async def test_open_tender_from_budget_line_to_award(
     assert all(row["price"] is None for row in stored)
     assert all(b"300000" not in row["price_sealed"] for row in stored)
 
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     opened = await client.get(f"{gz.base}/{pid}/bids", headers=officer)
     assert opened.status_code == 200
     assert sorted(b["price"] for b in opened.json()) == sorted(prices)
@@ -106,14 +104,8 @@ async def test_open_tender_from_budget_line_to_award(
     experts = [await gz.expert(speciality=speciality) for _ in range(6)]
     # One more expert, who works for a bidder: never drawn.
     tied, _ = await gz.expert(affiliated=[bidders[2].provider_id], speciality=speciality)
-    drawn = await client.post(
-        f"{gz.base}/{pid}/committee",
-        headers=officer,
-        json={
-            "experts": 4,
-            "speciality": speciality,
-            "buyer_representative_ids": [await _user_id(client, approver)],
-        },
+    drawn = await gz.draw_committee(
+        pid, 4, speciality, buyer_representative_ids=[await _user_id(client, approver)]
     )
     assert drawn.status_code == 201, drawn.text
     seats = drawn.json()["members"]
@@ -230,7 +222,6 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
     client: Client,
     gz: Tenderer,
     sessionmaker: Sessions,
-    settings: Settings,
     admin_db: asyncpg.Connection,
 ) -> None:
     line = await gz.line()
@@ -241,7 +232,7 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
     bids = [await gz.bid(pid, bidder, "300000.00") for bidder in bidders]
     document = await gz.attach(bidders[0].headers, bids[0]["id"], pdf())
     assert document.status_code == 201, document.text
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     # 废标: the bids are never opened — not by the documents' own sweep, not by SQL.
     async with transaction(sessionmaker, "000000") as session:
         await document_tasks.sweep_seals(

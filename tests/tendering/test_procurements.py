@@ -8,9 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from services.kit.settings import Settings
 from tests.support.client import Client, inbox
-from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.planning import COSTED_TOTAL
 from tests.support.tendering import Tenderer, assert_rule_broken, later, procurement_body
@@ -18,9 +16,7 @@ from tests.support.tendering import Tenderer, assert_rule_broken, later, procure
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def test_invited_tender_from_budget_line_to_award(
-    client: Client, gz: Tenderer, sessionmaker: Sessions, settings: Settings
-) -> None:
+async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tenderer) -> None:
     """Three invitations, a reason from the law and finance's approval; then bids from the
     invited only, the opening, the committee, the award."""
     bidders = [await gz.bidder() for _ in range(4)]
@@ -86,7 +82,7 @@ async def test_invited_tender_from_budget_line_to_award(
     deadline = await gz.closing_in(pid, 6)
     for bidder, price in zip(bidders[:3], ("300000", "290000", "310000"), strict=True):
         await gz.bid(pid, bidder, price)
-    await gz.open_now(sessionmaker, settings, pid, deadline)
+    await gz.open_now(pid, deadline)
     await gz.scored_by_committee(pid)
     result = await gz.award_and_publish(pid)
     assert (result["awarded_provider_id"], result["awarded_price"]) == (
@@ -96,20 +92,14 @@ async def test_invited_tender_from_budget_line_to_award(
 
 
 async def test_single_source_is_approved_only_after_its_notice_ran_with_objections_answered(
-    client: Client, gz: Tenderer, admin_db: asyncpg.Connection
+    client: Client, gz: Tenderer
 ) -> None:
     only = await gz.bidder("唯一的康复社工机构")
     objector = await gz.bidder()
-    procurement = await gz.create(
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="该机构为本市唯一具备精神康复社工服务能力的机构",
-        proposed_provider_id=only.provider_id,
-    )
+    procurement = await gz.single_source(only, "该机构为本市唯一具备精神康复社工服务能力的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    noticed = await client.post(f"{gz.base}/{pid}/single-source-notice", headers=officer)
-    assert noticed.status_code == 200 and noticed.json()["status"] == "single_source_notice"
+    assert procurement["status"] == "single_source_notice"
     public = await client.get(
         "/v1/notices", params={"kind": "single_source", "q": procurement["title"]}
     )
@@ -126,12 +116,7 @@ async def test_single_source_is_approved_only_after_its_notice_ran_with_objectio
         json={"question": "我机构同样具备该服务能力，对单一来源有异议。"},
     )
     assert objection.status_code == 201
-    await admin_db.execute(
-        "UPDATE notices SET published_at = now() - interval '14 days' WHERE tenant_id = $1 AND"
-        " procurement_id = $2",
-        GZ,
-        uuid.UUID(pid),
-    )
+    await gz.notice_ran(pid)
     unanswered = await client.post(
         f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
     )

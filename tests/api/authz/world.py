@@ -71,15 +71,16 @@ class World:
             self.client, admin, PASSWORD, prefix="matrix", display_name="矩阵测试"
         )
 
-    async def fresh_membership(self) -> str:
-        _, login = await self.fresh_user()
+    async def fresh_expert(self) -> tuple[str, str]:
+        """A new account holding the expert role in 广州: (user id, membership id)."""
+        user_id, login = await self.fresh_user()
         response = await self.client.post(
             f"/v1/tenants/{GZ}/memberships",
             headers=await self.as_role(TENANT_ADMIN),
             json={"login": login, "role": EXPERT},
         )
         assert response.status_code == 201, response.text
-        return str(response.json()["id"])
+        return user_id, str(response.json()["id"])
 
     async def fresh_platform_grant(self) -> str:
         user_id, login = await self.fresh_user()

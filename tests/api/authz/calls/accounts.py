@@ -8,21 +8,14 @@ import uuid
 import httpx
 
 from tests.api.authz.expected import EVALUATOR, MINISTRY_VIEWER, REG, T
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import PASSWORD, World
 from tests.support.accounts import unique_email
 from tests.support.client import Headers
 from tests.support.demo import GZ
 
-
-@calls("GET /v1/tenants")
-async def _list_tenants(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/tenants", headers=h)
-
-
-@calls("GET /v1/tenants/{tenant}")
-async def _get_tenant(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}", headers=h)
+plain("GET /v1/tenants")
+plain("GET /v1/tenants/{tenant}")
 
 
 @calls("POST /v1/platform/tenants", 201)
@@ -39,9 +32,7 @@ async def _deactivate(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/platform/tenants/{code}/deactivate", headers=h)
 
 
-@calls("GET /v1/platform/dead-letters")
-async def _list_dead_letters(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/platform/dead-letters", headers=h)
+plain("GET /v1/platform/dead-letters")
 
 
 @calls("POST /v1/platform/dead-letters/{dead_letter_id}/replay", 404)
@@ -70,14 +61,8 @@ async def _revoke_platform_role(w: World, h: Headers) -> httpx.Response:
     return await w.client.delete(f"/v1/platform/role-grants/{user_id}/{MINISTRY_VIEWER}", headers=h)
 
 
-@calls("GET /v1/platform/audit")
-async def _platform_audit(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/platform/audit", headers=h)
-
-
-@calls(f"GET {T}/organisations")
-async def _list_organisations(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/organisations", headers=h)
+plain("GET /v1/platform/audit")
+plain(f"GET {T}/organisations")
 
 
 @calls(f"POST {T}/organisations", 201)
@@ -87,9 +72,7 @@ async def _create_organisation(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/tenants/{GZ}/organisations", headers=h, json=body)
 
 
-@calls(f"GET {T}/organisations/{{organisation_id}}")
-async def _get_organisation(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/organisations/{w.gz_civil_affairs_id}", headers=h)
+plain(f"GET {T}/organisations/{{organisation_id}}", organisation_id=lambda w: w.gz_civil_affairs_id)
 
 
 @calls(f"PATCH {T}/organisations/{{organisation_id}}")
@@ -101,9 +84,7 @@ async def _update_organisation(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls(f"GET {T}/memberships")
-async def _list_memberships(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/memberships", headers=h)
+plain(f"GET {T}/memberships")
 
 
 @calls(f"POST {T}/memberships", 201)
@@ -116,7 +97,7 @@ async def _grant_membership(w: World, h: Headers) -> httpx.Response:
 
 @calls(f"DELETE {T}/memberships/{{membership_id}}", 204)
 async def _revoke_membership(w: World, h: Headers) -> httpx.Response:
-    membership_id = await w.fresh_membership()
+    _, membership_id = await w.fresh_expert()
     return await w.client.delete(f"/v1/tenants/{GZ}/memberships/{membership_id}", headers=h)
 
 
@@ -129,14 +110,8 @@ async def _create_user(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls(f"GET {T}/audit")
-async def _tenant_audit(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/audit", headers=h)
-
-
-@calls(f"GET {T}/provider-registrations")
-async def _list_registrations(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/provider-registrations", headers=h)
+plain(f"GET {T}/audit")
+plain(f"GET {T}/provider-registrations")
 
 
 # The demo provider_admin's provider (阳光) is registered in 广州 already: the handler's 409.
@@ -147,11 +122,7 @@ async def _apply(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls(f"GET {REG}")
-async def _get_registration(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(
-        f"/v1/tenants/{GZ}/provider-registrations/{w.sunshine_gz_registration_id}", headers=h
-    )
+plain(f"GET {REG}", registration_id=lambda w: w.sunshine_gz_registration_id)
 
 
 @calls(f"POST {REG}/approve")
@@ -174,9 +145,7 @@ async def _reject(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls("GET /v1/me/registrations")
-async def _my_registrations(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/me/registrations", headers=h)
+plain("GET /v1/me/registrations")
 
 
 @calls("POST /v1/me/provider/users", 201)
@@ -188,9 +157,7 @@ async def _add_staff(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls("GET /v1/me")
-async def _me(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/me", headers=h)
+plain("GET /v1/me")
 
 
 # The demo passwords must stay; a wrong current password is the handler's own 422.

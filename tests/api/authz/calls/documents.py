@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.authz.expected import DOC, DOCS
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World, upload_pdf
 from tests.support.client import Headers
 from tests.support.demo import GZ
@@ -17,21 +17,9 @@ async def _upload_document(w: World, h: Headers) -> httpx.Response:
     return await upload_pdf(w.client, h, w.sunshine_gz_registration_id)
 
 
-@calls(f"GET {DOCS}")
-async def _list_documents(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/documents", headers=h)
-
-
-@calls(f"GET {DOC}")
-async def _get_document(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/documents/{w.government_document_id}", headers=h)
-
-
-@calls(f"GET {DOC}/download")
-async def _download_document(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(
-        f"/v1/tenants/{GZ}/documents/{w.government_document_id}/download", headers=h
-    )
+plain(f"GET {DOCS}")
+plain(f"GET {DOC}", document_id=lambda w: w.government_document_id)
+plain(f"GET {DOC}/download", document_id=lambda w: w.government_document_id)
 
 
 @calls(f"POST {DOC}/versions", 201)

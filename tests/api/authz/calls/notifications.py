@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from tests.api.authz.expected import TENANT_ADMIN, WH, T
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World
 from tests.support.client import Headers
 from tests.support.demo import GZ
@@ -38,31 +38,19 @@ async def _webhook(w: World) -> str:
     return _shared_webhooks[id(w)]
 
 
+plain("GET /v1/me/notifications")
+plain("GET /v1/me/notifications/unread-count")
+
+
 # The inbox's own paths are tested in tests/notifications/test_inbox.py; here a random id is
 # the handler's 404.
-@calls("GET /v1/me/notifications")
-async def _my_notifications(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/me/notifications", headers=h)
-
-
-@calls("GET /v1/me/notifications/unread-count")
-async def _my_unread_count(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/me/notifications/unread-count", headers=h)
-
-
 @calls("POST /v1/me/notifications/{notification_id}/read", 404)
 async def _mark_read(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/me/notifications/{uuid.uuid4()}/read", headers=h)
 
 
-@calls("POST /v1/me/notifications/read-all")
-async def _mark_all_read(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post("/v1/me/notifications/read-all", headers=h)
-
-
-@calls("GET /v1/me/notification-preferences")
-async def _my_preferences(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get("/v1/me/notification-preferences", headers=h)
+plain("POST /v1/me/notifications/read-all")
+plain("GET /v1/me/notification-preferences")
 
 
 @calls("PUT /v1/me/notification-preferences")
@@ -72,9 +60,7 @@ async def _set_preferences(w: World, h: Headers) -> httpx.Response:
     return await w.client.put("/v1/me/notification-preferences", headers=h, json=body)
 
 
-@calls(f"GET {T}/webhooks")
-async def _list_webhooks(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/webhooks", headers=h)
+plain(f"GET {T}/webhooks")
 
 
 @calls(f"POST {T}/webhooks", 201)
@@ -87,9 +73,7 @@ async def _create_webhook(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/tenants/{GZ}/webhooks", headers=h, json=body)
 
 
-@calls(f"GET {WH}")
-async def _get_webhook(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/webhooks/{await _webhook(w)}", headers=h)
+plain(f"GET {WH}", webhook_id=_webhook)
 
 
 @calls(f"PATCH {WH}")
@@ -112,15 +96,5 @@ async def _delete_webhook(w: World, h: Headers) -> httpx.Response:
     return response
 
 
-@calls(f"POST {WH}/rotate-secret")
-async def _rotate_webhook_secret(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post(
-        f"/v1/tenants/{GZ}/webhooks/{await _webhook(w)}/rotate-secret", headers=h
-    )
-
-
-@calls(f"GET {WH}/deliveries")
-async def _webhook_deliveries(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(
-        f"/v1/tenants/{GZ}/webhooks/{await _webhook(w)}/deliveries", headers=h
-    )
+plain(f"POST {WH}/rotate-secret", webhook_id=_webhook)
+plain(f"GET {WH}/deliveries", webhook_id=_webhook)

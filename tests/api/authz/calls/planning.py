@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.api.authz.expected import BG, BG1, FINANCE_OFFICER, ND, ND1, PJ, PJ1, T
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World
 from tests.support.client import Headers
 from tests.support.demo import GZ
@@ -20,6 +20,26 @@ def _content() -> dict[str, Any]:
     return body
 
 
+async def _submitted_declaration(w: World) -> str:
+    return str((await w.planner().declaration())["id"])
+
+
+async def _draft_declaration(w: World) -> str:
+    return str((await w.planner().declaration(submit=False))["id"])
+
+
+async def _new_project(w: World) -> str:
+    return str((await w.planner().project(costed=False))["id"])
+
+
+async def _empty_budget(w: World) -> str:
+    return str((await w.planner().budget(projects=0))["id"])
+
+
+async def _draft_budget(w: World) -> str:
+    return str((await w.planner().budget())["id"])
+
+
 @calls(f"POST {ND}", 201)
 async def _declare(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(
@@ -27,15 +47,8 @@ async def _declare(w: World, h: Headers) -> httpx.Response:
     )
 
 
-@calls(f"GET {ND}")
-async def _list_declarations(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/needs-declarations", headers=h)
-
-
-@calls(f"GET {ND1}")
-async def _read_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration()
-    return await w.client.get(f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}", headers=h)
+plain(f"GET {ND}")
+plain(f"GET {ND1}", declaration_id=_submitted_declaration)
 
 
 @calls(f"PUT {ND1}")
@@ -45,18 +58,8 @@ async def _revise_declaration(w: World, h: Headers) -> httpx.Response:
     return await w.client.put(url, headers=h, json=_content())
 
 
-@calls(f"POST {ND1}/submit")
-async def _submit_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration(submit=False)
-    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/submit"
-    return await w.client.post(url, headers=h)
-
-
-@calls(f"POST {ND1}/withdraw")
-async def _withdraw_declaration(w: World, h: Headers) -> httpx.Response:
-    declaration = await w.planner().declaration(submit=False)
-    url = f"/v1/tenants/{GZ}/needs-declarations/{declaration['id']}/withdraw"
-    return await w.client.post(url, headers=h)
+plain(f"POST {ND1}/submit", declaration_id=_draft_declaration)
+plain(f"POST {ND1}/withdraw", declaration_id=_draft_declaration)
 
 
 @calls(f"POST {ND1}/accept")
@@ -87,9 +90,7 @@ async def _create_project(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/tenants/{GZ}/projects", headers=h, json=body)
 
 
-@calls(f"GET {PJ}")
-async def _list_projects(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/projects", headers=h)
+plain(f"GET {PJ}")
 
 
 @calls(f"GET {PJ1}")
@@ -100,50 +101,29 @@ async def _read_project(w: World, h: Headers) -> httpx.Response:
     return await w.client.get(f"/v1/tenants/{GZ}/projects/{project['id']}", headers=h)
 
 
-@calls(f"PATCH {PJ1}")
-async def _update_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}"
-    return await w.client.patch(url, headers=h, json={"estimated_beneficiaries": 60})
-
-
-@calls(f"PUT {PJ1}/assessment")
-async def _assess_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    body = {
+# Each cell works on a new project, not yet costed.
+plain(f"PATCH {PJ1}", body={"estimated_beneficiaries": 60}, project_id=_new_project)
+plain(
+    f"PUT {PJ1}/assessment",
+    body={
         "survey_method": "问卷",
         "survey_period": "2026年10月",
         "findings": "需求明确",
         "conclusion": "建议立项",
-    }
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/assessment"
-    return await w.client.put(url, headers=h, json=body)
-
-
-@calls(f"PUT {PJ1}/cost-lines")
-async def _cost_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/cost-lines"
-    return await w.client.put(url, headers=h, json={"lines": COST_LINES})
-
-
-@calls(f"PUT {PJ1}/targets")
-async def _target_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    body = {
+    },
+    project_id=_new_project,
+)
+plain(f"PUT {PJ1}/cost-lines", body={"lines": COST_LINES}, project_id=_new_project)
+plain(
+    f"PUT {PJ1}/targets",
+    body={
         "targets": [
             {"dimension": "quantity", "name": "服务人次", "unit": "人次", "target_value": "800"}
         ]
-    }
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/targets"
-    return await w.client.put(url, headers=h, json=body)
-
-
-@calls(f"POST {PJ1}/withdraw")
-async def _withdraw_project(w: World, h: Headers) -> httpx.Response:
-    project = await w.planner().project(costed=False)
-    url = f"/v1/tenants/{GZ}/projects/{project['id']}/withdraw"
-    return await w.client.post(url, headers=h, json={"reason": "需求已由其他项目覆盖"})
+    },
+    project_id=_new_project,
+)
+plain(f"POST {PJ1}/withdraw", body={"reason": "需求已由其他项目覆盖"}, project_id=_new_project)
 
 
 @calls(f"POST {BG}", 201)
@@ -152,15 +132,8 @@ async def _create_budget(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(f"/v1/tenants/{GZ}/budgets", headers=h, json=body)
 
 
-@calls(f"GET {BG}")
-async def _list_budgets(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/budgets", headers=h)
-
-
-@calls(f"GET {BG1}")
-async def _read_budget(w: World, h: Headers) -> httpx.Response:
-    budget = await w.planner().budget(projects=0)
-    return await w.client.get(f"/v1/tenants/{GZ}/budgets/{budget['id']}", headers=h)
+plain(f"GET {BG}")
+plain(f"GET {BG1}", budget_id=_empty_budget)
 
 
 @calls(f"POST {BG1}/lines", 201)
@@ -201,10 +174,7 @@ async def _remove_budget_line(w: World, h: Headers) -> httpx.Response:
     return await w.client.delete(f"/v1/tenants/{GZ}/budgets/{budget_id}/lines/{line_id}", headers=h)
 
 
-@calls(f"POST {BG1}/submit")
-async def _submit_budget(w: World, h: Headers) -> httpx.Response:
-    budget = await w.planner().budget()
-    return await w.client.post(f"/v1/tenants/{GZ}/budgets/{budget['id']}/submit", headers=h)
+plain(f"POST {BG1}/submit", budget_id=_draft_budget)
 
 
 @calls(f"POST {BG1}/decision")
@@ -214,9 +184,7 @@ async def _decide_budget(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h, json={"outcome": "approved"})
 
 
-@calls(f"GET {T}/budget-lines")
-async def _list_budget_lines(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/budget-lines", headers=h)
+plain(f"GET {T}/budget-lines")
 
 
 @calls(f"GET {T}/budget-lines/{{line_id}}")

@@ -11,23 +11,18 @@ import httpx
 from tests.api.authz.expected import (
     CIVIL_AFFAIRS_APPROVER,
     CIVIL_AFFAIRS_OFFICER,
-    EXPERT,
     PR,
     PR1,
-    TENANT_ADMIN,
     TR,
     T,
 )
-from tests.api.authz.registry import calls
+from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World
 from tests.support.client import Headers
 from tests.support.demo import GZ
 from tests.support.tendering import procurement_body
 
-
-@calls(f"GET {TR}")
-async def _read_tendering_rules(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/tendering-rules", headers=h)
+plain(f"GET {TR}")
 
 
 @calls(f"PUT {TR}")
@@ -94,6 +89,28 @@ async def _registered_providers(w: World) -> list[str]:
     return _SHARED["providers"].split(",")
 
 
+async def _invited_tender(w: World) -> str:
+    """A draft invited tender of the three registered providers."""
+    return await _procurement(
+        w,
+        method="invited_tender",
+        method_reason="limited_suppliers",
+        method_justification="资质机构有限",
+        invited_provider_ids=await _registered_providers(w),
+    )
+
+
+async def _single_source(w: World) -> str:
+    """A draft single-source procurement, proposing the first registered provider."""
+    return await _procurement(
+        w,
+        method="single_source",
+        method_reason="only_one_supplier",
+        method_justification="唯一供应商",
+        proposed_provider_id=(await _registered_providers(w))[0],
+    )
+
+
 def _pr(pid: str, tail: str = "") -> str:
     return f"/v1/tenants/{GZ}/procurements/{pid}{tail}"
 
@@ -103,49 +120,15 @@ async def _create_procurement(w: World, h: Headers) -> httpx.Response:
     return await _create(w, h)
 
 
-@calls(f"GET {PR}")
-async def _list_procurements(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/procurements", headers=h)
-
-
-@calls(f"GET {PR1}")
-async def _read_procurement(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w)), headers=h)
-
-
-@calls(f"POST {PR1}/submit-for-approval")
-async def _submit_for_approval(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="invited_tender",
-        method_reason="limited_suppliers",
-        method_justification="资质机构有限",
-        invited_provider_ids=await _registered_providers(w),
-    )
-    return await w.client.post(_pr(pid, "/submit-for-approval"), headers=h)
-
-
-@calls(f"POST {PR1}/single-source-notice")
-async def _single_source_notice(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="single_source",
-        method_reason="only_one_supplier",
-        method_justification="唯一供应商",
-        proposed_provider_id=(await _registered_providers(w))[0],
-    )
-    return await w.client.post(_pr(pid, "/single-source-notice"), headers=h)
+plain(f"GET {PR}")
+plain(f"GET {PR1}", procurement_id=_procurement)
+plain(f"POST {PR1}/submit-for-approval", procurement_id=_invited_tender)
+plain(f"POST {PR1}/single-source-notice", procurement_id=_single_source)
 
 
 @calls(f"POST {PR1}/approval")
 async def _approve_method(w: World, h: Headers) -> httpx.Response:
-    pid = await _procurement(
-        w,
-        method="invited_tender",
-        method_reason="limited_suppliers",
-        method_justification="资质机构有限",
-        invited_provider_ids=await _registered_providers(w),
-    )
+    pid = await _invited_tender(w)
     officer = await w.as_role(CIVIL_AFFAIRS_OFFICER)
     submitted = await w.client.post(_pr(pid, "/submit-for-approval"), headers=officer)
     assert submitted.status_code == 200, submitted.text
@@ -164,9 +147,7 @@ async def _cancel_procurement(w: World, h: Headers) -> httpx.Response:
 
 
 # Before the opening the bids are sealed: the handler's own 409.
-@calls(f"GET {PR1}/bids", 409)
-async def _list_bids(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/bids"), headers=h)
+plain(f"GET {PR1}/bids", 409, procurement_id=_procurement)
 
 
 # A draft has no opened bids to evaluate: the handler's own 409.
@@ -176,24 +157,10 @@ async def _draw_committee(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_pr(await _procurement(w), "/committee"), headers=h, json=body)
 
 
-@calls(f"GET {PR1}/committee")
-async def _read_committee(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/committee"), headers=h)
-
-
-@calls(f"GET {PR1}/report")
-async def _read_report(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/report"), headers=h)
-
-
-@calls(f"POST {PR1}/award", 409)
-async def _award(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post(_pr(await _procurement(w), "/award"), headers=h)
-
-
-@calls(f"POST {PR1}/result", 409)
-async def _result(w: World, h: Headers) -> httpx.Response:
-    return await w.client.post(_pr(await _procurement(w), "/result"), headers=h)
+plain(f"GET {PR1}/committee", procurement_id=_procurement)
+plain(f"GET {PR1}/report", procurement_id=_procurement)
+plain(f"POST {PR1}/award", 409, procurement_id=_procurement)
+plain(f"POST {PR1}/result", 409, procurement_id=_procurement)
 
 
 @calls(f"POST {PR1}/enquiries/{{enquiry_id}}/answer", 404)
@@ -232,9 +199,7 @@ async def _withdraw_bid(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h)
 
 
-@calls(f"GET {PR1}/my-bids")
-async def _my_bids(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/my-bids"), headers=h)
+plain(f"GET {PR1}/my-bids", procurement_id=_procurement)
 
 
 # No result to challenge yet: the handler's own 409.
@@ -244,14 +209,8 @@ async def _challenge(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h, json={"grounds": "评审不公"})
 
 
-@calls(f"GET {PR1}/enquiries/all")
-async def _received_enquiries(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/enquiries/all"), headers=h)
-
-
-@calls(f"GET {PR1}/challenges")
-async def _list_challenges(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/challenges"), headers=h)
+plain(f"GET {PR1}/enquiries/all", procurement_id=_procurement)
+plain(f"GET {PR1}/challenges", procurement_id=_procurement)
 
 
 # A draft open tender has no negotiation: the handler's own 409.
@@ -260,9 +219,7 @@ async def _open_round(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_pr(await _procurement(w), "/rounds"), headers=h, json={})
 
 
-@calls(f"GET {PR1}/negotiation")
-async def _negotiation(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/negotiation"), headers=h)
+plain(f"GET {PR1}/negotiation", procurement_id=_procurement)
 
 
 @calls(f"POST {PR1}/conclude-negotiation", 409)
@@ -283,9 +240,7 @@ async def _offer(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(url, headers=h, json={"price": "80.00"})
 
 
-@calls(f"GET {PR1}/my-offers")
-async def _my_offers(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/my-offers"), headers=h)
+plain(f"GET {PR1}/my-offers", procurement_id=_procurement)
 
 
 # Scores are taken during the evaluation only: the handler's own 409.
@@ -296,24 +251,14 @@ async def _score(w: World, h: Headers) -> httpx.Response:
 
 
 # Nobody has scored: a non-member learns nothing (404); the buyer is told to wait (409).
-@calls(f"GET {PR1}/scores", 404, 409)
-async def _read_scores(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(_pr(await _procurement(w), "/scores"), headers=h)
+plain(f"GET {PR1}/scores", 404, 409, procurement_id=_procurement)
 
 
 @calls(f"PUT {T}/experts/{{user_id}}")
 async def _register_expert(w: World, h: Headers) -> httpx.Response:
-    user_id, login = await w.fresh_user()
-    granted = await w.client.post(
-        f"/v1/tenants/{GZ}/memberships",
-        headers=await w.as_role(TENANT_ADMIN),
-        json={"login": login, "role": EXPERT},
-    )
-    assert granted.status_code == 201, granted.text
+    user_id, _ = await w.fresh_expert()
     body = {"user_id": user_id, "specialities": ["social_work"], "employer": "某大学"}
     return await w.client.put(f"/v1/tenants/{GZ}/experts/{user_id}", headers=h, json=body)
 
 
-@calls(f"GET {T}/experts")
-async def _list_experts(w: World, h: Headers) -> httpx.Response:
-    return await w.client.get(f"/v1/tenants/{GZ}/experts", headers=h)
+plain(f"GET {T}/experts")
