@@ -145,8 +145,10 @@ async def test_a_sealed_document_is_unreadable_until_its_opening(
     parts = (GZ, doc_id, "1", user, str(expires))
     signature = sealing.sign_link(settings.document_master_key_bytes, *parts)
     content = f"{doc_path(doc_id)}/versions/1/content"
+    # One character changed, whatever the signature starts with.
+    forged_signature = ("y" if signature[0] == "x" else "x") + signature[1:]
     forged = await client.get(
-        content, params={"expires": expires, "user": user, "signature": "x" + signature[1:]}
+        content, params={"expires": expires, "user": user, "signature": forged_signature}
     )
     assert forged.status_code == 403 and forged.json()["code"] == "download_link_invalid"
     early = await client.get(
