@@ -30,8 +30,8 @@ from services.planning.errors import (
     SourcesDoNotSum,
     WrongState,
 )
+from services.planning.handoffs import CIVIL_AFFAIRS, FINANCE, notify_holders
 from services.planning.models import Budget, BudgetLine, LineSource
-from services.planning.notices import CIVIL_AFFAIRS, FINANCE, notify_holders
 from services.planning.schemas import (
     BudgetDecision,
     BudgetOutcome,

@@ -22,9 +22,9 @@ from services.kit.errors import NotFound
 from services.kit.money import money
 from services.planning import events, repository
 from services.planning.errors import NotYourDepartment, WrongState
+from services.planning.handoffs import CIVIL_AFFAIRS, notify_holders
 from services.planning.locations import check_location
 from services.planning.models import DeclarationVersion, NeedsDeclaration
-from services.planning.notices import CIVIL_AFFAIRS, notify_holders
 from services.planning.schemas import DeclarationContent, DeclarationCreate, DeclarationStatus
 from services.tenancy import service as tenancy
 
