@@ -23,6 +23,7 @@ from services.kit.types import SearchQuery, TenantQuery
 from services.tenancy import service as tenancy
 from services.tendering import attachments as _attachments  # noqa: F401  (registers document checks)
 from services.tendering import (
+    award_notice,
     bids,
     challenges,
     enquiries,
@@ -39,6 +40,7 @@ from services.tendering.schemas import (
     ApprovalDecision,
     BidIn,
     BidOut,
+    BidSecurityOut,
     ChallengeAnswer,
     ChallengeIn,
     ChallengeOut,
@@ -68,6 +70,7 @@ from services.tendering.schemas import (
     RoundOut,
     RulesOut,
     ScoresIn,
+    SecurityReturnIn,
     Status,
     WithdrawReason,
 )
@@ -256,6 +259,34 @@ class ProcurementController(Controller):
         """结果公告: publish the result; the challenge period starts."""
         procurement = await evaluation.publish_result(session, actor, procurement_id)
         return await views.procurement(session, procurement)
+
+    @get(f"{ONE}/bid-securities", opt={"permission": "bid_security:read"})
+    async def bid_securities(
+        self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
+    ) -> list[BidSecurityOut]:
+        """The bid securities owed back after the award notice, with their due dates
+        (财政部令第87号 art. 38), and those returned."""
+        procurement = await procurements.get(session, actor, procurement_id)
+        return [views.bid_security(s) for s in await award_notice.securities(session, procurement)]
+
+    @post(
+        f"{ONE}/bid-securities/{{bid_id:uuid}}/return",
+        opt={"permission": "bid_security:write"},
+        status_code=HTTP_200_OK,
+    )
+    async def return_bid_security(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        bid_id: FromPath[uuid.UUID],
+        data: JSONBody[SecurityReturnIn],
+    ) -> BidSecurityOut:
+        """Record that a bid security went back; its bidder is told."""
+        security = await award_notice.record_return(
+            session, actor, procurement_id, bid_id, data.note
+        )
+        return views.bid_security(security)
 
     @post(
         f"{ONE}/enquiries/{{enquiry_id:uuid}}/answer",

@@ -26,7 +26,15 @@ from services.kit.errors import InvalidField, NotFound
 from services.kit.money import text
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, events, notices, procurements, repository, rules
+from services.tendering import (
+    award_notice,
+    bids,
+    events,
+    notices,
+    procurements,
+    repository,
+    rules,
+)
 from services.tendering.errors import (
     ExpertConflicted,
     NotEnoughExperts,
@@ -464,6 +472,7 @@ async def publish_result(
             "challenge_by": rules.challenge_deadline(legal, procurement.result_published_at),
         },
     )
+    await award_notice.issue(session, actor, procurement, legal)
     return procurement
 
 
@@ -484,4 +493,7 @@ async def reset_scores(session: AsyncSession, procurement: Procurement) -> None:
     procurement.report_at = None
     procurement.confirmed_at = None
     procurement.result_published_at = None
+    # A new result brings a new award notice; the securities wait for it.
+    procurement.award_notice_at = None
+    procurement.bid_security_due = None
     await session.flush()

@@ -136,6 +136,62 @@ RESULT = _event(
         "Challenges may be filed until {challenge_by}.",
     ),
 )
+AWARD_NOTICE = _event(
+    "tendering.award_notice",
+    ("中标（成交）通知书", "Award notice"),
+    (
+        "【{tenant_name}】中标（成交）通知书：{title}",
+        "您好：\n\n贵单位为“{title}”（{ocid}）的中标（成交）供应商，中标（成交）金额{price}元。"
+        "请于{sign_by}前与采购人按照采购文件和响应文件签订政府采购合同"
+        "（《政府采购法》第四十六条）。",
+    ),
+    (
+        "[{tenant_name}] Award notice: {title}",
+        'Hello,\n\nYou are the winner of "{title}" ({ocid}) at {price} yuan. Please sign the '
+        "contract with the buyer, on the terms of the procurement documents and your bid, by "
+        "{sign_by} (Government Procurement Law art. 46).",
+    ),
+)
+OWN_STANDING = _event(
+    "tendering.own_standing",
+    ("评审得分与排序", "Your score and rank"),
+    (
+        "【{tenant_name}】评审得分与排序：{title}",
+        "您好：\n\n贵单位在“{title}”（{ocid}）中未中标。贵单位的评审得分为{score}分，"
+        "排序第{rank}名（共{ranked}名）。",
+    ),
+    (
+        "[{tenant_name}] Your score and rank: {title}",
+        'Hello,\n\nYour bid for "{title}" ({ocid}) did not win. It scored {score} points and '
+        "ranked {rank} of {ranked}.",
+    ),
+)
+NOT_ACCEPTED = _event(
+    "tendering.not_accepted",
+    ("未通过审查的原因", "Why your response was not accepted"),
+    (
+        "【{tenant_name}】未通过审查：{title}",
+        "您好：\n\n贵单位在“{title}”（{ocid}）中的响应未通过审查，原因：{reason}",
+    ),
+    (
+        "[{tenant_name}] Response not accepted: {title}",
+        'Hello,\n\nYour response to "{title}" ({ocid}) was not accepted. Reason: {reason}',
+    ),
+)
+BID_SECURITY_RETURNED = _event(
+    "tendering.bid_security_returned",
+    ("投标保证金已退还", "Bid security returned"),
+    (
+        "【{tenant_name}】投标保证金已退还：{title}",
+        "您好：\n\n采购人已退还贵单位在“{title}”（{ocid}）中的投标保证金{amount}元。\n\n说明：{note}",
+    ),
+    (
+        "[{tenant_name}] Bid security returned: {title}",
+        'Hello,\n\nThe buyer returned your bid security of {amount} yuan for "{title}" '
+        "({ocid}).\n\nNote: {note}",
+    ),
+    optional={ZH_CN: {"note": "无"}, EN: {"note": "none"}},
+)
 OVERDUE = _event(
     "tendering.overdue",
     ("采购时限预警", "Procurement deadline passed"),

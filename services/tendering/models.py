@@ -90,6 +90,10 @@ class Procurement(TenantOwned, Base):
     awarded_price: Mapped[Decimal | None] = mapped_column(MONEY)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The award notice (中标/成交通知书), sent with the result: the contract's 30 days start here.
+    award_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The earliest bid security still owed back (kept for the sweep, migration 0016).
+    bid_security_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the oldest unanswered challenge must be answered (the sweep warns after it).
     challenge_answer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the oldest unanswered enquiry or objection is due (the sweep warns after it).
@@ -194,6 +198,29 @@ class Bid(TenantOwned, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     total_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class BidSecurity(Base):
+    """A bidder's security (投标保证金), owed back after the award notice (财政部令第87号
+    art. 38): a losing bidder's within 5 working days of it, the winner's within 5 working days
+    of signing the contract (``due_at`` stays empty until then)."""
+
+    __tablename__ = "bid_securities"
+    __table_args__ = (
+        _procurement_fk("bid_securities"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    bid_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    winner: Mapped[bool] = mapped_column(Boolean)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class NegotiationRound(Base):

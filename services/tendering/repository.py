@@ -23,6 +23,7 @@ Filed = TypeVar("Filed", Challenge, Enquiry)
 Part = TypeVar(
     "Part",
     models.Bid,
+    models.BidSecurity,
     models.Challenge,
     models.CommitteeMember,
     models.Enquiry,

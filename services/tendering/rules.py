@@ -98,6 +98,9 @@ class LegalRules:
     # security ≤ 10 % of the contract.
     bid_security_max_percent: Decimal = Decimal("2")
     performance_security_max_percent: Decimal = Decimal("10")
+    # 财政部令第87号 art. 38: bid securities come back within 5 working days of the award
+    # notice (the losing bidders') or of signing the contract (the winner's).
+    bid_security_return_working_days: int = 5
     # 政府采购法 art. 49: supplementary purchases within a contract ≤ 10 % of its value.
     supplementary_max_percent: Decimal = Decimal("10")
 
@@ -236,6 +239,12 @@ RULES: dict[str, RuleInfo] = {
     ),
     "contract_days": _days(
         "max", "政府采购法 art. 46", "calendar days from the award notice to the contract"
+    ),
+    "bid_security_return_working_days": _working_days(
+        "max",
+        "财政部令第87号 art. 38",
+        "working days to return a bid security after the award notice (or, the winner's,"
+        " after signing)",
     ),
     "challenge_working_days": _working_days(
         "min", "政府采购法 art. 52", "working days a supplier has to challenge (质疑)"
@@ -840,6 +849,12 @@ def confirm_deadline(rules: LegalRules, report_at: datetime) -> datetime:
 def result_notice_deadline(rules: LegalRules, confirmed_at: datetime) -> datetime:
     """The last moment the result may be announced after the winner is confirmed."""
     return workdays.deadline_after(confirmed_at, rules.result_notice_working_days)
+
+
+def bid_security_return_deadline(rules: LegalRules, since: datetime) -> datetime:
+    """When a bid security must be back: the end of the N-th working day after the award
+    notice (a losing bidder's) or the signing (the winner's); the day itself does not count."""
+    return workdays.deadline_after(since, rules.bid_security_return_working_days)
 
 
 def contract_deadline(rules: LegalRules, award_notice_at: datetime) -> datetime:

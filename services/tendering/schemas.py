@@ -407,6 +407,26 @@ class ChallengeOut(msgspec.Struct):
     answered_at: datetime | None
 
 
+class BidSecurityOut(msgspec.Struct):
+    """A bid security owed back (财政部令第87号 art. 38): a losing bidder's is due within 5
+    working days of the award notice; the winner's within 5 working days of signing the
+    contract, so ``due_at`` is empty until then."""
+
+    bid_id: uuid.UUID
+    provider_id: uuid.UUID
+    amount: Money
+    winner: bool
+    due_at: datetime | None
+    returned_at: datetime | None
+    returned_by: uuid.UUID | None
+    note: str | None
+
+
+class SecurityReturnIn(msgspec.Struct, forbid_unknown_fields=True):
+    # How it went back (bank transfer reference, say), for the bidder and the file.
+    note: Comment | None = None
+
+
 # --- a region's legal rules ----------------------------------------------------------------
 # Each rule with the national default, the region's value and its legal source. Whole numbers
 # travel as JSON numbers; amounts, percentages and shares as strings ("10000000", "1.5", "2/3"),

@@ -38,6 +38,9 @@ class Award:
     price: Decimal
     confirmed_at: datetime  # the buyer confirmed the result (采购人确认)
     result_published_at: datetime  # the result notice (结果公告)
+    # The award notice (中标/成交通知书), sent with the result notice: the contract's 30 days
+    # run from it. None for results published before the platform sent award notices.
+    award_notice_at: datetime | None
     concluded_at: datetime  # the challenge period passed with no challenge standing
 
 
@@ -73,5 +76,6 @@ async def concluded_award(session: AsyncSession, tenant: str, procurement_id: uu
         price=procurement.awarded_price,
         confirmed_at=procurement.confirmed_at,
         result_published_at=procurement.result_published_at,
+        award_notice_at=procurement.award_notice_at,
         concluded_at=concluded_at,
     )

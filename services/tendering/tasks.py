@@ -34,10 +34,11 @@ SWEEP_BATCH = 500
 WAITING = text(
     """
     SELECT tenant_id, id, status, opening_at, report_at, confirmed_at, result_published_at,
-           challenge_answer_due, enquiry_answer_due, warnings_sent
+           challenge_answer_due, enquiry_answer_due, bid_security_due, warnings_sent
       FROM procurements
      WHERE status IN ('tendering', 'awaiting_confirmation', 'awarded', 'result_published',
                       'challenged', 'single_source_notice')
+        OR bid_security_due IS NOT NULL
      ORDER BY tenant_id, id
      LIMIT :limit
     """
@@ -136,6 +137,14 @@ def _warning(
 
 def _due(row: Any, legal: rules.LegalRules, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The jobs a waiting procurement needs now: (job name, payload)."""
+    # Bid securities owed back past their date (财政部令第87号 art. 38), whatever the status.
+    securities = _warning(row, "bid_security", "退还投标保证金", row.bid_security_due, now)
+    return securities + _due_by_status(row, legal, now)
+
+
+def _due_by_status(
+    row: Any, legal: rules.LegalRules, now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
     pid = str(row.id)
     if row.status == Status.tendering and row.opening_at <= now:
         return [(OPEN_BIDS, {"procurement_id": pid})]

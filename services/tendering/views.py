@@ -8,6 +8,7 @@ from services.kit.money import text
 from services.tendering import procurements
 from services.tendering.models import (
     Bid,
+    BidSecurity,
     Challenge,
     Enquiry,
     Exclusion,
@@ -18,6 +19,7 @@ from services.tendering.models import (
 )
 from services.tendering.schemas import (
     BidOut,
+    BidSecurityOut,
     BidStatus,
     ChallengeOut,
     ChallengeOutcome,
@@ -163,3 +165,16 @@ def offer(o: Offer) -> OfferOut:
 
 def exclusion(e: Exclusion) -> ExclusionOut:
     return ExclusionOut(provider_id=e.provider_id, reason=e.reason, excluded_at=e.excluded_at)
+
+
+def bid_security(s: BidSecurity) -> BidSecurityOut:
+    return BidSecurityOut(
+        bid_id=s.bid_id,
+        provider_id=s.provider_id,
+        amount=text(s.amount),
+        winner=s.winner,
+        due_at=s.due_at,
+        returned_at=s.returned_at,
+        returned_by=s.returned_by,
+        note=s.note,
+    )

@@ -96,6 +96,11 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     assert result["awarded_price"] == "319000.00"
     notice = await client.get("/v1/notices", params={"kind": "result", "q": procurement["title"]})
     assert "319000.00" in notice.json()["items"][0]["body"]
+    # With the result: the award notice (成交通知书) to the winner, the reason to the excluded.
+    [award] = await inbox(client, suppliers[1].headers, "tendering.award_notice")
+    assert "319000.00" in award["body"]
+    [why] = await inbox(client, suppliers[0].headers, "tendering.not_accepted")
+    assert "服务方案未响应驻点服务要求" in why["body"]
 
 
 async def test_single_source_from_budget_line_to_award(client: Client, gz: Tenderer) -> None:

@@ -208,6 +208,7 @@ async def test_open_tender_from_budget_line_to_award(
     assert (
         award.result_published_at < award.concluded_at and award.confirmed_at < award.concluded_at
     )
+    assert award.award_notice_at is not None  # sent with the result notice
     # Another region's session does not find it.
     async with transaction(sessionmaker, SZ) as session:
         with pytest.raises(NotFound):

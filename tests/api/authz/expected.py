@@ -225,6 +225,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/challenges": CIVIL_AFFAIRS | BIDDERS,
     # Every enquiry and objection, answered or not, is the buyer's to see and answer.
     f"GET {PR1}/enquiries/all": PROCUREMENT_READERS,
+    # Bid securities owed back after the award notice: the buyer returns them, finance sees.
+    f"GET {PR1}/bid-securities": PROCUREMENT_READERS,
+    f"POST {PR1}/bid-securities/{{bid_id}}/return": CIVIL_AFFAIRS,
     f"POST {PR1}/rounds": CIVIL_AFFAIRS,
     f"GET {PR1}/negotiation": PROCUREMENT_READERS,
     f"POST {PR1}/conclude-negotiation": CIVIL_AFFAIRS,

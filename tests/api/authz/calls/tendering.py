@@ -211,6 +211,14 @@ async def _challenge(w: World, h: Headers) -> httpx.Response:
 
 plain(f"GET {PR1}/enquiries/all", procurement_id=_procurement)
 plain(f"GET {PR1}/challenges", procurement_id=_procurement)
+plain(f"GET {PR1}/bid-securities", procurement_id=_procurement)
+
+
+# Nothing is owed before an award notice: the handler's own 404.
+@calls(f"POST {PR1}/bid-securities/{{bid_id}}/return", 404)
+async def _return_bid_security(w: World, h: Headers) -> httpx.Response:
+    url = _pr(await _procurement(w), f"/bid-securities/{uuid.uuid4()}/return")
+    return await w.client.post(url, headers=h, json={"note": "银行转账退回"})
 
 
 # A draft open tender has no negotiation: the handler's own 409.
