@@ -10,7 +10,8 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,13 @@ from services.entry.local_servers import start_postgres, start_s3, stop_redis
 from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
-from tests.support.client import Login
+from tests.support.client import Client, Login
 from tests.support.database import TEST_DATABASE, Sessions, recreate, with_database
+from tests.support.demo import GZ, SZ
 from tests.support.live_server import serve
 from tests.support.mail import MailSink
 from tests.support.storage import S3
+from tests.support.tendering import Tenderer
 
 
 def _test_url() -> tuple[str, Any]:
@@ -207,3 +210,28 @@ async def login(client: AsyncTestClient[Litestar]) -> Login:
         return cache[who]
 
     return _login
+
+
+# --- a tenderer of each demo city (tendering, contracts and what follows an award) ------------
+
+
+@pytest.fixture
+def tenderer_in(
+    client: Client,
+    login: Login,
+    admin_db: asyncpg.Connection,
+    sessionmaker: Sessions,
+    settings: Settings,
+) -> Callable[[str], Tenderer]:
+    """A city's tenderer, on the suite's client and connections."""
+    return partial(Tenderer, client, login, admin_db, sessionmaker, settings)
+
+
+@pytest.fixture
+def gz(tenderer_in: Callable[[str], Tenderer]) -> Tenderer:
+    return tenderer_in(GZ)
+
+
+@pytest.fixture
+def sz(tenderer_in: Callable[[str], Tenderer]) -> Tenderer:
+    return tenderer_in(SZ)

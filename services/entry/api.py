@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from services.contracts.controllers import ContractController
 from services.credit.controllers import (
     DisqualificationController,
     MyDisqualificationsController,
@@ -80,6 +81,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProcurementController,
     ExpertController,
     NoticeController,
+    ContractController,
 ]
 
 

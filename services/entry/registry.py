@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.contracts import models as contracts_models
+from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
 from services.documents import models as documents_models
@@ -41,6 +43,7 @@ MODEL_MODULES = (
     planning_models,
     credit_models,
     tendering_models,
+    contracts_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -51,6 +54,7 @@ JOB_MODULES = (
     documents_tasks,
     credit_tasks,
     tendering_tasks,
+    contracts_tasks,
     operations_tasks,
 )
 

@@ -23,9 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
 from services.kit.money import text
+from services.kit.outbox import enqueue
 from services.tendering import bids, events, procurements, repository, rules
 from services.tendering.errors import WrongState
 from services.tendering.models import Bid, BidSecurity, Exclusion, Procurement
+
+# What tendering tells the later stages when an award notice goes out (contracts drafts the
+# contract from it), through the outbox: only if the result's transaction commits.
+AWARD_NOTIFIED = "tendering.award_notified"
 
 
 async def issue(
@@ -50,6 +55,13 @@ async def issue(
     live = await bids.live_bids(session, procurement)
     await _tell_the_others(session, actor, procurement, live)
     await _owe_securities(session, procurement, live, legal, notice_at)
+    await enqueue(
+        session,
+        actor,
+        AWARD_NOTIFIED,
+        {"procurement_id": str(procurement.id)},
+        message_key=f"award-notified:{procurement.id}:{notice_at.isoformat()}",
+    )
     await record(
         session,
         actor,

@@ -12,11 +12,21 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.errors import NotFound
-from services.tendering import repository
+from services.tendering import repository, rules
+from services.tendering.award_notice import AWARD_NOTIFIED
 from services.tendering.errors import WrongState
+from services.tendering.models import Procurement
 from services.tendering.schemas import Method, Status
 
-__all__ = ["Award", "Method", "WrongState", "concluded_award"]
+__all__ = [
+    "AWARD_NOTIFIED",
+    "Award",
+    "Method",
+    "WrongState",
+    "check_performance_security",
+    "concluded_award",
+    "notified_award",
+]
 
 
 @dataclass(frozen=True)
@@ -41,28 +51,68 @@ class Award:
     # The award notice (中标/成交通知书), sent with the result notice: the contract's 30 days
     # run from it. None for results published before the platform sent award notices.
     award_notice_at: datetime | None
-    concluded_at: datetime  # the challenge period passed with no challenge standing
+    # The last moment to sign the contract: 30 days from the day after the award notice.
+    sign_by: datetime | None
+    # The challenge period passed with no challenge standing; None until then.
+    concluded_at: datetime | None
 
 
 async def concluded_award(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Award:
     """The award of a concluded procurement of ``tenant``; NotFound when there is no such
     procurement, WrongState while it is not concluded."""
+    procurement = await _procurement(session, tenant, procurement_id)
+    concluded_at = await repository.entered(session, tenant, procurement_id, Status.concluded)
+    if procurement.status != Status.concluded or concluded_at is None:
+        raise WrongState("The procurement is not concluded.")
+    return await _award(session, procurement, concluded_at)
+
+
+async def notified_award(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Award:
+    """The award of a procurement whose award notice has gone out — the contract may be
+    drafted from then on, while challenges may still come (政府采购法 art. 46); NotFound when
+    there is no such procurement, WrongState when no award notice has been sent."""
+    procurement = await _procurement(session, tenant, procurement_id)
+    if procurement.award_notice_at is None:
+        raise WrongState("No award notice has been sent for this procurement.")
+    concluded_at = await repository.entered(session, tenant, procurement_id, Status.concluded)
+    return await _award(session, procurement, concluded_at)
+
+
+async def check_performance_security(
+    session: AsyncSession, tenant: str, security: Decimal, price: Decimal, field: str
+) -> None:
+    """Refuse a performance security above the share of the price the law and the region
+    allow (实施条例 art. 48: at most 10 %), naming ``field``."""
+    legal = await rules.rules_for(session, tenant)
+    rules.check_performance_security(legal, security, price, field=field)
+
+
+async def _procurement(
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID
+) -> Procurement:
     procurement = await repository.procurement(session, tenant, procurement_id)
     if procurement is None:
         raise NotFound("No such procurement.")
-    concluded_at = await repository.entered(session, tenant, procurement_id, Status.concluded)
+    return procurement
+
+
+async def _award(
+    session: AsyncSession, procurement: Procurement, concluded_at: datetime | None
+) -> Award:
     if (
-        procurement.status != Status.concluded
-        or concluded_at is None
-        or procurement.awarded_provider_id is None
+        procurement.awarded_provider_id is None
         or procurement.awarded_bid_id is None
         or procurement.awarded_price is None
         or procurement.confirmed_at is None
         or procurement.result_published_at is None
     ):
-        raise WrongState("The procurement is not concluded.")
+        raise WrongState("The procurement has no award.")
+    sign_by = None
+    if procurement.award_notice_at is not None:
+        legal = await rules.rules_for(session, procurement.tenant_id)
+        sign_by = rules.contract_deadline(legal, procurement.award_notice_at)
     return Award(
-        tenant=tenant,
+        tenant=procurement.tenant_id,
         procurement_id=procurement.id,
         ocid=procurement.ocid,
         title=procurement.title,
@@ -77,5 +127,6 @@ async def concluded_award(session: AsyncSession, tenant: str, procurement_id: uu
         confirmed_at=procurement.confirmed_at,
         result_published_at=procurement.result_published_at,
         award_notice_at=procurement.award_notice_at,
+        sign_by=sign_by,
         concluded_at=concluded_at,
     )

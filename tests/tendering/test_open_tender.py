@@ -205,10 +205,11 @@ async def test_open_tender_from_budget_line_to_award(
         )
     )
     # (the test moved the result notice 20 days back, so only the conclusion is in order)
-    assert (
-        award.result_published_at < award.concluded_at and award.confirmed_at < award.concluded_at
-    )
+    assert award.concluded_at is not None
+    assert award.result_published_at < award.concluded_at
+    assert award.confirmed_at < award.concluded_at
     assert award.award_notice_at is not None  # sent with the result notice
+    assert award.sign_by is not None and award.sign_by > award.award_notice_at
     # Another region's session does not find it.
     async with transaction(sessionmaker, SZ) as session:
         with pytest.raises(NotFound):

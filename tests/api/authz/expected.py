@@ -236,6 +236,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/my-offers": BIDDERS,
     f"POST {PR1}/scores": SCORERS,
     f"GET {PR1}/scores": SCORERS,
+    # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
+    f"GET {T}/contracts": PROCUREMENT_READERS,
+    f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS,
+    f"PUT {T}/contracts/{{contract_id}}/terms": CIVIL_AFFAIRS,
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
 }

@@ -1,5 +1,13 @@
 """One call per route, a module per context; importing the package fills the table."""
 
-from tests.api.authz.calls import accounts, credit, documents, notifications, planning, tendering
+from tests.api.authz.calls import (
+    accounts,
+    contracts,
+    credit,
+    documents,
+    notifications,
+    planning,
+    tendering,
+)
 
-__all__ = ["accounts", "credit", "documents", "notifications", "planning", "tendering"]
+__all__ = ["accounts", "contracts", "credit", "documents", "notifications", "planning", "tendering"]

@@ -1,0 +1,160 @@
+"""Drafting a contract from the award, and setting its terms.
+
+Tendering tells of an award notice through an outbox job (``tendering.service.AWARD_NOTIFIED``),
+which contracts handles;
+the draft takes the winner, the awarded price (never the budget) and the procurement's money
+from ``tendering.service``, and the 30 days to sign from the award notice. The buyer then sets
+the terms: scope, quality, breach liability, the service period, the payment schedule (which
+sums exactly to the price) and the performance security (实施条例 art. 48: at most 10 % of the
+price, never in cash).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts import repository
+from services.contracts.errors import NotDrafting, PeriodTooLong, ScheduleDoesNotSum
+from services.contracts.models import Contract, Instalment
+from services.contracts.schemas import ContractStatus, ContractTerms
+from services.kit.audit import Actor, record
+from services.kit.errors import InvalidField, NotFound
+from services.kit.money import money, text
+from services.tendering import service as tendering
+
+# Generally one year (a year and a day, so that a leap year fits); up to three for a continuing
+# service whose budget is assured, with the reason recorded.
+ONE_YEAR_DAYS = 366
+THREE_YEARS_DAYS = 3 * 366
+
+
+async def draft_from_award(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
+) -> Contract:
+    """The contract of this award, drafted once: a second notice of the same award finds it."""
+    existing = await repository.of_procurement(session, actor.tenant, procurement_id)
+    if existing is not None:
+        return existing
+    award = await tendering.notified_award(session, actor.tenant, procurement_id)
+    assert award.award_notice_at is not None and award.sign_by is not None
+    contract = Contract(
+        tenant_id=actor.tenant,
+        id=uuid.uuid4(),
+        procurement_id=award.procurement_id,
+        ocid=award.ocid,
+        title=award.title,
+        status=ContractStatus.drafting.value,
+        provider_id=award.provider_id,
+        project_id=award.project_id,
+        budget_line_id=award.budget_line_id,
+        commitment_id=award.commitment_id,
+        price=award.price,
+        award_notice_at=award.award_notice_at,
+        sign_by=award.sign_by,
+        subcontracting_allowed=False,
+    )
+    session.add(contract)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "contract.drafted",
+        "contract",
+        contract.id,
+        after={"procurement_id": procurement_id, "price": text(award.price)},
+    )
+    return contract
+
+
+async def set_terms(
+    session: AsyncSession, actor: Actor, contract_id: uuid.UUID, terms: ContractTerms
+) -> Contract:
+    contract = await repository.contract(session, actor.tenant, contract_id, lock=True)
+    if contract is None:
+        raise NotFound("No such contract.")
+    if contract.status != ContractStatus.drafting:
+        raise NotDrafting("Only a contract being drafted takes new terms.")
+    _check_period(terms)
+    _check_schedule(terms, contract)
+    security = money(terms.performance_security) if terms.performance_security else None
+    if security is not None:
+        await tendering.check_performance_security(
+            session, actor.tenant, security, contract.price, "performance_security"
+        )
+    contract.scope = terms.scope
+    contract.quality_requirements = terms.quality_requirements
+    contract.breach_liability = terms.breach_liability
+    contract.period_start = terms.period_start
+    contract.period_end = terms.period_end
+    contract.continuing_service_reason = terms.continuing_service_reason
+    contract.performance_security = security
+    contract.subcontracting_allowed = terms.subcontracting_allowed
+    contract.updated_at = datetime.now(UTC)
+    contract.updated_by = actor.user_id
+    await session.execute(
+        delete(Instalment).where(
+            Instalment.tenant_id == contract.tenant_id, Instalment.contract_id == contract.id
+        )
+    )
+    for seq, instalment in enumerate(terms.instalments, start=1):
+        session.add(
+            Instalment(
+                tenant_id=contract.tenant_id,
+                contract_id=contract.id,
+                seq=seq,
+                milestone=instalment.milestone,
+                amount=money(instalment.amount),
+                due_on=instalment.due_on,
+                final=instalment.final,
+            )
+        )
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "contract.terms_set",
+        "contract",
+        contract.id,
+        after={
+            "period": [terms.period_start, terms.period_end],
+            "instalments": [[i.milestone, i.amount, i.due_on] for i in terms.instalments],
+            "performance_security": terms.performance_security,
+        },
+    )
+    return contract
+
+
+def _check_period(terms: ContractTerms) -> None:
+    days = (terms.period_end - terms.period_start).days
+    if days <= 0:
+        raise InvalidField("must come after period_start", field="period_end")
+    if days > THREE_YEARS_DAYS:
+        raise PeriodTooLong("A service period is at most three years.", field="period_end")
+    if days > ONE_YEAR_DAYS and not terms.continuing_service_reason:
+        raise PeriodTooLong(
+            "A period over a year is for a continuing service whose budget is assured: say why.",
+            field="continuing_service_reason",
+        )
+
+
+def _check_schedule(terms: ContractTerms, contract: Contract) -> None:
+    total = sum((money(i.amount) for i in terms.instalments), start=money("0"))
+    if total != contract.price:
+        raise ScheduleDoesNotSum(
+            f"The instalments sum to {text(total)}, the price is {text(contract.price)}.",
+            field="instalments",
+        )
+    finals = [i for i, instalment in enumerate(terms.instalments) if instalment.final]
+    if len(finals) > 1:
+        raise InvalidField("at most one instalment is the final one", field="instalments")
+    if finals and any(
+        other.due_on > terms.instalments[finals[0]].due_on for other in terms.instalments
+    ):
+        raise InvalidField("the final instalment is the last one due", field="instalments")
+    for i, instalment in enumerate(terms.instalments):
+        if money(instalment.amount) <= 0:
+            raise InvalidField("must be more than 0", field=f"instalments[{i}].amount")

@@ -1,0 +1,52 @@
+"""Reads the contracts steps share."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts.models import Contract, Instalment
+
+
+async def contract(
+    session: AsyncSession, tenant: str, contract_id: uuid.UUID, *, lock: bool = False
+) -> Contract | None:
+    query = select(Contract).where(Contract.tenant_id == tenant, Contract.id == contract_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def of_procurement(
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID
+) -> Contract | None:
+    return await session.scalar(
+        select(Contract).where(
+            Contract.tenant_id == tenant, Contract.procurement_id == procurement_id
+        )
+    )
+
+
+async def contracts(
+    session: AsyncSession, tenant: str, *, limit: int, offset: int
+) -> Sequence[Contract]:
+    query = (
+        select(Contract)
+        .where(Contract.tenant_id == tenant)
+        .order_by(Contract.created_at.desc(), Contract.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def instalments(session: AsyncSession, contract: Contract) -> Sequence[Instalment]:
+    rows = await session.scalars(
+        select(Instalment)
+        .where(Instalment.tenant_id == contract.tenant_id, Instalment.contract_id == contract.id)
+        .order_by(Instalment.seq)
+    )
+    return rows.all()

@@ -1,0 +1,183 @@
+"""A contract is drafted from the award notice, told by tendering through the outbox; the buyer
+sets its terms within the law: the instalments sum exactly to the awarded price, the
+performance security is at most 10 % of it, a period over a year says why."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.contracts import tasks as contract_tasks
+from services.kit import workdays
+from services.kit.jobs import run_once
+from services.tendering import service as tendering
+from tests.support.client import Client
+from tests.support.database import Sessions
+from tests.support.demo import GZ, SZ
+from tests.support.tendering import Tenderer, assert_rule_broken
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def _run_award_notified(
+    admin_db: asyncpg.Connection, sessionmaker: Sessions, pid: str
+) -> bool:
+    """Run the award-notified job tendering put in the outbox, as the worker would."""
+    row = await admin_db.fetchrow(
+        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1 AND actor_name = $2"
+        " AND payload->>'procurement_id' = $3",
+        GZ,
+        tendering.AWARD_NOTIFIED,
+        pid,
+    )
+    assert row is not None, "tendering told nobody of the award notice"
+    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    return await run_once(
+        contract_tasks.draft_from_award,
+        tendering.AWARD_NOTIFIED,
+        GZ,
+        row["message_key"],
+        payload,
+        None,
+        sessionmaker,
+    )
+
+
+def _terms(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "scope": "为辖区流动儿童提供课后托管、学业辅导与家庭支持服务。",
+        "quality_requirements": "服务对象满意度不低于90%，按月提交服务进度报告。",
+        "breach_liability": "未按合同约定提供服务的，按未履行部分金额的10%支付违约金。",
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "instalments": [
+            {"milestone": "合同签订后首期", "amount": "90000.00", "due_on": "2027-01-31"},
+            {"milestone": "中期评估通过", "amount": "150000.00", "due_on": "2027-07-31"},
+            {
+                "milestone": "结项验收合格",
+                "amount": "60000.00",
+                "due_on": "2028-01-31",
+                "final": True,
+            },
+        ],
+        "performance_security": "15000.00",
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+async def drafted(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection, sessionmaker: Sessions
+) -> tuple[dict[str, Any], str]:
+    """A contract drafted from a fresh open tender's award: (the contract, its procurement)."""
+    pid, _ = await gz.with_result()
+    assert await _run_award_notified(admin_db, sessionmaker, pid)
+    officer = await gz.as_("civil_affairs_officer")
+    listed = await client.get(f"/v1/tenants/{GZ}/contracts", headers=officer, params={"limit": 200})
+    assert listed.status_code == 200, listed.text
+    [contract] = [c for c in listed.json()["items"] if c["procurement_id"] == pid]
+    return contract, pid
+
+
+async def test_the_award_notice_drafts_the_contract_once(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    sessionmaker: Sessions,
+    drafted: tuple[dict[str, Any], str],
+) -> None:
+    contract, pid = drafted
+    procurement = await admin_db.fetchrow(
+        "SELECT awarded_provider_id, awarded_price, award_notice_at, budget_amount"
+        " FROM procurements WHERE id = $1",
+        uuid.UUID(pid),
+    )
+    assert contract["status"] == "drafting"
+    assert contract["provider_id"] == str(procurement["awarded_provider_id"])
+    # The awarded price, never the budget.
+    assert contract["price"] == "300000.00" == f"{procurement['awarded_price']:.2f}"
+    assert procurement["budget_amount"] > procurement["awarded_price"]
+    # 30 days from the day after the award notice, to 24:00 of the 30th (政府采购法 art. 46).
+    sign_by = workdays.deadline_after_days(procurement["award_notice_at"], 30)
+    assert contract["sign_by"].replace("Z", "+00:00") == sign_by.isoformat()
+    assert contract["instalments"] == []
+    # The same notice again (a replayed message): nothing new.
+    assert not await _run_award_notified(admin_db, sessionmaker, pid)
+    count = await admin_db.fetchval(
+        "SELECT count(*) FROM contracts WHERE procurement_id = $1", uuid.UUID(pid)
+    )
+    assert count == 1
+    finance = await gz.as_("finance_officer")
+    read = await client.get(f"/v1/tenants/{GZ}/contracts/{contract['id']}", headers=finance)
+    assert read.status_code == 200 and read.json()["id"] == contract["id"]
+
+
+async def test_terms_within_the_law_are_set_and_the_rest_refused(
+    client: Client,
+    gz: Tenderer,
+    sz: Tenderer,
+    admin_db: asyncpg.Connection,
+    drafted: tuple[dict[str, Any], str],
+) -> None:
+    contract, _ = drafted
+    officer = await gz.as_("civil_affairs_officer")
+    url = f"/v1/tenants/{GZ}/contracts/{contract['id']}/terms"
+
+    async def unchanged() -> None:
+        row = await admin_db.fetchrow(
+            "SELECT scope, performance_security FROM contracts WHERE id = $1",
+            uuid.UUID(contract["id"]),
+        )
+        assert row is not None and row["scope"] is None and row["performance_security"] is None
+        assert not await admin_db.fetchval(
+            "SELECT count(*) FROM contract_instalments WHERE contract_id = $1",
+            uuid.UUID(contract["id"]),
+        )
+
+    short = _terms()
+    short["instalments"][0]["amount"] = "89999.99"
+    refused = await client.put(url, headers=officer, json=short)
+    assert refused.status_code == 422 and refused.json()["code"] == "schedule_does_not_sum"
+    # 10.01 % of the price is more than the law allows (实施条例 art. 48).
+    over = await client.put(url, headers=officer, json=_terms(performance_security="30030.00"))
+    assert_rule_broken(over, "performance_security_max_percent")
+    # Two years without the reason a continuing service gives.
+    long = _terms(period_end="2028-12-31")
+    long["instalments"][2]["due_on"] = "2029-01-31"
+    too_long = await client.put(url, headers=officer, json=long)
+    assert too_long.status_code == 422 and too_long.json()["code"] == "period_too_long"
+    for bad in (
+        _terms(performance_security=15000.0),  # money as a float
+        _terms(performance_security="-1.00"),
+        _terms(performance_security="100.001"),
+        _terms(signed=True),  # an unknown field
+    ):
+        assert (await client.put(url, headers=officer, json=bad)).status_code == 422
+    # Another region's buyer finds no such contract, and changes nothing.
+    sz_officer = await sz.as_("civil_affairs_officer")
+    across = f"/v1/tenants/{SZ}/contracts/{contract['id']}"
+    assert (await client.get(across, headers=sz_officer)).status_code == 404
+    assert (
+        await client.put(f"{across}/terms", headers=sz_officer, json=_terms())
+    ).status_code == 404
+    await unchanged()
+
+    # Exactly 10 % is lawful; a two-year continuing service says why.
+    lawful = _terms(performance_security="30000.00")
+    done = await client.put(url, headers=officer, json=lawful)
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert [i["amount"] for i in body["instalments"]] == ["90000.00", "150000.00", "60000.00"]
+    assert [i["final"] for i in body["instalments"]] == [False, False, True]
+    assert body["performance_security"] == "30000.00"
+    assert body["period_end"] == date(2027, 12, 31).isoformat()
+    long["continuing_service_reason"] = "持续性服务，两个年度预算均已安排。"
+    two_years = await client.put(url, headers=officer, json=long)
+    assert two_years.status_code == 200, two_years.text
+    assert two_years.json()["period_end"] == "2028-12-31"
