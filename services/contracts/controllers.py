@@ -10,6 +10,7 @@ import uuid
 from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
 
+from services.contracts import attachments as _attachments  # noqa: F401  (registers document checks)
 from services.contracts import drafting, repository, views
 from services.contracts.schemas import ContractOut, ContractTerms
 from services.kit.errors import NotFound

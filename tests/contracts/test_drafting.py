@@ -19,6 +19,7 @@ from services.tendering import service as tendering
 from tests.support.client import Client
 from tests.support.database import Sessions
 from tests.support.demo import GZ, SZ
+from tests.support.documents import pdf, upload
 from tests.support.tendering import Tenderer, assert_rule_broken
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -181,3 +182,26 @@ async def test_terms_within_the_law_are_set_and_the_rest_refused(
     two_years = await client.put(url, headers=officer, json=long)
     assert two_years.status_code == 200, two_years.text
     assert two_years.json()["period_end"] == "2028-12-31"
+
+
+async def test_the_contract_takes_documents_from_both_sides_and_no_one_else(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection, sessionmaker: Sessions
+) -> None:
+    pid, bidders = await gz.with_result()
+    assert await _run_award_notified(admin_db, sessionmaker, pid)
+    contract_id = await admin_db.fetchval(
+        "SELECT id FROM contracts WHERE procurement_id = $1", uuid.UUID(pid)
+    )
+    officer = await gz.as_("civil_affairs_officer")
+    winner, loser = bidders[0], bidders[1]
+    buyer_copy = await upload(
+        client, officer, pdf(), object_type="contract", object_id=contract_id, filename="合同.pdf"
+    )
+    assert buyer_copy.status_code == 201, buyer_copy.text
+    own = await upload(client, winner.headers, pdf(), object_type="contract", object_id=contract_id)
+    assert own.status_code == 201, own.text
+    # Not a party: refused, and a contract that does not exist is no place for documents.
+    for headers, object_id in ((loser.headers, contract_id), (officer, uuid.uuid4())):
+        refused = await upload(client, headers, pdf(), object_type="contract", object_id=object_id)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "object_id"
