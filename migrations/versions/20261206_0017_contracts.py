@@ -104,6 +104,21 @@ def upgrade() -> None:
             USING (tenant_id = current_setting('app.tenant_id', true))
             WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
         """)
+    # A provider reads its own contracts, and their schedules, in every region (/v1/me/contracts)
+    # and nothing else across regions: the same narrow clause as its registrations (0001).
+    op.execute("""
+        CREATE POLICY provider_own_rows ON contracts FOR SELECT
+        USING (provider_id::text = current_setting('app.provider_id', true))
+    """)
+    op.execute("""
+        CREATE POLICY provider_own_rows ON contract_instalments FOR SELECT
+        USING (EXISTS (
+            SELECT 1 FROM contracts c
+             WHERE c.tenant_id = contract_instalments.tenant_id
+               AND c.id = contract_instalments.contract_id
+               AND c.provider_id::text = current_setting('app.provider_id', true)
+        ))
+    """)
     # A contract is a record: the API never deletes one (a draft's schedule it may replace).
     app_user = os.environ.get("APP_DB_USER", "sws_app")
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", app_user):

@@ -1,4 +1,5 @@
-"""HTTP routes of a region's contracts, under ``/v1/tenants/{tenant}/contracts``.
+"""HTTP routes of a region's contracts, under ``/v1/tenants/{tenant}/contracts``, and a
+provider's own contracts in every region at ``/v1/me/contracts``.
 
 Civil affairs drafts (the officer and the approver); finance reads.
 """
@@ -61,3 +62,16 @@ class ContractController(Controller):
         it; a period over a year says why (a continuing service, its budget assured)."""
         contract = await drafting.set_terms(session, actor, contract_id, data)
         return await views.contract(session, contract)
+
+
+class MyContractsController(Controller):
+    path = "/v1/me/contracts"
+    tags = ["contracts"]
+
+    @get("/", opt={"permission": "contract:read_own"})
+    async def list(self, session: Session, actor: CurrentActor) -> list[ContractOut]:
+        """The provider's contracts in every region, newest first, with their schedules."""
+        if actor.provider_id is None:
+            raise NotFound("You do not act for a provider.")
+        rows = await repository.of_provider(session, actor.provider_id)
+        return [await views.contract(session, c) for c in rows]

@@ -50,3 +50,14 @@ async def instalments(session: AsyncSession, contract: Contract) -> Sequence[Ins
         .order_by(Instalment.seq)
     )
     return rows.all()
+
+
+async def of_provider(session: AsyncSession, provider_id: uuid.UUID) -> Sequence[Contract]:
+    """A provider's contracts in every region (row-level security lets a provider's
+    transaction read these rows, and no other region's), newest first."""
+    rows = await session.scalars(
+        select(Contract)
+        .where(Contract.provider_id == provider_id)
+        .order_by(Contract.created_at.desc(), Contract.tenant_id, Contract.id)
+    )
+    return rows.all()

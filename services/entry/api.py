@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from services.contracts.controllers import ContractController
+from services.contracts.controllers import ContractController, MyContractsController
 from services.credit.controllers import (
     DisqualificationController,
     MyDisqualificationsController,
@@ -82,6 +82,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ExpertController,
     NoticeController,
     ContractController,
+    MyContractsController,
 ]
 
 

@@ -26,13 +26,13 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def _run_award_notified(
-    admin_db: asyncpg.Connection, sessionmaker: Sessions, pid: str
+    admin_db: asyncpg.Connection, sessionmaker: Sessions, pid: str, tenant: str = GZ
 ) -> bool:
     """Run the award-notified job tendering put in the outbox, as the worker would."""
     row = await admin_db.fetchrow(
         "SELECT payload, message_key FROM outbox WHERE tenant_id = $1 AND actor_name = $2"
         " AND payload->>'procurement_id' = $3",
-        GZ,
+        tenant,
         tendering.AWARD_NOTIFIED,
         pid,
     )
@@ -41,7 +41,7 @@ async def _run_award_notified(
     return await run_once(
         contract_tasks.draft_from_award,
         tendering.AWARD_NOTIFIED,
-        GZ,
+        tenant,
         row["message_key"],
         payload,
         None,
@@ -205,3 +205,33 @@ async def test_the_contract_takes_documents_from_both_sides_and_no_one_else(
         refused = await upload(client, headers, pdf(), object_type="contract", object_id=object_id)
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"][0]["field"] == "object_id"
+
+
+async def test_a_provider_sees_its_own_contracts_in_every_region_and_no_other(
+    client: Client,
+    gz: Tenderer,
+    sz: Tenderer,
+    admin_db: asyncpg.Connection,
+    sessionmaker: Sessions,
+) -> None:
+    gz_pid, gz_bidders = await gz.with_result()
+    sz_pid, sz_bidders = await sz.with_result()
+    assert await _run_award_notified(admin_db, sessionmaker, gz_pid)
+    assert await _run_award_notified(admin_db, sessionmaker, sz_pid, tenant=SZ)
+    winner = gz_bidders[0]
+    # 广州's winner won in 深圳 too (set as the owner would see it: one provider, two regions).
+    await admin_db.execute(
+        "UPDATE contracts SET provider_id = $1 WHERE procurement_id = $2",
+        uuid.UUID(winner.provider_id),
+        uuid.UUID(sz_pid),
+    )
+    mine = await client.get("/v1/me/contracts", headers=winner.headers)
+    assert mine.status_code == 200, mine.text
+    assert {(c["tenant_id"], c["procurement_id"]) for c in mine.json()} == {
+        (GZ, gz_pid),
+        (SZ, sz_pid),
+    }
+    # The other bidders, and 深圳's original winner now, have none.
+    for other in (gz_bidders[1], sz_bidders[0]):
+        theirs = await client.get("/v1/me/contracts", headers=other.headers)
+        assert theirs.status_code == 200 and theirs.json() == []

@@ -198,6 +198,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {DQ1}/revoke": frozenset({CIVIL_AFFAIRS_APPROVER}),
     f"GET {T}/provider-bars/{{provider_id}}": CREDIT_READERS,
     "GET /v1/me/disqualifications": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
+    "GET /v1/me/contracts": frozenset({PROVIDER_ADMIN, PROVIDER_STAFF}),
     # Tendering: civil affairs runs procurements, finance approves methods, the approver
     # awards; providers ask, bid and challenge; committee members score.
     f"POST {PR}": CIVIL_AFFAIRS,

@@ -14,6 +14,7 @@ from tests.support.client import Headers
 from tests.support.demo import GZ
 
 plain(f"GET {T}/contracts")
+plain("GET /v1/me/contracts")
 
 
 @calls(f"GET {T}/contracts/{{contract_id}}", 404)
