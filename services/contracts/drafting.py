@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,7 @@ from services.kit.errors import InvalidField, NotFound
 from services.kit.money import money, text
 from services.tendering import service as tendering
 
+log = structlog.get_logger(__name__)
 # Generally one year (a year and a day, so that a leap year fits); up to three for a continuing
 # service whose budget is assured, with the reason recorded.
 ONE_YEAR_DAYS = 366
@@ -34,40 +36,69 @@ THREE_YEARS_DAYS = 3 * 366
 
 async def draft_from_award(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
-) -> Contract:
-    """The contract of this award, drafted once: a second notice of the same award finds it."""
-    existing = await repository.of_procurement(session, actor.tenant, procurement_id)
-    if existing is not None:
-        return existing
-    award = await tendering.notified_award(session, actor.tenant, procurement_id)
+) -> Contract | None:
+    """The contract of this award, drafted once: the same notice again (a replayed message)
+    finds it. A new award notice of the same procurement (after an upheld challenge, with a
+    new result) drafts it anew while it is still a draft; the schedule and the security, set
+    against the old price, are cleared. None when the award was withdrawn before this ran."""
+    try:
+        award = await tendering.notified_award(session, actor.tenant, procurement_id)
+    except tendering.WrongState:
+        log.info("contract_award_withdrawn", procurement_id=str(procurement_id))
+        return None  # a new result brings a new notice, and this job again
     assert award.award_notice_at is not None and award.sign_by is not None
-    contract = Contract(
-        tenant_id=actor.tenant,
-        id=uuid.uuid4(),
-        procurement_id=award.procurement_id,
-        ocid=award.ocid,
-        title=award.title,
-        status=ContractStatus.drafting.value,
-        provider_id=award.provider_id,
-        project_id=award.project_id,
-        budget_line_id=award.budget_line_id,
-        commitment_id=award.commitment_id,
-        price=award.price,
-        award_notice_at=award.award_notice_at,
-        sign_by=award.sign_by,
-        subcontracting_allowed=False,
-    )
-    session.add(contract)
+    contract = await repository.of_procurement(session, actor.tenant, procurement_id, lock=True)
+    if contract is not None and contract.award_notice_at == award.award_notice_at:
+        return contract
+    if contract is not None and contract.status != ContractStatus.drafting:
+        log.warning("contract_award_changed_after_drafting", contract_id=str(contract.id))
+        return contract
+    action = "contract.drafted"
+    if contract is None:
+        contract = Contract(
+            tenant_id=actor.tenant,
+            id=uuid.uuid4(),
+            procurement_id=award.procurement_id,
+            status=ContractStatus.drafting.value,
+            subcontracting_allowed=False,
+        )
+        session.add(contract)
+    else:
+        action = "contract.redrafted"
+        await _clear_schedule(session, contract)
+        contract.performance_security = None
+    contract.ocid = award.ocid
+    contract.title = award.title
+    contract.provider_id = award.provider_id
+    contract.project_id = award.project_id
+    contract.budget_line_id = award.budget_line_id
+    contract.commitment_id = award.commitment_id
+    contract.price = award.price
+    contract.award_notice_at = award.award_notice_at
+    contract.sign_by = award.sign_by
+    contract.updated_at = datetime.now(UTC)
     await session.flush()
     await record(
         session,
         actor,
-        "contract.drafted",
+        action,
         "contract",
         contract.id,
-        after={"procurement_id": procurement_id, "price": text(award.price)},
+        after={
+            "procurement_id": procurement_id,
+            "provider_id": award.provider_id,
+            "price": text(award.price),
+        },
     )
     return contract
+
+
+async def _clear_schedule(session: AsyncSession, contract: Contract) -> None:
+    await session.execute(
+        delete(Instalment).where(
+            Instalment.tenant_id == contract.tenant_id, Instalment.contract_id == contract.id
+        )
+    )
 
 
 async def set_terms(
@@ -95,11 +126,7 @@ async def set_terms(
     contract.subcontracting_allowed = terms.subcontracting_allowed
     contract.updated_at = datetime.now(UTC)
     contract.updated_by = actor.user_id
-    await session.execute(
-        delete(Instalment).where(
-            Instalment.tenant_id == contract.tenant_id, Instalment.contract_id == contract.id
-        )
-    )
+    await _clear_schedule(session, contract)
     for seq, instalment in enumerate(terms.instalments, start=1):
         session.add(
             Instalment(

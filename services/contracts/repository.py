@@ -21,13 +21,14 @@ async def contract(
 
 
 async def of_procurement(
-    session: AsyncSession, tenant: str, procurement_id: uuid.UUID
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID, *, lock: bool = False
 ) -> Contract | None:
-    return await session.scalar(
-        select(Contract).where(
-            Contract.tenant_id == tenant, Contract.procurement_id == procurement_id
-        )
+    query = select(Contract).where(
+        Contract.tenant_id == tenant, Contract.procurement_id == procurement_id
     )
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def contracts(

@@ -235,3 +235,59 @@ async def test_a_provider_sees_its_own_contracts_in_every_region_and_no_other(
     for other in (gz_bidders[1], sz_bidders[0]):
         theirs = await client.get("/v1/me/contracts", headers=other.headers)
         assert theirs.status_code == 200 and theirs.json() == []
+
+
+async def _notified_again(sessionmaker: Sessions, pid: str) -> bool:
+    """The award-notified job for a later notice of the same procurement."""
+    return await run_once(
+        contract_tasks.draft_from_award,
+        tendering.AWARD_NOTIFIED,
+        GZ,
+        f"award-notified:{pid}:{uuid.uuid4()}",
+        {"procurement_id": pid},
+        None,
+        sessionmaker,
+    )
+
+
+async def test_a_new_award_notice_redrafts_a_draft_and_a_withdrawn_one_waits(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    sessionmaker: Sessions,
+    drafted: tuple[dict[str, Any], str],
+) -> None:
+    contract, pid = drafted
+    officer = await gz.as_("civil_affairs_officer")
+    url = f"/v1/tenants/{GZ}/contracts/{contract['id']}"
+    set_ = await client.put(f"{url}/terms", headers=officer, json=_terms())
+    assert set_.status_code == 200, set_.text
+    # The award withdrawn (an upheld challenge clears the notice) before the job ran: it waits.
+    await gz.moved(pid, "award_notice_at = NULL")
+    assert await _notified_again(sessionmaker, pid)
+    assert (await client.get(url, headers=officer)).json()["price"] == "300000.00"
+    # A new result and notice name another winner at another price: the draft follows it, and
+    # the schedule and security set against the old price are gone.
+    second = await admin_db.fetchrow(
+        "SELECT id, provider_id, price FROM bids WHERE procurement_id = $1 AND rank = 2",
+        uuid.UUID(pid),
+    )
+    await gz.moved(
+        pid,
+        f"award_notice_at = now(), awarded_bid_id = '{second['id']}',"
+        f" awarded_provider_id = '{second['provider_id']}', awarded_price = {second['price']}",
+    )
+    assert await _notified_again(sessionmaker, pid)
+    redrafted = (await client.get(url, headers=officer)).json()
+    assert redrafted["provider_id"] == str(second["provider_id"])
+    assert redrafted["price"] == f"{second['price']:.2f}" == "310000.00"
+    assert redrafted["instalments"] == [] and redrafted["performance_security"] is None
+    assert redrafted["scope"] == _terms()["scope"]  # the documents' terms stay
+    actions = await admin_db.fetch(
+        "SELECT action FROM audit_log WHERE object_id = $1 ORDER BY seq", contract["id"]
+    )
+    assert [a["action"] for a in actions] == [
+        "contract.drafted",
+        "contract.terms_set",
+        "contract.redrafted",
+    ]
