@@ -18,16 +18,13 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.kit.db import Base, TenantOwned
-
-MONEY = Numeric(14, 2)
+from services.kit.db import MONEY, Base, TenantOwned
 
 
 class Contract(TenantOwned, Base):

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, String, event, func, text
+from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, event, func, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,6 +35,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Money columns: 元 with two decimals (分), up to 999,999,999,999.99.
+MONEY = Numeric(14, 2)
 
 
 class Base(DeclarativeBase):

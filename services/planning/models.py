@@ -27,10 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.kit.db import Base, TenantOwned
+from services.kit.db import MONEY, Base, TenantOwned
 
 # 元 with 2 places; up to 999,999,999,999.99 — far above any municipal budget.
-MONEY = Numeric(14, 2)
 
 
 def _tenant_fk(columns: list[str], table: str, name: str) -> ForeignKeyConstraint:

@@ -31,9 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.kit.db import Base, TenantOwned
-
-MONEY = Numeric(14, 2)
+from services.kit.db import MONEY, Base, TenantOwned
 
 
 def _procurement_fk(table: str) -> ForeignKeyConstraint:
