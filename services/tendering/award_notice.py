@@ -21,16 +21,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
-from services.kit.errors import NotFound
+from services.kit.errors import InvalidField, NotFound
 from services.kit.money import text
 from services.kit.outbox import enqueue
 from services.tendering import bids, events, procurements, repository, rules
 from services.tendering.errors import WrongState
-from services.tendering.models import Bid, BidSecurity, Exclusion, Procurement
+from services.tendering.models import AwardRefusal, Bid, BidSecurity, Exclusion, Procurement
+from services.tendering.schemas import Status
 
 # What tendering tells the later stages when an award notice goes out (contracts drafts the
 # contract from it), through the outbox: only if the result's transaction commits.
 AWARD_NOTIFIED = "tendering.award_notified"
+# While the award notice stands: the contract may be signed (challenges may still be open).
+SIGNABLE = frozenset({Status.result_published, Status.challenged, Status.concluded})
 
 
 async def issue(
@@ -52,7 +55,12 @@ async def issue(
             "sign_by": rules.contract_deadline(legal, notice_at),
         },
     )
-    live = await bids.live_bids(session, procurement)
+    # A winner that refused to sign is no longer told where it stood, nor owed its security
+    # on a date (refusal.py).
+    refused = await refusers(session, procurement)
+    live = [
+        bid for bid in await bids.live_bids(session, procurement) if bid.provider_id not in refused
+    ]
     await _tell_the_others(session, actor, procurement, live)
     await _owe_securities(session, procurement, live, legal, notice_at)
     await enqueue(
@@ -70,6 +78,11 @@ async def issue(
         procurement.id,
         after={"provider_id": procurement.awarded_provider_id, "at": notice_at},
     )
+
+
+async def refusers(session: AsyncSession, procurement: Procurement) -> set[uuid.UUID]:
+    """The providers that refused to sign this procurement's contract as its winner."""
+    return {r.provider_id for r in await repository.parts(session, AwardRefusal, procurement)}
 
 
 async def _tell_the_others(
@@ -103,7 +116,8 @@ async def _owe_securities(
     notice_at: datetime,
 ) -> None:
     """One security per live bid when the documents asked for one. A notice issued again (after
-    an upheld challenge) sets the dates of those not yet returned anew."""
+    an upheld challenge, or to the next-ranked after a refusal) sets the dates of those not yet
+    returned anew; a refuser's bid is not among ``live``, so its security keeps no date."""
     if procurement.bid_security <= 0:
         return
     owed = {s.bid_id: s for s in await repository.parts(session, BidSecurity, procurement)}
@@ -189,3 +203,50 @@ async def record_return(
         {"amount": text(security.amount), **({"note": note} if note else {})},
     )
     return security
+
+
+async def contract_signed(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, signed_at: datetime
+) -> None:
+    """The winner signed the contract (contracts tells it): its bid security, still held, is
+    owed back by the end of the 5th working day after the signing, the day itself not counted
+    (财政部令第87号 art. 38), and the sweep follows that date. The same moment again is a
+    no-op; the award stands from then on."""
+    procurement = await procurements.get(session, actor, procurement_id, lock=True)
+    if procurement.award_notice_at is None or procurement.status not in SIGNABLE:
+        raise WrongState(f"A {procurement.status} procurement has no award notice to sign on.")
+    if signed_at.tzinfo is None:
+        raise InvalidField("needs a time zone (e.g. +08:00 or Z)", field="signed_at")
+    if procurement.contract_signed_at is not None:
+        if procurement.contract_signed_at == signed_at:
+            return
+        raise WrongState("The contract's signing is recorded already.")
+    if not procurement.award_notice_at <= signed_at <= datetime.now(UTC):
+        raise InvalidField("must fall between the award notice and now", field="signed_at")
+    procurement.contract_signed_at = signed_at
+    security = await session.scalar(
+        select(BidSecurity)
+        .where(
+            repository.belongs_to(BidSecurity, procurement),
+            BidSecurity.bid_id == procurement.awarded_bid_id,
+        )
+        .with_for_update()
+    )
+    due = None
+    if security is not None and security.returned_at is None:
+        legal = await rules.rules_for(session, procurement.tenant_id)
+        due = security.due_at = rules.bid_security_return_deadline(legal, signed_at)
+    await session.flush()
+    await track_due(session, procurement)
+    await record(
+        session,
+        actor,
+        "award.contract_signed",
+        "procurement",
+        procurement.id,
+        after={
+            "provider_id": procurement.awarded_provider_id,
+            "signed_at": signed_at,
+            "bid_security_due": due,
+        },
+    )

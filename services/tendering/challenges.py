@@ -112,7 +112,10 @@ async def answer(
     elif outcome is ChallengeOutcome.cancel:
         await procurements.move(session, actor, procurement, Status.cancelled, "质疑成立，终止采购")
         await procurements.close_out(session, actor, procurement)
-    elif not await open_challenges(session, procurement):
+    elif procurement.status == Status.challenged and not await open_challenges(
+        session, procurement
+    ):
+        # (A procurement given up after its winner refused to sign stays failed.)
         await procurements.move(session, actor, procurement, Status.result_published, "质疑不成立")
     await notifications.notify(
         session,
@@ -136,12 +139,17 @@ async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> 
 
 
 async def open_challenges(session: AsyncSession, procurement: Procurement) -> int:
+    return len(await unanswered(session, procurement))
+
+
+async def unanswered(session: AsyncSession, procurement: Procurement) -> Sequence[Challenge]:
+    """The challenges still waiting for the buyer's answer, oldest first."""
     rows = await session.scalars(
-        select(Challenge.id).where(
-            repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None)
-        )
+        select(Challenge)
+        .where(repository.belongs_to(Challenge, procurement), Challenge.answered_at.is_(None))
+        .order_by(Challenge.filed_at, Challenge.id)
     )
-    return len(rows.all())
+    return rows.all()
 
 
 async def of_procurement(

@@ -92,6 +92,9 @@ class Procurement(TenantOwned, Base):
     award_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The earliest bid security still owed back (kept for the sweep, migration 0016).
     bid_security_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the winner signed the contract (contracts tells it): the award stands from then on,
+    # and the winner's bid security is owed back 5 working days later (migration 0018).
+    contract_signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the oldest unanswered challenge must be answered (the sweep warns after it).
     challenge_answer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the oldest unanswered enquiry or objection is due (the sweep warns after it).
@@ -219,6 +222,22 @@ class BidSecurity(Base):
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class AwardRefusal(Base):
+    """A winner that refused, or failed, to sign the contract (实施条例 art. 49): it is never
+    this procurement's winner again. ``bid_id`` is empty for a single source (no bid)."""
+
+    __tablename__ = "award_refusals"
+    __table_args__ = (_procurement_fk("award_refusals"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    bid_id: Mapped[uuid.UUID | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by_user: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 class NegotiationRound(Base):

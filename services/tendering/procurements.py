@@ -8,6 +8,8 @@ Then: tendering → evaluation (or failed) → awaiting_confirmation → awarded
 result_published → concluded (or challenged → …). A competitive negotiation goes from
 tendering (its responses) to negotiating, a single source from approved to negotiating;
 both end their rounds in awaiting_confirmation. Any state before the award → cancelled.
+After the award notice, a winner that refuses to sign (实施条例 art. 49) sends the procurement
+back to awarded — the next-ranked candidate, and a new result notice — or to failed.
 """
 
 from __future__ import annotations
@@ -58,9 +60,10 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.evaluation: frozenset({S.awaiting_confirmation, S.cancelled}),
     S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.cancelled}),
     S.awarded: frozenset({S.result_published}),
-    S.result_published: frozenset({S.challenged, S.concluded}),
-    S.challenged: frozenset({S.result_published, S.evaluation, S.cancelled}),
-    S.concluded: frozenset(),
+    # awarded and failed from here on: the winner refused to sign (refusal.py).
+    S.result_published: frozenset({S.challenged, S.concluded, S.awarded, S.failed}),
+    S.challenged: frozenset({S.result_published, S.evaluation, S.cancelled, S.awarded, S.failed}),
+    S.concluded: frozenset({S.awarded, S.failed}),
     S.failed: frozenset(),
     S.cancelled: frozenset(),
 }

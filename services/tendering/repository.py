@@ -22,6 +22,7 @@ Filed = TypeVar("Filed", Challenge, Enquiry)
 # Every table whose rows hang off one procurement: (tenant_id, procurement_id) lead them.
 Part = TypeVar(
     "Part",
+    models.AwardRefusal,
     models.Bid,
     models.BidSecurity,
     models.Challenge,

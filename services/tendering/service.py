@@ -1,6 +1,8 @@
 """What later stages use of tendering: a concluded procurement's award — who won, at what
 price, on which budget line and commitment, and when the result was published and stood.
-Contracts draft from it and statistics count it. Other contexts import this module only."""
+Contracts draft from it and statistics count it. Contracts also tell tendering what happened
+at signing: the winner signed (its bid security is owed back), or refused (the next-ranked
+candidate wins, or the buyer procures again). Other contexts import this module only."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit.audit import Actor
 from services.kit.errors import NotFound
-from services.tendering import repository, rules
+from services.tendering import award_notice, challenges, refusal, repository, rules
 from services.tendering.award_notice import AWARD_NOTIFIED
 from services.tendering.errors import WrongState
 from services.tendering.models import Procurement
@@ -22,10 +25,15 @@ __all__ = [
     "AWARD_NOTIFIED",
     "Award",
     "Method",
+    "OpenChallenge",
     "WrongState",
+    "abandon_award",
+    "award_next_ranked",
     "check_performance_security",
     "concluded_award",
+    "contract_signed",
     "notified_award",
+    "open_challenges",
 ]
 
 
@@ -57,6 +65,16 @@ class Award:
     concluded_at: datetime | None
 
 
+@dataclass(frozen=True)
+class OpenChallenge:
+    """A challenge (质疑) of the result the buyer has not answered yet."""
+
+    id: uuid.UUID
+    provider_id: uuid.UUID
+    filed_at: datetime
+    answer_due: datetime  # 7 working days from the day after it was filed
+
+
 async def concluded_award(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Award:
     """The award of a concluded procurement of ``tenant``; NotFound when there is no such
     procurement, WrongState while it is not concluded."""
@@ -70,12 +88,77 @@ async def concluded_award(session: AsyncSession, tenant: str, procurement_id: uu
 async def notified_award(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> Award:
     """The award of a procurement whose award notice has gone out — the contract may be
     drafted from then on, while challenges may still come (政府采购法 art. 46); NotFound when
-    there is no such procurement, WrongState when no award notice has been sent."""
+    there is no such procurement, WrongState when no award notice stands (none sent yet, or
+    the procurement was cancelled or failed after it)."""
     procurement = await _procurement(session, tenant, procurement_id)
     if procurement.award_notice_at is None:
         raise WrongState("No award notice has been sent for this procurement.")
-    concluded_at = await repository.entered(session, tenant, procurement_id, Status.concluded)
+    if procurement.status not in award_notice.SIGNABLE:
+        raise WrongState(f"The award was withdrawn: the procurement is {procurement.status}.")
+    concluded_at = None
+    if procurement.status == Status.concluded:  # (a new result after a refusal starts again)
+        concluded_at = await repository.entered(session, tenant, procurement_id, Status.concluded)
     return await _award(session, procurement, concluded_at)
+
+
+async def award_next_ranked(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    refused_provider_id: uuid.UUID,
+    reason: str,
+) -> Award:
+    """The winner refused, or failed, to sign (实施条例 art. 49): the buyer names the next
+    candidate in the review's order, one that never refused here. In the caller's transaction:
+    the refusal is recorded, a new result notice and award notice go out (a new AWARD_NOTIFIED
+    job, 30 days to sign and a challenge period from it), and the new award is returned.
+    NotFound: no such procurement; WrongState: no award notice stands, the contract is signed,
+    a single source, or nobody is left to name ("procure again"); InvalidField
+    (``refused_provider_id``): not the awarded provider, (``reason``): blank."""
+    procurement = await refusal.award_next_ranked(
+        session, actor, procurement_id, refused_provider_id, reason
+    )
+    return await _award(session, procurement, None)
+
+
+async def abandon_award(
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    refused_provider_id: uuid.UUID,
+    reason: str,
+) -> None:
+    """The winner refused to sign and the buyer procures again: the refusal is recorded, the
+    procurement fails with a failure notice (废标公告) naming the reason, and the committed money
+    goes back to the budget line (the project back to budgeted). Same refusals as
+    ``award_next_ranked``, but for the candidates."""
+    await refusal.abandon_award(session, actor, procurement_id, refused_provider_id, reason)
+
+
+async def open_challenges(
+    session: AsyncSession, tenant: str, procurement_id: uuid.UUID
+) -> list[OpenChallenge]:
+    """The procurement's challenges not yet answered, oldest first (政府采购法 art. 54: the
+    buyer may suspend signing while one is open); NotFound when there is no such procurement."""
+    procurement = await _procurement(session, tenant, procurement_id)
+    return [
+        OpenChallenge(
+            id=c.id, provider_id=c.provider_id, filed_at=c.filed_at, answer_due=c.answer_due
+        )
+        for c in await challenges.unanswered(session, procurement)
+    ]
+
+
+async def contract_signed(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, signed_at: datetime
+) -> None:
+    """The winner signed the contract at ``signed_at``: its bid security, still held, is owed
+    back by the end of the 5th working day after (财政部令第87号 art. 38) and the sweep warns
+    past it; the award can no longer move to another candidate. The same moment twice is a
+    no-op. NotFound: no such procurement; WrongState: no award notice stands, or another
+    signing moment is recorded; InvalidField (``signed_at``): no time zone, before the award
+    notice or in the future."""
+    await award_notice.contract_signed(session, actor, procurement_id, signed_at)
 
 
 async def check_performance_security(
