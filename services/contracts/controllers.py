@@ -8,17 +8,39 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, put
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.contracts import attachments as _attachments  # noqa: F401  (registers document checks)
-from services.contracts import drafting, repository, views
-from services.contracts.schemas import ContractOut, ContractTerms
+from services.contracts import (
+    drafting,
+    ending,
+    publication,
+    repository,
+    signing,
+    suspensions,
+    views,
+)
+from services.contracts.schemas import (
+    AwardEndIn,
+    BuyerSuspensionIn,
+    ContractOut,
+    ContractTerms,
+    FilingIn,
+    FinanceSuspensionIn,
+    LiftIn,
+    Party,
+    PublicationIn,
+    SignatureIn,
+    SigningOut,
+    SuspensionOut,
+)
 from services.kit.errors import NotFound
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
 
 ONE = "/{contract_id:uuid}"
+SUSPENSION = "/{suspension_id:uuid}"
 
 
 class ContractController(Controller):
@@ -61,6 +83,167 @@ class ContractController(Controller):
         the instalments sum exactly to the price; the performance security is at most 10 % of
         it; a period over a year says why (a continuing service, its budget assured)."""
         contract = await drafting.set_terms(session, actor, contract_id, data)
+        return await views.contract(session, contract)
+
+    # --- signing ---
+
+    @get(f"{ONE}/signing", opt={"permission": "contract:read"})
+    async def signing(
+        self, session: Session, actor: CurrentActor, contract_id: FromPath[uuid.UUID]
+    ) -> SigningOut:
+        """Before signing: the provider, its bars in force here today, challenges still open,
+        suspensions in force, the signatures so far, and whether a signature is taken now."""
+        return await signing.view(session, actor, contract_id)
+
+    @post(f"{ONE}/signatures/buyer", opt={"permission": "contract:sign"}, status_code=200)
+    async def sign_as_buyer(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[SignatureIn],
+    ) -> ContractOut:
+        """The buyer's approver accepts the contract document's current version by its
+        SHA-256. When the provider accepted the same version, the contract is signed: the
+        price stays committed on the budget line, the rest goes back."""
+        contract = await signing.sign(session, actor, contract_id, Party.buyer, data)
+        return await views.contract(session, contract)
+
+    @post(f"{ONE}/signatures/provider", opt={"permission": "contract:sign_own"}, status_code=200)
+    async def sign_as_provider(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[SignatureIn],
+    ) -> ContractOut:
+        """The provider's administrator accepts the contract document's current version by
+        its SHA-256 (its own contracts only)."""
+        contract = await signing.sign(session, actor, contract_id, Party.provider, data)
+        return await views.contract(session, contract)
+
+    @post(f"{ONE}/refusal", opt={"permission": "contract:sign"}, status_code=200)
+    async def winner_refused(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[AwardEndIn],
+    ) -> ContractOut:
+        """The winner refused or failed to sign: finance is told; the next-ranked candidate
+        is awarded (a new award notice, a new contract) or the purchase is procured again."""
+        contract = await ending.winner_refused(session, actor, contract_id, data)
+        return await views.contract(session, contract)
+
+    @post(f"{ONE}/voiding", opt={"permission": "contract:void"}, status_code=200)
+    async def finance_voided(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[AwardEndIn],
+    ) -> ContractOut:
+        """Finance decides, on a complaint, that the award may not be signed (94号令 art. 32)."""
+        contract = await ending.finance_voided(session, actor, contract_id, data)
+        return await views.contract(session, contract)
+
+    # --- suspensions ---
+
+    @post(f"{ONE}/suspensions", opt={"permission": "contract:suspend"}, status_code=201)
+    async def suspend(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[BuyerSuspensionIn],
+    ) -> SuspensionOut:
+        """The buyer suspends signing (or performance) while a challenge that may change the
+        result is open (实施条例 art. 54), naming the challenge where there is one."""
+        made = await suspensions.suspend(
+            session, actor, contract_id, Party.buyer, data.reason, challenge_id=data.challenge_id
+        )
+        return views.suspension(made, made.starts_at)
+
+    @post(
+        f"{ONE}/suspensions{SUSPENSION}/lift",
+        opt={"permission": "contract:suspend"},
+        status_code=200,
+    )
+    async def lift(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        suspension_id: FromPath[uuid.UUID],
+        data: JSONBody[LiftIn],
+    ) -> SuspensionOut:
+        """The buyer lifts its suspension, once the challenge behind it is answered."""
+        lifted = await suspensions.lift(
+            session, actor, contract_id, suspension_id, Party.buyer, data.reason
+        )
+        return views.suspension(lifted, lifted.lifted_at or lifted.starts_at)
+
+    @post(
+        f"{ONE}/suspension-orders", opt={"permission": "contract:order_suspension"}, status_code=201
+    )
+    async def order_suspension(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[FinanceSuspensionIn],
+    ) -> SuspensionOut:
+        """Finance orders a suspension during a complaint, for at most 30 days (94号令 art. 28):
+        it ends by itself at 24:00 of the last day."""
+        made = await suspensions.suspend(
+            session, actor, contract_id, Party.finance, data.reason, days=data.days
+        )
+        return views.suspension(made, made.starts_at)
+
+    @post(
+        f"{ONE}/suspension-orders{SUSPENSION}/lift",
+        opt={"permission": "contract:order_suspension"},
+        status_code=200,
+    )
+    async def lift_order(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        suspension_id: FromPath[uuid.UUID],
+        data: JSONBody[LiftIn],
+    ) -> SuspensionOut:
+        """Finance lifts its order before its end."""
+        lifted = await suspensions.lift(
+            session, actor, contract_id, suspension_id, Party.finance, data.reason
+        )
+        return views.suspension(lifted, lifted.lifted_at or lifted.starts_at)
+
+    # --- publication and filing ---
+
+    @post(f"{ONE}/publication", opt={"permission": "contract:publish"}, status_code=200)
+    async def publish(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[PublicationIn],
+    ) -> ContractOut:
+        """Publish the signed contract's public notice (within 2 working days of signing):
+        subject, provider, amount and period always; what is left out named with its ground."""
+        contract = await publication.publish(session, actor, contract_id, data)
+        return await views.contract(session, contract)
+
+    @post(f"{ONE}/filing", opt={"permission": "contract:file"}, status_code=200)
+    async def file(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[FilingIn],
+    ) -> ContractOut:
+        """Finance records the contract's filing (within 7 working days of signing)."""
+        contract = await publication.file(session, actor, contract_id, data)
         return await views.contract(session, contract)
 
 

@@ -39,7 +39,7 @@ async def draft_from_award(
 ) -> Contract | None:
     """The contract of this award, drafted once: the same notice again (a replayed message)
     finds it. A new award notice of the same procurement (after an upheld challenge, with a
-    new result) drafts it anew while it is still a draft; the schedule and the security, set
+    new result) drafts it anew while it is not signed; the schedule and the security, set
     against the old price, are cleared. None when the award was withdrawn before this ran."""
     try:
         award = await tendering.notified_award(session, actor.tenant, procurement_id)
@@ -50,8 +50,11 @@ async def draft_from_award(
     contract = await repository.of_procurement(session, actor.tenant, procurement_id, lock=True)
     if contract is not None and contract.award_notice_at == award.award_notice_at:
         return contract
-    if contract is not None and contract.status != ContractStatus.drafting:
-        log.warning("contract_award_changed_after_drafting", contract_id=str(contract.id))
+    if contract is not None and contract.status not in (
+        ContractStatus.drafting,
+        ContractStatus.signing,
+    ):
+        log.warning("contract_award_changed_after_signing", contract_id=str(contract.id))
         return contract
     action = "contract.drafted"
     if contract is None:
@@ -64,7 +67,9 @@ async def draft_from_award(
         )
         session.add(contract)
     else:
+        # Signatures given before the new notice stay on record and count no more.
         action = "contract.redrafted"
+        contract.status = ContractStatus.drafting.value
         await _clear_schedule(session, contract)
         contract.performance_security = None
     contract.ocid = award.ocid

@@ -18,3 +18,33 @@ class PeriodTooLong(InvalidField):
 class NotDrafting(Conflict):
     code = "contract_not_drafting"
     title = "The contract's terms can no longer change"
+
+
+class NotSignable(Conflict):
+    code = "contract_not_signable"
+    title = "The contract cannot be signed now"
+
+
+class ContractSuspended(Conflict):
+    code = "contract_suspended"
+    title = "The contract is suspended"
+
+
+class AwardChanged(Conflict):
+    code = "award_changed"
+    title = "The award this contract was drafted from no longer stands"
+
+
+class DocumentChanged(Conflict):
+    code = "document_changed"
+    title = "The document is not the version you read"
+
+
+class AlreadySigned(Conflict):
+    code = "already_signed"
+    title = "Your side has signed this version already"
+
+
+class ChallengeStillOpen(Conflict):
+    code = "challenge_still_open"
+    title = "The challenge behind the suspension is not answered yet"

@@ -21,7 +21,9 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.db import MONEY, Base, TenantOwned
@@ -33,8 +35,15 @@ class Contract(TenantOwned, Base):
 
     __tablename__ = "contracts"
     __table_args__ = (
-        # One contract per award (a next-ranked award is another procurement result).
-        Index("uq_contracts_procurement", "tenant_id", "procurement_id", unique=True),
+        # One live contract per procurement: a refused or void one stays on record beside the
+        # contract of the next-ranked candidate (实施条例 art. 49).
+        Index(
+            "uq_contracts_procurement",
+            "tenant_id",
+            "procurement_id",
+            unique=True,
+            postgresql_where=text("status NOT IN ('refused', 'void')"),
+        ),
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint(
             "period_end IS NULL OR period_start IS NULL OR period_end > period_start",
@@ -68,6 +77,27 @@ class Contract(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Signed: both sides accepted this exact document version (migration 0019).
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_document_id: Mapped[uuid.UUID | None] = mapped_column()
+    signed_version: Mapped[int | None] = mapped_column(Integer)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The budget money held for the contract from signing: the price, no more.
+    contract_commitment_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The public notice, within 2 working days of signing (实施条例 art. 50).
+    publish_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Filed with the region's finance bureau within 7 working days (政府采购法 art. 47).
+    file_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    filed_by: Mapped[uuid.UUID | None] = mapped_column()
+    filing_note: Mapped[str | None] = mapped_column(Text)
+    # Refused, void or terminated: when and why.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    # Which of the clock's warnings went out, so each goes once.
+    warnings_sent: Mapped[list[str]] = mapped_column(JSONB, default=list)
 
 
 class Instalment(Base):
@@ -91,3 +121,58 @@ class Instalment(Base):
     due_on: Mapped[date] = mapped_column(Date)
     # The final instalment waits for the acceptance (结项验收).
     final: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class _ContractPart(Base):
+    __abstract__ = True
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class Signature(_ContractPart):
+    """One side's acceptance of one exact version of the contract document (its SHA-256)."""
+
+    __tablename__ = "contract_signatures"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "contract_id"],
+            ["contracts.tenant_id", "contracts.id"],
+            name="fk_contract_signatures_contract",
+        ),
+        Index("ix_contract_signatures_contract", "tenant_id", "contract_id"),
+    )
+
+    party: Mapped[str] = mapped_column(String(8))  # buyer | provider
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    document_id: Mapped[uuid.UUID] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Suspension(_ContractPart):
+    """Signing (and, once signed, performance) suspended: by the buyer while a challenge that
+    may change the result is open (实施条例 art. 54), or by finance's order during a complaint,
+    for at most 30 days (94号令 art. 28)."""
+
+    __tablename__ = "contract_suspensions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "contract_id"],
+            ["contracts.tenant_id", "contracts.id"],
+            name="fk_contract_suspensions_contract",
+        ),
+        Index("ix_contract_suspensions_contract", "tenant_id", "contract_id"),
+    )
+
+    ordered_by: Mapped[str] = mapped_column(String(8))  # buyer | finance
+    reason: Mapped[str] = mapped_column(Text)
+    challenge_id: Mapped[uuid.UUID | None] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    lift_reason: Mapped[str | None] = mapped_column(Text)

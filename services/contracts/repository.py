@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.models import Contract, Instalment
+from services.contracts.models import Contract, Instalment, Signature, Suspension
 
 
 async def contract(
@@ -23,8 +24,11 @@ async def contract(
 async def of_procurement(
     session: AsyncSession, tenant: str, procurement_id: uuid.UUID, *, lock: bool = False
 ) -> Contract | None:
+    """The procurement's live contract: a refused or void one is history."""
     query = select(Contract).where(
-        Contract.tenant_id == tenant, Contract.procurement_id == procurement_id
+        Contract.tenant_id == tenant,
+        Contract.procurement_id == procurement_id,
+        Contract.status.not_in(("refused", "void")),
     )
     if lock:
         query = query.with_for_update()
@@ -62,3 +66,26 @@ async def of_provider(session: AsyncSession, provider_id: uuid.UUID) -> Sequence
         .order_by(Contract.created_at.desc(), Contract.tenant_id, Contract.id)
     )
     return rows.all()
+
+
+async def signatures(session: AsyncSession, contract: Contract) -> Sequence[Signature]:
+    rows = await session.scalars(
+        select(Signature)
+        .where(Signature.tenant_id == contract.tenant_id, Signature.contract_id == contract.id)
+        .order_by(Signature.signed_at, Signature.id)
+    )
+    return rows.all()
+
+
+async def suspensions(session: AsyncSession, contract: Contract) -> Sequence[Suspension]:
+    rows = await session.scalars(
+        select(Suspension)
+        .where(Suspension.tenant_id == contract.tenant_id, Suspension.contract_id == contract.id)
+        .order_by(Suspension.starts_at, Suspension.id)
+    )
+    return rows.all()
+
+
+def in_force(suspension: Suspension, now: datetime) -> bool:
+    """Not lifted, and (finance's order) its last day not over."""
+    return suspension.lifted_at is None and (suspension.ends_at is None or suspension.ends_at > now)

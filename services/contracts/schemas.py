@@ -18,6 +18,30 @@ Milestone = Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
 
 class ContractStatus(StrEnum):
     drafting = "drafting"  # 起草中: drafted from the award, terms being set
+    signing = "signing"  # 签署中: one side has signed the contract document
+    signed = "signed"  # 已签订: both sides signed the same document version
+    refused = "refused"  # 中标人拒签: the winner refused or failed to sign (实施条例 art. 49)
+    void = "void"  # 不得签订: finance decided the award may not be signed (94号令 art. 32)
+    terminated = "terminated"  # 已解除: ended on the grounds of 政府采购法 art. 50
+
+
+# A contract in these states is over: nothing more is signed, paid or changed.
+ENDED = frozenset({ContractStatus.refused, ContractStatus.void, ContractStatus.terminated})
+
+
+class NextStep(StrEnum):
+    next_ranked = "next_ranked"  # 依次确定下一候选人
+    procure_again = "procure_again"  # 重新开展采购活动
+
+
+class Party(StrEnum):
+    buyer = "buyer"  # 采购人
+    provider = "provider"  # 供应商
+    finance = "finance"  # 财政部门 (orders, never signs)
+
+
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", description="lower-case hex")]
+Reason = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class InstalmentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -76,5 +100,137 @@ class ContractOut(msgspec.Struct):
     performance_security: Money | None
     subcontracting_allowed: bool
     instalments: list[InstalmentOut]
+    signatures: list[SignatureOut]
+    suspensions: list[SuspensionOut]
+    # Signing, then publishing within 2 working days and filing within 7 (实施条例 art. 50,
+    # 政府采购法 art. 47).
+    signed_at: datetime | None
+    signed_document_id: uuid.UUID | None
+    signed_sha256: str | None
+    publish_by: datetime | None
+    published_at: datetime | None
+    file_by: datetime | None
+    filed_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class SignatureIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What the signer read and accepts: the contract document and the SHA-256 of its
+    current version, as the signer's own copy gives it."""
+
+    document_id: uuid.UUID
+    sha256: Sha256
+
+
+class SignatureOut(msgspec.Struct):
+    party: Party
+    user_id: uuid.UUID
+    document_id: uuid.UUID
+    version: int
+    sha256: str
+    signed_at: datetime
+
+
+class BuyerSuspensionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The buyer's decision that a challenge may change the result (实施条例 art. 54)."""
+
+    reason: Reason
+    challenge_id: uuid.UUID | None = None
+
+
+class FinanceSuspensionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Finance's order during a complaint: at most 30 days (94号令 art. 28)."""
+
+    reason: Reason
+    days: Annotated[int, msgspec.Meta(ge=1, le=30)]
+
+
+class LiftIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class SuspensionOut(msgspec.Struct):
+    id: uuid.UUID
+    ordered_by: Party
+    reason: str
+    challenge_id: uuid.UUID | None
+    starts_at: datetime
+    # Finance's order ends by itself at 24:00 of its last day; the buyer's when lifted.
+    ends_at: datetime | None
+    lifted_at: datetime | None
+    lift_reason: str | None
+    in_force: bool
+
+
+class BarOut(msgspec.Struct):
+    disqualification_id: uuid.UUID
+    source_tenant: str
+    source_name: str
+    scope: str
+    starts_on: date
+    last_day: date
+
+
+class ChallengeOut(msgspec.Struct):
+    id: uuid.UUID
+    filed_at: datetime
+    answer_due: datetime
+
+
+class SigningOut(msgspec.Struct):
+    """What the buyer sees before signing: the provider, its credit here today, what is
+    open against the result, and whether the platform would take a signature now."""
+
+    contract_id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str
+    provider_uscc: str
+    # Bars in force in this region: a qualification condition of every procurement here
+    # (政府采购法 art. 22, 实施条例 art. 19), so a bar refuses the signature.
+    bars: list[BarOut]
+    open_challenges: list[ChallengeOut]
+    suspensions_in_force: list[SuspensionOut]
+    signatures: list[SignatureOut]
+    may_sign: bool
+    # Why not, in words, when it may not.
+    obstacles: list[str]
+
+
+class AwardEndIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The award ends without a contract: the winner refused or failed to sign (recorded by
+    the buyer, reported to finance as a possible art. 77 case, 实施条例 art. 72), or finance
+    decided it may not be signed (财政部令第94号 art. 32). Then the next-ranked candidate is
+    awarded (实施条例 art. 49) or the purchase is procured again."""
+
+    reason: Reason
+    next_step: NextStep
+
+
+class WithholdGround(StrEnum):
+    state_secret = "state_secret"  # 国家秘密
+    trade_secret = "trade_secret"  # 双方约定的商业秘密
+    personal_information = "personal_information"  # 个人信息（《个人信息保护法》）
+
+
+class Withheld(msgspec.Struct, forbid_unknown_fields=True):
+    """A part of the contract left out of the public notice, and on which ground."""
+
+    part: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
+    ground: WithholdGround
+
+
+class PublicationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The public notice of a signed contract (实施条例 art. 50). The subject, the provider,
+    the amount and the period are always in it — never secret (财库〔2017〕86号); the parts
+    left out are named with their ground. ``public_document_id`` is the contract's text as
+    published (a document of this contract, with what is withheld taken out)."""
+
+    withheld: Annotated[list[Withheld], msgspec.Meta(max_length=50)] = []
+    public_document_id: uuid.UUID | None = None
+
+
+class FilingIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Annotated[Text, msgspec.Meta(max_length=2000)] | None = None

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import repository
-from services.contracts.models import Contract
-from services.contracts.schemas import ContractOut, ContractStatus, InstalmentOut
+from services.contracts.models import Contract, Signature, Suspension
+from services.contracts.schemas import (
+    ContractOut,
+    ContractStatus,
+    InstalmentOut,
+    Party,
+    SignatureOut,
+    SuspensionOut,
+)
 from services.kit.money import text
 
 
 async def contract(session: AsyncSession, c: Contract) -> ContractOut:
     instalments = await repository.instalments(session, c)
+    now = datetime.now(UTC)
     return ContractOut(
         id=c.id,
         tenant_id=c.tenant_id,
@@ -45,6 +55,42 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
             )
             for i in instalments
         ],
+        signatures=[signature(s) for s in await repository.signatures(session, c)],
+        suspensions=[suspension(s, now) for s in await repository.suspensions(session, c)],
+        signed_at=c.signed_at,
+        signed_document_id=c.signed_document_id,
+        signed_sha256=c.signed_sha256,
+        publish_by=c.publish_by,
+        published_at=c.published_at,
+        file_by=c.file_by,
+        filed_at=c.filed_at,
+        ended_at=c.ended_at,
+        end_reason=c.end_reason,
         created_at=c.created_at,
         updated_at=c.updated_at,
+    )
+
+
+def signature(s: Signature) -> SignatureOut:
+    return SignatureOut(
+        party=Party(s.party),
+        user_id=s.user_id,
+        document_id=s.document_id,
+        version=s.version,
+        sha256=s.sha256,
+        signed_at=s.signed_at,
+    )
+
+
+def suspension(s: Suspension, now: datetime) -> SuspensionOut:
+    return SuspensionOut(
+        id=s.id,
+        ordered_by=Party(s.ordered_by),
+        reason=s.reason,
+        challenge_id=s.challenge_id,
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+        lifted_at=s.lifted_at,
+        lift_reason=s.lift_reason,
+        in_force=repository.in_force(s, now),
     )

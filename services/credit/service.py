@@ -33,6 +33,7 @@ __all__ = [
     "BarChange",
     "BarListener",
     "Change",
+    "ProviderDisqualified",
     "bars",
     "check_eligible",
     "register_bar_listener",

@@ -8,6 +8,7 @@ None of these functions commits: they run in the caller's transaction.
 
 from __future__ import annotations
 
+from services.documents.attached import AttachedVersion, current_version
 from services.documents.objects import register_object_type
 from services.documents.seals import (
     SealPolicy,
@@ -19,7 +20,9 @@ from services.documents.seals import (
 )
 
 __all__ = [
+    "AttachedVersion",
     "SealPolicy",
+    "current_version",
     "open_seal",
     "opened_key",
     "register_object_type",

@@ -69,5 +69,7 @@ def schedule() -> None:
     every(documents_tasks.SWEEP_SEALS, timedelta(minutes=1))
     # Openings whose job went missing, awards past their challenge period, late buyers.
     every(TENDERING_SWEEP, timedelta(minutes=1))
+    # Contracts to sign, publish and file in time.
+    every(contracts_tasks.SWEEP, timedelta(minutes=5))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))

@@ -149,3 +149,70 @@ async def release(session: AsyncSession, actor: Actor, commitment_id: uuid.UUID)
         after={"commitment_id": commitment.id, "amount": commitment.amount},
     )
     return commitment
+
+
+async def transfer(
+    session: AsyncSession,
+    actor: Actor,
+    commitment_id: uuid.UUID,
+    amount: Decimal,
+    purpose: CommitmentPurpose,
+    reference_type: str,
+    reference_id: uuid.UUID,
+) -> Commitment:
+    """Hand ``amount`` of an open commitment over to a new purpose (a procurement's money to
+    its contract at signing) and give the rest back to the line, in one statement on the line:
+    the money never leaves the line in between, so nothing is committed a second time and no
+    concurrent commitment can take it."""
+    held = await session.scalar(
+        select(Commitment)
+        .where(
+            Commitment.tenant_id == actor.tenant,
+            Commitment.id == commitment_id,
+            Commitment.released_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if held is None:
+        raise NotFound("No such open commitment.")
+    if amount <= 0 or amount > held.amount:
+        raise InvalidField(
+            f"{text(amount)} is not within the {text(held.amount)} committed", field="amount"
+        )
+    held.released_at = datetime.now(UTC)
+    returned = held.amount - amount
+    if returned:
+        await session.execute(
+            update(BudgetLine)
+            .where(BudgetLine.tenant_id == actor.tenant, BudgetLine.id == held.line_id)
+            .values(committed_amount=BudgetLine.committed_amount - returned)
+            .execution_options(synchronize_session=False)
+        )
+    successor = Commitment(
+        tenant_id=actor.tenant,
+        id=uuid.uuid4(),
+        line_id=held.line_id,
+        amount=amount,
+        purpose=purpose.value,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        created_by=actor.user_id,
+    )
+    session.add(successor)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "budget_line.transferred",
+        "budget_line",
+        held.line_id,
+        after={
+            "from_commitment_id": held.id,
+            "commitment_id": successor.id,
+            "amount": amount,
+            "returned": returned,
+            "purpose": purpose.value,
+            "reference": f"{reference_type}:{reference_id}",
+        },
+    )
+    return successor

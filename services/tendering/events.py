@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-from services.notifications.service import EN, ZH_CN, EventType, register_event_type
-
-
-def _event(
-    name: str,
-    label: tuple[str, str],
-    zh: tuple[str, str],
-    en: tuple[str, str],
-    optional: dict[str, dict[str, str]] | None = None,
-) -> EventType:
-    return register_event_type(
-        EventType(
-            name=name,
-            label={ZH_CN: label[0], EN: label[1]},
-            templates={ZH_CN: zh, EN: en},
-            optional=optional or {},
-        )
-    )
-
+from services.notifications.service import EN, ZH_CN
+from services.notifications.service import define_event as _event
 
 APPROVAL_REQUESTED = _event(
     "tendering.approval_requested",

@@ -26,6 +26,7 @@ KIND_NAMES = {
     NoticeKind.result: "结果公告",
     NoticeKind.failure: "废标公告",
     NoticeKind.single_source: "单一来源采购公示",
+    NoticeKind.contract: "合同公告",
 }
 METHOD_NAMES = {
     Method.open_tender: "公开招标",
@@ -83,6 +84,15 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
         ]
     if kind is NoticeKind.failure:
         lines.append(f"废标理由：{data['reason']}")
+    if kind is NoticeKind.contract:
+        lines += [
+            f"供应商：{data['provider']}（统一社会信用代码 {data['provider_uscc']}）",
+            f"合同金额：{data['price']}元",
+            f"主要标的：{data['scope']}",
+            f"服务期限：{data['period_start']}至{data['period_end']}",
+            f"合同签订日期：{data['signed_on']}",
+        ]
+        lines += [f"不予公开：{w['part']}（{w['ground']}）" for w in data.get("withheld", [])]
     return "\n".join(lines)
 
 

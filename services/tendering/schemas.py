@@ -89,6 +89,7 @@ class NoticeKind(StrEnum):
     result = "result"  # 结果公告
     failure = "failure"  # 废标公告
     single_source = "single_source"  # 单一来源公示
+    contract = "contract"  # 合同公告 (实施条例 art. 50)
 
 
 class BidStatus(StrEnum):

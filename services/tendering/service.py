@@ -10,16 +10,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
-from services.tendering import award_notice, challenges, refusal, repository, rules
+from services.tendering import award_notice, challenges, notices, refusal, repository, rules
 from services.tendering.award_notice import AWARD_NOTIFIED
 from services.tendering.errors import WrongState
 from services.tendering.models import Procurement
-from services.tendering.schemas import Method, Status
+from services.tendering.schemas import Method, NoticeKind, Status
 
 __all__ = [
     "AWARD_NOTIFIED",
@@ -34,6 +35,7 @@ __all__ = [
     "contract_signed",
     "notified_award",
     "open_challenges",
+    "publish_contract_notice",
 ]
 
 
@@ -168,6 +170,16 @@ async def check_performance_security(
     allow (实施条例 art. 48: at most 10 %), naming ``field``."""
     legal = await rules.rules_for(session, tenant)
     rules.check_performance_security(legal, security, price, field=field)
+
+
+async def publish_contract_notice(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, data: dict[str, Any]
+) -> uuid.UUID:
+    """Publish the signed contract's public notice (合同公告, 实施条例 art. 50) among the
+    procurement's notices, where anyone reads them in every region; its id."""
+    procurement = await _procurement(session, actor.tenant, procurement_id)
+    notice = await notices.publish(session, actor, procurement, NoticeKind.contract, data)
+    return notice.id
 
 
 async def _procurement(

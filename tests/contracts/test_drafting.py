@@ -4,7 +4,6 @@ performance security is at most 10 % of it, a period over a year says why."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ from services.kit import workdays
 from services.kit.jobs import run_once
 from services.tendering import service as tendering
 from tests.support.client import Client
+from tests.support.contracts import run_award_notified, terms
 from tests.support.database import Sessions
 from tests.support.demo import GZ, SZ
 from tests.support.documents import pdf, upload
@@ -28,48 +28,10 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def _run_award_notified(
     admin_db: asyncpg.Connection, sessionmaker: Sessions, pid: str, tenant: str = GZ
 ) -> bool:
-    """Run the award-notified job tendering put in the outbox, as the worker would."""
-    row = await admin_db.fetchrow(
-        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1 AND actor_name = $2"
-        " AND payload->>'procurement_id' = $3",
-        tenant,
-        tendering.AWARD_NOTIFIED,
-        pid,
-    )
-    assert row is not None, "tendering told nobody of the award notice"
-    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
-    return await run_once(
-        contract_tasks.draft_from_award,
-        tendering.AWARD_NOTIFIED,
-        tenant,
-        row["message_key"],
-        payload,
-        None,
-        sessionmaker,
-    )
+    return await run_award_notified(admin_db, sessionmaker, pid, tenant)
 
 
-def _terms(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "scope": "为辖区流动儿童提供课后托管、学业辅导与家庭支持服务。",
-        "quality_requirements": "服务对象满意度不低于90%，按月提交服务进度报告。",
-        "breach_liability": "未按合同约定提供服务的，按未履行部分金额的10%支付违约金。",
-        "period_start": "2027-01-01",
-        "period_end": "2027-12-31",
-        "instalments": [
-            {"milestone": "合同签订后首期", "amount": "90000.00", "due_on": "2027-01-31"},
-            {"milestone": "中期评估通过", "amount": "150000.00", "due_on": "2027-07-31"},
-            {
-                "milestone": "结项验收合格",
-                "amount": "60000.00",
-                "due_on": "2028-01-31",
-                "final": True,
-            },
-        ],
-        "performance_security": "15000.00",
-    }
-    body.update(changes)
-    return body
+_terms = terms
 
 
 @pytest.fixture

@@ -241,6 +241,21 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {T}/contracts": PROCUREMENT_READERS,
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS,
     f"PUT {T}/contracts/{{contract_id}}/terms": CIVIL_AFFAIRS,
+    f"GET {T}/contracts/{{contract_id}}/signing": PROCUREMENT_READERS,
+    f"POST {T}/contracts/{{contract_id}}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {T}/contracts/{{contract_id}}/signatures/provider": frozenset({PROVIDER_ADMIN}),
+    f"POST {T}/contracts/{{contract_id}}/refusal": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {T}/contracts/{{contract_id}}/voiding": frozenset({FINANCE_APPROVER}),
+    f"POST {T}/contracts/{{contract_id}}/suspensions": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {T}/contracts/{{contract_id}}/suspensions/{{suspension_id}}/lift": frozenset(
+        {CIVIL_AFFAIRS_APPROVER}
+    ),
+    f"POST {T}/contracts/{{contract_id}}/suspension-orders": frozenset({FINANCE_APPROVER}),
+    f"POST {T}/contracts/{{contract_id}}/suspension-orders/{{suspension_id}}/lift": frozenset(
+        {FINANCE_APPROVER}
+    ),
+    f"POST {T}/contracts/{{contract_id}}/publication": CIVIL_AFFAIRS,
+    f"POST {T}/contracts/{{contract_id}}/filing": frozenset({FINANCE_OFFICER, FINANCE_APPROVER}),
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
 }

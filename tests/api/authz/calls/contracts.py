@@ -34,3 +34,69 @@ async def _set_terms(w: World, h: Headers) -> httpx.Response:
     }
     url = f"/v1/tenants/{GZ}/contracts/{uuid.uuid4()}/terms"
     return await w.client.put(url, headers=h, json=terms)
+
+
+def _contract(tail: str) -> str:
+    return f"/v1/tenants/{GZ}/contracts/{uuid.uuid4()}/{tail}"
+
+
+SIGNATURE = {"document_id": str(uuid.UUID(int=1)), "sha256": "0" * 64}
+END = {"reason": "中标人拒绝签订合同", "next_step": "next_ranked"}
+
+
+@calls(f"GET {T}/contracts/{{contract_id}}/signing", 404)
+async def _signing(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_contract("signing"), headers=h)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/signatures/buyer", 404)
+async def _sign_as_buyer(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("signatures/buyer"), headers=h, json=SIGNATURE)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/signatures/provider", 404)
+async def _sign_as_provider(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("signatures/provider"), headers=h, json=SIGNATURE)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/refusal", 404)
+async def _refusal(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("refusal"), headers=h, json=END)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/voiding", 404)
+async def _voiding(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("voiding"), headers=h, json=END)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/suspensions", 404)
+async def _suspend(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("suspensions"), headers=h, json={"reason": "质疑"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/suspensions/{{suspension_id}}/lift", 404)
+async def _lift(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"suspensions/{uuid.uuid4()}/lift")
+    return await w.client.post(url, headers=h, json={"reason": "质疑不成立"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/suspension-orders", 404)
+async def _order(w: World, h: Headers) -> httpx.Response:
+    body = {"reason": "投诉处理期间", "days": 10}
+    return await w.client.post(_contract("suspension-orders"), headers=h, json=body)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/suspension-orders/{{suspension_id}}/lift", 404)
+async def _lift_order(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"suspension-orders/{uuid.uuid4()}/lift")
+    return await w.client.post(url, headers=h, json={"reason": "投诉处理完毕"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/publication", 404)
+async def _publish(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("publication"), headers=h, json={})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/filing", 404)
+async def _file(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("filing"), headers=h, json={})
