@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import structlog
 from sqlalchemy import delete
@@ -20,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import repository
 from services.contracts.errors import NotDrafting, PeriodTooLong, ScheduleDoesNotSum
-from services.contracts.models import Contract, Instalment
+from services.contracts.models import Contract, Instalment, YearShare
 from services.contracts.schemas import ContractStatus, ContractTerms
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import money, text
+from services.planning import service as planning
 from services.tendering import service as tendering
 
 log = structlog.get_logger(__name__)
@@ -99,11 +101,12 @@ async def draft_from_award(
 
 
 async def _clear_schedule(session: AsyncSession, contract: Contract) -> None:
-    await session.execute(
-        delete(Instalment).where(
-            Instalment.tenant_id == contract.tenant_id, Instalment.contract_id == contract.id
+    for table in (Instalment, YearShare):
+        await session.execute(
+            delete(table).where(
+                table.tenant_id == contract.tenant_id, table.contract_id == contract.id
+            )
         )
-    )
 
 
 async def set_terms(
@@ -116,6 +119,8 @@ async def set_terms(
         raise NotDrafting("Only a contract being drafted takes new terms.")
     _check_period(terms)
     _check_schedule(terms, contract)
+    line = await planning.get_line(session, actor.tenant, contract.budget_line_id)
+    shares = _year_shares(terms, contract, line.budget.fiscal_year)
     security = money(terms.performance_security) if terms.performance_security else None
     if security is not None:
         await tendering.check_performance_security(
@@ -132,6 +137,15 @@ async def set_terms(
     contract.updated_at = datetime.now(UTC)
     contract.updated_by = actor.user_id
     await _clear_schedule(session, contract)
+    for fiscal_year, amount in shares.items():
+        session.add(
+            YearShare(
+                tenant_id=contract.tenant_id,
+                contract_id=contract.id,
+                fiscal_year=fiscal_year,
+                amount=amount,
+            )
+        )
     for seq, instalment in enumerate(terms.instalments, start=1):
         session.add(
             Instalment(
@@ -155,6 +169,7 @@ async def set_terms(
             "period": [terms.period_start, terms.period_end],
             "instalments": [[i.milestone, i.amount, i.due_on] for i in terms.instalments],
             "performance_security": terms.performance_security,
+            "year_shares": {str(year): text(amount) for year, amount in shares.items()},
         },
     )
     return contract
@@ -190,3 +205,44 @@ def _check_schedule(terms: ContractTerms, contract: Contract) -> None:
     for i, instalment in enumerate(terms.instalments):
         if money(instalment.amount) <= 0:
             raise InvalidField("must be more than 0", field=f"instalments[{i}].amount")
+
+
+def _year_shares(terms: ContractTerms, contract: Contract, line_year: int) -> dict[int, Decimal]:
+    """Each fiscal year's share of the price (the fiscal year is the calendar year). A period
+    within one year is that year's, whole; one running into later years names every year of
+    the period, from the year of the budget line the procurement was funded from, summing to
+    the price — each later year is committed against that year's approved line at signing."""
+    years = list(range(terms.period_start.year, terms.period_end.year + 1))
+    if not terms.year_shares:
+        if len(years) > 1:
+            raise InvalidField(
+                f"the period runs over {years[0]}–{years[-1]}: give each year's share",
+                field="year_shares",
+            )
+        return {years[0]: contract.price}
+    shares: dict[int, Decimal] = {}
+    for i, share in enumerate(terms.year_shares):
+        if share.fiscal_year in shares:
+            raise InvalidField("one share per year", field=f"year_shares[{i}].fiscal_year")
+        amount = money(share.amount)
+        if amount <= 0:
+            raise InvalidField("must be more than 0", field=f"year_shares[{i}].amount")
+        shares[share.fiscal_year] = amount
+    if sorted(shares) != years:
+        raise InvalidField(
+            f"the shares are for {sorted(shares)}, the period's years are {years}",
+            field="year_shares",
+        )
+    if years[0] != line_year:
+        raise InvalidField(
+            f"the period starts in {years[0]}; the procurement was funded from {line_year}'s "
+            "budget",
+            field="period_start",
+        )
+    total = sum(shares.values(), start=money("0"))
+    if total != contract.price:
+        raise ScheduleDoesNotSum(
+            f"The year shares sum to {text(total)}, the price is {text(contract.price)}.",
+            field="year_shares",
+        )
+    return shares

@@ -48,3 +48,8 @@ class AlreadySigned(Conflict):
 class ChallengeStillOpen(Conflict):
     code = "challenge_still_open"
     title = "The challenge behind the suspension is not answered yet"
+
+
+class YearNotBudgeted(Conflict):
+    code = "year_not_budgeted"
+    title = "A fiscal year of the contract has no approved budget line"

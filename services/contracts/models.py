@@ -176,3 +176,25 @@ class Suspension(_ContractPart):
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lifted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class YearShare(Base):
+    """A contract's share of one fiscal year, committed at signing against the project's
+    approved line of that year (财政部令第102号: no purchase without a budget)."""
+
+    __tablename__ = "contract_year_shares"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "contract_id"],
+            ["contracts.tenant_id", "contracts.id"],
+            name="fk_contract_year_shares_contract",
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    contract_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    line_id: Mapped[uuid.UUID | None] = mapped_column()
+    commitment_id: Mapped[uuid.UUID | None] = mapped_column()

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.models import Contract, Instalment, Signature, Suspension
+from services.contracts.models import Contract, Instalment, Signature, Suspension, YearShare
 
 
 async def contract(
@@ -89,3 +89,12 @@ async def suspensions(session: AsyncSession, contract: Contract) -> Sequence[Sus
 def in_force(suspension: Suspension, now: datetime) -> bool:
     """Not lifted, and (finance's order) its last day not over."""
     return suspension.lifted_at is None and (suspension.ends_at is None or suspension.ends_at > now)
+
+
+async def year_shares(session: AsyncSession, contract: Contract) -> Sequence[YearShare]:
+    rows = await session.scalars(
+        select(YearShare)
+        .where(YearShare.tenant_id == contract.tenant_id, YearShare.contract_id == contract.id)
+        .order_by(YearShare.fiscal_year)
+    )
+    return rows.all()

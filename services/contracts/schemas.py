@@ -52,6 +52,14 @@ class InstalmentIn(msgspec.Struct, forbid_unknown_fields=True):
     final: bool = False
 
 
+FiscalYear = Annotated[int, msgspec.Meta(ge=2000, le=2100)]
+
+
+class YearShareIn(msgspec.Struct, forbid_unknown_fields=True):
+    fiscal_year: FiscalYear
+    amount: Money
+
+
 class ContractTerms(msgspec.Struct, forbid_unknown_fields=True):
     """The terms the buyer drafts, as the procurement documents and the winning bid set them
     (政府采购法 art. 46: no substantive change)."""
@@ -67,6 +75,9 @@ class ContractTerms(msgspec.Struct, forbid_unknown_fields=True):
     performance_security: Money | None = None
     # No subcontracting without the buyer's consent (政府采购法 art. 48).
     subcontracting_allowed: bool = False
+    # A period running into later fiscal years says each year's share, summing to the price:
+    # each is committed against that year's approved budget line at signing.
+    year_shares: Annotated[list[YearShareIn], msgspec.Meta(max_length=4)] = []
 
 
 class InstalmentOut(msgspec.Struct):
@@ -75,6 +86,14 @@ class InstalmentOut(msgspec.Struct):
     amount: Money
     due_on: date
     final: bool
+
+
+class YearShareOut(msgspec.Struct):
+    fiscal_year: int
+    amount: Money
+    # Set at signing: the year's budget line and the commitment held on it.
+    line_id: uuid.UUID | None
+    commitment_id: uuid.UUID | None
 
 
 class ContractOut(msgspec.Struct):
@@ -100,6 +119,7 @@ class ContractOut(msgspec.Struct):
     performance_security: Money | None
     subcontracting_allowed: bool
     instalments: list[InstalmentOut]
+    year_shares: list[YearShareOut]
     signatures: list[SignatureOut]
     suspensions: list[SuspensionOut]
     # Signing, then publishing within 2 working days and filing within 7 (实施条例 art. 50,

@@ -33,6 +33,7 @@ from services.contracts.errors import (
     ContractSuspended,
     DocumentChanged,
     NotSignable,
+    YearNotBudgeted,
 )
 from services.contracts.models import Contract, Signature
 from services.contracts.schemas import (
@@ -130,6 +131,19 @@ async def _obstacles(session: AsyncSession, contract: Contract, now: datetime) -
         await credit.check_eligible(session, contract.provider_id, contract.tenant_id)
     except credit.ProviderDisqualified as barred:
         found.append(barred)
+    for share in await repository.year_shares(session, contract):
+        line = await planning.line_for_year(
+            session, contract.tenant_id, contract.project_id, share.fiscal_year
+        )
+        if line is None:
+            found.append(
+                YearNotBudgeted(
+                    f"No approved {share.fiscal_year} budget line funds this project's share "
+                    f"of {text(share.amount)}: a contract commits no money not yet budgeted "
+                    "(财政部令第102号).",
+                    field="year_shares",
+                )
+            )
     return found
 
 
@@ -234,16 +248,8 @@ async def _conclude(
     contract.signed_sha256 = last.sha256
     contract.publish_by = workdays.deadline_after(at, PUBLISH_WORKING_DAYS)
     contract.file_by = workdays.deadline_after(at, FILE_WORKING_DAYS)
-    held = await planning.transfer(
-        session,
-        actor,
-        contract.commitment_id,
-        contract.price,
-        planning.CommitmentPurpose.contract,
-        "contract",
-        contract.id,
-    )
-    contract.contract_commitment_id = held.id
+    held = await _commit_years(session, actor, contract)
+    contract.contract_commitment_id = held
     await planning.advance(
         session,
         actor,
@@ -261,7 +267,7 @@ async def _conclude(
         after={
             "sha256": last.sha256,
             "price": text(contract.price),
-            "commitment_id": held.id,
+            "commitment_id": held,
             "late": late,
         },
     )
@@ -278,3 +284,42 @@ async def _conclude(
             "file_by": contract.file_by,
         },
     )
+
+
+async def _commit_years(session: AsyncSession, actor: Actor, contract: Contract) -> uuid.UUID:
+    """Each year's share against its own year's approved line. The procurement's year keeps
+    its share of the procurement's commitment, the rest going back to the line; a later year
+    commits its share on that year's line (the budget guard refuses what it cannot hold). The
+    id of the procurement year's commitment."""
+    first: uuid.UUID | None = None
+    for i, share in enumerate(await repository.year_shares(session, contract)):
+        if first is None:  # the procurement's year: the shares start in it
+            held = await planning.transfer(
+                session,
+                actor,
+                contract.commitment_id,
+                share.amount,
+                planning.CommitmentPurpose.contract,
+                "contract",
+                contract.id,
+            )
+            share.line_id, share.commitment_id = contract.budget_line_id, held.id
+            first = held.id
+            continue
+        line = await planning.line_for_year(
+            session, contract.tenant_id, contract.project_id, share.fiscal_year
+        )
+        assert line is not None  # an obstacle otherwise
+        held = await planning.commit(
+            session,
+            actor,
+            line.line.id,
+            share.amount,
+            planning.CommitmentPurpose.contract,
+            "contract",
+            contract.id,
+            field=f"year_shares[{i}].amount",
+        )
+        share.line_id, share.commitment_id = line.line.id, held.id
+    assert first is not None  # terms set, so the shares are there
+    return first

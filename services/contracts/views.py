@@ -15,6 +15,7 @@ from services.contracts.schemas import (
     Party,
     SignatureOut,
     SuspensionOut,
+    YearShareOut,
 )
 from services.kit.money import text
 
@@ -54,6 +55,15 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
                 final=i.final,
             )
             for i in instalments
+        ],
+        year_shares=[
+            YearShareOut(
+                fiscal_year=y.fiscal_year,
+                amount=text(y.amount),
+                line_id=y.line_id,
+                commitment_id=y.commitment_id,
+            )
+            for y in await repository.year_shares(session, c)
         ],
         signatures=[signature(s) for s in await repository.signatures(session, c)],
         suspensions=[suspension(s, now) for s in await repository.suspensions(session, c)],

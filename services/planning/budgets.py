@@ -31,7 +31,7 @@ from services.planning.errors import (
     WrongState,
 )
 from services.planning.handoffs import CIVIL_AFFAIRS, FINANCE, notify_holders
-from services.planning.models import Budget, BudgetLine, LineSource
+from services.planning.models import Budget, BudgetLine, LineSource, Project
 from services.planning.schemas import (
     BudgetDecision,
     BudgetOutcome,
@@ -138,23 +138,12 @@ async def add_line(
     project = await repository.get_project(session, actor.tenant, project_id, lock=True)
     if project is None:
         raise ProjectUnavailable(f"no project {project_id} here", field="project_id")
-    if project.status != ProjectStatus.candidate:
-        raise ProjectUnavailable(
-            f"the project is {project.status}, not a candidate", field="project_id"
-        )
-    if project.fiscal_year != budget.fiscal_year:
-        raise ProjectUnavailable(
-            f"the project is for {project.fiscal_year}, the budget for {budget.fiscal_year}",
-            field="project_id",
-        )
-    if project.estimated_amount <= 0:
-        raise ProjectNotCosted(
-            "cost the project (成本核算) before budgeting it", field="project_id"
-        )
-    placed = await repository.line_of_project(session, actor.tenant, project.id)
+    _check_budgetable(project, budget)
+    placed = await repository.line_of_project(session, actor.tenant, project.id, budget.fiscal_year)
     if placed is not None:
         raise ProjectUnavailable(
-            f"the project is in budget {placed[1].id} already", field="project_id"
+            f"the project is in budget {placed[1].id} of {budget.fiscal_year} already",
+            field="project_id",
         )
     amount = _positive(amount_text, "amount")
     split = _sources(amount, sources)
@@ -170,6 +159,31 @@ async def add_line(
     await session.flush()
     await _fund_line(session, actor, budget, line, split, "budget_line.added")
     return line
+
+
+# A project whose contract runs on past its year (a continuing service, 财政部令第102号 art. 24)
+# is funded year by year: a later year's budget takes a line for it while it is being bought or
+# delivered, and the contract commits that year's share against it.
+CONTINUING = frozenset({ProjectStatus.in_procurement, ProjectStatus.contracted})
+
+
+def _check_budgetable(project: Project, budget: Budget) -> None:
+    status = ProjectStatus(project.status)
+    if budget.fiscal_year > project.fiscal_year and status in CONTINUING:
+        return  # a later year's share of a continuing service
+    if status != ProjectStatus.candidate:
+        raise ProjectUnavailable(
+            f"the project is {project.status}, not a candidate", field="project_id"
+        )
+    if project.fiscal_year != budget.fiscal_year:
+        raise ProjectUnavailable(
+            f"the project is for {project.fiscal_year}, the budget for {budget.fiscal_year}",
+            field="project_id",
+        )
+    if project.estimated_amount <= 0:
+        raise ProjectNotCosted(
+            "cost the project (成本核算) before budgeting it", field="project_id"
+        )
 
 
 def _positive(text: str, field: str) -> Decimal:
@@ -377,9 +391,11 @@ async def _approve(
     _decided(budget, actor, decision.comment)
     await session.flush()
     for row in rows:
-        await projects.advance(
-            session, actor, row.line.project_id, ProjectStatus.budgeted, budget_id=str(budget.id)
-        )
+        project = await repository.get_project(session, actor.tenant, row.line.project_id)
+        if project is not None and project.fiscal_year == budget.fiscal_year:
+            await projects.advance(
+                session, actor, project.id, ProjectStatus.budgeted, budget_id=str(budget.id)
+            )
     requested = sum((row.line.requested_amount for row in rows), ZERO)
     approved = sum((row.line.approved_amount or ZERO for row in rows), ZERO)
     await record(

@@ -221,7 +221,7 @@ class Budget(TenantOwned, Base):
 
 
 class BudgetLine(TenantOwned, Base):
-    """One project's money in a budget. ``committed_amount`` can never pass
+    """One project's money in one year's budget. ``committed_amount`` can never pass
     ``approved_amount``: the CHECK below holds it even against a wrong caller."""
 
     __tablename__ = "budget_lines"
@@ -229,7 +229,15 @@ class BudgetLine(TenantOwned, Base):
         _tenant_fk(["budget_id"], "budgets", "fk_budget_lines_budget"),
         _tenant_fk(["project_id"], "projects", "fk_budget_lines_project"),
         Index("ix_budget_lines_tenant_budget", "tenant_id", "budget_id"),
-        Index("uq_budget_lines_tenant_project", "tenant_id", "project_id", unique=True),
+        # A project is a line of its own year's budget and, when a contract runs on past the
+        # year, of each later year's budget that funds its share (migration 0022).
+        Index(
+            "uq_budget_lines_tenant_project_budget",
+            "tenant_id",
+            "project_id",
+            "budget_id",
+            unique=True,
+        ),
         CheckConstraint("requested_amount > 0", name="requested_positive"),
         CheckConstraint(
             "approved_amount IS NULL OR (approved_amount >= 0"

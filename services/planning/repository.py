@@ -210,18 +210,22 @@ async def declarations_of_projects(
 
 
 async def line_of_project(
-    session: AsyncSession, tenant: str, project_id: uuid.UUID
+    session: AsyncSession, tenant: str, project_id: uuid.UUID, fiscal_year: int | None = None
 ) -> tuple[BudgetLine, Budget] | None:
-    row = (
-        await session.execute(
-            select(BudgetLine, Budget)
-            .join(
-                Budget,
-                (Budget.tenant_id == BudgetLine.tenant_id) & (Budget.id == BudgetLine.budget_id),
-            )
-            .where(BudgetLine.tenant_id == tenant, BudgetLine.project_id == project_id)
+    """The project's line in its own year's budget (the earliest year), or in ``fiscal_year``'s."""
+    query = (
+        select(BudgetLine, Budget)
+        .join(
+            Budget,
+            (Budget.tenant_id == BudgetLine.tenant_id) & (Budget.id == BudgetLine.budget_id),
         )
-    ).first()
+        .where(BudgetLine.tenant_id == tenant, BudgetLine.project_id == project_id)
+        .order_by(Budget.fiscal_year, Budget.created_at)
+        .limit(1)
+    )
+    if fiscal_year is not None:
+        query = query.where(Budget.fiscal_year == fiscal_year)
+    row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
 
 

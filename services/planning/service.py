@@ -23,6 +23,7 @@ __all__ = [
     "advance",
     "commit",
     "get_line",
+    "line_for_year",
     "release",
     "transfer",
 ]
@@ -34,3 +35,15 @@ async def get_line(session: AsyncSession, tenant: str, line_id: uuid.UUID) -> Li
     if not rows:
         raise NotFound("No such budget line.")
     return rows[0]
+
+
+async def line_for_year(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID, fiscal_year: int
+) -> LineRow | None:
+    """The project's approved line in ``fiscal_year``'s budget, if finance approved one: what a
+    contract running into that year commits its share against (财政部令第102号: no purchase
+    without a budget)."""
+    placed = await repository.line_of_project(session, tenant, project_id, fiscal_year)
+    if placed is None or placed[0].approved_amount is None:
+        return None
+    return await get_line(session, tenant, placed[0].id)

@@ -15,7 +15,7 @@ from services.contracts import tasks as contract_tasks
 from services.kit import workdays
 from services.kit.jobs import run_once
 from services.tendering import service as tendering
-from tests.support.client import Client
+from tests.support.client import Client, error_fields
 from tests.support.contracts import run_award_notified, terms
 from tests.support.database import Sessions
 from tests.support.demo import GZ, SZ
@@ -141,9 +141,23 @@ async def test_terms_within_the_law_are_set_and_the_rest_refused(
     assert body["performance_security"] == "30000.00"
     assert body["period_end"] == date(2027, 12, 31).isoformat()
     long["continuing_service_reason"] = "持续性服务，两个年度预算均已安排。"
+    # Running into 2028, it says each fiscal year's share of the price.
+    unsplit = await client.put(url, headers=officer, json=long)
+    assert unsplit.status_code == 422 and error_fields(unsplit) == {"year_shares"}
+    long["year_shares"] = [
+        {"fiscal_year": 2027, "amount": "150000.00"},
+        {"fiscal_year": 2028, "amount": "149999.99"},
+    ]
+    uneven = await client.put(url, headers=officer, json=long)
+    assert uneven.status_code == 422 and uneven.json()["code"] == "schedule_does_not_sum"
+    long["year_shares"][1]["amount"] = "150000.00"
     two_years = await client.put(url, headers=officer, json=long)
     assert two_years.status_code == 200, two_years.text
     assert two_years.json()["period_end"] == "2028-12-31"
+    assert [(y["fiscal_year"], y["amount"]) for y in two_years.json()["year_shares"]] == [
+        (2027, "150000.00"),
+        (2028, "150000.00"),
+    ]
 
 
 async def test_the_contract_takes_documents_from_both_sides_and_no_one_else(

@@ -414,3 +414,94 @@ async def test_finance_voids_an_award_and_the_next_ranked_is_awarded(deal: Deal)
         f"{deal.path}/voiding", headers=finance, json={"reason": "x", "next_step": "later"}
     )
     assert bad.status_code == 422 and error_fields(bad) == {"next_step"}
+
+
+async def _budget_of_2028_for(deal: Deal, amount: str) -> str:
+    """Finance approves a 2028 budget with a line for the contract's project: its next year's
+    share. The line's id."""
+    base = f"/v1/tenants/{deal.gz.city}"
+    officer = await deal.gz.as_("civil_affairs_officer")
+    budget = json_of(
+        await deal.client.post(
+            f"{base}/budgets",
+            headers=officer,
+            json={"fiscal_year": 2028, "title": "2028年度购买社会工作服务预算"},
+        ),
+        201,
+    )
+    line = json_of(
+        await deal.client.post(
+            f"{base}/budgets/{budget['id']}/lines",
+            headers=officer,
+            json={
+                "project_id": deal.contract["project_id"],
+                "amount": amount,
+                "sources": [{"source": "general_budget", "amount": amount}],
+            },
+        ),
+        201,
+    )
+    submitted = await deal.client.post(
+        f"{base}/budgets/{budget['id']}/submit", headers=await deal.gz.as_("civil_affairs_approver")
+    )
+    assert submitted.status_code == 200, submitted.text
+    decided = await deal.client.post(
+        f"{base}/budgets/{budget['id']}/decision",
+        headers=await deal.gz.as_("finance_approver"),
+        json={"outcome": "approved", "comment": "同意安排跨年度项目2028年度资金"},
+    )
+    assert decided.status_code == 200, decided.text
+    return str(line["id"])
+
+
+async def test_a_two_year_contract_commits_each_year_against_its_own_line(deal: Deal) -> None:
+    await deal.set_terms(
+        period_end="2028-12-31",
+        continuing_service_reason="持续性服务，跨年度资金已纳入中期财政规划。",
+        year_shares=[
+            {"fiscal_year": 2027, "amount": "150000.00"},
+            {"fiscal_year": 2028, "amount": "150000.00"},
+        ],
+        instalments=[
+            {"milestone": "2027年度服务", "amount": "150000.00", "due_on": "2027-12-31"},
+            {"milestone": "2028年度服务", "amount": "150000.00", "due_on": "2028-12-31"},
+        ],
+    )
+    document_id, digest = await deal.upload_document()
+    # No 2028 money yet: no signature, by either side (财政部令第102号).
+    early = await deal.sign("provider", document_id, digest)
+    assert early.status_code == 409 and early.json()["code"] == "year_not_budgeted"
+
+    line_2028 = await _budget_of_2028_for(deal, "200000.00")
+    # One line a year: a second 2028 budget does not take the project again.
+    officer = await deal.gz.as_("civil_affairs_officer")
+    base = f"/v1/tenants/{deal.gz.city}/budgets"
+    other = json_of(
+        await deal.client.post(
+            base, headers=officer, json={"fiscal_year": 2028, "title": "2028年度追加预算"}
+        ),
+        201,
+    )
+    twice = await deal.client.post(
+        f"{base}/{other['id']}/lines",
+        headers=officer,
+        json={
+            "project_id": deal.contract["project_id"],
+            "amount": "1000.00",
+            "sources": [{"source": "general_budget", "amount": "1000.00"}],
+        },
+    )
+    assert twice.status_code == 422 and twice.json()["code"] == "project_unavailable"
+    first_before = await _line_committed(deal)
+    assert (await deal.sign("provider", document_id, digest)).status_code == 200
+    signed = json_of(await deal.sign("buyer", document_id, digest))
+    assert signed["status"] == "signed"
+    shares = {y["fiscal_year"]: y for y in signed["year_shares"]}
+    assert shares[2027]["line_id"] == deal.contract["budget_line_id"]
+    assert shares[2028]["line_id"] == line_2028
+    # 2027 keeps 150,000.00 of the procurement's 360,000.00; 2028's line holds its own share.
+    assert await _line_committed(deal) == first_before - Decimal("210000.00")
+    committed_2028 = await deal.gz.admin_db.fetchval(
+        "SELECT committed_amount FROM budget_lines WHERE id = $1", uuid.UUID(line_2028)
+    )
+    assert committed_2028 == Decimal("150000.00")
