@@ -7,8 +7,9 @@ Civil affairs drafts (the officer and the approver); finance reads.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.contracts import attachments as _attachments  # noqa: F401  (registers document checks)
@@ -35,11 +36,26 @@ from services.contracts.schemas import (
     SigningOut,
     SuspensionOut,
 )
+from services.kit.audit import Actor
+from services.kit.authz.enforcer import Authorizer
 from services.kit.errors import NotFound
 from services.kit.guard import TENANT_PATH, CurrentActor, Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit, Offset, Page
+from services.planning import service as planning
 
 ONE = "/{contract_id:uuid}"
+
+
+async def _scope(
+    request: Request[Any, Any, Any], session: Session, actor: Actor
+) -> list[uuid.UUID] | None:
+    """None for those who read every contract here; else a department's own projects."""
+    authorizer: Authorizer = request.app.state.authorizer
+    if authorizer.allowed(actor.user_id, actor.tenant, "contract:read_all"):
+        return None
+    return await planning.declared_projects(session, actor)
+
+
 SUSPENSION = "/{suspension_id:uuid}"
 
 
@@ -50,23 +66,33 @@ class ContractController(Controller):
     @get("/", opt={"permission": "contract:read"})
     async def list_contracts(
         self,
+        request: Request[Any, Any, Any],
         session: Session,
         actor: CurrentActor,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[ContractOut]:
-        """The region's contracts, newest first: each drafted from an award notice."""
-        rows = await repository.contracts(session, actor.tenant, limit=limit, offset=offset)
+        """The region's contracts, newest first: each drafted from an award notice. A partner
+        department sees those of the projects its declarations fed."""
+        projects = await _scope(request, session, actor)
+        rows = await repository.contracts(
+            session, actor.tenant, limit=limit, offset=offset, projects=projects
+        )
         return Page(
             items=[await views.contract(session, c) for c in rows], limit=limit, offset=offset
         )
 
     @get(ONE, opt={"permission": "contract:read"})
     async def read(
-        self, session: Session, actor: CurrentActor, contract_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
     ) -> ContractOut:
         """A contract with its payment schedule and the last moment to sign it."""
-        contract = await repository.contract(session, actor.tenant, contract_id)
+        projects = await _scope(request, session, actor)
+        contract = await repository.contract(session, actor.tenant, contract_id, projects=projects)
         if contract is None:
             raise NotFound("No such contract.")
         return await views.contract(session, contract)
@@ -87,7 +113,7 @@ class ContractController(Controller):
 
     # --- signing ---
 
-    @get(f"{ONE}/signing", opt={"permission": "contract:read"})
+    @get(f"{ONE}/signing", opt={"permission": "contract:read_all"})
     async def signing(
         self, session: Session, actor: CurrentActor, contract_id: FromPath[uuid.UUID]
     ) -> SigningOut:

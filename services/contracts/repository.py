@@ -13,9 +13,17 @@ from services.contracts.models import Contract, Instalment, Signature, Suspensio
 
 
 async def contract(
-    session: AsyncSession, tenant: str, contract_id: uuid.UUID, *, lock: bool = False
+    session: AsyncSession,
+    tenant: str,
+    contract_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    projects: Sequence[uuid.UUID] | None = None,
 ) -> Contract | None:
+    """A contract of ``tenant``; with ``projects``, only one of those projects."""
     query = select(Contract).where(Contract.tenant_id == tenant, Contract.id == contract_id)
+    if projects is not None:
+        query = query.where(Contract.project_id.in_(projects))
     if lock:
         query = query.with_for_update()
     return await session.scalar(query)
@@ -36,11 +44,19 @@ async def of_procurement(
 
 
 async def contracts(
-    session: AsyncSession, tenant: str, *, limit: int, offset: int
+    session: AsyncSession,
+    tenant: str,
+    *,
+    limit: int,
+    offset: int,
+    projects: Sequence[uuid.UUID] | None = None,
 ) -> Sequence[Contract]:
     query = (
         select(Contract)
-        .where(Contract.tenant_id == tenant)
+        .where(
+            Contract.tenant_id == tenant,
+            *([Contract.project_id.in_(projects)] if projects is not None else []),
+        )
         .order_by(Contract.created_at.desc(), Contract.id)
         .limit(limit)
         .offset(offset)

@@ -116,6 +116,22 @@ def _projects_in_scope(
     )
 
 
+async def projects_declared_by(
+    session: AsyncSession, tenant: str, organisation_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    if not organisation_ids:
+        return []
+    rows = await session.scalars(
+        select(ProjectDeclaration.project_id)
+        .where(
+            ProjectDeclaration.tenant_id == tenant,
+            ProjectDeclaration.organisation_id.in_(organisation_ids),
+        )
+        .distinct()
+    )
+    return list(rows.all())
+
+
 async def get_project(
     session: AsyncSession,
     tenant: str,

@@ -7,8 +7,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit.audit import Actor
 from services.kit.errors import NotFound
 from services.planning import repository
+from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
 from services.planning.guard import commit, release, transfer
 from services.planning.projects import advance
@@ -22,6 +24,7 @@ __all__ = [
     "WrongState",
     "advance",
     "commit",
+    "declared_projects",
     "get_line",
     "line_for_year",
     "release",
@@ -47,3 +50,11 @@ async def line_for_year(
     if placed is None or placed[0].approved_amount is None:
         return None
     return await get_line(session, tenant, placed[0].id)
+
+
+async def declared_projects(session: AsyncSession, actor: Actor) -> list[uuid.UUID]:
+    """The projects that answer declarations of the actor's own partner departments: what a
+    department reads of later stages (its projects' contracts, say)."""
+    scope = await scope_for(session, actor, sees_all=False)
+    assert scope.organisation_ids is not None
+    return await repository.projects_declared_by(session, actor.tenant, scope.organisation_ids)

@@ -267,3 +267,36 @@ async def test_a_new_award_notice_redrafts_a_draft_and_a_withdrawn_one_waits(
         "contract.terms_set",
         "contract.redrafted",
     ]
+
+
+async def test_a_partner_department_reads_the_contracts_of_projects_it_declared(
+    client: Client, gz: Tenderer, admin_db: asyncpg.Connection, drafted: tuple[dict[str, Any], str]
+) -> None:
+    contract, _ = drafted
+    partner = await gz.as_("partner_department")
+    url = f"/v1/tenants/{GZ}/contracts"
+
+    async def listed() -> list[str]:
+        page = await client.get(url, headers=partner, params={"limit": 200})
+        assert page.status_code == 200, page.text
+        return [c["id"] for c in page.json()["items"]]
+
+    # Not a project its declarations fed: nothing to see, and the contract looks absent.
+    assert contract["id"] not in await listed()
+    assert (await client.get(f"{url}/{contract['id']}", headers=partner)).status_code == 404
+    # The department's accepted declaration feeds the project (as planning records it).
+    declaration = await gz.planner.accepted_declaration()
+    await admin_db.execute(
+        "INSERT INTO project_declarations (tenant_id, declaration_id, project_id, organisation_id)"
+        " VALUES ($1, $2, $3, $4)",
+        GZ,
+        uuid.UUID(declaration["id"]),
+        uuid.UUID(contract["project_id"]),
+        uuid.UUID(declaration["organisation_id"]),
+    )
+    assert contract["id"] in await listed()
+    read = await client.get(f"{url}/{contract['id']}", headers=partner)
+    assert read.status_code == 200 and read.json()["price"] == "300000.00"
+    # Reading is all it does.
+    refused = await client.put(f"{url}/{contract['id']}/terms", headers=partner, json=_terms())
+    assert refused.status_code == 403

@@ -238,8 +238,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/scores": SCORERS,
     f"GET {PR1}/scores": SCORERS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
-    f"GET {T}/contracts": PROCUREMENT_READERS,
-    f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS,
+    f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
+    f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"PUT {T}/contracts/{{contract_id}}/terms": CIVIL_AFFAIRS,
     f"GET {T}/contracts/{{contract_id}}/signing": PROCUREMENT_READERS,
     f"POST {T}/contracts/{{contract_id}}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
