@@ -54,7 +54,8 @@ class Award:
     commitment_id: uuid.UUID
     budget_amount: Decimal
     provider_id: uuid.UUID
-    bid_id: uuid.UUID  # the winning bid (a negotiation's final response is a bid too)
+    # The winning bid; None where the award rests on offers alone (a single source).
+    bid_id: uuid.UUID | None
     price: Decimal
     confirmed_at: datetime  # the buyer confirmed the result (采购人确认)
     result_published_at: datetime  # the result notice (结果公告)
@@ -196,7 +197,6 @@ async def _award(
 ) -> Award:
     if (
         procurement.awarded_provider_id is None
-        or procurement.awarded_bid_id is None
         or procurement.awarded_price is None
         or procurement.confirmed_at is None
         or procurement.result_published_at is None

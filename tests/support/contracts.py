@@ -187,3 +187,38 @@ async def drafted_deal(gz: Tenderer) -> Deal:
     [winner] = [b for b in bidders if b.provider_id == contract["provider_id"]]
     others = [b for b in bidders if b is not winner]
     return Deal(gz, contract, pid, winner, others)
+
+
+async def single_source_deal(gz: Tenderer) -> Deal:
+    """A single source taken through its notice, finance's approval and one final offer of
+    336,000.00 to its award notice, and the contract drafted from it."""
+    only = await gz.bidder("独家精神康复社工服务中心")
+    procurement = await gz.single_source(only, "本市唯一具备精神康复社工服务资质的机构")
+    pid = procurement["id"]
+    await gz.notice_ran(pid)
+    approved = await gz.client.post(
+        f"{gz.base}/{pid}/approval",
+        headers=await gz.as_("finance_approver"),
+        json={"approve": True},
+    )
+    json_of(approved)
+    opened = await gz.client.post(
+        f"{gz.base}/{pid}/rounds",
+        headers=await gz.as_("civil_affairs_officer"),
+        json={"final": True},
+    )
+    json_of(opened, 201)
+    offered = await gz.client.post(
+        f"{gz.base}/{pid}/offers", headers=only.headers, json={"price": "336000"}
+    )
+    json_of(offered, 201)
+    await gz.conclude(pid, "经协商，成交价336000元。")
+    await gz.award_and_publish(pid)
+    assert await run_award_notified(gz.admin_db, gz.sessionmaker, pid, gz.city)
+    listed = await gz.client.get(
+        f"/v1/tenants/{gz.city}/contracts",
+        headers=await gz.as_("civil_affairs_officer"),
+        params={"limit": 200},
+    )
+    [contract] = [c for c in json_of(listed)["items"] if c["procurement_id"] == pid]
+    return Deal(gz, contract, pid, only, [])
