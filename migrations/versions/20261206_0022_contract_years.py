@@ -1,5 +1,7 @@
 """A contract's share of each fiscal year, each committed against that year's budget line; a
-project may be a line of each later year's budget that funds its contract.
+project may be a line of each later year's budget that funds its contract. A contract keeps
+what its procurement documents carried from the project: whom and how many it serves, and its
+targets.
 
 Revision ID: 0022
 Revises: 0019
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0022"
 down_revision: str | None = "0019"
@@ -18,6 +21,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    for column in (
+        sa.Column("county_code", sa.String(length=6), nullable=True),
+        sa.Column("target_groups", JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+        sa.Column("beneficiaries", sa.Integer(), nullable=True),
+        sa.Column("targets", JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+    ):
+        op.add_column("contracts", column)
     op.drop_index("uq_budget_lines_tenant_project", table_name="budget_lines")
     op.create_index(
         "uq_budget_lines_tenant_project_budget",
@@ -65,6 +75,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in ("county_code", "target_groups", "beneficiaries", "targets"):
+        op.drop_column("contracts", name)
     op.drop_table("contract_year_shares")
     op.drop_index("uq_budget_lines_tenant_project_budget", table_name="budget_lines")
     op.create_index(

@@ -58,6 +58,8 @@ async def draft_from_award(
     ):
         log.warning("contract_award_changed_after_signing", contract_id=str(contract.id))
         return contract
+    # Read before the new row is added: a query would flush it half-filled.
+    scope = await planning.project_scope(session, actor.tenant, award.project_id)
     action = "contract.drafted"
     if contract is None:
         contract = Contract(
@@ -81,6 +83,10 @@ async def draft_from_award(
     contract.budget_line_id = award.budget_line_id
     contract.commitment_id = award.commitment_id
     contract.price = award.price
+    contract.county_code = scope.county_code
+    contract.target_groups = scope.target_groups
+    contract.beneficiaries = scope.beneficiaries
+    contract.targets = scope.targets
     contract.award_notice_at = award.award_notice_at
     contract.sign_by = award.sign_by
     contract.updated_at = datetime.now(UTC)

@@ -65,6 +65,13 @@ class Contract(TenantOwned, Base):
     price: Mapped[Decimal] = mapped_column(MONEY)
     award_notice_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sign_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the procurement documents carried from the project, copied at drafting and never
+    # changed by the buyer (政府采购法 art. 46: no substantive change): where, whom, how many,
+    # and the targets of quantity, quality and effect (绩效目标). Migration 0022.
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    target_groups: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    beneficiaries: Mapped[int | None] = mapped_column(Integer)
+    targets: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     # The terms the buyer drafts, as the procurement documents and the winning bid set them.
     scope: Mapped[str | None] = mapped_column(Text)
     quality_requirements: Mapped[str | None] = mapped_column(Text)

@@ -88,6 +88,13 @@ class InstalmentOut(msgspec.Struct):
     final: bool
 
 
+class TargetOut(msgspec.Struct):
+    dimension: str  # quantity | scale | quality | effect, as planning sets them
+    name: str
+    unit: str
+    target_value: str
+
+
 class YearShareOut(msgspec.Struct):
     fiscal_year: int
     amount: Money
@@ -110,6 +117,11 @@ class ContractOut(msgspec.Struct):
     award_notice_at: datetime
     # The last moment to sign: 30 days from the day after the award notice (政府采购法 art. 46).
     sign_by: datetime
+    # As the procurement documents carried them from the project; the buyer cannot change them.
+    county_code: str | None
+    target_groups: list[str]
+    beneficiaries: int | None
+    targets: list[TargetOut]
     scope: str | None
     quality_requirements: str | None
     breach_liability: str | None

@@ -15,6 +15,7 @@ from services.contracts.schemas import (
     Party,
     SignatureOut,
     SuspensionOut,
+    TargetOut,
     YearShareOut,
 )
 from services.kit.money import text
@@ -36,6 +37,10 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
         price=text(c.price),
         award_notice_at=c.award_notice_at,
         sign_by=c.sign_by,
+        county_code=c.county_code,
+        target_groups=list(c.target_groups),
+        beneficiaries=c.beneficiaries,
+        targets=[TargetOut(**t) for t in c.targets],
         scope=c.scope,
         quality_requirements=c.quality_requirements,
         breach_liability=c.breach_liability,

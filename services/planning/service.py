@@ -4,6 +4,7 @@ project along its lifecycle. Other contexts import this module, never planning's
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +15,14 @@ from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
 from services.planning.guard import commit, release, transfer
 from services.planning.projects import advance
+from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
 from services.planning.schemas import CommitmentPurpose, ProjectStatus
 
 __all__ = [
     "CommitmentPurpose",
     "LineRow",
+    "ProjectScope",
     "ProjectStatus",
     "WrongState",
     "advance",
@@ -27,6 +30,7 @@ __all__ = [
     "declared_projects",
     "get_line",
     "line_for_year",
+    "project_scope",
     "release",
     "transfer",
 ]
@@ -58,3 +62,40 @@ async def declared_projects(session: AsyncSession, actor: Actor) -> list[uuid.UU
     scope = await scope_for(session, actor, sees_all=False)
     assert scope.organisation_ids is not None
     return await repository.projects_declared_by(session, actor.tenant, scope.organisation_ids)
+
+
+@dataclass(frozen=True)
+class ProjectScope:
+    """What a project's procurement documents carry into its contract: whom it serves, how
+    many, where, and its targets of quantity, quality and effect (绩效目标)."""
+
+    title: str
+    programme_area: str
+    county_code: str
+    target_groups: list[str]
+    beneficiaries: int
+    # Each: dimension, name, unit and target value (a string of the exact decimal).
+    targets: list[dict[str, str]]
+
+
+async def project_scope(session: AsyncSession, tenant: str, project_id: uuid.UUID) -> ProjectScope:
+    project = await repository.get_project(session, tenant, project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    rows = await targets_of(session, tenant, project_id)
+    return ProjectScope(
+        title=project.title,
+        programme_area=project.programme_area,
+        county_code=project.county_code,
+        target_groups=list(project.target_groups),
+        beneficiaries=project.estimated_beneficiaries,
+        targets=[
+            {
+                "dimension": t.dimension,
+                "name": t.name,
+                "unit": t.unit,
+                "target_value": f"{t.target_value.normalize():f}",
+            }
+            for t in rows
+        ],
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -70,6 +71,24 @@ async def test_the_award_notice_drafts_the_contract_once(
     sign_by = workdays.deadline_after_days(procurement["award_notice_at"], 30)
     assert contract["sign_by"].replace("Z", "+00:00") == sign_by.isoformat()
     assert contract["instalments"] == []
+    # What the procurement documents carried from the project, as planning keeps it.
+    project = await admin_db.fetchrow(
+        "SELECT county_code, target_groups, estimated_beneficiaries FROM projects WHERE id = $1",
+        uuid.UUID(contract["project_id"]),
+    )
+    assert project is not None
+    assert contract["county_code"] == project["county_code"]
+    assert contract["target_groups"] == list(project["target_groups"])
+    assert contract["beneficiaries"] == project["estimated_beneficiaries"]
+    targets = await admin_db.fetch(
+        "SELECT name, unit, target_value FROM project_targets WHERE project_id = $1"
+        " ORDER BY line_no",
+        uuid.UUID(contract["project_id"]),
+    )
+    assert len(targets) == 3
+    assert [(t["name"], t["unit"], Decimal(t["target_value"])) for t in contract["targets"]] == [
+        (t["name"], t["unit"], t["target_value"]) for t in targets
+    ]
     # The same notice again (a replayed message): nothing new.
     assert not await _run_award_notified(admin_db, sessionmaker, pid)
     count = await admin_db.fetchval(

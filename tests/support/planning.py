@@ -10,6 +10,12 @@ from tests.support.client import Client, Login, json_of
 from tests.support.demo import GZ, city_login
 
 YEAR = 2027
+# The project's performance targets (绩效目标), which its contract carries.
+TARGETS = [
+    {"dimension": "quantity", "name": "服务流动儿童人数", "unit": "人", "target_value": "400"},
+    {"dimension": "quantity", "name": "开展小组活动", "unit": "次", "target_value": "48"},
+    {"dimension": "quality", "name": "服务对象满意度", "unit": "%", "target_value": "90"},
+]
 COUNTY = {"440100": "440106", "440300": "440304"}  # 天河区, 福田区
 
 
@@ -139,6 +145,12 @@ class Planner:
             )
             assert response.status_code == 200, response.text
             project = response.json()
+            response = await self.client.put(
+                f"{self.base}/projects/{project['id']}/targets",
+                headers=officer,
+                json={"targets": TARGETS},
+            )
+            assert response.status_code == 200, response.text
         return project
 
     async def budget(self, projects: int = 1) -> dict[str, Any]:
