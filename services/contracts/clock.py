@@ -1,7 +1,9 @@
 """What time moves for contracts: the chronograph's sweep warns the buyer when the 30 days to
 sign are running out, escalates to the region's administrator once they are passed
 (政府采购法 art. 46), and warns when the public notice (2 working days, 实施条例 art. 50) or the
-filing with finance (7 working days, 政府采购法 art. 47) is late. Each warning goes once.
+filing with finance (7 working days, 政府采购法 art. 47) is late; and, for payments, before and
+after a confirmed payment's last day to pay and when an instalment's day passed with nothing
+asked for it (services.contracts.payment_clock). Each warning goes once.
 
 The sweep reads every region's contracts through the narrow ``sws_contracts_clock`` role (ids,
 states and times only — migration 0019), then works in each region's own transaction context.
@@ -16,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts import events, repository, telling
+from services.contracts import events, payment_clock, repository, telling
 from services.contracts.models import Contract
 from services.contracts.schemas import ContractStatus
 from services.kit.audit import Actor
@@ -80,6 +82,8 @@ async def sweep(session: AsyncSession, tenant: str | None, request_id: str | Non
             )
             sent += 1
         await session.flush()
+    # Payments owed and instalments not asked for: their own lists, their own markers.
+    sent += await payment_clock.sweep(session, now, request_id)
     await bind_tenant(session, tenant or PLATFORM_TENANT)
     return sent
 

@@ -105,6 +105,16 @@ class Contract(TenantOwned, Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
     # Which of the clock's warnings went out, so each goes once.
     warnings_sent: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # Payments (migration 0020). What is requested and not returned, paid included: raised
+    # only by the conditional UPDATE of services.contracts.payment_guard, never past the price
+    # (CHECK requested_total <= price).
+    requested_total: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("0.00"), server_default=text("0")
+    )
+    # The acceptance (结项验收) that releases the final instalment. Nothing sets it yet: the
+    # acceptance step will; until then a request against the final instalment may be filed
+    # but is neither confirmed, approved nor paid.
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Instalment(Base):
@@ -128,6 +138,11 @@ class Instalment(Base):
     due_on: Mapped[date] = mapped_column(Date)
     # The final instalment waits for the acceptance (结项验收).
     final: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Requested and not returned against this instalment (migration 0020; CHECK
+    # requested_total <= amount), raised only by payment_guard's conditional UPDATE.
+    requested_total: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("0.00"), server_default=text("0")
+    )
 
 
 class _ContractPart(Base):

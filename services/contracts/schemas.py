@@ -266,3 +266,155 @@ class PublicationIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class FilingIn(msgspec.Struct, forbid_unknown_fields=True):
     note: Annotated[Text, msgspec.Meta(max_length=2000)] | None = None
+
+
+# --- payments (拨付) -------------------------------------------------------------------------
+
+
+class PaymentMode(StrEnum):
+    """How a region pays its contracts' instalments, as its finance bureau sets it."""
+
+    treasury = "treasury"  # 国库集中支付: the buyer pays through the treasury, finance sees
+    finance_approval = "finance_approval"  # 财政审核拨付: finance approves each instalment
+
+
+class PaymentStatus(StrEnum):
+    requested = "requested"  # 已申请: the provider asked, with its evidence
+    confirmed = "confirmed"  # 已确认: civil affairs confirmed the deliverables; pay_by runs
+    approved = "approved"  # 已审核: finance approved (finance_approval mode only)
+    paid = "paid"  # 已支付: paid, with the treasury voucher
+    returned = "returned"  # 已退回: returned with reasons; its amount may be requested again
+
+
+# 保障中小企业款项支付条例 art. 8: paid within 30 days of delivery; a contract may agree on
+# longer, never over 60.
+PaymentDays = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=60,
+        description="days from the confirmation to pay (保障中小企业款项支付条例 art. 8: "
+        "30, at most 60)",
+    ),
+]
+Note = Annotated[Text, msgspec.Meta(max_length=2000)]
+
+
+class PaymentSettingIn(msgspec.Struct, forbid_unknown_fields=True):
+    mode: PaymentMode
+    payment_days: PaymentDays
+
+
+class PaymentSettingOut(msgspec.Struct):
+    tenant_id: str
+    mode: PaymentMode
+    payment_days: int
+    # Never set: the national defaults (treasury, 30 days).
+    updated_at: datetime | None
+    updated_by: uuid.UUID | None
+
+
+class PaymentRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The provider asks for (part of) an instalment, with the evidence of what it delivered:
+    documents it attached to this contract."""
+
+    instalment_seq: Annotated[int, msgspec.Meta(ge=1, le=60)]
+    amount: Money
+    evidence_document_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=20)]
+    note: Note | None = None
+
+
+class PaymentNoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Note | None = None
+
+
+class PaymentReturnIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class PaidIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The treasury paid: the day and its payment voucher number."""
+
+    paid_on: date
+    voucher: Annotated[Line, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class EvidenceOut(msgspec.Struct):
+    document_id: uuid.UUID
+    version: int
+    sha256: str
+
+
+class SourceShareOut(msgspec.Struct):
+    """The part of a paid amount one funding source of the budget line bore."""
+
+    source: str
+    amount: Money
+
+
+class PartyRef(msgspec.Struct):
+    """An OCDS organisation reference: the region (the buyer, payer) or the provider (payee)."""
+
+    id: str
+    name: str
+
+
+class PaymentOut(msgspec.Struct):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    instalment_seq: int
+    amount: Money
+    status: PaymentStatus
+    mode: PaymentMode
+    payer: PartyRef
+    payee: PartyRef
+    evidence: list[EvidenceOut]
+    note: str | None
+    requested_at: datetime
+    requested_by: uuid.UUID
+    confirmed_at: datetime | None
+    confirmed_by: uuid.UUID | None
+    confirmation_note: str | None
+    # The end (24:00 Asia/Shanghai) of the last day to pay.
+    pay_by: datetime | None
+    approved_at: datetime | None
+    approved_by: uuid.UUID | None
+    approval_note: str | None
+    returned_at: datetime | None
+    returned_by: uuid.UUID | None
+    returned_party: Party | None
+    return_reason: str | None
+    paid_on: date | None
+    paid_at: datetime | None
+    paid_by: uuid.UUID | None
+    voucher: str | None
+    sources: list[SourceShareOut]
+
+
+class InstalmentPaymentsOut(msgspec.Struct):
+    seq: int
+    milestone: str
+    amount: Money
+    due_on: date
+    final: bool
+    # Requested and not returned (paid included); what may still be requested; paid.
+    requested: Money
+    requestable: Money
+    paid: Money
+
+
+class PaymentsOut(msgspec.Struct):
+    """A contract's money: the price, what is requested, confirmed (deliverables accepted),
+    paid, due (confirmed and not paid yet) and remaining (the price less what is paid)."""
+
+    contract_id: uuid.UUID
+    price: Money
+    requested: Money
+    confirmed: Money
+    paid: Money
+    due: Money
+    remaining: Money
+    # The acceptance that releases the final instalment; null until it is done.
+    accepted_at: datetime | None
+    instalments: list[InstalmentPaymentsOut]
+    payments: list[PaymentOut]

@@ -11,6 +11,10 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from services.contracts.controllers import ContractController, MyContractsController
+from services.contracts.payment_controllers import (
+    ContractPaymentController,
+    PaymentSettingController,
+)
 from services.credit.controllers import (
     DisqualificationController,
     MyDisqualificationsController,
@@ -83,6 +87,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     NoticeController,
     ContractController,
     MyContractsController,
+    ContractPaymentController,
+    PaymentSettingController,
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.contracts import models as contracts_models
+from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
@@ -44,6 +45,7 @@ MODEL_MODULES = (
     credit_models,
     tendering_models,
     contracts_models,
+    contracts_payment_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -256,6 +256,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     ),
     f"POST {T}/contracts/{{contract_id}}/publication": CIVIL_AFFAIRS,
     f"POST {T}/contracts/{{contract_id}}/filing": frozenset({FINANCE_OFFICER, FINANCE_APPROVER}),
+    # Payments: finance's approver sets how the region pays, civil affairs and finance read
+    # it; the provider's administrator asks; civil affairs confirms; finance approves; each
+    # returns at its own step and records the payment in its own mode (a query decides which).
+    f"GET {T}/payment-settings": PROCUREMENT_READERS,
+    f"PUT {T}/payment-settings": frozenset({FINANCE_APPROVER}),
+    f"GET {T}/contracts/{{contract_id}}/payments": PROCUREMENT_READERS | BIDDERS,
+    f"POST {T}/contracts/{{contract_id}}/payments": frozenset({PROVIDER_ADMIN}),
+    f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/confirmation": CIVIL_AFFAIRS,
+    f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/return": PROCUREMENT_READERS,
+    f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/approval": frozenset(
+        {FINANCE_OFFICER, FINANCE_APPROVER}
+    ),
+    f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/paid": PROCUREMENT_READERS,
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
 }

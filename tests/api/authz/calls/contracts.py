@@ -100,3 +100,54 @@ async def _publish(w: World, h: Headers) -> httpx.Response:
 @calls(f"POST {T}/contracts/{{contract_id}}/filing", 404)
 async def _file(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_contract("filing"), headers=h, json={})
+
+
+# --- payments ---
+
+plain(f"GET {T}/payment-settings")
+
+
+@calls(f"PUT {T}/payment-settings")
+async def _payment_settings(w: World, h: Headers) -> httpx.Response:
+    # The national defaults: what the region has, so no other test sees a change.
+    body = {"mode": "treasury", "payment_days": 30}
+    return await w.client.put(f"/v1/tenants/{GZ}/payment-settings", headers=h, json=body)
+
+
+@calls(f"GET {T}/contracts/{{contract_id}}/payments", 404)
+async def _payments(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_contract("payments"), headers=h)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/payments", 404)
+async def _request_payment(w: World, h: Headers) -> httpx.Response:
+    body = {
+        "instalment_seq": 1,
+        "amount": "100.00",
+        "evidence_document_ids": [str(uuid.UUID(int=1))],
+    }
+    return await w.client.post(_contract("payments"), headers=h, json=body)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/confirmation", 404)
+async def _confirm_payment(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"payments/{uuid.uuid4()}/confirmation")
+    return await w.client.post(url, headers=h, json={"note": "交付成果已核实"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/return", 404)
+async def _return_payment(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"payments/{uuid.uuid4()}/return")
+    return await w.client.post(url, headers=h, json={"reason": "材料不全"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/approval", 404)
+async def _approve_payment(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"payments/{uuid.uuid4()}/approval")
+    return await w.client.post(url, headers=h, json={})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/paid", 404)
+async def _record_paid(w: World, h: Headers) -> httpx.Response:
+    url = _contract(f"payments/{uuid.uuid4()}/paid")
+    return await w.client.post(url, headers=h, json={"paid_on": "2026-12-01", "voucher": "GK001"})
