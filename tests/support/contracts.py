@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
 from services.contracts import tasks as contract_tasks
+from services.kit import workdays
 from services.kit.db import PLATFORM_TENANT, transaction
 from services.kit.jobs import JobContext, run_once
 from services.tendering import service as tendering
@@ -156,6 +158,38 @@ class Deal:
         document_id, digest = await self.upload_document()
         assert (await self.sign("provider", document_id, digest)).status_code == 200
         return json_of(await self.sign("buyer", document_id, digest))
+
+    async def paid_first_instalment(self) -> dict[str, Any]:
+        """Under the treasury (the default): the provider asks for the first instalment with
+        its delivery report, civil affairs confirms and records it paid. The payment."""
+        evidence = await upload(
+            self.client,
+            self.winner.headers,
+            pdf(b"delivery report " + uuid.uuid4().bytes),
+            object_type="contract",
+            object_id=self.contract["id"],
+            filename="首期服务报告.pdf",
+            tenant=self.gz.city,
+        )
+        first = (await self.read())["instalments"][0]
+        asked = await self.client.post(
+            f"{self.path}/payments",
+            headers=self.winner.headers,
+            json={
+                "instalment_seq": first["seq"],
+                "amount": first["amount"],
+                "evidence_document_ids": [json_of(evidence, 201)["id"]],
+            },
+        )
+        payment = json_of(asked, 201)["id"]
+        officer = await self.gz.as_("civil_affairs_officer")
+        steps = f"{self.path}/payments/{payment}"
+        json_of(await self.client.post(f"{steps}/confirmation", headers=officer, json={}))
+        today = workdays.local_date(datetime.now(UTC)).isoformat()
+        paid = await self.client.post(
+            f"{steps}/paid", headers=officer, json={"paid_on": today, "voucher": "GK2027-000001"}
+        )
+        return json_of(paid)
 
     async def told(self, event_type: str) -> list[uuid.UUID]:
         """Who was told ``event_type`` about this contract."""
