@@ -48,3 +48,18 @@ class AlreadySigned(Conflict):
 class ChallengeStillOpen(Conflict):
     code = "challenge_still_open"
     title = "The challenge behind the suspension is not answered yet"
+
+
+class SupplementaryOverTenPercent(InvalidField):
+    code = "supplementary_over_ten_percent"
+    title = "Supplementary purchases would pass 10 % of the original price"
+
+
+class ContractNotInForce(Conflict):
+    code = "contract_not_in_force"
+    title = "Only a signed contract in force is amended"
+
+
+class AmendmentClosed(Conflict):
+    code = "amendment_closed"
+    title = "The amendment took effect or was withdrawn"

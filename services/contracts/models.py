@@ -52,6 +52,7 @@ class Contract(TenantOwned, Base):
         CheckConstraint(
             "performance_security IS NULL OR performance_security >= 0", name="security_ok"
         ),
+        CheckConstraint("supplementary_total >= 0", name="supplementary_total_ok"),
     )
 
     procurement_id: Mapped[uuid.UUID] = mapped_column()
@@ -98,6 +99,11 @@ class Contract(TenantOwned, Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
     # Which of the clock's warnings went out, so each goes once.
     warnings_sent: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # What supplementary purchases that took effect added (政府采购法 art. 49); ``price`` stays
+    # the original price the 10 % is measured against (migration 0021).
+    supplementary_total: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("0.00"), server_default=text("0")
+    )
 
 
 class Instalment(Base):

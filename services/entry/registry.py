@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.contracts import amendment_models as contracts_amendment_models
 from services.contracts import models as contracts_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
@@ -44,6 +45,7 @@ MODEL_MODULES = (
     credit_models,
     tendering_models,
     contracts_models,
+    contracts_amendment_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit.errors import NotFound
 from services.planning import repository
 from services.planning.errors import WrongState
-from services.planning.guard import commit, release, transfer
+from services.planning.guard import commit, reduce, release, transfer
 from services.planning.projects import advance
 from services.planning.repository import LineRow
 from services.planning.schemas import CommitmentPurpose, ProjectStatus
@@ -23,6 +23,7 @@ __all__ = [
     "advance",
     "commit",
     "get_line",
+    "reduce",
     "release",
     "transfer",
 ]
