@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("signed_at", TS, server_default=sa.func.now(), nullable=False),
-        sa.CheckConstraint("party IN ('buyer', 'provider')", name="ck_contract_signatures_party"),
+        sa.CheckConstraint("party IN ('buyer', 'provider')", name="party"),
     )
     _tenant_table(
         "contract_suspensions",
@@ -89,13 +89,11 @@ def upgrade() -> None:
         sa.Column("lifted_at", TS, nullable=True),
         sa.Column("lifted_by", sa.Uuid(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=True),
-        sa.CheckConstraint(
-            "ordered_by IN ('buyer', 'finance')", name="ck_contract_suspensions_ordered_by"
-        ),
+        sa.CheckConstraint("ordered_by IN ('buyer', 'finance')", name="ordered_by"),
         # Finance's order lasts at most 30 days (94号令 art. 28); the buyer's until it lifts it.
         sa.CheckConstraint(
             "(ordered_by = 'finance') = (ends_at IS NOT NULL)",
-            name="ck_contract_suspensions_end",
+            name="end",
         ),
     )
     for table in ("contract_signatures", "contract_suspensions"):

@@ -4,7 +4,7 @@ what its procurement documents carried from the project: whom and how many it se
 targets.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 18:40:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(14, 2), nullable=False),
         sa.Column("line_id", sa.Uuid(), nullable=True),
         sa.Column("commitment_id", sa.Uuid(), nullable=True),
-        sa.CheckConstraint("amount > 0", name="ck_contract_year_shares_amount_positive"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.ForeignKeyConstraint(
             ["tenant_id", "contract_id"],
             ["contracts.tenant_id", "contracts.id"],

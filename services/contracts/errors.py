@@ -53,3 +53,18 @@ class ChallengeStillOpen(Conflict):
 class YearNotBudgeted(Conflict):
     code = "year_not_budgeted"
     title = "A fiscal year of the contract has no approved budget line"
+
+
+class SupplementaryOverTenPercent(InvalidField):
+    code = "supplementary_over_ten_percent"
+    title = "Supplementary purchases would pass 10 % of the original price"
+
+
+class ContractNotInForce(Conflict):
+    code = "contract_not_in_force"
+    title = "Only a signed contract in force is amended"
+
+
+class AmendmentClosed(Conflict):
+    code = "amendment_closed"
+    title = "The amendment took effect or was withdrawn"

@@ -52,6 +52,7 @@ class Contract(TenantOwned, Base):
         CheckConstraint(
             "performance_security IS NULL OR performance_security >= 0", name="security_ok"
         ),
+        CheckConstraint("supplementary_total >= 0", name="supplementary_total_ok"),
     )
 
     procurement_id: Mapped[uuid.UUID] = mapped_column()
@@ -115,6 +116,11 @@ class Contract(TenantOwned, Base):
     # acceptance step will; until then a request against the final instalment may be filed
     # but is neither confirmed, approved nor paid.
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What supplementary purchases that took effect added (政府采购法 art. 49); ``price`` stays
+    # the original price the 10 % is measured against (migration 0021).
+    supplementary_total: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("0.00"), server_default=text("0")
+    )
 
 
 class Instalment(Base):

@@ -147,6 +147,10 @@ class ContractOut(msgspec.Struct):
     end_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # What supplementary purchases that took effect added (政府采购法 art. 49), and the
+    # contract's value now: the original price plus that.
+    supplementary_total: Money
+    value: Money
 
 
 class SignatureIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -418,3 +422,97 @@ class PaymentsOut(msgspec.Struct):
     accepted_at: datetime | None
     instalments: list[InstalmentPaymentsOut]
     payments: list[PaymentOut]
+
+
+# --- amendments (补充合同、合同变更、合同解除) ---------------------------------------------------
+
+
+class AmendmentKind(StrEnum):
+    # 补充合同: more of the same services on unchanged terms, within 10 % (政府采购法 art. 49)
+    supplementary_purchase = "supplementary_purchase"
+    change = "change"  # 合同变更 (政府采购法 art. 50)
+    termination = "termination"  # 合同解除 (政府采购法 art. 50)
+
+
+class AmendmentGround(StrEnum):
+    """Why a change or a termination is lawful: the contract may not be changed or ended at
+    will (政府采购法 art. 50)."""
+
+    public_interest = "public_interest"  # 继续履行将损害国家利益和社会公共利益 (art. 50)
+    force_majeure = "force_majeure"  # 不可抗力致使不能实现合同目的 (民法典 art. 563)
+    contract_clause = "contract_clause"  # 合同约定的解除（变更）事由，如违约条款 (民法典 art. 562)
+
+
+class AmendmentStatus(StrEnum):
+    drafted = "drafted"  # 起草中: written by the buyer, no side has signed this version
+    signing = "signing"  # 签署中: one side signed the current version
+    effective = "effective"  # 已生效: both sides signed the same version
+    withdrawn = "withdrawn"  # 已撤回: withdrawn by the buyer before it took effect
+
+
+class AmendmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An amendment as the buyer writes it; each revision is a new version.
+
+    ``amount`` (a supplementary purchase only) is what is added for the same services on
+    unchanged terms; ``ground`` (a change or a termination only) is the lawful ground.
+    ``document_id`` is the amendment's document, uploaded to the contract: both sides sign
+    its current version. The reason and the description are published when the amendment
+    takes effect."""
+
+    kind: AmendmentKind
+    reason: Prose
+    effective_on: date
+    description: Prose
+    ground: AmendmentGround | None = None
+    amount: Money | None = None
+    document_id: uuid.UUID | None = None
+
+
+class AmendmentWithdrawalIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class AmendmentVersionOut(msgspec.Struct):
+    version: int
+    reason: str
+    ground: AmendmentGround | None
+    amount: Money | None
+    effective_on: date
+    description: str
+    document_id: uuid.UUID | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class AmendmentSignatureOut(msgspec.Struct):
+    party: Party
+    user_id: uuid.UUID
+    amendment_version: int
+    document_id: uuid.UUID
+    document_version: int
+    sha256: str
+    signed_at: datetime
+
+
+class AmendmentOut(msgspec.Struct):
+    """An amendment with its current version's terms, every version and every signature."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    kind: AmendmentKind
+    status: AmendmentStatus
+    version: int
+    reason: str
+    ground: AmendmentGround | None
+    amount: Money | None
+    effective_on: date
+    description: str
+    document_id: uuid.UUID | None
+    versions: list[AmendmentVersionOut]
+    signatures: list[AmendmentSignatureOut]
+    created_at: datetime
+    updated_at: datetime
+    effective_at: datetime | None
+    notice_id: uuid.UUID | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None

@@ -83,6 +83,8 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
         end_reason=c.end_reason,
         created_at=c.created_at,
         updated_at=c.updated_at,
+        supplementary_total=text(c.supplementary_total),
+        value=text(c.price + c.supplementary_total),
     )
 
 

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from services.contracts.amendment_controllers import AmendmentController
 from services.contracts.controllers import ContractController, MyContractsController
 from services.contracts.payment_controllers import (
     ContractPaymentController,
@@ -86,6 +87,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ExpertController,
     NoticeController,
     ContractController,
+    AmendmentController,
     MyContractsController,
     ContractPaymentController,
     PaymentSettingController,

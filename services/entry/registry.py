@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.contracts import amendment_models as contracts_amendment_models
 from services.contracts import models as contracts_models
 from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
@@ -46,6 +47,7 @@ MODEL_MODULES = (
     tendering_models,
     contracts_models,
     contracts_payment_models,
+    contracts_amendment_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -216,3 +216,40 @@ async def transfer(
         },
     )
     return successor
+
+
+async def reduce(
+    session: AsyncSession, actor: Actor, commitment_id: uuid.UUID, to_amount: Decimal
+) -> Commitment:
+    """Keep ``to_amount`` of an open commitment and give the rest back to its line (a contract
+    ended early keeps what was paid). The history stays: a smaller commitment succeeds the old
+    one as ``transfer`` does, for the same purpose and reference; nothing kept releases it. The
+    commitment that holds the money now (the released one when nothing is kept)."""
+    held = await session.scalar(
+        select(Commitment)
+        .where(
+            Commitment.tenant_id == actor.tenant,
+            Commitment.id == commitment_id,
+            Commitment.released_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if held is None:
+        raise NotFound("No such open commitment.")
+    if to_amount < 0 or to_amount > held.amount:
+        raise InvalidField(
+            f"{text(to_amount)} is not within the {text(held.amount)} committed", field="amount"
+        )
+    if to_amount == held.amount:
+        return held
+    if to_amount == 0:
+        return await release(session, actor, commitment_id)
+    return await transfer(
+        session,
+        actor,
+        commitment_id,
+        to_amount,
+        CommitmentPurpose(held.purpose),
+        held.reference_type,
+        held.reference_id,
+    )

@@ -13,7 +13,7 @@ from services.kit.errors import NotFound
 from services.planning import repository
 from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
-from services.planning.guard import commit, release, transfer
+from services.planning.guard import commit, reduce, release, transfer
 from services.planning.projects import advance
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
@@ -31,6 +31,7 @@ __all__ = [
     "get_line",
     "line_for_year",
     "project_scope",
+    "reduce",
     "release",
     "transfer",
 ]

@@ -27,6 +27,13 @@ KIND_NAMES = {
     NoticeKind.failure: "废标公告",
     NoticeKind.single_source: "单一来源采购公示",
     NoticeKind.contract: "合同公告",
+    NoticeKind.amendment: "合同变更公告",
+}
+# An amendment's notice is named for what it does to the contract.
+AMENDMENT_NAMES = {
+    "supplementary_purchase": "补充合同公告",
+    "change": "合同变更公告",
+    "termination": "合同解除公告",
 }
 METHOD_NAMES = {
     Method.open_tender: "公开招标",
@@ -93,7 +100,33 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
             f"合同签订日期：{data['signed_on']}",
         ]
         lines += [f"不予公开：{w['part']}（{w['ground']}）" for w in data.get("withheld", [])]
+    if kind is NoticeKind.amendment:
+        lines += _amendment_lines(data)
     return "\n".join(lines)
+
+
+def _amendment_lines(data: dict[str, Any]) -> list[str]:
+    lines = [
+        f"供应商：{data['provider']}（统一社会信用代码 {data['provider_uscc']}）",
+        f"原合同金额：{data['price']}元",
+        f"事项：{AMENDMENT_NAMES[data['amendment_kind']].removesuffix('公告')}",
+    ]
+    if data.get("amount"):
+        lines += [f"补充合同金额：{data['amount']}元", f"合同总金额：{data['value']}元"]
+    if data.get("ground_name"):
+        lines.append(f"依据：{data['ground_name']}")
+    return [
+        *lines,
+        f"理由：{data['reason']}",
+        f"内容：{data['description']}",
+        f"生效日期：{data['effective_on']}",
+    ]
+
+
+def _name(kind: NoticeKind, data: dict[str, Any]) -> str:
+    if kind is NoticeKind.amendment:
+        return AMENDMENT_NAMES[data["amendment_kind"]]
+    return KIND_NAMES[kind]
 
 
 async def publish(
@@ -108,7 +141,7 @@ async def publish(
         id=uuid.uuid4(),
         procurement_id=procurement.id,
         kind=kind.value,
-        title=f"{procurement.title}{KIND_NAMES[kind]}",
+        title=f"{procurement.title}{_name(kind, data)}",
         body=_body(procurement, kind, data),
         data=json_safe({"ocid": procurement.ocid, **data}),
         published_at=datetime.now(UTC),

@@ -35,6 +35,7 @@ __all__ = [
     "contract_signed",
     "notified_award",
     "open_challenges",
+    "publish_amendment_notice",
     "publish_contract_notice",
 ]
 
@@ -180,6 +181,17 @@ async def publish_contract_notice(
     procurement's notices, where anyone reads them in every region; its id."""
     procurement = await _procurement(session, actor.tenant, procurement_id)
     notice = await notices.publish(session, actor, procurement, NoticeKind.contract, data)
+    return notice.id
+
+
+async def publish_amendment_notice(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, data: dict[str, Any]
+) -> uuid.UUID:
+    """Publish the notice of a contract amendment that took effect (补充合同公告, 合同变更公告,
+    合同解除公告) among the procurement's notices; ``data["amendment_kind"]`` names which. Its
+    id."""
+    procurement = await _procurement(session, actor.tenant, procurement_id)
+    notice = await notices.publish(session, actor, procurement, NoticeKind.amendment, data)
     return notice.id
 
 

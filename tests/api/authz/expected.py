@@ -95,6 +95,8 @@ PROCUREMENT_READERS = BUDGET_READERS
 BIDDERS = frozenset({PROVIDER_ADMIN, PROVIDER_STAFF})
 # Committee membership itself is checked by the query; these roles may sit on one.
 SCORERS = CIVIL_AFFAIRS | {EXPERT}
+AM = f"{T}/contracts/{{contract_id}}/amendments"
+AM1 = f"{AM}/{{amendment_id}}"
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -269,6 +271,16 @@ EXPECTED: dict[str, frozenset[str]] = {
         {FINANCE_OFFICER, FINANCE_APPROVER}
     ),
     f"POST {T}/contracts/{{contract_id}}/payments/{{payment_id}}/paid": PROCUREMENT_READERS,
+    # Amendments: civil affairs drafts, revises, withdraws; finance and the contract's own
+    # provider read them too (another provider's contract is a 404, tested elsewhere); each
+    # side signs as it signs the contract.
+    f"GET {AM}": PROCUREMENT_READERS | BIDDERS,
+    f"POST {AM}": CIVIL_AFFAIRS,
+    f"GET {AM1}": PROCUREMENT_READERS | BIDDERS,
+    f"PUT {AM1}": CIVIL_AFFAIRS,
+    f"POST {AM1}/withdrawal": CIVIL_AFFAIRS,
+    f"POST {AM1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {AM1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
 }

@@ -151,3 +151,53 @@ async def _approve_payment(w: World, h: Headers) -> httpx.Response:
 async def _record_paid(w: World, h: Headers) -> httpx.Response:
     url = _contract(f"payments/{uuid.uuid4()}/paid")
     return await w.client.post(url, headers=h, json={"paid_on": "2026-12-01", "voucher": "GK001"})
+
+
+# --- amendments ---
+
+AMENDMENT = {
+    "kind": "supplementary_purchase",
+    "reason": "服务对象增加",
+    "amount": "1000.00",
+    "effective_on": "2027-03-01",
+    "description": "增加同类服务",
+}
+
+
+def _amendment(tail: str = "") -> str:
+    return _contract(f"amendments/{uuid.uuid4()}{tail}")
+
+
+@calls(f"GET {T}/contracts/{{contract_id}}/amendments", 404)
+async def _amendments(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_contract("amendments"), headers=h)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/amendments", 404)
+async def _draft_amendment(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_contract("amendments"), headers=h, json=AMENDMENT)
+
+
+@calls(f"GET {T}/contracts/{{contract_id}}/amendments/{{amendment_id}}", 404)
+async def _read_amendment(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(_amendment(), headers=h)
+
+
+@calls(f"PUT {T}/contracts/{{contract_id}}/amendments/{{amendment_id}}", 404)
+async def _revise_amendment(w: World, h: Headers) -> httpx.Response:
+    return await w.client.put(_amendment(), headers=h, json=AMENDMENT)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/amendments/{{amendment_id}}/withdrawal", 404)
+async def _withdraw_amendment(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_amendment("/withdrawal"), headers=h, json={"reason": "撤回"})
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/amendments/{{amendment_id}}/signatures/buyer", 404)
+async def _sign_amendment_as_buyer(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_amendment("/signatures/buyer"), headers=h, json=SIGNATURE)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/amendments/{{amendment_id}}/signatures/provider", 404)
+async def _sign_amendment_as_provider(w: World, h: Headers) -> httpx.Response:
+    return await w.client.post(_amendment("/signatures/provider"), headers=h, json=SIGNATURE)
