@@ -1,5 +1,6 @@
 """Demo data for ``make run`` and the tests: tenants and users (``tenants``), a planning year
-(``planning``) and an open tender under way (``tendering``) in each demo city."""
+(``planning``), an open tender under way (``tendering``) and a signed contract (``contracts``)
+in each demo city."""
 
 from services.demo.tenants import DEMO_PASSWORD, DemoLogin, seed
 

@@ -1,6 +1,7 @@
 """Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers,
-a planning year in each city (``services.demo.planning``) and an open tender under way in each
-(``services.demo.tendering``).
+a planning year in each city (``services.demo.planning``), an open tender under way in each
+(``services.demo.tendering``) and a signed contract, published and filed, in each
+(``services.demo.contracts``).
 
 Everything goes through the same service functions as the API, so the demo is audited and
 isolated like real data. Running it twice changes nothing.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.demo.contracts import seed_contracts
 from services.demo.planning import seed_planning
 from services.demo.tendering import seed_tendering
 from services.identity import service as identity
@@ -67,6 +69,7 @@ async def seed(
         await _seed_departments(sessionmaker, settings, code, name, slug)
         await seed_planning(sessionmaker, code, name)
         await seed_tendering(sessionmaker, settings, code, name)
+        await seed_contracts(sessionmaker, settings, code, name)
     return demo_logins()
 
 
