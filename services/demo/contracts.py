@@ -1,11 +1,12 @@
-"""A signed contract in each demo city, published and filed.
+"""A signed contract in each demo city, published and filed, its first instalment paid.
 
 A single-source purchase (政府采购法 art. 31(1): only one supplier can serve) on the city's
 second largest approved budget line — the largest is the open tender of
 ``services.demo.tendering`` — from one of the demo providers: its public notice, finance's
 approval, one final offer at 95 % of the budget, the award and its result notice. Then the
 contract drafted from the award, its terms set, its document (a PDF) uploaded to the document
-store, signed by both sides on that document's SHA-256, published and filed with finance.
+store, signed by both sides on that document's SHA-256, published and filed with finance; the
+provider asks for the first instalment with its report, civil affairs confirms and pays it.
 
 Everything goes through the services the API calls, acting as the demo users, in one
 transaction per city. Runs once per city: a city that has any contract is left alone.
@@ -22,13 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.contracts import attachments as _attachments  # noqa: F401  (registers document checks)
-from services.contracts import drafting, publication, signing
+from services.contracts import drafting, payment_steps, payments, publication, repository, signing
 from services.contracts.models import Contract
 from services.contracts.schemas import (
     ContractTerms,
     FilingIn,
     InstalmentIn,
+    PaidIn,
     Party,
+    PaymentNoteIn,
+    PaymentRequestIn,
     PublicationIn,
     SignatureIn,
 )
@@ -63,9 +67,8 @@ CENT = Decimal("0.01")
 async def seed_contracts(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, city: str, name: str
 ) -> Contract | None:
-    """The city's demo contract, signed, published and filed; None when the city had a
-    contract already (or no second approved budget line), so that what follows a contract
-    (its payments) is seeded once too."""
+    """The city's demo contract, signed, published, filed and its first instalment paid; None
+    when the city had a contract already (or no second approved budget line)."""
     storage = storage_for(settings)
     stored: list[upload.UploadPlan] = []
     try:
@@ -136,8 +139,53 @@ async def _contract(
     await bind_tenant(session, city)
     await signing.sign(session, approver, contract.id, Party.buyer, signature)
     await publication.publish(session, officer, contract.id, PublicationIn())
-    return await publication.file(
+    await publication.file(
         session, finance, contract.id, FilingIn(note="演示数据：合同已于签订后报财政部门备案。")
+    )
+    await _first_instalment_paid(session, settings, storage, stored, contract, supplier, officer)
+    return contract
+
+
+async def _first_instalment_paid(
+    session: AsyncSession,
+    settings: Settings,
+    storage: Storage,
+    stored: list[upload.UploadPlan],
+    contract: Contract,
+    supplier: Actor,
+    officer: Actor,
+) -> None:
+    """Under the treasury (the regions' default): the provider asks for the first instalment
+    with its report of the start of service, civil affairs confirms it and records it paid."""
+    city = contract.tenant_id
+    report = contract_pdf("服务启动报告", ["服务团队已组建到位，首批服务对象已完成需求评估。"])
+    await bind_tenant(session, city, supplier.provider_id)  # as in the provider's own request
+    evidence = await _upload(
+        session, settings, storage, stored, supplier, contract, report, "服务启动报告"
+    )
+    first = (await repository.instalments(session, contract))[0]
+    _, payment = await payments.request(
+        session,
+        supplier,
+        contract.id,
+        PaymentRequestIn(
+            instalment_seq=first.seq,
+            amount=text(first.amount),
+            evidence_document_ids=[evidence.document_id],
+            note="合同签订后首期款",
+        ),
+    )
+    await bind_tenant(session, city)
+    await payment_steps.confirm(
+        session, officer, contract.id, payment.id, PaymentNoteIn(note="服务已启动，材料齐全。")
+    )
+    today = workdays.local_date(datetime.now(UTC))
+    await payment_steps.paid(
+        session,
+        officer,
+        contract.id,
+        payment.id,
+        PaidIn(paid_on=today, voucher=f"GK{today:%Y%m%d}-DEMO"),
     )
 
 
@@ -278,22 +326,23 @@ async def _upload(
     settings: Settings,
     storage: Storage,
     stored: list[upload.UploadPlan],
-    officer: Actor,
+    uploader: Actor,
     contract: Contract,
     document: bytes,
+    title: str = "政府采购合同",
 ) -> SignatureIn:
-    """The buyer uploads the contract document, as the documents API does (a new document on
-    the contract, streamed to the store, then recorded with its verification job); what both
-    sides sign. Unlike the API, the transaction stays open while a few kilobytes go up, so
-    that the city's demo is all there or not at all."""
+    """A document uploaded to the contract as the documents API does (a new document on the
+    contract, streamed to the store, then recorded with its verification job): the contract
+    text both sides sign, or a report. Unlike the API, the transaction stays open while a few
+    kilobytes go up, so that the city's demo is all there or not at all."""
     plan = await upload.prepare_new_document(
         session,
         settings,
-        await access.viewer_for(session, officer, False),
+        await access.viewer_for(session, uploader, False),
         object_type=ObjectType.contract,
         object_id=contract.id,
-        filename="政府采购合同.pdf",
-        title="政府采购合同",
+        filename=f"{title}.pdf",
+        title=title,
         confidential=False,
         sealed_until=None,
     )

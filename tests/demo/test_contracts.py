@@ -44,7 +44,7 @@ async def _contract(client: Client, login: Login, city: str, contract_id: str) -
 
 
 @pytest.mark.parametrize("city", [GZ, SZ])
-async def test_each_demo_city_has_one_signed_contract_published_and_filed(
+async def test_each_demo_city_has_one_signed_contract_published_filed_and_paid_once(
     client: Client, login: Login, admin_db: asyncpg.Connection, city: str
 ) -> None:
     [contract_id] = await _demo_contract_ids(admin_db, city)
@@ -80,6 +80,17 @@ async def test_each_demo_city_has_one_signed_contract_published_and_filed(
     mine: list[dict[str, Any]] = answer.json()
     assert [c["status"] for c in mine if c["id"] == contract_id] == ["signed"]
     assert contract["provider_id"] in {c["provider_id"] for c in mine}
+
+    # Its first instalment is paid, under the treasury, split over the line's sources.
+    shown = await client.get(
+        f"/v1/tenants/{city}/contracts/{contract_id}/payments", headers=supplier
+    )
+    payments = json_of(shown)
+    assert payments["paid"] == f"{amounts[0]:.2f}"
+    assert payments["remaining"] == f"{price - amounts[0]:.2f}"
+    [paid] = payments["payments"]
+    assert (paid["status"], paid["instalment_seq"], paid["mode"]) == ("paid", 1, "treasury")
+    assert sum(Decimal(s["amount"]) for s in paid["sources"]) == amounts[0]
 
 
 async def test_the_single_source_behind_it_is_public_from_notice_to_contract(
