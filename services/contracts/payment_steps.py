@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import payment_events, payment_guard, payment_settings, repository, telling
+from services.contracts.errors import ContractSuspended
 from services.contracts.models import Contract
 from services.contracts.payment_errors import (
     AwaitingAcceptance,
@@ -92,6 +93,13 @@ def _performing(contract: Contract) -> None:
         raise NotPayable(f"The contract is {contract.status}; only a signed contract is paid.")
 
 
+async def _not_suspended(session: AsyncSession, contract: Contract) -> None:
+    """Performance suspended (实施条例 art. 54, 94号令 art. 28) delivers nothing new to confirm;
+    what was confirmed before is still approved and paid."""
+    if await repository.suspended(session, contract, datetime.now(UTC)):
+        raise ContractSuspended("Performance is suspended; see the contract's suspensions.")
+
+
 async def _released(session: AsyncSession, contract: Contract, payment: Payment) -> None:
     """The final instalment is released by the acceptance only."""
     due = await instalment(session, contract, payment.instalment_seq)
@@ -121,6 +129,7 @@ async def confirm(
     """Civil affairs confirms the deliverables: the payment term starts."""
     contract, payment = await _step(session, actor, contract_id, payment_id)
     _performing(contract)
+    await _not_suspended(session, contract)
     _at(payment, PaymentStatus.requested)
     await _released(session, contract, payment)
     terms = await payment_settings.terms(session, contract.tenant_id)

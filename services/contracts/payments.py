@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import payment_events, payment_guard, payment_settings, repository, telling
+from services.contracts.errors import ContractSuspended
 from services.contracts.models import Contract, Instalment
 from services.contracts.payment_errors import NotPayable
 from services.contracts.payment_models import Payment
@@ -61,6 +62,8 @@ async def request(
     contract = await for_party(session, actor, contract_id, Party.provider, lock=False)
     if contract.status != ContractStatus.signed.value:
         raise NotPayable(f"The contract is {contract.status}; only a signed contract is paid.")
+    if await repository.suspended(session, contract, datetime.now(UTC)):
+        raise ContractSuspended("Performance is suspended; see the contract's suspensions.")
     due = await instalment(session, contract, data.instalment_seq)
     amount = money(data.amount)
     if amount <= 0:

@@ -114,3 +114,8 @@ async def year_shares(session: AsyncSession, contract: Contract) -> Sequence[Yea
         .order_by(YearShare.fiscal_year)
     )
     return rows.all()
+
+
+async def suspended(session: AsyncSession, contract: Contract, now: datetime) -> bool:
+    """Whether a suspension of the contract is in force at ``now``."""
+    return any(in_force(s, now) for s in await suspensions(session, contract))

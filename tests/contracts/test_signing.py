@@ -13,7 +13,7 @@ import pytest
 from services.kit import workdays
 from tests.support.client import error_fields, json_of
 from tests.support.contracts import Deal, drafted_deal, run_award_notified, sweep
-from tests.support.documents import add_version, pdf, sha
+from tests.support.documents import add_version, pdf, sha, upload
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -505,3 +505,37 @@ async def test_a_two_year_contract_commits_each_year_against_its_own_line(deal: 
         "SELECT committed_amount FROM budget_lines WHERE id = $1", uuid.UUID(line_2028)
     )
     assert committed_2028 == Decimal("150000.00")
+
+
+async def test_a_suspension_after_signing_suspends_performance_and_its_payments(
+    deal: Deal,
+) -> None:
+    await deal.signed()
+    approver = await deal.gz.as_("civil_affairs_approver")
+    suspension = json_of(
+        await deal.client.post(
+            f"{deal.path}/suspensions",
+            headers=approver,
+            json={"reason": "投诉处理期间中止履行合同"},
+        ),
+        201,
+    )
+    evidence = await upload(
+        deal.client,
+        deal.winner.headers,
+        pdf(b"report " + uuid.uuid4().bytes),
+        object_type="contract",
+        object_id=deal.contract["id"],
+        tenant=deal.gz.city,
+    )
+    ask = {
+        "instalment_seq": 1,
+        "amount": "90000.00",
+        "evidence_document_ids": [json_of(evidence, 201)["id"]],
+    }
+    refused = await deal.client.post(f"{deal.path}/payments", headers=deal.winner.headers, json=ask)
+    assert refused.status_code == 409 and refused.json()["code"] == "contract_suspended"
+    lift = f"{deal.path}/suspensions/{suspension['id']}/lift"
+    assert json_of(await deal.client.post(lift, headers=approver, json={"reason": "恢复履行"}))
+    asked = await deal.client.post(f"{deal.path}/payments", headers=deal.winner.headers, json=ask)
+    assert asked.status_code == 201, asked.text
