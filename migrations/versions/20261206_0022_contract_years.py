@@ -1,7 +1,7 @@
 """A contract's share of each fiscal year, each committed against that year's budget line; a
 project may be a line of each later year's budget that funds its contract. A contract keeps
 what its procurement documents carried from the project: whom and how many it serves, and its
-targets.
+targets; and its performance security as received and returned.
 
 Revision ID: 0022
 Revises: 0021
@@ -26,6 +26,12 @@ def upgrade() -> None:
         sa.Column("target_groups", JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
         sa.Column("beneficiaries", sa.Integer(), nullable=True),
         sa.Column("targets", JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+        sa.Column("security_return_terms", sa.Text(), nullable=True),
+        sa.Column("security_form", sa.String(length=24), nullable=True),
+        sa.Column("security_reference", sa.String(length=100), nullable=True),
+        sa.Column("security_received_on", sa.Date(), nullable=True),
+        sa.Column("security_returned_on", sa.Date(), nullable=True),
+        sa.Column("security_return_note", sa.Text(), nullable=True),
     ):
         op.add_column("contracts", column)
     op.drop_index("uq_budget_lines_tenant_project", table_name="budget_lines")
@@ -75,7 +81,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("county_code", "target_groups", "beneficiaries", "targets"):
+    for name in (
+        "county_code",
+        "target_groups",
+        "beneficiaries",
+        "targets",
+        "security_return_terms",
+        "security_form",
+        "security_reference",
+        "security_received_on",
+        "security_returned_on",
+        "security_return_note",
+    ):
         op.drop_column("contracts", name)
     op.drop_table("contract_year_shares")
     op.drop_index("uq_budget_lines_tenant_project_budget", table_name="budget_lines")

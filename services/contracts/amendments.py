@@ -36,7 +36,7 @@ from services.contracts.amendment_models import Amendment, AmendmentVersion
 from services.contracts.errors import (
     AmendmentClosed,
     ContractNotInForce,
-    SupplementaryOverTenPercent,
+    SupplementaryOverLimit,
 )
 from services.contracts.models import Contract
 from services.contracts.schemas import (
@@ -55,8 +55,8 @@ from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import CENT, money, text
 from services.kit.objects import ObjectType
+from services.tendering import service as tendering
 
-SUPPLEMENTARY_SHARE = Decimal("0.10")  # 政府采购法 art. 49
 OPEN = (AmendmentStatus.drafted, AmendmentStatus.signing)
 KIND_NAMES = {
     AmendmentKind.supplementary_purchase: "补充合同",
@@ -234,13 +234,16 @@ async def _within_ten_percent(
     others = await amendment_repository.supplementary_total(
         session, contract, excluding=amendment.id if amendment is not None else None
     )
-    ceiling = contract.price * SUPPLEMENTARY_SHARE
+    share = await tendering.supplementary_max_share(session, contract.tenant_id)
+    ceiling = contract.price * share
     if others + amount > ceiling:
         left = max(ceiling - others, Decimal(0)).quantize(CENT, rounding=ROUND_DOWN)
-        raise SupplementaryOverTenPercent(
-            f"All supplementary contracts together may not exceed 10 % of the original price "
-            f"{text(contract.price)} (政府采购法 art. 49): {text(others)} is drafted or in "
-            f"effect already, {text(left)} is left. Beyond it the purchase is a new procurement.",
+        percent = f"{(share * 100).normalize():f}"
+        raise SupplementaryOverLimit(
+            f"All supplementary contracts together may not exceed {percent} % of the "
+            f"original price {text(contract.price)} here (政府采购法 art. 49: at most 10 %): "
+            f"{text(others)} is drafted or in effect already, {text(left)} is left. Beyond it "
+            "the purchase is a new procurement.",
             field="amount",
             available=text(left),
         )

@@ -18,6 +18,7 @@ from services.contracts import (
     ending,
     publication,
     repository,
+    security,
     signing,
     suspensions,
     views,
@@ -32,6 +33,8 @@ from services.contracts.schemas import (
     LiftIn,
     Party,
     PublicationIn,
+    SecurityReceivedIn,
+    SecurityReturnedIn,
     SignatureIn,
     SigningOut,
     SuspensionOut,
@@ -244,6 +247,35 @@ class ContractController(Controller):
             session, actor, contract_id, suspension_id, Party.finance, data.reason
         )
         return views.suspension(lifted, lifted.lifted_at or lifted.starts_at)
+
+    # --- the performance security ---
+
+    @post(f"{ONE}/performance-security", opt={"permission": "contract:write"}, status_code=200)
+    async def security_received(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[SecurityReceivedIn],
+    ) -> ContractOut:
+        """Record the performance security the signed contract asks for, as received: its
+        non-cash form (实施条例 art. 48), its reference and the day."""
+        contract = await security.received(session, actor, contract_id, data)
+        return await views.contract(session, contract)
+
+    @post(
+        f"{ONE}/performance-security/return", opt={"permission": "contract:write"}, status_code=200
+    )
+    async def security_returned(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[SecurityReturnedIn],
+    ) -> ContractOut:
+        """Record that the performance security went back, as the contract says it does."""
+        contract = await security.returned(session, actor, contract_id, data)
+        return await views.contract(session, contract)
 
     # --- publication and filing ---
 

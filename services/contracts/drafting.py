@@ -140,6 +140,7 @@ async def set_terms(
     contract.continuing_service_reason = terms.continuing_service_reason
     contract.performance_security = security
     contract.subcontracting_allowed = terms.subcontracting_allowed
+    contract.security_return_terms = terms.security_return_terms
     contract.updated_at = datetime.now(UTC)
     contract.updated_by = actor.user_id
     await _clear_schedule(session, contract)

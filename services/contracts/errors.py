@@ -55,9 +55,9 @@ class YearNotBudgeted(Conflict):
     title = "A fiscal year of the contract has no approved budget line"
 
 
-class SupplementaryOverTenPercent(InvalidField):
-    code = "supplementary_over_ten_percent"
-    title = "Supplementary purchases would pass 10 % of the original price"
+class SupplementaryOverLimit(InvalidField):
+    code = "supplementary_over_limit"
+    title = "Supplementary purchases would pass the share of the original price allowed"
 
 
 class ContractNotInForce(Conflict):

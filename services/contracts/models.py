@@ -82,6 +82,14 @@ class Contract(TenantOwned, Base):
     continuing_service_reason: Mapped[str | None] = mapped_column(Text)
     performance_security: Mapped[Decimal | None] = mapped_column(MONEY)
     subcontracting_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The performance security as the contract says it comes back, and as it was received
+    # (never cash, 实施条例 art. 48) and returned (migration 0022).
+    security_return_terms: Mapped[str | None] = mapped_column(Text)
+    security_form: Mapped[str | None] = mapped_column(String(24))
+    security_reference: Mapped[str | None] = mapped_column(String(100))
+    security_received_on: Mapped[date | None] = mapped_column(Date)
+    security_returned_on: Mapped[date | None] = mapped_column(Date)
+    security_return_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -60,6 +60,18 @@ class YearShareIn(msgspec.Struct, forbid_unknown_fields=True):
     amount: Money
 
 
+class SecurityForm(StrEnum):
+    """A performance security is never cash (实施条例 art. 48): a cheque, a draft, a
+    promissory note, or a guarantee of a financial or guarantee institution."""
+
+    cheque = "cheque"  # 支票
+    bank_draft = "bank_draft"  # 汇票
+    promissory_note = "promissory_note"  # 本票
+    bank_guarantee = "bank_guarantee"  # 金融机构出具的保函
+    guarantee_letter = "guarantee_letter"  # 担保机构出具的保函
+    guarantee_insurance = "guarantee_insurance"  # 履约保证保险
+
+
 class ContractTerms(msgspec.Struct, forbid_unknown_fields=True):
     """The terms the buyer drafts, as the procurement documents and the winning bid set them
     (政府采购法 art. 46: no substantive change)."""
@@ -75,6 +87,8 @@ class ContractTerms(msgspec.Struct, forbid_unknown_fields=True):
     performance_security: Money | None = None
     # No subcontracting without the buyer's consent (政府采购法 art. 48).
     subcontracting_allowed: bool = False
+    # When and how the performance security comes back, as the parties agree it.
+    security_return_terms: Prose | None = None
     # A period running into later fiscal years says each year's share, summing to the price:
     # each is committed against that year's approved budget line at signing.
     year_shares: Annotated[list[YearShareIn], msgspec.Meta(max_length=4)] = []
@@ -130,6 +144,12 @@ class ContractOut(msgspec.Struct):
     continuing_service_reason: str | None
     performance_security: Money | None
     subcontracting_allowed: bool
+    security_return_terms: str | None
+    # The performance security as received (its non-cash form) and returned.
+    security_form: SecurityForm | None
+    security_reference: str | None
+    security_received_on: date | None
+    security_returned_on: date | None
     instalments: list[InstalmentOut]
     year_shares: list[YearShareOut]
     signatures: list[SignatureOut]
@@ -516,3 +536,16 @@ class AmendmentOut(msgspec.Struct):
     notice_id: uuid.UUID | None
     withdrawn_at: datetime | None
     withdraw_reason: str | None
+
+
+class SecurityReceivedIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The buyer received the performance security the contract names, in a non-cash form."""
+
+    form: SecurityForm
+    reference: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+    received_on: date
+
+
+class SecurityReturnedIn(msgspec.Struct, forbid_unknown_fields=True):
+    returned_on: date
+    note: Annotated[Text, msgspec.Meta(max_length=2000)] | None = None

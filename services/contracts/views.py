@@ -13,6 +13,7 @@ from services.contracts.schemas import (
     ContractStatus,
     InstalmentOut,
     Party,
+    SecurityForm,
     SignatureOut,
     SuspensionOut,
     TargetOut,
@@ -51,6 +52,11 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
         if c.performance_security is not None
         else None,
         subcontracting_allowed=c.subcontracting_allowed,
+        security_return_terms=c.security_return_terms,
+        security_form=SecurityForm(c.security_form) if c.security_form else None,
+        security_reference=c.security_reference,
+        security_received_on=c.security_received_on,
+        security_returned_on=c.security_returned_on,
         instalments=[
             InstalmentOut(
                 seq=i.seq,

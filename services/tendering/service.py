@@ -37,6 +37,7 @@ __all__ = [
     "open_challenges",
     "publish_amendment_notice",
     "publish_contract_notice",
+    "supplementary_max_share",
 ]
 
 
@@ -193,6 +194,14 @@ async def publish_amendment_notice(
     procurement = await _procurement(session, actor.tenant, procurement_id)
     notice = await notices.publish(session, actor, procurement, NoticeKind.amendment, data)
     return notice.id
+
+
+async def supplementary_max_share(session: AsyncSession, tenant: str) -> Decimal:
+    """The share of a contract's original price that its supplementary purchases may reach
+    together in the region: 10 % by law (政府采购法 art. 49), less where the region tightened
+    it (rule ``supplementary_max_percent``)."""
+    legal = await rules.rules_for(session, tenant)
+    return legal.supplementary_max_percent / Decimal(100)
 
 
 async def _procurement(

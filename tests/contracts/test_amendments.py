@@ -117,7 +117,7 @@ async def _in_effect(deal: Deal, amendment: dict[str, Any]) -> dict[str, Any]:
 async def test_a_supplementary_purchase_of_at_most_ten_percent_takes_effect(deal: Deal) -> None:
     # 33,000.00 is 11 % of the original 300,000.00: a new procurement, not an amendment.
     over = await _draft(deal, _body(amount="33000.00"))
-    assert over.status_code == 422 and over.json()["code"] == "supplementary_over_ten_percent"
+    assert over.status_code == 422 and over.json()["code"] == "supplementary_over_limit"
     assert error_fields(over) == {"amount"} and over.json()["available"] == "30000.00"
 
     before = await _line_committed(deal)
@@ -143,7 +143,7 @@ async def test_a_supplementary_purchase_of_at_most_ten_percent_takes_effect(deal
 
     # The 10 % is used up: not a fen more.
     full = await _draft(deal, _body(amount="0.01"))
-    assert full.status_code == 422 and full.json()["code"] == "supplementary_over_ten_percent"
+    assert full.status_code == 422 and full.json()["code"] == "supplementary_over_limit"
     notice = json_of(await deal.client.get(f"/v1/notices/{done['notice_id']}"))
     assert notice["title"].endswith("补充合同公告") and notice["kind"] == "amendment"
     assert "30000.00" in notice["body"] and "330000.00" in notice["body"]
@@ -162,7 +162,7 @@ async def test_six_percent_then_six_percent_refuses_the_second(deal: Deal) -> No
     first = json_of(await _draft(deal, _body(amount="18000.00")), 201)
     # The first counts once drafted, signed or not.
     second = await _draft(deal, _body(amount="18000.00"))
-    assert second.status_code == 422 and second.json()["code"] == "supplementary_over_ten_percent"
+    assert second.status_code == 422 and second.json()["code"] == "supplementary_over_limit"
     assert error_fields(second) == {"amount"} and second.json()["available"] == "12000.00"
     assert json_of(await _draft(deal, _body(amount="12000.00")), 201)["status"] == "drafted"
     # Withdrawn, the first counts no more.
@@ -424,7 +424,7 @@ async def test_two_drafts_racing_for_the_last_of_the_ten_percent(
             await holder.close()
     assert sorted(r.status_code for r in responses) == [201, 422], [r.text for r in responses]
     [refused] = [r for r in responses if r.status_code == 422]
-    assert refused.json()["code"] == "supplementary_over_ten_percent"
+    assert refused.json()["code"] == "supplementary_over_limit"
     assert refused.json()["available"] == "12000.00"
 
 
@@ -453,3 +453,23 @@ async def test_a_termination_after_a_payment_keeps_what_was_paid(deal: Deal) -> 
         },
     )
     assert more.status_code == 409, more.text
+
+
+async def test_a_region_that_tightened_the_share_refuses_what_the_law_would_allow(
+    deal: Deal,
+) -> None:
+    rules = f"/v1/tenants/{deal.gz.city}/tendering-rules"
+    approver = await deal.gz.as_("civil_affairs_approver")
+    tightened = await deal.client.put(
+        rules, headers=approver, json={"supplementary_max_percent": "5"}
+    )
+    assert tightened.status_code == 200, tightened.text
+    try:
+        over = await _draft(deal, _body(amount="18000.00"))  # 6 %: lawful, not here
+        assert over.status_code == 422 and over.json()["code"] == "supplementary_over_limit"
+        assert error_fields(over) == {"amount"} and "5 %" in over.json()["detail"]
+        within = await _draft(deal, _body(amount="15000.00"))  # exactly 5 %
+        assert within.status_code == 201, within.text
+    finally:
+        reset = await deal.client.put(rules, headers=approver, json={})
+        assert reset.status_code == 200, reset.text

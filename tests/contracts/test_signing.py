@@ -5,7 +5,7 @@ contract is published and filed."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -317,6 +317,18 @@ async def test_every_signing_route_from_another_region_finds_nothing(
         ("POST", f"suspension-orders/{uuid.uuid4()}/lift", "finance_approver", {"reason": "x"}),
         ("POST", "publication", "civil_affairs_officer", {}),
         ("POST", "filing", "finance_officer", {}),
+        (
+            "POST",
+            "performance-security",
+            "civil_affairs_officer",
+            {"form": "cheque", "reference": "ZP-1", "received_on": "2026-12-01"},
+        ),
+        (
+            "POST",
+            "performance-security/return",
+            "civil_affairs_officer",
+            {"returned_on": "2026-12-01"},
+        ),
     ]
     for method, tail, role, body in calls:
         response = await deal.client.request(
@@ -539,3 +551,31 @@ async def test_a_suspension_after_signing_suspends_performance_and_its_payments(
     assert json_of(await deal.client.post(lift, headers=approver, json={"reason": "恢复履行"}))
     asked = await deal.client.post(f"{deal.path}/payments", headers=deal.winner.headers, json=ask)
     assert asked.status_code == 201, asked.text
+
+
+async def test_the_performance_security_is_received_in_no_cash_and_returned(deal: Deal) -> None:
+    officer = await deal.gz.as_("civil_affairs_officer")
+    url = f"{deal.path}/performance-security"
+    today = workdays.local_date(datetime.now(UTC)).isoformat()
+    body = {"form": "bank_guarantee", "reference": "BG2027-0001", "received_on": today}
+    early = await deal.client.post(url, headers=officer, json=body)
+    assert early.status_code == 409  # not signed yet
+    await deal.set_terms(security_return_terms="服务期满验收合格后5个工作日内无息退还。")
+    document_id, digest = await deal.upload_document()
+    assert (await deal.sign("provider", document_id, digest)).status_code == 200
+    assert (await deal.sign("buyer", document_id, digest)).status_code == 200
+
+    cash = await deal.client.post(url, headers=officer, json={**body, "form": "cash"})
+    assert cash.status_code == 422 and error_fields(cash) == {"form"}
+    ahead = await deal.client.post(url, headers=officer, json={**body, "received_on": "2099-01-01"})
+    assert ahead.status_code == 422 and error_fields(ahead) == {"received_on"}
+    held = json_of(await deal.client.post(url, headers=officer, json=body))
+    assert (held["security_form"], held["security_received_on"]) == ("bank_guarantee", today)
+    assert held["security_return_terms"].startswith("服务期满")
+    assert (await deal.client.post(url, headers=officer, json=body)).status_code == 409
+    back = json_of(
+        await deal.client.post(
+            f"{url}/return", headers=officer, json={"returned_on": today, "note": "已退还保函原件"}
+        )
+    )
+    assert back["security_returned_on"] == today

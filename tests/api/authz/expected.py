@@ -257,6 +257,8 @@ EXPECTED: dict[str, frozenset[str]] = {
         {FINANCE_APPROVER}
     ),
     f"POST {T}/contracts/{{contract_id}}/publication": CIVIL_AFFAIRS,
+    f"POST {T}/contracts/{{contract_id}}/performance-security": CIVIL_AFFAIRS,
+    f"POST {T}/contracts/{{contract_id}}/performance-security/return": CIVIL_AFFAIRS,
     f"POST {T}/contracts/{{contract_id}}/filing": frozenset({FINANCE_OFFICER, FINANCE_APPROVER}),
     # Payments: finance's approver sets how the region pays, civil affairs and finance read
     # it; the provider's administrator asks; civil affairs confirms; finance approves; each

@@ -97,6 +97,18 @@ async def _publish(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_contract("publication"), headers=h, json={})
 
 
+@calls(f"POST {T}/contracts/{{contract_id}}/performance-security", 404)
+async def _security_received(w: World, h: Headers) -> httpx.Response:
+    body = {"form": "bank_guarantee", "reference": "BG-001", "received_on": "2026-12-01"}
+    return await w.client.post(_contract("performance-security"), headers=h, json=body)
+
+
+@calls(f"POST {T}/contracts/{{contract_id}}/performance-security/return", 404)
+async def _security_returned(w: World, h: Headers) -> httpx.Response:
+    body = {"returned_on": "2026-12-01"}
+    return await w.client.post(_contract("performance-security/return"), headers=h, json=body)
+
+
 @calls(f"POST {T}/contracts/{{contract_id}}/filing", 404)
 async def _file(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_contract("filing"), headers=h, json={})
