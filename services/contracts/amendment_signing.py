@@ -27,7 +27,6 @@ from services.contracts.errors import (
     AlreadySigned,
     AmendmentClosed,
     ContractNotInForce,
-    DocumentChanged,
 )
 from services.contracts.models import Contract
 from services.contracts.schemas import (
@@ -38,13 +37,11 @@ from services.contracts.schemas import (
     Party,
     SignatureIn,
 )
-from services.contracts.signing import for_party
+from services.contracts.signing import for_party, read_as_signed
 from services.contracts.termination import terminate
-from services.documents import service as documents
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField
 from services.kit.money import text
-from services.kit.objects import ObjectType
 from services.planning import service as planning
 from services.tenancy import service as tenancy
 from services.tendering import service as tendering
@@ -74,19 +71,7 @@ async def sign(
         raise InvalidField(
             "not the document of the amendment's current version", field="document_id"
         )
-    attached = await documents.current_version(
-        session, contract.tenant_id, ObjectType.contract, contract.id, data.document_id
-    )
-    if attached is None:
-        raise InvalidField("no document of this contract", field="document_id")
-    if attached.verification == "failed":
-        raise InvalidField("the document failed its checks; upload it again", field="document_id")
-    if attached.sha256 != data.sha256:
-        raise DocumentChanged(
-            f"The document's current version {attached.version} has SHA-256 "
-            f"{attached.sha256}: read it again before signing.",
-            field="sha256",
-        )
+    attached = await read_as_signed(session, contract, data)
     assert actor.user_id is not None
     key: Key = (amendment.version, attached.document_id, attached.version, attached.sha256)
     signatures = await amendment_repository.signatures(session, amendment)

@@ -160,19 +160,7 @@ async def sign(
     if obstacles:
         raise obstacles[0]
     assert actor.user_id is not None
-    attached = await documents.current_version(
-        session, contract.tenant_id, ObjectType.contract, contract.id, data.document_id
-    )
-    if attached is None:
-        raise InvalidField("no document of this contract", field="document_id")
-    if attached.verification == "failed":
-        raise InvalidField("the document failed its checks; upload it again", field="document_id")
-    if attached.sha256 != data.sha256:
-        raise DocumentChanged(
-            f"The document's current version {attached.version} has SHA-256 "
-            f"{attached.sha256}: read it again before signing.",
-            field="sha256",
-        )
+    attached = await read_as_signed(session, contract, data)
     # Only what was signed under the award notice the contract now stands on counts.
     signatures = [
         s
@@ -226,6 +214,28 @@ async def sign(
     contract.updated_by = actor.user_id
     await session.flush()
     return contract
+
+
+async def read_as_signed(
+    session: AsyncSession, contract: Contract, data: SignatureIn
+) -> documents.AttachedVersion:
+    """The contract's document at its current version, when it is what the signer read (the
+    SHA-256 of the signer's own copy) and passed its checks; share-locked until the signature
+    is recorded, so no new version slips in between."""
+    attached = await documents.current_version(
+        session, contract.tenant_id, ObjectType.contract, contract.id, data.document_id
+    )
+    if attached is None:
+        raise InvalidField("no document of this contract", field="document_id")
+    if attached.verification == "failed":
+        raise InvalidField("the document failed its checks; upload it again", field="document_id")
+    if attached.sha256 != data.sha256:
+        raise DocumentChanged(
+            f"The document's current version {attached.version} has SHA-256 "
+            f"{attached.sha256}: read it again before signing.",
+            field="sha256",
+        )
+    return attached
 
 
 def _key(s: Signature) -> tuple[uuid.UUID, int, str]:

@@ -119,9 +119,11 @@ async def _refusal(
     )
 
 
-async def release(session: AsyncSession, actor: Actor, commitment_id: uuid.UUID) -> Commitment:
-    """Give a commitment's money back to its line (a failed procurement, a closed contract)."""
-    commitment = await session.scalar(
+async def _open_commitment(
+    session: AsyncSession, actor: Actor, commitment_id: uuid.UUID
+) -> Commitment:
+    """An open commitment of the actor's region, locked until the transaction ends."""
+    found = await session.scalar(
         select(Commitment)
         .where(
             Commitment.tenant_id == actor.tenant,
@@ -130,8 +132,14 @@ async def release(session: AsyncSession, actor: Actor, commitment_id: uuid.UUID)
         )
         .with_for_update()
     )
-    if commitment is None:
+    if found is None:
         raise NotFound("No such open commitment.")
+    return found
+
+
+async def release(session: AsyncSession, actor: Actor, commitment_id: uuid.UUID) -> Commitment:
+    """Give a commitment's money back to its line (a failed procurement, a closed contract)."""
+    commitment = await _open_commitment(session, actor, commitment_id)
     commitment.released_at = datetime.now(UTC)
     await session.execute(
         update(BudgetLine)
@@ -164,17 +172,7 @@ async def transfer(
     its contract at signing) and give the rest back to the line, in one statement on the line:
     the money never leaves the line in between, so nothing is committed a second time and no
     concurrent commitment can take it."""
-    held = await session.scalar(
-        select(Commitment)
-        .where(
-            Commitment.tenant_id == actor.tenant,
-            Commitment.id == commitment_id,
-            Commitment.released_at.is_(None),
-        )
-        .with_for_update()
-    )
-    if held is None:
-        raise NotFound("No such open commitment.")
+    held = await _open_commitment(session, actor, commitment_id)
     if amount <= 0 or amount > held.amount:
         raise InvalidField(
             f"{text(amount)} is not within the {text(held.amount)} committed", field="amount"
@@ -225,17 +223,7 @@ async def reduce(
     ended early keeps what was paid). The history stays: a smaller commitment succeeds the old
     one as ``transfer`` does, for the same purpose and reference; nothing kept releases it. The
     commitment that holds the money now (the released one when nothing is kept)."""
-    held = await session.scalar(
-        select(Commitment)
-        .where(
-            Commitment.tenant_id == actor.tenant,
-            Commitment.id == commitment_id,
-            Commitment.released_at.is_(None),
-        )
-        .with_for_update()
-    )
-    if held is None:
-        raise NotFound("No such open commitment.")
+    held = await _open_commitment(session, actor, commitment_id)
     if to_amount < 0 or to_amount > held.amount:
         raise InvalidField(
             f"{text(to_amount)} is not within the {text(held.amount)} committed", field="amount"
