@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -197,17 +198,21 @@ def broker(settings: Settings) -> Iterator[dramatiq.Broker]:
 
 @pytest.fixture(scope="session")
 async def login(client: AsyncTestClient[Litestar]) -> Login:
-    """Headers with a bearer token for a login; cached for the run."""
-    cache: dict[str, dict[str, str]] = {}
+    """Headers with a bearer token for a login; cached while the token has more than two
+    minutes to live, so that a run longer than a token's life signs in again."""
+    cache: dict[str, tuple[dict[str, str], float]] = {}
 
     async def _login(who: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-        if who not in cache:
+        cached = cache.get(who)
+        if cached is None or time.monotonic() > cached[1]:
             response = await client.post(
                 "/v1/auth/login", json={"login": who, "password": password}
             )
             assert response.status_code == 200, response.text
-            cache[who] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        return cache[who]
+            body = response.json()
+            headers = {"Authorization": f"Bearer {body['access_token']}"}
+            cache[who] = (headers, time.monotonic() + body["expires_in"] - 120)
+        return cache[who][0]
 
     return _login
 
