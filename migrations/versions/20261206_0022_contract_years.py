@@ -1,6 +1,7 @@
 """A contract's share of each fiscal year, each committed against that year's budget line; a
 project may be a line of each later year's budget that funds its contract. A contract keeps
-what its procurement documents carried from the project: whom and how many it serves, and its
+its parties as they were when it was drafted, and what its procurement documents carried from
+the project: whom and how many it serves, and its
 targets; and its performance security as received and returned.
 
 Revision ID: 0022
@@ -22,6 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     for column in (
+        sa.Column("buyer_organisation_id", sa.Uuid(), nullable=True),
+        sa.Column("buyer_name", sa.String(length=200), nullable=True),
+        sa.Column("provider_name", sa.String(length=200), nullable=True),
+        sa.Column("provider_uscc", sa.String(length=18), nullable=True),
         sa.Column("county_code", sa.String(length=6), nullable=True),
         sa.Column("target_groups", JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
         sa.Column("beneficiaries", sa.Integer(), nullable=True),
@@ -82,6 +87,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in (
+        "buyer_organisation_id",
+        "buyer_name",
+        "provider_name",
+        "provider_uscc",
         "county_code",
         "target_groups",
         "beneficiaries",

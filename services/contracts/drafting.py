@@ -27,6 +27,7 @@ from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import money, text
 from services.planning import service as planning
+from services.tenancy import service as tenancy
 from services.tendering import service as tendering
 
 log = structlog.get_logger(__name__)
@@ -60,6 +61,9 @@ async def draft_from_award(
         return contract
     # Read before the new row is added: a query would flush it half-filled.
     scope = await planning.project_scope(session, actor.tenant, award.project_id)
+    buyer = await tenancy.buying_organisation(session, actor.tenant)
+    region = await tenancy.get_tenant(session, actor.tenant)
+    provider = await tenancy.get_provider(session, award.provider_id)
     action = "contract.drafted"
     if contract is None:
         contract = Contract(
@@ -83,6 +87,10 @@ async def draft_from_award(
     contract.budget_line_id = award.budget_line_id
     contract.commitment_id = award.commitment_id
     contract.price = award.price
+    contract.buyer_organisation_id = buyer.id if buyer else None
+    contract.buyer_name = buyer.name if buyer else f"{region.name}民政部门"
+    contract.provider_name = provider.name
+    contract.provider_uscc = provider.uscc
     contract.county_code = scope.county_code
     contract.target_groups = scope.target_groups
     contract.beneficiaries = scope.beneficiaries

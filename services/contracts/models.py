@@ -66,6 +66,12 @@ class Contract(TenantOwned, Base):
     price: Mapped[Decimal] = mapped_column(MONEY)
     award_notice_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sign_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The parties as the contract names them (migration 0022): the buyer, the region's civil
+    # affairs bureau, and the provider with its 统一社会信用代码.
+    buyer_organisation_id: Mapped[uuid.UUID | None] = mapped_column()
+    buyer_name: Mapped[str | None] = mapped_column(String(200))
+    provider_name: Mapped[str | None] = mapped_column(String(200))
+    provider_uscc: Mapped[str | None] = mapped_column(String(18))
     # What the procurement documents carried from the project, copied at drafting and never
     # changed by the buyer (政府采购法 art. 46: no substantive change): where, whom, how many,
     # and the targets of quantity, quality and effect (绩效目标). Migration 0022.

@@ -131,6 +131,11 @@ class ContractOut(msgspec.Struct):
     award_notice_at: datetime
     # The last moment to sign: 30 days from the day after the award notice (政府采购法 art. 46).
     sign_by: datetime
+    # The parties: the buyer (the region's civil affairs bureau) and the provider.
+    buyer_organisation_id: uuid.UUID | None
+    buyer_name: str | None
+    provider_name: str | None
+    provider_uscc: str | None
     # As the procurement documents carried them from the project; the buyer cannot change them.
     county_code: str | None
     target_groups: list[str]

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -249,3 +250,17 @@ async def revoke_role(
     await session.delete(membership)
     await session.flush()
     await record(session, actor, "membership.revoked", "membership", membership_id, before=before)
+
+
+async def buying_organisation(session: AsyncSession, tenant: str) -> Organisation | None:
+    """The region's civil affairs bureau (民政部门), which buys the services: the buyer
+    (采购人) that contracts name; the first registered when a region has several."""
+    return await session.scalar(
+        select(Organisation)
+        .where(
+            Organisation.tenant_id == tenant,
+            Organisation.kind == OrganisationKind.civil_affairs.value,
+        )
+        .order_by(Organisation.created_at, Organisation.id)
+        .limit(1)
+    )

@@ -20,6 +20,7 @@ from services.tenancy.providers import (
     sign_up_provider,
 )
 from services.tenancy.regions import (
+    buying_organisation,
     create_organisation,
     create_tenant,
     get_organisation,
@@ -31,6 +32,7 @@ __all__ = [
     "Level",
     "add_provider_user",
     "apply_for_registration",
+    "buying_organisation",
     "check_division_code",
     "check_uscc",
     "create_organisation",

@@ -71,6 +71,23 @@ async def test_the_award_notice_drafts_the_contract_once(
     sign_by = workdays.deadline_after_days(procurement["award_notice_at"], 30)
     assert contract["sign_by"].replace("Z", "+00:00") == sign_by.isoformat()
     assert contract["instalments"] == []
+    # The parties: the city's civil affairs bureau and the winner with its USCC.
+    provider = await admin_db.fetchrow(
+        "SELECT name, uscc FROM providers WHERE id = $1", procurement["awarded_provider_id"]
+    )
+    assert provider is not None
+    assert (contract["provider_name"], contract["provider_uscc"]) == (
+        provider["name"],
+        provider["uscc"],
+    )
+    bureau = await admin_db.fetchrow(
+        "SELECT id, name FROM organisations WHERE tenant_id = $1 AND kind = 'civil_affairs'"
+        " ORDER BY created_at, id LIMIT 1",
+        GZ,
+    )
+    assert bureau is not None
+    assert contract["buyer_organisation_id"] == str(bureau["id"])
+    assert contract["buyer_name"] == bureau["name"]
     # What the procurement documents carried from the project, as planning keeps it.
     project = await admin_db.fetchrow(
         "SELECT county_code, target_groups, estimated_beneficiaries FROM projects WHERE id = $1",
