@@ -27,13 +27,14 @@ touches both — and is audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import payment_events, payment_guard, payment_settings, repository, telling
 from services.contracts.errors import ContractSuspended
-from services.contracts.models import Contract
+from services.contracts.models import Contract, YearShare
 from services.contracts.payment_errors import (
     AwaitingAcceptance,
     NotPayable,
@@ -281,7 +282,9 @@ async def paid(
     await _released(session, contract, payment)
     assert since is not None
     _check_paid_on(data.paid_on, since)
-    line = await planning.get_line(session, contract.tenant_id, contract.budget_line_id)
+    line = await planning.get_line(
+        session, contract.tenant_id, await _paying_line(session, contract, data.paid_on)
+    )
     shares = split(
         payment.amount,
         [
@@ -332,6 +335,22 @@ async def paid(
         extra=_extra(payment, paid_on=data.paid_on, voucher=data.voucher),
     )
     return contract, payment
+
+
+async def _paying_line(session: AsyncSession, contract: Contract, paid_on: date) -> uuid.UUID:
+    share = paying_share(await repository.year_shares(session, contract), paid_on)
+    return share.line_id if share and share.line_id else contract.budget_line_id
+
+
+def paying_share(shares: Sequence[YearShare], paid_on: date) -> YearShare | None:
+    """The year share a payment is made from: that of the year it is paid in — or of the
+    latest year before it, whose money carries over (结转) to pay what that year's service
+    earned — or the first, for a payment ahead of the period; None without shares."""
+    committed = sorted((s for s in shares if s.line_id), key=lambda s: s.fiscal_year)
+    earlier = [s for s in committed if s.fiscal_year <= paid_on.year]
+    if earlier:
+        return earlier[-1]
+    return committed[0] if committed else None
 
 
 def _check_paid_on(paid_on: date, since: datetime) -> None:
