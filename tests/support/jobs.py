@@ -39,7 +39,7 @@ async def relay_all(
 
 
 @contextlib.contextmanager
-def running_worker(broker: dramatiq.Broker, threads: int = 2) -> Iterator[dramatiq.Worker]:
+def running_worker(broker: dramatiq.Broker, threads: int = 4) -> Iterator[dramatiq.Worker]:
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     try:
@@ -48,8 +48,10 @@ def running_worker(broker: dramatiq.Broker, threads: int = 2) -> Iterator[dramat
         worker.stop()
 
 
-async def drain(broker: dramatiq.Broker, worker: dramatiq.Worker, within: float = 30) -> None:
-    """Wait until every queue is empty and the worker is idle."""
+async def drain(broker: dramatiq.Broker, worker: dramatiq.Worker, within: float = 120) -> None:
+    """Wait until every queue is empty and the worker is idle. A relay sends every row the
+    suite left in the outbox so far (the emails of every earlier test among them), so the
+    time allowed grows with the suite, not with the test."""
 
     def wait() -> None:
         for queue in list(broker.get_declared_queues()):
