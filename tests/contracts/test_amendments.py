@@ -18,7 +18,7 @@ import pytest
 from bench.server import Granian
 from services.kit.settings import Settings
 from tests.support.client import error_fields, json_of
-from tests.support.contracts import Deal, drafted_deal
+from tests.support.contracts import Deal, single_source_deal
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 @pytest.fixture
 async def deal(gz: Tenderer) -> Deal:
-    signed = await drafted_deal(gz)
+    signed = await single_source_deal(gz, price="300000")
     assert (await signed.signed())["status"] == "signed"
     return signed
 
@@ -288,7 +288,7 @@ async def test_bad_input_is_refused_naming_the_field(deal: Deal) -> None:
 
 
 async def test_only_a_signed_contract_is_amended(gz: Tenderer) -> None:
-    unsigned = await drafted_deal(gz)
+    unsigned = await single_source_deal(gz, price="300000")
     refused = await _draft(unsigned, _body())
     assert refused.status_code == 409 and refused.json()["code"] == "contract_not_in_force"
 

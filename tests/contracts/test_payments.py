@@ -20,7 +20,7 @@ import pytest
 from bench.server import Granian
 from services.kit import workdays
 from tests.support.client import error_fields, json_of
-from tests.support.contracts import Deal, drafted_deal, sweep
+from tests.support.contracts import Deal, single_source_deal, sweep
 from tests.support.documents import pdf, upload
 from tests.support.tendering import Tenderer
 
@@ -32,7 +32,7 @@ FINANCE = ("finance_officer", "finance_approver")
 
 @pytest.fixture
 async def deal(gz: Tenderer) -> Deal:
-    return await drafted_deal(gz)
+    return await single_source_deal(gz, price="300000")
 
 
 async def _set(deal: Deal, mode: str, days: int = 30) -> dict[str, Any]:

@@ -223,10 +223,12 @@ async def drafted_deal(gz: Tenderer) -> Deal:
     return Deal(gz, contract, pid, winner, others)
 
 
-async def single_source_deal(gz: Tenderer) -> Deal:
+async def single_source_deal(gz: Tenderer, price: str = "336000") -> Deal:
     """A single source taken through its notice, finance's approval and one final offer of
-    336,000.00 to its award notice, and the contract drafted from it."""
-    only = await gz.bidder("独家精神康复社工服务中心")
+    ``price`` to its award notice, and the contract drafted from it; one other provider
+    registered here stands by as someone the contract is not. Quicker than an open tender
+    (no bid period to wait out), for what does not turn on the method."""
+    only = await gz.bidder(f"独家精神康复社工服务中心{uuid.uuid4().hex[:6]}")
     procurement = await gz.single_source(only, "本市唯一具备精神康复社工服务资质的机构")
     pid = procurement["id"]
     await gz.notice_ran(pid)
@@ -243,10 +245,10 @@ async def single_source_deal(gz: Tenderer) -> Deal:
     )
     json_of(opened, 201)
     offered = await gz.client.post(
-        f"{gz.base}/{pid}/offers", headers=only.headers, json={"price": "336000"}
+        f"{gz.base}/{pid}/offers", headers=only.headers, json={"price": price}
     )
     json_of(offered, 201)
-    await gz.conclude(pid, "经协商，成交价336000元。")
+    await gz.conclude(pid, f"经协商，成交价{price}元。")
     await gz.award_and_publish(pid)
     assert await run_award_notified(gz.admin_db, gz.sessionmaker, pid, gz.city)
     listed = await gz.client.get(
@@ -255,4 +257,4 @@ async def single_source_deal(gz: Tenderer) -> Deal:
         params={"limit": 200},
     )
     [contract] = [c for c in json_of(listed)["items"] if c["procurement_id"] == pid]
-    return Deal(gz, contract, pid, only, [])
+    return Deal(gz, contract, pid, only, [await gz.bidder()])
