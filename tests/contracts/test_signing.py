@@ -13,6 +13,7 @@ import pytest
 from services.kit import workdays
 from tests.support.client import error_fields, json_of
 from tests.support.contracts import Deal, drafted_deal, run_award_notified, sweep
+from tests.support.credit import confirmed
 from tests.support.documents import add_version, pdf, sha, upload
 from tests.support.tendering import Tenderer
 
@@ -579,3 +580,18 @@ async def test_the_performance_security_is_received_in_no_cash_and_returned(deal
         )
     )
     assert back["security_returned_on"] == today
+
+
+async def test_a_bar_in_force_is_shown_and_refuses_the_signature(deal: Deal) -> None:
+    await deal.set_terms()
+    document_id, digest = await deal.upload_document()
+    # The city bars the winner after the award notice (a confirmed disqualification).
+    await confirmed(deal.client, deal.gz.login, deal.winner.provider_id, "province")
+    officer = await deal.gz.as_("civil_affairs_officer")
+    shown = json_of(await deal.client.get(f"{deal.path}/signing", headers=officer))
+    assert not shown["may_sign"] and [b["source_tenant"] for b in shown["bars"]] == [deal.gz.city]
+    for party in ("provider", "buyer"):
+        refused = await deal.sign(party, document_id, digest)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "provider_disqualified"
+    assert (await deal.read())["signatures"] == []
