@@ -6,7 +6,7 @@ the later ones. A kind says who owns an object of it and how its documents are s
 Provider registrations are registered here, by documents itself: tenancy sits below
 documents and cannot call it.
 
-A kind nobody registered (``contract``, ``report`` for now) is a government object: providers
+A kind nobody registered (``report``, until delivery registers it) is a government object: providers
 may not attach to it, government users may, and its documents are not sealed.
 """
 
