@@ -126,9 +126,9 @@ class Contract(TenantOwned, Base):
     requested_total: Mapped[Decimal] = mapped_column(
         MONEY, default=Decimal("0.00"), server_default=text("0")
     )
-    # The acceptance (结项验收) that releases the final instalment. Nothing sets it yet: the
-    # acceptance step will; until then a request against the final instalment may be filed
-    # but is neither confirmed, approved nor paid.
+    # The acceptance (结项验收) that releases the final instalment, set by delivery through
+    # ``service.record_acceptance``; until then a request against the final instalment may be
+    # filed but is neither confirmed, approved nor paid.
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What supplementary purchases that took effect added (政府采购法 art. 49); ``price`` stays
     # the original price the 10 % is measured against (migration 0021).

@@ -2,6 +2,8 @@
 
 Each route handler declares exactly one of: ``opt={"public": True}``,
 ``opt={"authenticated": True}`` (any signed-in user) or ``opt={"permission": "..."}``.
+A permission route may add ``"object": (kind, path_param)``: then a role held on that one
+object (``tenancy.service.grant_on_object``) grants the permission too, besides the tenant's.
 A route that declares none is refused (deny by default), and a test lists the routes.
 Tenant-scoped routes carry the tenant in the path as ``{tenant}``.
 """
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
 from services.kit.authn import Principal, read_access_token
-from services.kit.authz.enforcer import PLATFORM_DOMAIN, Authorizer
+from services.kit.authz.enforcer import PLATFORM_DOMAIN, Authorizer, object_domain
 from services.kit.db import PLATFORM_TENANT, bind_tenant
 from services.kit.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from services.kit.settings import Settings
@@ -92,10 +94,27 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
         if not active:
             raise TenantInactive("This tenant has been deactivated.")
     domain = tenant or PLATFORM_DOMAIN
-    if not await authorizer.allowed_for_token(
+    if await authorizer.allowed_for_token(
         principal.user_id, domain, permission, principal.issued_at
     ):
+        return
+    on_object = _object_domain(connection, opt, tenant)
+    if on_object is None or not await authorizer.allowed_for_token(
+        principal.user_id, on_object, permission, principal.issued_at
+    ):
         raise Forbidden(f"Your roles here do not grant '{permission}'.")
+
+
+def _object_domain(
+    connection: ASGIConnection[Any, Any, Any, Any], opt: dict[str, Any], tenant: str | None
+) -> str | None:
+    """The domain of the one object the route names, for routes that accept object roles."""
+    scoped = opt.get("object")
+    if tenant is None or scoped is None:
+        return None
+    kind, param = scoped
+    object_id = connection.path_params.get(param)
+    return None if object_id is None else object_domain(tenant, kind, object_id)
 
 
 async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:

@@ -90,3 +90,21 @@ class ProviderRegistration(TenantOwned, Timestamped, Base):
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ObjectGrant(TenantOwned, Timestamped, Base):
+    """A role held on one object of a tenant (an acceptance's panel member who is not a
+    government user): the Casbin domain is ``<tenant>/<object_kind>/<object_id>``, so the
+    account reaches that object and nothing else in the region."""
+
+    __tablename__ = "object_grants"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "object_kind", "object_id", "user_id", "role"),
+        Index("ix_object_grants_user", "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    object_kind: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[uuid.UUID] = mapped_column()
+    granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

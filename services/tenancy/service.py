@@ -10,6 +10,7 @@ from services.tenancy.holders import (
     provider_admins,
     roles_in,
 )
+from services.tenancy.object_grants import grant_on_object, object_grantees, revoke_on_object
 from services.tenancy.providers import (
     add_provider_user,
     apply_for_registration,
@@ -43,12 +44,15 @@ __all__ = [
     "get_provider",
     "get_registration",
     "get_tenant",
+    "grant_on_object",
     "grant_role",
     "holders",
     "is_registered",
+    "object_grantees",
     "organisations_of",
     "provider_admins",
     "provider_registration_id",
+    "revoke_on_object",
     "roles_in",
     "sign_up_provider",
 ]

@@ -35,6 +35,11 @@ def subject(user_id: object) -> str:
     return f"u:{user_id}"
 
 
+def object_domain(tenant: str, kind: str, object_id: object) -> str:
+    """The Casbin domain of one object: where a role granted on that object alone is held."""
+    return f"{tenant}/{kind}/{object_id}"
+
+
 def read_policy(path: Path = POLICY_PATH) -> list[tuple[str, str]]:
     rules: list[tuple[str, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -83,6 +88,10 @@ GROUPING_SQL = text(
     SELECT 'u:' || u.id, u.provider_role, '*'
       FROM users u
      WHERE u.active AND u.provider_role IS NOT NULL
+    UNION ALL
+    SELECT 'u:' || o.user_id, o.role, o.tenant_id || '/' || o.object_kind || '/' || o.object_id
+      FROM object_grants o JOIN users u ON u.id = o.user_id
+     WHERE u.active
     """
 )
 

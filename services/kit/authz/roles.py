@@ -19,13 +19,18 @@ class Role(StrEnum):
     provider_staff = "provider_staff"
     expert = "expert"
     evaluator = "evaluator"
+    # 验收小组成员 who is not a government user: holds the role on one acceptance only.
+    acceptance_member = "acceptance_member"
 
 
 # Held platform-wide (Casbin domain "*"), granted only by a platform admin.
 PLATFORM_ROLES = frozenset({Role.platform_admin, Role.ministry_viewer})
 # Held by a provider's users; they follow the provider into every region it works in.
 PROVIDER_ROLES = frozenset({Role.provider_admin, Role.provider_staff})
+# Held on one object of one tenant (Casbin domain "<tenant>/<kind>/<id>"), granted by the
+# context that owns the object: an account scoped to that object only.
+OBJECT_ROLES = frozenset({Role.acceptance_member})
 # Held in one tenant. A tenant admin grants all of these but province_viewer, which a
 # platform admin grants in a province's own tenant.
-TENANT_ROLES = frozenset(set(Role) - PLATFORM_ROLES - PROVIDER_ROLES)
+TENANT_ROLES = frozenset(set(Role) - PLATFORM_ROLES - PROVIDER_ROLES - OBJECT_ROLES)
 GRANTABLE_BY_TENANT_ADMIN = TENANT_ROLES - {Role.province_viewer}

@@ -1,0 +1,127 @@
+"""What later steps use of contracts (delivery, acceptance, evaluation, archive): a contract's
+brief, the acceptance that releases its final instalment, and the contracts of a project.
+Other contexts import this module only; nothing here commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts import repository
+from services.contracts.models import Contract
+from services.contracts.schemas import ContractStatus
+from services.kit.audit import Actor, record
+
+__all__ = [
+    "ContractBrief",
+    "ContractStatus",
+    "contract_brief",
+    "contracts_of_project",
+    "record_acceptance",
+]
+
+
+@dataclass(frozen=True)
+class ContractBrief:
+    """A contract as delivery sees it: parties, period, the targets it is measured against."""
+
+    id: uuid.UUID
+    tenant: str
+    procurement_id: uuid.UUID
+    project_id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str | None
+    provider_uscc: str | None
+    title: str
+    status: ContractStatus
+    price: Decimal
+    signed_at: datetime | None
+    period_start: date | None
+    period_end: date | None
+    county_code: str | None
+    target_groups: list[str]
+    beneficiaries: int | None
+    # [{"name", "indicator", "value"}, …]: the performance targets (绩效目标) of the contract.
+    targets: list[dict[str, str]]
+    quality_requirements: str | None
+    breach_liability: str | None
+    accepted_at: datetime | None
+
+
+def _brief(c: Contract) -> ContractBrief:
+    return ContractBrief(
+        id=c.id,
+        tenant=c.tenant_id,
+        procurement_id=c.procurement_id,
+        project_id=c.project_id,
+        provider_id=c.provider_id,
+        provider_name=c.provider_name,
+        provider_uscc=c.provider_uscc,
+        title=c.title,
+        status=ContractStatus(c.status),
+        price=c.price,
+        signed_at=c.signed_at,
+        period_start=c.period_start,
+        period_end=c.period_end,
+        county_code=c.county_code,
+        target_groups=list(c.target_groups or []),
+        beneficiaries=c.beneficiaries,
+        targets=[dict(t) for t in c.targets or []],
+        quality_requirements=c.quality_requirements,
+        breach_liability=c.breach_liability,
+        accepted_at=c.accepted_at,
+    )
+
+
+async def contract_brief(
+    session: AsyncSession,
+    tenant: str,
+    contract_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    projects: Sequence[uuid.UUID] | None = None,
+) -> ContractBrief | None:
+    """The contract of ``tenant`` (with ``projects``, only one of those projects); None when
+    there is none, which callers answer as 404 like another region's."""
+    found = await repository.contract(session, tenant, contract_id, lock=lock, projects=projects)
+    return None if found is None else _brief(found)
+
+
+async def contracts_of_project(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[ContractBrief]:
+    """Every contract of the project, the refused and void ones included, oldest first."""
+    rows = await session.scalars(
+        select(Contract)
+        .where(Contract.tenant_id == tenant, Contract.project_id == project_id)
+        .order_by(Contract.created_at, Contract.id)
+    )
+    return [_brief(c) for c in rows]
+
+
+async def record_acceptance(
+    session: AsyncSession, actor: Actor, contract_id: uuid.UUID, accepted_at: datetime
+) -> None:
+    """The acceptance (结项验收) passed: the final instalment may now be confirmed and paid.
+    Idempotent: a contract accepted already keeps its first acceptance time."""
+    contract = await repository.contract(session, actor.tenant, contract_id, lock=True)
+    if contract is None:
+        raise LookupError(f"no contract {contract_id} in {actor.tenant}")
+    if contract.accepted_at is not None:
+        return
+    contract.accepted_at = accepted_at
+    await record(
+        session,
+        actor,
+        "contract.accepted",
+        "contract",
+        contract.id,
+        before={"accepted_at": None},
+        after={"accepted_at": accepted_at},
+    )
