@@ -17,6 +17,7 @@ from services.contracts import repository
 from services.contracts.models import Contract
 from services.contracts.schemas import ContractStatus
 from services.kit.audit import Actor, record
+from services.kit.errors import NotFound
 
 __all__ = [
     "ContractBrief",
@@ -112,7 +113,7 @@ async def record_acceptance(
     Idempotent: a contract accepted already keeps its first acceptance time."""
     contract = await repository.contract(session, actor.tenant, contract_id, lock=True)
     if contract is None:
-        raise LookupError(f"no contract {contract_id} in {actor.tenant}")
+        raise NotFound("No such contract.")
     if contract.accepted_at is not None:
         return
     contract.accepted_at = accepted_at

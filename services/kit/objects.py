@@ -30,3 +30,8 @@ class ObjectType(StrEnum):
     registration = "registration"  # 服务机构登记
     # --- credit ---
     disqualification = "disqualification"  # 不良行为记录（证据材料）
+    # --- delivery ---
+    inspection = "inspection"  # 检查（证据材料）
+    rectification = "rectification"  # 整改（整改情况说明）
+    acceptance = "acceptance"  # 结项验收（验收书）
+    evaluation = "evaluation"  # 第三方评估（评估报告）
