@@ -14,6 +14,7 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import rectification_models as delivery_rectification_models
 from services.documents import models as documents_models
 from services.documents import tasks as documents_tasks
 from services.identity import models as identity_models
@@ -48,6 +49,7 @@ MODEL_MODULES = (
     contracts_models,
     contracts_payment_models,
     contracts_amendment_models,
+    delivery_rectification_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
