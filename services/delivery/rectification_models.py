@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.db import Base
@@ -81,3 +83,5 @@ class RectificationEntry(Base):
     text: Mapped[str] = mapped_column(Text)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # [{document_id, version, sha256}]: what an answer showed, as it stood then (0026).
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)

@@ -4,7 +4,13 @@ closed or reopened by the one who checks it.
 open → answered (the provider says what it did) → closed, or back to open (reopened, with a
 reason and, if need be, a new last day). A rectification is due at 24:00 Asia/Shanghai of its
 last day (民法典 arts. 201, 203: a period given as a date ends at the end of that day); an
-answer after that is still taken, and the chronograph warns the buyer once per deadline.
+answer after that is still taken, and the chronograph warns the buyer once per deadline
+(services.delivery.rectification_clock).
+
+The one who checks an answer (closes or reopens) is the bureau that ordered it: the inspecting
+bureau for an inspection's finding (civil affairs, or finance for its own inspection of the use
+of funds), civil affairs for an acceptance. The provider is told of each order and reopening;
+the checking bureau (and always civil affairs) of each answer.
 """
 
 from __future__ import annotations
@@ -18,10 +24,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import service as contracts
+from services.delivery import rectification_events as events
+from services.delivery import rectification_telling as telling
+from services.delivery.inspection_models import Inspection
+from services.delivery.inspection_schemas import Bureau
 from services.delivery.rectification_models import Rectification, RectificationEntry
+from services.documents import service as documents
 from services.kit import workdays
 from services.kit.audit import Actor, record
-from services.kit.errors import Conflict, InvalidField, NotFound
+from services.kit.errors import Conflict, Forbidden, InvalidField, NotFound
+from services.kit.objects import ObjectType
+from services.tenancy import service as tenancy
 
 
 class RectificationStatus(StrEnum):
@@ -46,6 +59,11 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 class RectificationWrongState(Conflict):
     code = "rectification_wrong_state"
     title = "The rectification is not in a state that allows this"
+
+
+class NotTheChecker(Forbidden):
+    code = "rectification_not_your_check"
+    title = "Another bureau checks this rectification"
 
 
 def _snapshot(r: Rectification) -> dict[str, Any]:
@@ -87,6 +105,8 @@ async def order(
         due_at=workdays.end_of_day(due_on),
         status=S.open.value,
         ordered_by=actor.user_id,
+        # Set here, not by the server default: the response reads it without a reload.
+        ordered_at=datetime.now(UTC),
         reopened=0,
     )
     session.add(rectification)
@@ -104,7 +124,33 @@ async def order(
             "due_on": due_on,
         },
     )
+    await telling.tell(session, actor, rectification, events.RECTIFICATION_ORDERED, provider=True)
     return rectification
+
+
+async def checked_by(session: AsyncSession, rectification: Rectification) -> Bureau:
+    """The bureau that checks the answers: the inspecting one, civil affairs otherwise."""
+    if rectification.source_kind != SourceKind.inspection.value:
+        return Bureau.civil_affairs
+    bureau = await session.scalar(
+        select(Inspection.bureau).where(
+            Inspection.tenant_id == rectification.tenant_id,
+            Inspection.id == rectification.source_id,
+        )
+    )
+    return Bureau(bureau) if bureau else Bureau.civil_affairs
+
+
+async def _must_check(session: AsyncSession, actor: Actor, rectification: Rectification) -> None:
+    bureau = await checked_by(session, rectification)
+    held = (
+        await tenancy.roles_in(session, actor.tenant, actor.user_id)
+        if actor.user_id is not None
+        else set()
+    )
+    if not held & set(telling.BUREAU_ROLES[bureau]):
+        names = {Bureau.civil_affairs: "civil affairs", Bureau.finance: "finance"}
+        raise NotTheChecker(f"The {names[bureau]} bureau that ordered it checks it.")
 
 
 async def get(
@@ -136,12 +182,19 @@ async def _move(
     to: S,
     kind: str,
     text: str,
+    shown: list[dict[str, Any]] | None = None,
+    new_due_on: date | None = None,
 ) -> None:
     now = S(rectification.status)
     if to not in TRANSITIONS[now]:
         raise RectificationWrongState(f"A rectification that is {now} cannot become {to}.")
     before = _snapshot(rectification)
     rectification.status = to.value
+    if to is S.open:
+        rectification.reopened += 1
+    if new_due_on is not None:
+        rectification.due_on = new_due_on
+        rectification.due_at = workdays.end_of_day(new_due_on)
     seq = await session.scalar(
         select(func.coalesce(func.max(RectificationEntry.seq), 0) + 1).where(
             RectificationEntry.tenant_id == rectification.tenant_id,
@@ -156,6 +209,8 @@ async def _move(
             kind=kind,
             text=text,
             user_id=actor.user_id,
+            at=datetime.now(UTC),
+            documents=shown or [],
         )
     )
     await session.flush()
@@ -166,21 +221,65 @@ async def _move(
         "rectification",
         rectification.id,
         before=before,
-        after=_snapshot(rectification) | {"text": text},
+        after=_snapshot(rectification) | {"text": text, "documents": shown or []},
     )
 
 
 async def answer(
-    session: AsyncSession, actor: Actor, rectification_id: uuid.UUID, text: str
+    session: AsyncSession,
+    actor: Actor,
+    rectification_id: uuid.UUID,
+    text: str,
+    document_ids: list[uuid.UUID] | None = None,
 ) -> Rectification:
-    """The provider's account of what it did; only the provider ordered to act answers."""
+    """The provider's account of what it did, with documents it attached to the
+    rectification (each recorded with its version and SHA-256 as they stand now); only the
+    provider ordered to act answers."""
     if actor.provider_id is None:
         raise NotFound("No such rectification.")
     rectification = await get(
         session, actor.tenant, rectification_id, provider_id=actor.provider_id, lock=True
     )
-    await _move(session, actor, rectification, S.answered, "answer", text)
+    shown = await _shown(session, rectification, document_ids or [])
+    await _move(session, actor, rectification, S.answered, "answer", text, shown)
+    bureau = await checked_by(session, rectification)
+    await telling.tell(
+        session,
+        actor,
+        rectification,
+        events.RECTIFICATION_ANSWERED,
+        roles=telling.checkers(bureau),
+    )
     return rectification
+
+
+async def _shown(
+    session: AsyncSession, rectification: Rectification, document_ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    shown: list[dict[str, Any]] = []
+    for index, document_id in enumerate(document_ids):
+        if any(s["document_id"] == str(document_id) for s in shown):
+            continue
+        found = await documents.current_version(
+            session,
+            rectification.tenant_id,
+            ObjectType.rectification,
+            rectification.id,
+            document_id,
+        )
+        if found is None:
+            raise InvalidField(
+                "is not a document attached to this rectification",
+                field=f"document_ids[{index}]",
+            )
+        shown.append(
+            {
+                "document_id": str(found.document_id),
+                "version": found.version,
+                "sha256": found.sha256,
+            }
+        )
+    return shown
 
 
 async def close(
@@ -188,6 +287,7 @@ async def close(
 ) -> Rectification:
     """The check found it put right (销号)."""
     rectification = await get(session, actor.tenant, rectification_id, lock=True)
+    await _must_check(session, actor, rectification)
     await _move(session, actor, rectification, S.closed, "close", note)
     rectification.closed_at = datetime.now(UTC)
     rectification.closed_by = actor.user_id
@@ -204,13 +304,18 @@ async def reopen(
 ) -> Rectification:
     """The answer did not put it right: open again, by the same or a new last day."""
     rectification = await get(session, actor.tenant, rectification_id, lock=True)
+    await _must_check(session, actor, rectification)
     if due_on is not None:
         _check_last_day(due_on, "due_on")
-    await _move(session, actor, rectification, S.open, "reopen", reason)
-    rectification.reopened += 1
-    if due_on is not None:
-        rectification.due_on = due_on
-        rectification.due_at = workdays.end_of_day(due_on)
+    await _move(session, actor, rectification, S.open, "reopen", reason, new_due_on=due_on)
+    await telling.tell(
+        session,
+        actor,
+        rectification,
+        events.RECTIFICATION_REOPENED,
+        provider=True,
+        extra={"reason": reason},
+    )
     return rectification
 
 

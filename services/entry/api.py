@@ -21,6 +21,14 @@ from services.credit.controllers import (
     MyDisqualificationsController,
     ProviderBarsController,
 )
+from services.delivery.inspection_controllers import (
+    ContractInspectionController,
+    InspectionController,
+)
+from services.delivery.rectification_controllers import (
+    ContractRectificationController,
+    RectificationController,
+)
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.apidocs import openapi_config
@@ -91,6 +99,11 @@ ROUTERS: list[ControllerRouterHandler] = [
     MyContractsController,
     ContractPaymentController,
     PaymentSettingController,
+    # --- delivery: inspections and rectification ---
+    ContractInspectionController,
+    InspectionController,
+    ContractRectificationController,
+    RectificationController,
 ]
 
 

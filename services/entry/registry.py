@@ -14,7 +14,9 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import inspection_models as delivery_inspection_models
 from services.delivery import rectification_models as delivery_rectification_models
+from services.delivery import tasks as delivery_tasks
 from services.documents import models as documents_models
 from services.documents import tasks as documents_tasks
 from services.identity import models as identity_models
@@ -50,6 +52,7 @@ MODEL_MODULES = (
     contracts_payment_models,
     contracts_amendment_models,
     delivery_rectification_models,
+    delivery_inspection_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -61,6 +64,7 @@ JOB_MODULES = (
     credit_tasks,
     tendering_tasks,
     contracts_tasks,
+    delivery_tasks,
     operations_tasks,
 )
 
@@ -77,5 +81,7 @@ def schedule() -> None:
     every(TENDERING_SWEEP, timedelta(minutes=1))
     # Contracts to sign, publish and file in time.
     every(contracts_tasks.SWEEP, timedelta(minutes=5))
+    # Delivery: rectifications whose last day passed unanswered.
+    every(delivery_tasks.RECTIFICATIONS_SWEEP, timedelta(minutes=5))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))

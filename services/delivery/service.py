@@ -1,0 +1,145 @@
+"""What other contexts use of delivery (the archive, credit): plain records of a contract's
+delivery. Other contexts import this module only; nothing here commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.delivery import inspections as _inspections
+from services.delivery import rectifications as _rectifications
+
+__all__ = [
+    "FindingRecord",
+    "InspectionRecord",
+    "RectificationRecord",
+    "RectificationStep",
+    "inspections_of_contract",
+    "rectifications_of_contract",
+]
+
+# --- inspections and rectification ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    seq: int
+    text: str
+    severity: str  # minor | major | serious
+    rectification_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class InspectionRecord:
+    """An inspection as recorded, notes included: the archive is a government file."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    bureau: str  # civil_affairs | finance
+    manner: str  # announced (明查) | unannounced (暗访)
+    inspected_on: date
+    place: str
+    inspectors: list[str]
+    scope: list[str]
+    notes: str | None
+    recorded_by: uuid.UUID | None
+    recorded_at: datetime
+    findings: list[FindingRecord]
+
+
+@dataclass(frozen=True)
+class RectificationStep:
+    seq: int
+    kind: str  # answer | reopen | close
+    text: str
+    user_id: uuid.UUID | None
+    at: datetime
+    # [{document_id, version, sha256}] the provider showed with an answer.
+    documents: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RectificationRecord:
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    provider_id: uuid.UUID
+    source_kind: str  # inspection | acceptance
+    source_id: uuid.UUID
+    finding: str
+    required_action: str
+    due_on: date
+    due_at: datetime
+    status: str  # open | answered | closed
+    reopened: int
+    ordered_by: uuid.UUID | None
+    ordered_at: datetime
+    closed_at: datetime | None
+    closed_by: uuid.UUID | None
+    close_note: str | None
+    steps: list[RectificationStep]
+
+
+async def inspections_of_contract(
+    session: AsyncSession, tenant: str, contract_id: uuid.UUID
+) -> list[InspectionRecord]:
+    """The contract's inspections with their findings, oldest first."""
+    rows = await _inspections.of_contract(session, tenant, contract_id)
+    found = await _inspections.findings(session, tenant, [i.id for i in rows])
+    return [
+        InspectionRecord(
+            id=i.id,
+            contract_id=i.contract_id,
+            bureau=i.bureau,
+            manner=i.manner,
+            inspected_on=i.inspected_on,
+            place=i.place,
+            inspectors=list(i.inspectors),
+            scope=list(i.scope),
+            notes=i.notes,
+            recorded_by=i.recorded_by,
+            recorded_at=i.recorded_at,
+            findings=[
+                FindingRecord(f.seq, f.text, f.severity, f.rectification_id) for f in found[i.id]
+            ],
+        )
+        for i in rows
+    ]
+
+
+async def rectifications_of_contract(
+    session: AsyncSession, tenant: str, contract_id: uuid.UUID
+) -> list[RectificationRecord]:
+    """The contract's rectifications (from inspections and acceptances) with every answer,
+    reopening and closing, oldest first."""
+    records = []
+    for r in await _rectifications.of_contract(session, tenant, contract_id):
+        steps = [
+            RectificationStep(e.seq, e.kind, e.text, e.user_id, e.at, list(e.documents or []))
+            for e in await _rectifications.entries(session, r)
+        ]
+        records.append(
+            RectificationRecord(
+                id=r.id,
+                contract_id=r.contract_id,
+                provider_id=r.provider_id,
+                source_kind=r.source_kind,
+                source_id=r.source_id,
+                finding=r.finding,
+                required_action=r.required_action,
+                due_on=r.due_on,
+                due_at=r.due_at,
+                status=r.status,
+                reopened=r.reopened,
+                ordered_by=r.ordered_by,
+                ordered_at=r.ordered_at,
+                closed_at=r.closed_at,
+                closed_by=r.closed_by,
+                close_note=r.close_note,
+                steps=steps,
+            )
+        )
+    return records
