@@ -283,6 +283,18 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {AM1}/withdrawal": CIVIL_AFFAIRS,
     f"POST {AM1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
     f"POST {AM1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
+    # Delivery: inspections and rectification. Civil affairs and finance record inspections
+    # (finance of the use of funds only: the handler refuses other scopes) and read them; the
+    # contract's own provider reads its rectifications (another's is a 404, tested elsewhere)
+    # and its administrator answers; either bureau may check, the one that ordered it does.
+    f"POST {T}/contracts/{{contract_id}}/inspections": PROCUREMENT_READERS,
+    f"GET {T}/contracts/{{contract_id}}/inspections": PROCUREMENT_READERS,
+    f"GET {T}/inspections/{{inspection_id}}": PROCUREMENT_READERS,
+    f"GET {T}/contracts/{{contract_id}}/rectifications": PROCUREMENT_READERS | BIDDERS,
+    f"GET {T}/rectifications/{{rectification_id}}": PROCUREMENT_READERS | BIDDERS,
+    f"POST {T}/rectifications/{{rectification_id}}/answer": frozenset({PROVIDER_ADMIN}),
+    f"POST {T}/rectifications/{{rectification_id}}/close": PROCUREMENT_READERS,
+    f"POST {T}/rectifications/{{rectification_id}}/reopen": PROCUREMENT_READERS,
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
 }
