@@ -21,6 +21,12 @@ from services.credit.controllers import (
     MyDisqualificationsController,
     ProviderBarsController,
 )
+from services.credit.fact_controllers import CreditFactController, MyCreditFactsController
+from services.delivery.evaluation_controllers import (
+    EvaluationController,
+    EvaluationOrganisationController,
+    MyEvaluationsController,
+)
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.apidocs import openapi_config
@@ -52,6 +58,7 @@ from services.tenancy.controllers import (
     RegistrationController,
     TenantController,
 )
+from services.tenancy.tie_controllers import EvaluatorFlagController, ProviderTiesController
 from services.tendering.controllers import (
     ExpertController,
     NoticeController,
@@ -91,6 +98,14 @@ ROUTERS: list[ControllerRouterHandler] = [
     MyContractsController,
     ContractPaymentController,
     PaymentSettingController,
+    # --- delivery: third-party evaluation, evaluation organisations and ties, credit facts ---
+    EvaluationController,
+    EvaluationOrganisationController,
+    MyEvaluationsController,
+    EvaluatorFlagController,
+    ProviderTiesController,
+    CreditFactController,
+    MyCreditFactsController,
 ]
 
 
