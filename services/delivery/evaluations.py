@@ -99,7 +99,7 @@ def _move(evaluation: Evaluation, to: S) -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _visible(tenant: str, actor: Actor) -> Select[tuple[Evaluation]]:
+def _visible(tenant: str, actor: Actor) -> Select[Evaluation]:
     query = select(Evaluation).where(Evaluation.tenant_id == tenant)
     if actor.provider_id is not None:
         # The evaluator's users see its own engagements; any other provider none.
