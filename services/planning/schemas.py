@@ -401,6 +401,9 @@ class LineOut(msgspec.Struct):
     sources: list[SourceOut]
     fiscal_year: int
     budget_status: BudgetStatus
+    # The latest confirmed third-party evaluation grade of the project (a continuing service
+    # renewed in this budget): what the budget review weighs.
+    project_evaluation_grade: EvaluationGrade | None = None
 
 
 class BudgetOut(msgspec.Struct):

@@ -221,6 +221,9 @@ def _line_fields(row: repository.LineRow) -> dict[str, Any]:
         ],
         "fiscal_year": row.budget.fiscal_year,
         "budget_status": BudgetStatus(row.budget.status),
+        "project_evaluation_grade": (
+            EvaluationGrade(row.project_evaluation_grade) if row.project_evaluation_grade else None
+        ),
     }
 
 

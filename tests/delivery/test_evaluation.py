@@ -238,6 +238,20 @@ async def test_scores_give_the_grade_civil_affairs_confirms_and_planning_sees_it
     )
     assert project["evaluation_grade"] == "good"
     assert project["evaluation_id"] == evaluation["id"]
+    # The budget review of the project's line sees it too.
+    procurement = json_of(
+        await client.get(f"{gz.base}/{engagement.deal.procurement_id}", headers=officer)
+    )
+    line = json_of(
+        await client.get(
+            f"/v1/tenants/{gz.city}/budget-lines/{procurement['budget_line_id']}",
+            headers=await gz.as_("finance_approver"),
+        )
+    )
+    assert (line["project_id"], line["project_evaluation_grade"]) == (
+        confirmed["project_id"],
+        "good",
+    )
     facts = json_of(
         await client.get(
             f"/v1/tenants/{gz.city}/credit-facts",
