@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 
-from tests.api.authz.expected import DQ, EV, EV1, PLATFORM_ADMIN, T
+from tests.api.authz.expected import DQ, EV, EV1, T
 from tests.api.authz.registry import calls, plain
 from tests.api.authz.world import World
 from tests.support.client import Headers
@@ -126,6 +126,3 @@ async def _from_facts(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(
         f"/v1/tenants/{GZ}/disqualifications/from-facts", headers=h, json=body
     )
-
-
-assert PLATFORM_ADMIN
