@@ -17,15 +17,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.credit import events, repository, rules
+from services.credit import events, facts, repository, rules
 from services.credit.errors import (
+    FactsDoNotWarrant,
     FourEyes,
     PeriodOutOfRange,
     ProviderNotKnownHere,
     ScopeNotAllowed,
     WrongState,
 )
-from services.credit.models import Disqualification
+from services.credit.fact_schemas import FactKind, FromFactsIn
+from services.credit.models import CreditFact, Disqualification
 from services.credit.schemas import DisqualificationCreate, Status
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
@@ -261,3 +263,63 @@ async def _name_or_code(session: AsyncSession, code: str) -> str:
         return (await tenancy.get_tenant(session, code)).name
     except NotFound:
         return code
+
+
+# --- prefilled from credit facts --------------------------------------------------------------
+
+_KIND_NAMES = {
+    FactKind.acceptance_passed: "验收合格",
+    FactKind.acceptance_failed: "验收不合格",
+    FactKind.evaluation_graded: "第三方评估定级",
+    FactKind.breach: "违约",
+    FactKind.rectification_overdue: "逾期未整改",
+}
+
+
+def warrants(fact: CreditFact) -> bool:
+    """A 不合格 grade or a breach: what lets civil affairs open a disqualification."""
+    kind = FactKind(fact.kind)
+    return kind is FactKind.breach or (
+        kind is FactKind.evaluation_graded and fact.details.get("grade") == "fail"
+    )
+
+
+def reason_from(found: list[CreditFact], note: str | None) -> str:
+    lines = ["依据本地区记录的以下信用事实："]
+    lines += [
+        f"{i}. {fact.occurred_on.isoformat()} {_KIND_NAMES[FactKind(fact.kind)]}：{fact.summary}"
+        f"（信用事实 {fact.id}）"
+        for i, fact in enumerate(found, 1)
+    ]
+    if note:
+        lines += ["", note]
+    return "\n".join(lines)
+
+
+async def create_from_facts(
+    session: AsyncSession, actor: Actor, body: FromFactsIn
+) -> Disqualification:
+    """A proposed disqualification whose reason lists the chosen facts of this region; an
+    approver other than the recorder confirms it, as any other."""
+    found = await facts.chosen(session, actor.tenant, body.provider_id, body.fact_ids)
+    if len(found) != len(set(body.fact_ids)):
+        raise InvalidField(
+            "each must be a credit fact of this provider recorded in this region",
+            field="fact_ids",
+        )
+    if not any(warrants(fact) for fact in found):
+        raise FactsDoNotWarrant(
+            "none of these facts is a 不合格 evaluation grade or a breach", field="fact_ids"
+        )
+    return await create(
+        session,
+        actor,
+        DisqualificationCreate(
+            provider_id=body.provider_id,
+            scope=body.scope,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            reason=reason_from(found, body.note),
+            legal_basis=body.legal_basis,
+        ),
+    )

@@ -37,3 +37,10 @@ class ScopeNotAllowed(InvalidField):
 class ProviderNotKnownHere(InvalidField):
     code = "provider_not_known_here"
     title = "Provider never registered in this region"
+
+
+class FactsDoNotWarrant(InvalidField):
+    """A disqualification from facts needs a 不合格 grade or a breach among them."""
+
+    code = "facts_do_not_warrant"
+    title = "No failed evaluation or breach among the facts"

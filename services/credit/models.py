@@ -6,8 +6,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kit.db import Base, TenantOwned
@@ -65,3 +77,31 @@ class Disqualification(TenantOwned, Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CreditFact(TenantOwned, Base):
+    """信用事实: what happened with a provider in the region that records it — an acceptance
+    passed or failed, an evaluation grade, a breach, a rectification left overdue (migration
+    0027). ``summary`` and ``details`` say it without naming any person. Kept for good.
+    Other regions read facts only through ``credit_facts_of`` (``services.credit.reader``)."""
+
+    __tablename__ = "credit_facts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "source_kind", "source_id", name="source"),
+        Index("ix_credit_facts_provider", "tenant_id", "provider_id", "occurred_on"),
+        CheckConstraint(
+            "kind IN ('acceptance_passed', 'acceptance_failed', 'evaluation_graded', 'breach',"
+            " 'rectification_overdue')",
+            name="kind_known",
+        ),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[uuid.UUID] = mapped_column()
+    summary: Mapped[str] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,3 +80,38 @@ async def regions(session: AsyncSession, provider_id: uuid.UUID) -> list[str]:
     """The regions where the provider is registered or has applied."""
     rows = await session.execute(_REGIONS, {"provider": provider_id})
     return [r.tenant_id for r in rows]
+
+
+_FACTS = text(
+    "SELECT fact_id, source_tenant, kind, occurred_on, source_kind, summary, details"
+    " FROM credit_facts_of(:provider)"
+)
+
+
+@dataclass(frozen=True)
+class FactRow:
+    fact_id: uuid.UUID
+    source_tenant: str
+    kind: str
+    occurred_on: date
+    source_kind: str
+    summary: str
+    details: dict[str, Any]
+
+
+async def facts(session: AsyncSession, provider_id: uuid.UUID) -> list[FactRow]:
+    """The provider's credit facts in every region, newest first; the session must be bound to
+    a region and act for no provider (a government user's request)."""
+    rows = await session.execute(_FACTS, {"provider": provider_id})
+    return [
+        FactRow(
+            r.fact_id,
+            r.source_tenant,
+            r.kind,
+            r.occurred_on,
+            r.source_kind,
+            r.summary,
+            dict(r.details or {}),
+        )
+        for r in rows
+    ]

@@ -1,4 +1,5 @@
-"""What other contexts ask of credit: is this provider barred here?
+"""What other contexts ask of credit: is this provider barred here? And, from delivery, the
+facts of a provider's performance (``record_fact``, see ``services.credit.facts``).
 
 ``check_eligible`` is what tendering calls when a provider bids (and what any later step that
 must refuse a barred provider calls); ``bars`` says which records bar it. Both run in the
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit import reader
 from services.credit.errors import ProviderDisqualified
+from services.credit.fact_schemas import FactKind
+from services.credit.facts import record_fact
 from services.credit.listeners import (
     BarChange,
     BarListener,
@@ -33,9 +36,11 @@ __all__ = [
     "BarChange",
     "BarListener",
     "Change",
+    "FactKind",
     "ProviderDisqualified",
     "bars",
     "check_eligible",
+    "record_fact",
     "register_bar_listener",
     "unregister_bar_listener",
 ]

@@ -1,5 +1,6 @@
-"""What other contexts use of delivery (the archive, credit): plain records of a contract's
-delivery. Other contexts import this module only; nothing here commits."""
+"""What other contexts use of delivery (the archive): plain records of a contract's delivery.
+Each step keeps its own block; other contexts import this module only, and nothing here
+commits."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.delivery import inspections as _inspections
 from services.delivery import rectifications as _rectifications
+from services.delivery.evaluation_models import Evaluation
 
 __all__ = [
+    "EvaluationBrief",
     "FindingRecord",
     "InspectionRecord",
     "RectificationRecord",
     "RectificationStep",
+    "evaluations_of_contract",
     "inspections_of_contract",
     "rectifications_of_contract",
 ]
@@ -143,3 +148,46 @@ async def rectifications_of_contract(
             )
         )
     return records
+
+
+# --- third-party evaluation --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationBrief:
+    """An evaluation as the project's file records it."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    evaluator_id: uuid.UUID
+    kind: str
+    status: str
+    total: str | None
+    grade: str | None
+    report_document_id: uuid.UUID | None
+    confirmed_at: datetime | None
+
+
+async def evaluations_of_contract(
+    session: AsyncSession, tenant: str, contract_id: uuid.UUID
+) -> list[EvaluationBrief]:
+    """Every evaluation of the contract, oldest first (the final one, then its follow-up)."""
+    rows = await session.scalars(
+        select(Evaluation)
+        .where(Evaluation.tenant_id == tenant, Evaluation.contract_id == contract_id)
+        .order_by(Evaluation.created_at, Evaluation.id)
+    )
+    return [
+        EvaluationBrief(
+            id=e.id,
+            contract_id=e.contract_id,
+            evaluator_id=e.evaluator_id,
+            kind=e.kind,
+            status=e.status,
+            total=f"{e.total:f}" if e.total is not None else None,
+            grade=e.grade,
+            report_document_id=e.report_document_id,
+            confirmed_at=e.confirmed_at,
+        )
+        for e in rows
+    ]

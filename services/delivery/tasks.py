@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from services.delivery import rectification_clock
+from services.delivery import evaluation_clock, rectification_clock
 from services.kit.jobs import JobContext, job
 
 log = structlog.get_logger(__name__)
@@ -22,3 +22,16 @@ async def sweep_rectifications(ctx: JobContext, payload: dict[str, Any]) -> None
     sent = await rectification_clock.sweep(ctx.session, ctx.tenant, ctx.request_id)
     if sent:
         log.info("rectifications_sweep_warned", sent=sent)
+
+
+# --- third-party evaluation --------------------------------------------------------------------
+
+EVALUATION_SWEEP = "delivery.evaluation_sweep"
+
+
+@job(EVALUATION_SWEEP)
+async def evaluation_sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Safe to run twice: each follow-up opens once (its parent is marked as it goes)."""
+    opened = await evaluation_clock.sweep(ctx.session, ctx.tenant, ctx.request_id)
+    if opened:
+        log.info("evaluation_follow_ups_opened", opened=opened)

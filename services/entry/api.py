@@ -21,6 +21,12 @@ from services.credit.controllers import (
     MyDisqualificationsController,
     ProviderBarsController,
 )
+from services.credit.fact_controllers import CreditFactController, MyCreditFactsController
+from services.delivery.evaluation_controllers import (
+    EvaluationController,
+    EvaluationOrganisationController,
+    MyEvaluationsController,
+)
 from services.delivery.inspection_controllers import (
     ContractInspectionController,
     InspectionController,
@@ -60,6 +66,7 @@ from services.tenancy.controllers import (
     RegistrationController,
     TenantController,
 )
+from services.tenancy.tie_controllers import EvaluatorFlagController, ProviderTiesController
 from services.tendering.controllers import (
     ExpertController,
     NoticeController,
@@ -104,6 +111,14 @@ ROUTERS: list[ControllerRouterHandler] = [
     InspectionController,
     ContractRectificationController,
     RectificationController,
+    # --- delivery: third-party evaluation, evaluation organisations and ties, credit facts ---
+    EvaluationController,
+    EvaluationOrganisationController,
+    MyEvaluationsController,
+    EvaluatorFlagController,
+    ProviderTiesController,
+    CreditFactController,
+    MyCreditFactsController,
 ]
 
 

@@ -14,6 +14,7 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import evaluation_models as delivery_evaluation_models
 from services.delivery import inspection_models as delivery_inspection_models
 from services.delivery import rectification_models as delivery_rectification_models
 from services.delivery import tasks as delivery_tasks
@@ -53,6 +54,8 @@ MODEL_MODULES = (
     contracts_amendment_models,
     delivery_rectification_models,
     delivery_inspection_models,
+    # --- delivery: third-party evaluation ---
+    delivery_evaluation_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -83,5 +86,7 @@ def schedule() -> None:
     every(contracts_tasks.SWEEP, timedelta(minutes=5))
     # Delivery: rectifications whose last day passed unanswered.
     every(delivery_tasks.RECTIFICATIONS_SWEEP, timedelta(minutes=5))
+    # Delivery: follow-up evaluations whose months have run.
+    every(delivery_tasks.EVALUATION_SWEEP, timedelta(hours=1))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))

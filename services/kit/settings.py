@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -168,6 +170,10 @@ class Settings:
         default_factory=lambda: _env("DOCUMENT_MASTER_KEY", DEV_DOCUMENT_MASTER_KEY)
     )
 
+    # Keys the hash that identifies a provider's principal persons by ID number (the number is
+    # never stored). Empty: derived from DOCUMENT_MASTER_KEY. Changing it orphans every hash.
+    person_id_hash_key: str = field(default_factory=lambda: _env("PERSON_ID_HASH_KEY", ""))
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -213,6 +219,12 @@ class Settings:
         if len(key) != 32:
             raise RuntimeError("DOCUMENT_MASTER_KEY must be the base64 of exactly 32 bytes")
         return key
+
+    @property
+    def person_id_hash_key_bytes(self) -> bytes:
+        if self.person_id_hash_key:
+            return self.person_id_hash_key.encode()
+        return hmac.new(self.document_master_key_bytes, b"person-id-hash", hashlib.sha256).digest()
 
 
 @lru_cache(maxsize=1)

@@ -9,11 +9,12 @@ Every table is tenant-owned: ``tenant_id`` leads each key and row-level security
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -121,6 +122,11 @@ class Project(TenantOwned, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The latest confirmed third-party evaluation grade of the project's contract (delivery
+    # records it through planning.service): what next year's budget review of it sees.
+    evaluation_grade: Mapped[str | None] = mapped_column(String(16))
+    evaluation_graded_on: Mapped[date | None] = mapped_column(Date)
+    evaluation_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class ProjectDeclaration(Base):

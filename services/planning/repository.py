@@ -280,6 +280,8 @@ class LineRow:
     budget: Budget
     project_title: str
     sources: list[LineSource]
+    # The project's latest confirmed third-party evaluation grade, for the budget review.
+    project_evaluation_grade: str | None = None
 
 
 async def lines(
@@ -294,7 +296,7 @@ async def lines(
     offset: int = 0,
 ) -> list[LineRow]:
     query = (
-        select(BudgetLine, Budget, Project.title)
+        select(BudgetLine, Budget, Project.title, Project.evaluation_grade)
         .join(
             Budget,
             (Budget.tenant_id == BudgetLine.tenant_id) & (Budget.id == BudgetLine.budget_id),
@@ -324,7 +326,7 @@ async def lines(
             .order_by(LineSource.source)
         ):
             sources.setdefault(source.line_id, []).append(source)
-    return [LineRow(row[0], row[1], row[2], sources.get(row[0].id, [])) for row in rows]
+    return [LineRow(row[0], row[1], row[2], sources.get(row[0].id, []), row[3]) for row in rows]
 
 
 async def budget_totals(

@@ -7,7 +7,7 @@ number, which clients parse as a binary float.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -299,6 +299,15 @@ class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Comment
 
 
+class EvaluationGrade(StrEnum):
+    """第三方评估等级, by the published thresholds of the total score (README)."""
+
+    excellent = "excellent"  # 优秀
+    good = "good"  # 良好
+    pass_ = "pass"  # 合格
+    fail = "fail"  # 不合格
+
+
 class ProjectOut(msgspec.Struct):
     id: uuid.UUID
     tenant_id: str
@@ -319,6 +328,11 @@ class ProjectOut(msgspec.Struct):
     updated_at: datetime
     declaration_ids: list[uuid.UUID]
     organisation_ids: list[uuid.UUID]
+    # The latest confirmed third-party evaluation (第三方评估) of the project's contract, for
+    # the budget review of its renewal; never shown to an evaluation committee.
+    evaluation_grade: EvaluationGrade | None = None
+    evaluation_graded_on: date | None = None
+    evaluation_id: uuid.UUID | None = None
 
 
 class ProjectDetail(ProjectOut):
@@ -387,6 +401,9 @@ class LineOut(msgspec.Struct):
     sources: list[SourceOut]
     fiscal_year: int
     budget_status: BudgetStatus
+    # The latest confirmed third-party evaluation grade of the project (a continuing service
+    # renewed in this budget): what the budget review weighs.
+    project_evaluation_grade: EvaluationGrade | None = None
 
 
 class BudgetOut(msgspec.Struct):

@@ -13,14 +13,16 @@ from services.kit.errors import NotFound
 from services.planning import repository
 from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
+from services.planning.grades import record_evaluation_grade
 from services.planning.guard import commit, reduce, release, transfer
 from services.planning.projects import advance
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
-from services.planning.schemas import CommitmentPurpose, ProjectStatus
+from services.planning.schemas import CommitmentPurpose, EvaluationGrade, ProjectStatus
 
 __all__ = [
     "CommitmentPurpose",
+    "EvaluationGrade",
     "LineRow",
     "ProjectScope",
     "ProjectStatus",
@@ -31,6 +33,7 @@ __all__ = [
     "get_line",
     "line_for_year",
     "project_scope",
+    "record_evaluation_grade",
     "reduce",
     "release",
     "transfer",

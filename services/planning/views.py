@@ -35,6 +35,7 @@ from services.planning.schemas import (
     DeclarationOut,
     DeclarationStatus,
     DeclarationVersionOut,
+    EvaluationGrade,
     FundingSource,
     LineDetail,
     LineOut,
@@ -135,6 +136,9 @@ def _project_fields(p: Project, links: list[tuple[uuid.UUID, uuid.UUID]]) -> dic
         "updated_at": p.updated_at,
         "declaration_ids": [declaration_id for declaration_id, _ in links],
         "organisation_ids": list(dict.fromkeys(org for _, org in links)),
+        "evaluation_grade": EvaluationGrade(p.evaluation_grade) if p.evaluation_grade else None,
+        "evaluation_graded_on": p.evaluation_graded_on,
+        "evaluation_id": p.evaluation_id,
     }
 
 
@@ -217,6 +221,9 @@ def _line_fields(row: repository.LineRow) -> dict[str, Any]:
         ],
         "fiscal_year": row.budget.fiscal_year,
         "budget_status": BudgetStatus(row.budget.status),
+        "project_evaluation_grade": (
+            EvaluationGrade(row.project_evaluation_grade) if row.project_evaluation_grade else None
+        ),
     }
 
 

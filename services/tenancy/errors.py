@@ -36,3 +36,8 @@ class RegistrationExists(Conflict):
 class RegistrationDecided(Conflict):
     code = "registration_decided"
     title = "Registration decided already"
+
+
+class TieDeclared(Conflict):
+    code = "tie_declared"
+    title = "Declared already"

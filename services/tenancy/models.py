@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,6 +76,9 @@ class Provider(Timestamped, Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
+    # 第三方评估机构: set by a platform administrator (services.tenancy.ties).
+    is_evaluator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    evaluator_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ProviderRegistration(TenantOwned, Timestamped, Base):
@@ -108,3 +113,51 @@ class ObjectGrant(TenantOwned, Timestamped, Base):
     object_kind: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[uuid.UUID] = mapped_column()
     granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProviderAffiliation(Base):
+    """Another organisation (by its USCC) the provider declares itself tied to: its parent, a
+    subsidiary, an organisation with the same sponsor (业务主管单位/举办者). The provider's own,
+    like the provider: no region's."""
+
+    __tablename__ = "provider_affiliations"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "related_uscc", "relation", name="declared"),
+        Index("ix_provider_affiliations_related", "related_uscc"),
+        CheckConstraint(
+            "relation IN ('parent', 'subsidiary', 'shared_sponsor', 'other')",
+            name="relation_known",
+        ),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    related_uscc: Mapped[str] = mapped_column(String(18))
+    related_name: Mapped[str | None] = mapped_column(String(200))
+    relation: Mapped[str] = mapped_column(String(16))
+    declared_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ProviderPerson(Base):
+    """A principal person of the provider (legal representative, director, key staff),
+    known by a keyed hash of the ID number and a masked form of it: never the number."""
+
+    __tablename__ = "provider_persons"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "id_hash", "role", name="declared"),
+        Index("ix_provider_persons_hash", "id_hash"),
+        CheckConstraint(
+            "role IN ('legal_representative', 'director', 'key_staff')", name="role_known"
+        ),
+        CheckConstraint("id_hash ~ '^[0-9a-f]{64}$'", name="hash_only"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    role: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(100))
+    id_hash: Mapped[str] = mapped_column(String(64))
+    id_masked: Mapped[str] = mapped_column(String(32))
+    declared_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -135,3 +135,75 @@ class AuditEntryOut(msgspec.Struct):
     after: dict[str, object] | None
     request_id: str | None
     hash: str
+
+
+# --- evaluation organisations and ties (第三方评估机构; 关联关系) ---------------------------------
+
+
+class Relation(StrEnum):
+    parent = "parent"  # 上级/举办单位
+    subsidiary = "subsidiary"  # 下属/控股机构
+    shared_sponsor = "shared_sponsor"  # 同一业务主管单位或举办者
+    other = "other"
+
+
+class PersonRole(StrEnum):
+    legal_representative = "legal_representative"  # 法定代表人
+    director = "director"  # 理事/董事
+    key_staff = "key_staff"  # 主要负责人、项目负责人
+
+
+class IdKind(StrEnum):
+    resident_id = "resident_id"  # 居民身份证 (GB 11643, checked)
+    other = "other"  # 护照、港澳台居民证件等
+
+
+class EvaluatorFlagIn(msgspec.Struct, forbid_unknown_fields=True):
+    is_evaluator: bool
+    note: Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class AffiliationIn(msgspec.Struct, forbid_unknown_fields=True):
+    related_uscc: Annotated[Line, msgspec.Meta(min_length=1, max_length=40)]
+    relation: Relation
+    related_name: Name | None = None
+
+
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
+    role: PersonRole
+    name: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+    id_number: Annotated[Line, msgspec.Meta(min_length=4, max_length=40)]
+    id_kind: IdKind = IdKind.resident_id
+
+
+class AffiliationOut(msgspec.Struct):
+    id: uuid.UUID
+    related_uscc: str
+    related_name: str | None
+    relation: Relation
+    created_at: datetime
+
+
+class PersonOut(msgspec.Struct):
+    id: uuid.UUID
+    role: PersonRole
+    name: str
+    # Masked: the ID number is never stored, only a keyed hash of it.
+    id_masked: str
+    created_at: datetime
+
+
+class TiesOut(msgspec.Struct):
+    provider_id: uuid.UUID
+    is_evaluator: bool
+    evaluator_since: datetime | None
+    affiliations: list[AffiliationOut]
+    persons: list[PersonOut]
+
+
+class EvaluatorOut(msgspec.Struct):
+    id: uuid.UUID
+    uscc: str
+    name: str
+    is_evaluator: bool
+    evaluator_since: datetime | None

@@ -28,9 +28,11 @@ from services.tenancy.regions import (
     get_tenant,
     grant_role,
 )
+from services.tenancy.ties import Tie, evaluators, ties_between
 
 __all__ = [
     "Level",
+    "Tie",
     "add_provider_user",
     "apply_for_registration",
     "buying_organisation",
@@ -40,6 +42,7 @@ __all__ = [
     "create_tenant",
     "decide_registration",
     "division_level",
+    "evaluators",
     "get_organisation",
     "get_provider",
     "get_registration",
@@ -55,4 +58,5 @@ __all__ = [
     "revoke_on_object",
     "roles_in",
     "sign_up_provider",
+    "ties_between",
 ]

@@ -97,6 +97,11 @@ BIDDERS = frozenset({PROVIDER_ADMIN, PROVIDER_STAFF})
 SCORERS = CIVIL_AFFAIRS | {EXPERT}
 AM = f"{T}/contracts/{{contract_id}}/amendments"
 AM1 = f"{AM}/{{amendment_id}}"
+# --- delivery: third-party evaluation ---
+EV = f"{T}/evaluations"
+EV1 = f"{EV}/{{evaluation_id}}"
+# The evaluator's users (a provider's) read their own engagements only (a query filter).
+EVALUATION_READERS = CIVIL_AFFAIRS | {FINANCE_OFFICER, FINANCE_APPROVER} | BIDDERS
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -297,6 +302,34 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {T}/rectifications/{{rectification_id}}/reopen": PROCUREMENT_READERS,
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
+    # --- delivery: third-party evaluation ---
+    # Civil affairs engages an evaluation organisation and returns its result, the approver
+    # confirms it, finance reads; the evaluator's own users read and score, its administrator
+    # submits. The platform administrator marks evaluation organisations; a provider's
+    # administrator declares its affiliations and principal persons, its staff read them.
+    f"POST {EV}": CIVIL_AFFAIRS,
+    f"GET {EV}": EVALUATION_READERS,
+    f"GET {EV1}": EVALUATION_READERS,
+    f"PUT {EV1}/scores": BIDDERS,
+    f"POST {EV1}/submission": frozenset({PROVIDER_ADMIN}),
+    f"POST {EV1}/confirmation": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {EV1}/return": CIVIL_AFFAIRS,
+    f"GET {T}/evaluation-organisations": CIVIL_AFFAIRS,
+    "GET /v1/me/evaluations": BIDDERS,
+    "PUT /v1/platform/providers/{provider_id}/evaluator": PLATFORM,
+    "GET /v1/me/provider/ties": BIDDERS,
+    "POST /v1/me/provider/affiliations": frozenset({PROVIDER_ADMIN}),
+    "DELETE /v1/me/provider/affiliations/{affiliation_id}": frozenset({PROVIDER_ADMIN}),
+    "POST /v1/me/provider/persons": frozenset({PROVIDER_ADMIN}),
+    "DELETE /v1/me/provider/persons/{person_id}": frozenset({PROVIDER_ADMIN}),
+    # --- credit facts ---
+    # The region's civil affairs and administrator read its facts and, through the narrow
+    # path, a provider's facts everywhere; providers read their own; the officer records a
+    # disqualification prefilled from facts.
+    f"GET {T}/credit-facts": CREDIT_READERS,
+    f"GET {T}/provider-facts/{{provider_id}}": CREDIT_READERS,
+    "GET /v1/me/credit-facts": BIDDERS,
+    f"POST {DQ}/from-facts": frozenset({CIVIL_AFFAIRS_OFFICER}),
 }
 
 # Routes for anyone, signed in or not.
