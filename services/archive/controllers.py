@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from services.archive import reading, repository
 from services.archive.requests import request_archive
@@ -59,7 +59,7 @@ class ArchiveController(Controller):
         self,
         session: Session,
         actor: CurrentActor,
-        project_id: uuid.UUID | None = None,
+        project_id: FromQuery[uuid.UUID | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> ArchivePage:

@@ -90,7 +90,7 @@ async def filed_versions(
             storage_key=version.storage_key,
             encrypted=version.encrypted,
         )
-        for document, version in rows.tuples()
+        for document, version in rows.all()
     ]
 
 

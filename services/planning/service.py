@@ -244,4 +244,4 @@ async def completed_projects(
         .order_by(Project.updated_at)
         .limit(limit)
     )
-    return [(tenant, project_id) for tenant, project_id in rows.tuples()]
+    return [(tenant, project_id) for tenant, project_id in rows.all()]

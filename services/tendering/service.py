@@ -353,7 +353,7 @@ async def ended_procurements(
         .order_by(Procurement.updated_at)
         .limit(limit)
     )
-    return [(tenant, project_id) for tenant, project_id in rows.tuples()]
+    return [(tenant, project_id) for tenant, project_id in rows.all()]
 
 
 async def procurement_states(
@@ -365,4 +365,4 @@ async def procurement_states(
             Procurement.tenant_id == tenant, Procurement.project_id == project_id
         )
     )
-    return [(pid, status) for pid, status in rows.tuples()]
+    return [(pid, status) for pid, status in rows.all()]
