@@ -16,9 +16,11 @@ import hashlib
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import select
@@ -173,6 +175,68 @@ async def _stream(
         audit_seq=head.seq,
         audit_hash=head.hash,
     )
+    manifest_of = partial(manifests.build, archive_id, project_id, head)
+    written = await write_zip(
+        upload,
+        members,
+        partial(_member_chunks, session, settings, storage),
+        manifest_of,
+        progress,
+    )
+    entries, manifest = written.entries, written.manifest
+    async with transaction(progress.sessions, tenant) as own:
+        archive = await _locked(own, tenant, archive_id)
+        _move(archive, ArchiveStatus.ready)
+        archive.percent = 100
+        archive.files_done = len(entries)
+        archive.bytes_done = progress.bytes_done
+        archive.upload_id = None
+        archive.size = written.size
+        archive.sha256 = written.sha256
+        archive.manifest = manifest
+        archive.finished_at = archive.updated_at = datetime.now(UTC)
+        await record(
+            own,
+            actor,
+            "archive.built",
+            "archive",
+            archive_id,
+            after={
+                "project_id": project_id,
+                "files": len(entries),
+                "size": written.size,
+                "sha256": archive.sha256,
+                "audit_seq": head.seq,
+                "audit_hash": head.hash,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Written:
+    entries: list[manifests.Entry]
+    manifest: dict[str, Any]
+    size: int
+    sha256: str
+
+
+class Counter(Protocol):
+    files_done: int
+    bytes_done: int
+
+    async def update(self, *, force: bool = False, **values: Any) -> None: ...
+
+
+async def write_zip(
+    upload: MultipartUpload,
+    members: list[Member],
+    chunks_of: Callable[[Member], AsyncIterator[bytes]],
+    manifest_of: Callable[[list[manifests.Entry]], dict[str, Any]],
+    progress: Counter,
+) -> Written:
+    """Stream ``members`` and then the manifest as one zip into ``upload`` and complete it;
+    aborts the upload on any failure. At most ``PARTS_IN_FLIGHT`` parts are sent at once, so
+    memory stays flat whatever the archive's size."""
     sink = PartSink()
     in_flight: set[asyncio.Task[None]] = set()
 
@@ -194,7 +258,7 @@ async def _stream(
                 digest = hashlib.sha256()
                 size = 0
                 with zf.open(info, "w", force_zip64=member.size >= zipfile.ZIP64_LIMIT) as out:
-                    async for chunk in _member_chunks(session, settings, storage, member):
+                    async for chunk in chunks_of(member):
                         await asyncio.to_thread(_write, out, digest, chunk)
                         size += len(chunk)
                         progress.bytes_done += len(chunk)
@@ -205,7 +269,7 @@ async def _stream(
                     raise ValueError(f"{member.path}: stored content differs from its upload")
                 entries.append(manifests.Entry(member.path, size, digest.hexdigest()))
                 progress.files_done += 1
-            manifest = manifests.build(archive_id, project_id, head, entries)
+            manifest = manifest_of(entries)
             zf.writestr(member_info(manifests.PATH, 0, DEFLATED), manifests.encode(manifest))
         await send_ready()
         if in_flight:
@@ -220,32 +284,7 @@ async def _stream(
             task.cancel()
         await upload.abort()
         raise
-    async with transaction(progress.sessions, tenant) as own:
-        archive = await _locked(own, tenant, archive_id)
-        _move(archive, ArchiveStatus.ready)
-        archive.percent = 100
-        archive.files_done = len(entries)
-        archive.bytes_done = progress.bytes_done
-        archive.upload_id = None
-        archive.size = sink.size
-        archive.sha256 = sink.digest.hexdigest()
-        archive.manifest = manifest
-        archive.finished_at = archive.updated_at = datetime.now(UTC)
-        await record(
-            own,
-            actor,
-            "archive.built",
-            "archive",
-            archive_id,
-            after={
-                "project_id": project_id,
-                "files": len(entries),
-                "size": sink.size,
-                "sha256": archive.sha256,
-                "audit_seq": head.seq,
-                "audit_hash": head.hash,
-            },
-        )
+    return Written(entries, manifest, sink.size, sink.digest.hexdigest())
 
 
 def _write(out: Any, digest: Any, chunk: bytes) -> None:

@@ -233,7 +233,9 @@ async def test_who_may_ask_read_download_and_verify(
     # Another region's civil affairs: the archive and the project do not exist there.
     sz = await gz.login(city_login("civil_affairs_officer", SZ))
     assert (await client.get(f"{archives(SZ)}/{asked['id']}", headers=sz)).status_code == 404
-    assert (await client.post(f"{archives(SZ)}/{asked['id']}/verify", headers=sz)).status_code == 404
+    assert (
+        await client.post(f"{archives(SZ)}/{asked['id']}/verify", headers=sz)
+    ).status_code == 404
     elsewhere = await client.post(f"/v1/tenants/{SZ}/projects/{project_id}/archives", headers=sz)
     assert elsewhere.status_code == 404
     listed = json_of(await client.get(archives(SZ), headers=sz, params={"limit": 200}))

@@ -2,6 +2,7 @@
 
 from tests.api.authz.calls import (
     accounts,
+    archive,
     contracts,
     credit,
     documents,
@@ -10,4 +11,13 @@ from tests.api.authz.calls import (
     tendering,
 )
 
-__all__ = ["accounts", "contracts", "credit", "documents", "notifications", "planning", "tendering"]
+__all__ = [
+    "accounts",
+    "archive",
+    "contracts",
+    "credit",
+    "documents",
+    "notifications",
+    "planning",
+    "tendering",
+]
