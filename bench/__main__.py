@@ -8,7 +8,9 @@ role assignments. Part 3 pushes events through outbox → relay → worker, agai
 dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file through the
 API's document route, against boto3 straight to the same S3 (bench/upload.py). Part 5 times
 ``/healthz`` idle and while 20 clients sign in with the production Argon2 cost
-(bench/logins.py). Part 6 puts a mixed read load (public notices, a region's procurements, the
+(bench/logins.py). Part 7 builds a project archive's zip from 200 MiB of documents, against a
+raw boto3 copy of the same objects, with its peak memory (bench/archive.py).
+Part 6 puts a mixed read load (public notices, a region's procurements, the
 inbox) on the API as make run starts it, one worker per core, against the same load on one
 worker (bench/mixed.py; needs wrk). Nothing is asserted against a threshold: each figure is
 printed with its target next to it.
@@ -42,7 +44,7 @@ from typing import Any
 
 import structlog
 
-from bench import authz, events, load, logins, mixed, processes, server, upload
+from bench import archive, authz, events, load, logins, mixed, processes, server, upload
 from bench.app import SELECT1_PATH
 from services.kit.settings import Settings
 
@@ -295,6 +297,39 @@ def document_upload(url: str) -> bool:
     return True
 
 
+def archive_build() -> bool:
+    report = archive.run()
+    print()
+    print(
+        f"7. Archive: a project's documents, {report.size / archive.MIB:g} MiB, streamed into"
+        " one zip in S3, against a raw boto3 copy of the same objects"
+    )
+    print(f"  S3: {report.store}; rounds taking turns, median of each")
+    rows = [
+        (
+            "baseline  boto3 get_object -> upload_fileobj, object by object",
+            report.baseline,
+            report.baseline_seconds,
+        ),
+        (
+            "target    services.archive write_zip (multipart, SHA-256s)",
+            report.target,
+            report.target_seconds,
+        ),
+    ]
+    for label, rate, seconds in rows:
+        print(f"  {label:<62} {rate:>9,.1f} MB/s  " + " ".join(f"{t:.2f}" for t in seconds))
+    print(
+        f"  ratio target/baseline MB/s: {report.ratio:.2f}   target ≥ "
+        f"{archive.TARGET_RATIO:.2f}   {_verdict(report.ratio >= archive.TARGET_RATIO)}"
+    )
+    print(
+        f"  peak traced memory: {report.small_peak / archive.MIB:.1f} MiB building a quarter,"
+        f" {report.large_peak / archive.MIB:.1f} MiB building all (flat: about the same)"
+    )
+    return True
+
+
 def login_storm(url: str) -> bool:
     report = logins.run(url, _log_level())
     print()
@@ -359,7 +394,7 @@ def mixed_reads(url: str) -> bool:
     return target.requests > 0 and target.non_2xx == 0
 
 
-ALL_PARTS = {1, 2, 3, 4, 5, 6}
+ALL_PARTS = {1, 2, 3, 4, 5, 6, 7}
 
 
 def _parts() -> set[int]:
@@ -372,7 +407,7 @@ def _parts() -> set[int]:
     except ValueError:
         parts = set()
     if not parts or not parts <= ALL_PARTS:
-        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5,6, comma-separated")
+        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5,6,7, comma-separated")
     return parts
 
 
@@ -437,6 +472,8 @@ def main() -> int:
             valid = _part("5. Logins", lambda: login_storm(url)) and valid
         if 6 in parts:
             valid = _part("6. Mixed reads", lambda: mixed_reads(url)) and valid
+        if 7 in parts:
+            valid = _part("7. Archive", archive_build) and valid
     except KeyboardInterrupt:
         print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
         return 128 + _TERMINATED[0] if _TERMINATED else 130

@@ -9,20 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import repository
-from services.contracts.models import Contract
+from services.contracts.amendment_models import Amendment, AmendmentSignature, AmendmentVersion
+from services.contracts.models import Contract, Instalment, Signature, Suspension, YearShare
+from services.contracts.payment_models import Payment, PaymentSource
 from services.contracts.schemas import ContractStatus
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
+from services.kit.rows import row_dict, rows_of
 
 __all__ = [
     "ContractBrief",
+    "ContractFile",
     "ContractStatus",
     "contract_brief",
+    "contract_files",
     "contracts_of_project",
     "record_acceptance",
 ]
@@ -126,3 +132,57 @@ async def record_acceptance(
         before={"accepted_at": None},
         after={"accepted_at": accepted_at},
     )
+
+
+@dataclass(frozen=True)
+class ContractFile:
+    """A contract's records for its project's archive, as plain JSON-safe rows."""
+
+    id: uuid.UUID
+    status: str
+    # "contract", "instalments", "signatures", "suspensions", "year_shares", "amendments",
+    # "amendment_versions", "amendment_signatures", "payments", "payment_sources".
+    records: dict[str, list[dict[str, Any]]]
+    objects: list[tuple[str, uuid.UUID]]
+
+
+async def contract_files(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[ContractFile]:
+    """Every contract of the project (refused and void ones too), with its amendments and
+    payments, oldest first."""
+    found = await session.scalars(
+        select(Contract)
+        .where(Contract.tenant_id == tenant, Contract.project_id == project_id)
+        .order_by(Contract.created_at, Contract.id)
+    )
+    files = []
+    for contract in found:
+        cid = contract.id
+
+        def of(model: type[Any], cid: uuid.UUID = cid) -> Any:
+            return (model.tenant_id == tenant, model.contract_id == cid)
+
+        amendments = await rows_of(session, Amendment, *of(Amendment))
+        payments = await rows_of(session, Payment, *of(Payment), order_by=[Payment.requested_at])
+        records = {
+            "contract": [row_dict(contract)],
+            "instalments": await rows_of(
+                session, Instalment, *of(Instalment), order_by=[Instalment.seq]
+            ),
+            "signatures": await rows_of(session, Signature, *of(Signature)),
+            "suspensions": await rows_of(session, Suspension, *of(Suspension)),
+            "year_shares": await rows_of(session, YearShare, *of(YearShare)),
+            "amendments": amendments,
+            "amendment_versions": await rows_of(session, AmendmentVersion, *of(AmendmentVersion)),
+            "amendment_signatures": await rows_of(
+                session, AmendmentSignature, *of(AmendmentSignature)
+            ),
+            "payments": payments,
+            "payment_sources": await rows_of(session, PaymentSource, *of(PaymentSource)),
+        }
+        objects: list[tuple[str, uuid.UUID]] = [("contract", cid)]
+        objects += [("contract_amendment", uuid.UUID(a["id"])) for a in amendments]
+        objects += [("contract_payment", uuid.UUID(p["id"])) for p in payments]
+        files.append(ContractFile(cid, contract.status, records, objects))
+    return files

@@ -9,6 +9,7 @@ None of these functions commits: they run in the caller's transaction.
 from __future__ import annotations
 
 from services.documents.attached import AttachedVersion, current_version
+from services.documents.filed import FiledVersion, filed_versions, read_filed
 from services.documents.objects import register_object_type
 from services.documents.seals import (
     SealPolicy,
@@ -21,10 +22,13 @@ from services.documents.seals import (
 
 __all__ = [
     "AttachedVersion",
+    "FiledVersion",
     "SealPolicy",
     "current_version",
+    "filed_versions",
     "open_seal",
     "opened_key",
+    "read_filed",
     "register_object_type",
     "reschedule_seal",
     "sealing_key",

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from services.archive.controllers import ArchiveController, ProjectArchiveController
 from services.contracts.amendment_controllers import AmendmentController
 from services.contracts.controllers import ContractController, MyContractsController
 from services.contracts.payment_controllers import (
@@ -119,6 +120,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderTiesController,
     CreditFactController,
     MyCreditFactsController,
+    # --- archive ---
+    ProjectArchiveController,
+    ArchiveController,
 ]
 
 

@@ -73,8 +73,58 @@ def verify_audit(args: argparse.Namespace) -> int:
     return asyncio.run(_verify(args.tenant))
 
 
+async def _verify_archive(archive_id: str) -> int:
+    import uuid
+
+    from sqlalchemy import text
+
+    from services.archive import service as archives
+    from services.kit.audit import Actor
+    from services.kit.db import make_engine, make_sessionmaker, transaction
+    from services.kit.errors import DomainError
+    from services.kit.storage import storage_for
+
+    settings = get_settings()
+    engine = make_engine(settings.app_database_url, settings)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        try:
+            wanted = uuid.UUID(archive_id)
+        except ValueError:
+            print(f"{archive_id}: not an archive id")
+            return 2
+        async with sessionmaker() as session:
+            # The archive's region by its id alone (a SECURITY DEFINER function, migration 0028).
+            tenant = await session.scalar(text("SELECT archive_tenant(:id)"), {"id": wanted})
+        if tenant is None:
+            print(f"{archive_id}: no such archive")
+            return 2
+        async with transaction(sessionmaker, tenant) as session:
+            try:
+                report = await archives.verify_archive(
+                    session, storage_for(settings), Actor(None, tenant), wanted
+                )
+            except DomainError as refusal:
+                print(f"{archive_id}: {refusal.detail}")
+                return 2
+    finally:
+        await engine.dispose()
+    if report.ok:
+        print(f"{archive_id}: ok, {report.files_checked} files match the manifest")
+        return 0
+    assert report.first_difference is not None
+    print(
+        f"{archive_id}: DIFFERS at {report.first_difference.path}: {report.first_difference.reason}"
+    )
+    return 1
+
+
+def verify_archive(args: argparse.Namespace) -> int:
+    return asyncio.run(_verify_archive(args.archive_id))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="services.entry.cli")
+    parser = argparse.ArgumentParser(prog="services.cli")
     commands = parser.add_subparsers(required=True)
     commands.add_parser(
         "migrate", help="create the database if needed; migrate to head"
@@ -85,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     verify = commands.add_parser("verify-audit", help="check audit hash chains")
     verify.add_argument("tenant", nargs="*", help="division codes (default: every chain)")
     verify.set_defaults(run=verify_audit)
+    archive = commands.add_parser(
+        "verify-archive", help="check a stored project archive against its manifest"
+    )
+    archive.add_argument("archive_id", help="the archive's id")
+    archive.set_defaults(run=verify_archive)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

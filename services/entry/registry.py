@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.archive import models as archive_models
+from services.archive import tasks as archive_tasks
 from services.contracts import amendment_models as contracts_amendment_models
 from services.contracts import models as contracts_models
 from services.contracts import payment_models as contracts_payment_models
@@ -56,6 +58,8 @@ MODEL_MODULES = (
     delivery_inspection_models,
     # --- delivery: third-party evaluation ---
     delivery_evaluation_models,
+    # --- archive ---
+    archive_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -69,6 +73,8 @@ JOB_MODULES = (
     contracts_tasks,
     delivery_tasks,
     operations_tasks,
+    # --- archive ---
+    archive_tasks,
 )
 
 # --- timed tasks -------------------------------------------------------------------------------
@@ -90,3 +96,5 @@ def schedule() -> None:
     every(delivery_tasks.EVALUATION_SWEEP, timedelta(hours=1))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))
+    # --- archive: the file of every project completed or procurement ended lately ---
+    every(archive_tasks.SWEEP, timedelta(minutes=5))

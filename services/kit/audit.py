@@ -185,3 +185,38 @@ async def _check_tail(
             f"entries {last_seq + 1}..{head.last_seq} are missing (deleted)",
         )
     return ChainReport(tenant, count, None, None)
+
+
+# --- what the project archive reads ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a tenant's chain stood: its last entry's number and hash (GENESIS when empty)."""
+
+    seq: int
+    hash: str
+
+
+async def chain_head(session: AsyncSession, tenant: str) -> ChainHead:
+    head = await session.get(AuditHead, tenant, populate_existing=True)
+    return ChainHead(0, GENESIS) if head is None else ChainHead(head.last_seq, head.last_hash)
+
+
+async def trail_of(
+    session: AsyncSession, tenant: str, object_ids: list[str], upto_seq: int
+) -> list[dict[str, Any]]:
+    """The entries of the tenant's chain about ``object_ids``, up to ``upto_seq``, in order,
+    with their hashes (each can be checked against the chain)."""
+    if not object_ids:
+        return []
+    entries = await session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.tenant_id == tenant,
+            AuditEntry.object_id.in_(object_ids),
+            AuditEntry.seq <= upto_seq,
+        )
+        .order_by(AuditEntry.seq)
+    )
+    return [{**_hashed_fields(e), "hash": e.hash} for e in entries]

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
+from services.kit.rows import rows_of
 from services.planning import repository
 from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
 from services.planning.grades import record_evaluation_grade
 from services.planning.guard import commit, reduce, release, transfer
+from services.planning.models import (
+    Budget,
+    BudgetLine,
+    Commitment,
+    CostLine,
+    DeclarationVersion,
+    LineSource,
+    NeedsAssessment,
+    NeedsDeclaration,
+    Project,
+    ProjectDeclaration,
+    ServiceTarget,
+)
 from services.planning.projects import advance
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
@@ -24,15 +41,19 @@ __all__ = [
     "CommitmentPurpose",
     "EvaluationGrade",
     "LineRow",
+    "ProjectFile",
     "ProjectScope",
     "ProjectStatus",
     "WrongState",
     "advance",
     "commit",
+    "completed_projects",
     "declared_projects",
     "get_line",
     "line_for_year",
+    "project_file",
     "project_scope",
+    "project_status",
     "record_evaluation_grade",
     "reduce",
     "release",
@@ -103,3 +124,127 @@ async def project_scope(session: AsyncSession, tenant: str, project_id: uuid.UUI
             for t in rows
         ],
     )
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """A project's planning records for its archive, as plain JSON-safe rows."""
+
+    status: str
+    # "project", "declarations", "declaration_versions", "assessment", "costing", "targets",
+    # "budget_lines", "budgets", "line_sources", "commitments": lists of rows.
+    records: dict[str, list[dict[str, Any]]]
+    # (object type, id) of every object whose documents and audit entries belong to the file.
+    objects: list[tuple[str, uuid.UUID]]
+
+
+async def project_file(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> ProjectFile | None:
+    """Declarations, needs assessment and costing, budget lines and decisions of a project of
+    ``tenant``; None when there is no such project."""
+    project = await repository.get_project(session, tenant, project_id)
+    if project is None:
+        return None
+    declaration_ids = list(
+        await session.scalars(
+            select(ProjectDeclaration.declaration_id).where(
+                ProjectDeclaration.tenant_id == tenant, ProjectDeclaration.project_id == project_id
+            )
+        )
+    )
+    line_ids = list(
+        await session.scalars(
+            select(BudgetLine.id).where(
+                BudgetLine.tenant_id == tenant, BudgetLine.project_id == project_id
+            )
+        )
+    )
+    lines = await rows_of(
+        session, BudgetLine, BudgetLine.tenant_id == tenant, BudgetLine.id.in_(line_ids)
+    )
+    budget_ids = sorted({uuid.UUID(line["budget_id"]) for line in lines})
+    assessment = await rows_of(
+        session,
+        NeedsAssessment,
+        NeedsAssessment.tenant_id == tenant,
+        NeedsAssessment.project_id == project_id,
+    )
+    records = {
+        "project": await rows_of(
+            session, Project, Project.tenant_id == tenant, Project.id == project_id
+        ),
+        "declarations": await rows_of(
+            session,
+            NeedsDeclaration,
+            NeedsDeclaration.tenant_id == tenant,
+            NeedsDeclaration.id.in_(declaration_ids),
+            order_by=[NeedsDeclaration.id],
+        ),
+        "declaration_versions": await rows_of(
+            session,
+            DeclarationVersion,
+            DeclarationVersion.tenant_id == tenant,
+            DeclarationVersion.declaration_id.in_(declaration_ids),
+            order_by=[DeclarationVersion.declaration_id, DeclarationVersion.version],
+        ),
+        "assessment": assessment,
+        "costing": await rows_of(
+            session,
+            CostLine,
+            CostLine.tenant_id == tenant,
+            CostLine.project_id == project_id,
+            order_by=[CostLine.line_no],
+        ),
+        "targets": await rows_of(
+            session,
+            ServiceTarget,
+            ServiceTarget.tenant_id == tenant,
+            ServiceTarget.project_id == project_id,
+            order_by=[ServiceTarget.line_no],
+        ),
+        "budget_lines": lines,
+        "budgets": await rows_of(
+            session, Budget, Budget.tenant_id == tenant, Budget.id.in_(budget_ids)
+        ),
+        "line_sources": await rows_of(
+            session,
+            LineSource,
+            LineSource.tenant_id == tenant,
+            LineSource.line_id.in_(line_ids),
+            order_by=[LineSource.line_id, LineSource.source],
+        ),
+        "commitments": await rows_of(
+            session,
+            Commitment,
+            Commitment.tenant_id == tenant,
+            Commitment.line_id.in_(line_ids),
+            order_by=[Commitment.created_at],
+        ),
+    }
+    objects: list[tuple[str, uuid.UUID]] = [("project", project_id)]
+    objects += [("needs_declaration", d) for d in declaration_ids]
+    objects += [("needs_assessment", uuid.UUID(a["id"])) for a in assessment]
+    objects += [("budget", b) for b in budget_ids]
+    objects += [("budget_line", line) for line in line_ids]
+    return ProjectFile(status=project.status, records=records, objects=objects)
+
+
+async def project_status(session: AsyncSession, tenant: str, project_id: uuid.UUID) -> str | None:
+    """The project's status (``ProjectStatus``), None when ``tenant`` has no such project."""
+    project = await repository.get_project(session, tenant, project_id)
+    return None if project is None else project.status
+
+
+async def completed_projects(
+    session: AsyncSession, since: datetime, limit: int
+) -> list[tuple[str, uuid.UUID]]:
+    """(tenant, project) of the projects completed since ``since``, in every region the
+    session's role may read (the archive's sweep reads them through its narrow role)."""
+    rows = await session.execute(
+        select(Project.tenant_id, Project.id)
+        .where(Project.status == ProjectStatus.completed, Project.updated_at >= since)
+        .order_by(Project.updated_at)
+        .limit(limit)
+    )
+    return [(tenant, project_id) for tenant, project_id in rows.all()]

@@ -12,14 +12,31 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor
 from services.kit.errors import NotFound
+from services.kit.rows import row_dict, rows_of
 from services.tendering import award_notice, challenges, notices, refusal, repository, rules
 from services.tendering.award_notice import AWARD_NOTIFIED
 from services.tendering.errors import WrongState
-from services.tendering.models import Procurement
+from services.tendering.models import (
+    AwardRefusal,
+    Bid,
+    BidSecurity,
+    Challenge,
+    CommitteeMember,
+    Enquiry,
+    Exclusion,
+    Invitation,
+    NegotiationRound,
+    Notice,
+    Offer,
+    Procurement,
+    Score,
+    Transition,
+)
 from services.tendering.schemas import Method, NoticeKind, Status
 
 __all__ = [
@@ -27,14 +44,18 @@ __all__ = [
     "Award",
     "Method",
     "OpenChallenge",
+    "ProcurementFile",
     "WrongState",
     "abandon_award",
     "award_next_ranked",
     "check_performance_security",
     "concluded_award",
     "contract_signed",
+    "ended_procurements",
     "notified_award",
     "open_challenges",
+    "procurement_files",
+    "procurement_states",
     "publish_amendment_notice",
     "publish_contract_notice",
     "supplementary_max_share",
@@ -246,3 +267,102 @@ async def _award(
         sign_by=sign_by,
         concluded_at=concluded_at,
     )
+
+
+# Statuses in which a procurement has ended without a contract (废标, 终止).
+ENDED = (Status.failed, Status.cancelled)
+
+
+@dataclass(frozen=True)
+class ProcurementFile:
+    """A procurement's records for its project's archive, as plain JSON-safe rows."""
+
+    id: uuid.UUID
+    status: str
+    # "procurement", "transitions", "invitations", "notices", "enquiries", "bids",
+    # "bid_securities", "award_refusals", "negotiation_rounds", "offers", "exclusions",
+    # "committee", "scores", "challenges": lists of rows. A bid's sealed price never
+    # leaves; an unopened bid shows who bid and when, nothing of its content.
+    records: dict[str, list[dict[str, Any]]]
+    # (object type, id) of every object whose documents and audit entries belong to the file.
+    objects: list[tuple[str, uuid.UUID]]
+
+
+async def procurement_files(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[ProcurementFile]:
+    """Every procurement of the project, oldest first, with its notices, enquiries, bids,
+    committee and scores, result and challenges."""
+    found = await session.scalars(
+        select(Procurement)
+        .where(Procurement.tenant_id == tenant, Procurement.project_id == project_id)
+        .order_by(Procurement.created_at, Procurement.id)
+    )
+    files = []
+    for procurement in found:
+        pid = procurement.id
+
+        def of(model: type[Any], pid: uuid.UUID = pid) -> Any:
+            return (model.tenant_id == tenant, model.procurement_id == pid)
+
+        bids = list(await session.scalars(select(Bid).where(*of(Bid)).order_by(Bid.submitted_at)))
+        notices = await rows_of(session, Notice, *of(Notice), order_by=[Notice.published_at])
+        enquiries = await rows_of(session, Enquiry, *of(Enquiry), order_by=[Enquiry.asked_at])
+        challenges = await rows_of(
+            session, Challenge, *of(Challenge), order_by=[Challenge.filed_at]
+        )
+        records = {
+            "procurement": [row_dict(procurement, omit={"committee_seed"})],
+            "transitions": await rows_of(
+                session, Transition, *of(Transition), order_by=[Transition.seq]
+            ),
+            "invitations": await rows_of(session, Invitation, *of(Invitation)),
+            "notices": notices,
+            "enquiries": enquiries,
+            "bids": [{**row_dict(b), "opened": b.price is not None} for b in bids],
+            "bid_securities": await rows_of(session, BidSecurity, *of(BidSecurity)),
+            "award_refusals": await rows_of(session, AwardRefusal, *of(AwardRefusal)),
+            "negotiation_rounds": await rows_of(
+                session, NegotiationRound, *of(NegotiationRound), order_by=[NegotiationRound.round]
+            ),
+            "offers": await rows_of(session, Offer, *of(Offer), order_by=[Offer.round]),
+            "exclusions": await rows_of(session, Exclusion, *of(Exclusion)),
+            "committee": await rows_of(session, CommitteeMember, *of(CommitteeMember)),
+            "scores": await rows_of(
+                session, Score, *of(Score), order_by=[Score.bid_id, Score.user_id, Score.criterion]
+            ),
+            "challenges": challenges,
+        }
+        objects: list[tuple[str, uuid.UUID]] = [("procurement", pid), ("tender", pid)]
+        objects += [("bid", b.id) for b in bids]
+        objects += [("notice", uuid.UUID(n["id"])) for n in notices]
+        objects += [("enquiry", uuid.UUID(e["id"])) for e in enquiries]
+        objects += [("challenge", uuid.UUID(c["id"])) for c in challenges]
+        files.append(ProcurementFile(pid, procurement.status, records, objects))
+    return files
+
+
+async def ended_procurements(
+    session: AsyncSession, since: datetime, limit: int
+) -> list[tuple[str, uuid.UUID]]:
+    """(tenant, project) of procurements that failed or were cancelled since ``since``, in
+    every region the session's role may read (the archive's sweep, through its narrow role)."""
+    rows = await session.execute(
+        select(Procurement.tenant_id, Procurement.project_id)
+        .where(Procurement.status.in_(ENDED), Procurement.updated_at >= since)
+        .order_by(Procurement.updated_at)
+        .limit(limit)
+    )
+    return [(tenant, project_id) for tenant, project_id in rows.all()]
+
+
+async def procurement_states(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, status) of every procurement of the project."""
+    rows = await session.execute(
+        select(Procurement.id, Procurement.status).where(
+            Procurement.tenant_id == tenant, Procurement.project_id == project_id
+        )
+    )
+    return [(pid, status) for pid, status in rows.all()]

@@ -78,6 +78,7 @@ BG1 = f"{BG}/{{budget_id}}"
 CIVIL_AFFAIRS = frozenset({CIVIL_AFFAIRS_OFFICER, CIVIL_AFFAIRS_APPROVER})
 DECLARATION_READERS = CIVIL_AFFAIRS | {PARTNER_DEPARTMENT}
 BUDGET_READERS = CIVIL_AFFAIRS | {FINANCE_OFFICER, FINANCE_APPROVER}
+ARCHIVISTS = CIVIL_AFFAIRS | {TENANT_ADMIN}
 # A department reads the projects its declarations feed (the cell's project is one of them).
 PROJECT_READERS = BUDGET_READERS | {PARTNER_DEPARTMENT}
 TR = f"{T}/tendering-rules"
@@ -330,6 +331,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {T}/provider-facts/{{provider_id}}": CREDIT_READERS,
     "GET /v1/me/credit-facts": BIDDERS,
     f"POST {DQ}/from-facts": frozenset({CIVIL_AFFAIRS_OFFICER}),
+    # --- archive: the region's administrator and civil affairs, nobody else (the file holds
+    # service recipients' personal information) ---
+    f"POST {PJ1}/archives": ARCHIVISTS,
+    f"GET {T}/archives": ARCHIVISTS,
+    f"GET {T}/archives/{{archive_id}}": ARCHIVISTS,
+    f"GET {T}/archives/{{archive_id}}/download": ARCHIVISTS,
+    f"POST {T}/archives/{{archive_id}}/verify": ARCHIVISTS,
 }
 
 # Routes for anyone, signed in or not.

@@ -2,6 +2,7 @@
 
 from tests.api.authz.calls import (
     accounts,
+    archive,
     contracts,
     credit,
     delivery_evaluation,
@@ -14,6 +15,7 @@ from tests.api.authz.calls import (
 
 __all__ = [
     "accounts",
+    "archive",
     "contracts",
     "credit",
     "delivery_evaluation",
