@@ -21,6 +21,7 @@ from services.credit.controllers import (
     MyDisqualificationsController,
     ProviderBarsController,
 )
+from services.delivery.report_controllers import ContractReportController, ReportController
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.apidocs import openapi_config
@@ -91,6 +92,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     MyContractsController,
     ContractPaymentController,
     PaymentSettingController,
+    # --- delivery: progress reports ---
+    ContractReportController,
+    ReportController,
 ]
 
 

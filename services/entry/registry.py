@@ -14,6 +14,8 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import report_models as delivery_report_models
+from services.delivery import tasks as delivery_tasks
 from services.documents import models as documents_models
 from services.documents import tasks as documents_tasks
 from services.identity import models as identity_models
@@ -48,6 +50,8 @@ MODEL_MODULES = (
     contracts_models,
     contracts_payment_models,
     contracts_amendment_models,
+    # --- delivery ---
+    delivery_report_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -59,6 +63,8 @@ JOB_MODULES = (
     credit_tasks,
     tendering_tasks,
     contracts_tasks,
+    # --- delivery ---
+    delivery_tasks,
     operations_tasks,
 )
 
@@ -75,5 +81,8 @@ def schedule() -> None:
     every(TENDERING_SWEEP, timedelta(minutes=1))
     # Contracts to sign, publish and file in time.
     every(contracts_tasks.SWEEP, timedelta(minutes=5))
+    # --- delivery ---
+    # Progress reports due soon (the provider) and late (civil affairs).
+    every(delivery_tasks.REPORTS_SWEEP, timedelta(minutes=5))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,18 +16,21 @@ from services.planning.declarations import scope_for
 from services.planning.errors import WrongState
 from services.planning.guard import commit, reduce, release, transfer
 from services.planning.projects import advance
+from services.planning.projects import cost_lines as cost_lines_of
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
 from services.planning.schemas import CommitmentPurpose, ProjectStatus
 
 __all__ = [
     "CommitmentPurpose",
+    "CostLineBrief",
     "LineRow",
     "ProjectScope",
     "ProjectStatus",
     "WrongState",
     "advance",
     "commit",
+    "cost_lines",
     "declared_projects",
     "get_line",
     "line_for_year",
@@ -100,3 +104,30 @@ async def project_scope(session: AsyncSession, tenant: str, project_id: uuid.UUI
             for t in rows
         ],
     )
+
+
+@dataclass(frozen=True)
+class CostLineBrief:
+    """One line of a project's cost accounting (成本核算), as delivery reports spending on it."""
+
+    line_no: int
+    category: str
+    description: str
+    staff_level: str | None
+    amount: Decimal
+
+
+async def cost_lines(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[CostLineBrief]:
+    """The project's cost lines in their order; none for a project not costed."""
+    return [
+        CostLineBrief(
+            line_no=c.line_no,
+            category=c.category,
+            description=c.description,
+            staff_level=c.staff_level,
+            amount=c.amount,
+        )
+        for c in await cost_lines_of(session, tenant, project_id)
+    ]
