@@ -36,6 +36,7 @@ from services.delivery.rectification_controllers import (
     ContractRectificationController,
     RectificationController,
 )
+from services.delivery.report_controllers import ContractReportController, ReportController
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.apidocs import openapi_config
@@ -123,6 +124,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     # --- archive ---
     ProjectArchiveController,
     ArchiveController,
+    # --- delivery: progress reports ---
+    ContractReportController,
+    ReportController,
 ]
 
 

@@ -19,6 +19,7 @@ from services.credit import tasks as credit_tasks
 from services.delivery import evaluation_models as delivery_evaluation_models
 from services.delivery import inspection_models as delivery_inspection_models
 from services.delivery import rectification_models as delivery_rectification_models
+from services.delivery import report_models as delivery_report_models
 from services.delivery import tasks as delivery_tasks
 from services.documents import models as documents_models
 from services.documents import tasks as documents_tasks
@@ -60,6 +61,8 @@ MODEL_MODULES = (
     delivery_evaluation_models,
     # --- archive ---
     archive_models,
+    # --- delivery ---
+    delivery_report_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -71,6 +74,7 @@ JOB_MODULES = (
     credit_tasks,
     tendering_tasks,
     contracts_tasks,
+    # --- delivery ---
     delivery_tasks,
     operations_tasks,
     # --- archive ---
@@ -94,6 +98,9 @@ def schedule() -> None:
     every(delivery_tasks.RECTIFICATIONS_SWEEP, timedelta(minutes=5))
     # Delivery: follow-up evaluations whose months have run.
     every(delivery_tasks.EVALUATION_SWEEP, timedelta(hours=1))
+    # --- delivery ---
+    # Progress reports due soon (the provider) and late (civil affairs).
+    every(delivery_tasks.REPORTS_SWEEP, timedelta(minutes=5))
     # Delivered outbox rows and old processed keys (see services.operations.tasks).
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))
     # --- archive: the file of every project completed or procurement ended lately ---

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -33,12 +34,14 @@ from services.planning.models import (
     ServiceTarget,
 )
 from services.planning.projects import advance
+from services.planning.projects import cost_lines as cost_lines_of
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
 from services.planning.schemas import CommitmentPurpose, EvaluationGrade, ProjectStatus
 
 __all__ = [
     "CommitmentPurpose",
+    "CostLineBrief",
     "EvaluationGrade",
     "LineRow",
     "ProjectFile",
@@ -48,6 +51,7 @@ __all__ = [
     "advance",
     "commit",
     "completed_projects",
+    "cost_lines",
     "declared_projects",
     "get_line",
     "line_for_year",
@@ -248,3 +252,30 @@ async def completed_projects(
         .limit(limit)
     )
     return [(tenant, project_id) for tenant, project_id in rows.all()]
+
+
+@dataclass(frozen=True)
+class CostLineBrief:
+    """One line of a project's cost accounting (成本核算), as delivery reports spending on it."""
+
+    line_no: int
+    category: str
+    description: str
+    staff_level: str | None
+    amount: Decimal
+
+
+async def cost_lines(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[CostLineBrief]:
+    """The project's cost lines in their order; none for a project not costed."""
+    return [
+        CostLineBrief(
+            line_no=c.line_no,
+            category=c.category,
+            description=c.description,
+            staff_level=c.staff_level,
+            amount=c.amount,
+        )
+        for c in await cost_lines_of(session, tenant, project_id)
+    ]

@@ -94,6 +94,11 @@ PR = f"{T}/procurements"
 PR1 = f"{PR}/{{procurement_id}}"
 PROCUREMENT_READERS = BUDGET_READERS
 BIDDERS = frozenset({PROVIDER_ADMIN, PROVIDER_STAFF})
+# Delivery: progress reports.
+RS = f"{T}/contracts/{{contract_id}}/report-schedule"
+RPS = f"{T}/contracts/{{contract_id}}/reports"
+RP1 = f"{T}/reports/{{report_id}}"
+REPORT_READERS = PROCUREMENT_READERS | {PARTNER_DEPARTMENT} | BIDDERS
 # Committee membership itself is checked by the query; these roles may sit on one.
 SCORERS = CIVIL_AFFAIRS | {EXPERT}
 AM = f"{T}/contracts/{{contract_id}}/amendments"
@@ -301,6 +306,21 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {T}/rectifications/{{rectification_id}}/answer": frozenset({PROVIDER_ADMIN}),
     f"POST {T}/rectifications/{{rectification_id}}/close": PROCUREMENT_READERS,
     f"POST {T}/rectifications/{{rectification_id}}/reopen": PROCUREMENT_READERS,
+    # --- delivery: progress reports ---
+    # Civil affairs sets the schedule and reviews; the contract's provider drafts (staff too)
+    # and submits (its administrator); the partner department of the project reads and remarks
+    # (its projects only: a query filter), finance reads. Personal data in counts only, so the
+    # region's administrator has no reason to read them.
+    f"GET {RS}": REPORT_READERS,
+    f"PUT {RS}": CIVIL_AFFAIRS,
+    f"GET {RPS}": REPORT_READERS,
+    f"POST {RPS}": BIDDERS,
+    f"GET {RP1}": REPORT_READERS,
+    f"PUT {RP1}": BIDDERS,
+    f"POST {RP1}/submit": frozenset({PROVIDER_ADMIN}),
+    f"POST {RP1}/accept": CIVIL_AFFAIRS,
+    f"POST {RP1}/return": CIVIL_AFFAIRS,
+    f"POST {RP1}/comments": CIVIL_AFFAIRS | {PARTNER_DEPARTMENT},
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     # --- delivery: third-party evaluation ---
