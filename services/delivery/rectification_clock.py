@@ -1,6 +1,7 @@
 """What time moves for rectifications: the chronograph's sweep warns civil affairs (and
 finance for its own inspections' findings) and the provider once when a rectification's
-deadline — 24:00 Asia/Shanghai of its last day — has passed with no answer.
+deadline — 24:00 Asia/Shanghai of its last day — has passed with no answer, and records it
+as a credit fact of the provider (``rectification_overdue``).
 ``overdue_warned_for`` keeps the deadline that was warned about, so a reopening with a new
 last day warns again when that one passes, and the same deadline never twice.
 
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.credit import service as credit
 from services.delivery import rectification_events as events
 from services.delivery import rectification_telling as telling
 from services.delivery import rectifications
@@ -62,6 +64,22 @@ async def sweep(session: AsyncSession, tenant: str | None, request_id: str | Non
             events.RECTIFICATION_OVERDUE,
             roles=telling.checkers(bureau),
             provider=True,
+        )
+        # An unfinished rectification is a fact of the provider's record (结果运用): once per
+        # rectification, however often it is reopened and missed again.
+        await credit.record_fact(
+            session,
+            actor,
+            provider_id=rectification.provider_id,
+            kind="rectification_overdue",
+            source_kind="rectification",
+            source_id=rectification.id,
+            summary=f"整改未在期限内完成（最后一日 {rectification.due_on.isoformat()}）",
+            details={
+                "due_on": rectification.due_on.isoformat(),
+                "ordered_by": rectification.source_kind,
+                "contract_id": str(rectification.contract_id),
+            },
         )
         await session.flush()
         sent += 1
