@@ -378,7 +378,9 @@ async def test_a_late_rectification_is_warned_once_per_deadline(deal: Deal) -> N
     everyone = await _holders(deal, CIVIL_AFFAIRS) | await _provider_admins(deal)
     assert sorted(warned) == sorted(everyone)
     # It is a fact of the provider's credit record, once (结果运用).
-    facts = json_of(await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers))
+    facts: list[dict[str, Any]] = json_of(
+        await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers)
+    )
     overdue = [f for f in facts if f["source_id"] == rid]
     assert [f["kind"] for f in overdue] == ["rectification_overdue"], facts
     # A late answer is still taken; reopened with a new last day, that deadline is warned
