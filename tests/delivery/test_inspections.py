@@ -361,6 +361,14 @@ async def test_every_route_from_another_region_finds_nothing(deal: Deal, sz: Ten
     assert len(listed["items"]) == 1
 
 
+async def _facts(deal: Deal) -> list[dict[str, Any]]:
+    """The winner's own credit facts in every region."""
+    response = await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers)
+    assert response.status_code == 200, response.text
+    facts: list[dict[str, Any]] = response.json()
+    return facts
+
+
 async def test_a_late_rectification_is_warned_once_per_deadline(deal: Deal) -> None:
     officer = await deal.gz.as_("civil_affairs_officer")
     rid = await _ordered(deal)
@@ -378,11 +386,8 @@ async def test_a_late_rectification_is_warned_once_per_deadline(deal: Deal) -> N
     everyone = await _holders(deal, CIVIL_AFFAIRS) | await _provider_admins(deal)
     assert sorted(warned) == sorted(everyone)
     # It is a fact of the provider's credit record, once (结果运用).
-    facts: list[dict[str, Any]] = json_of(
-        await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers)
-    )
-    overdue = [f for f in facts if f["source_id"] == rid]
-    assert [f["kind"] for f in overdue] == ["rectification_overdue"], facts
+    overdue = [f for f in await _facts(deal) if f["source_id"] == rid]
+    assert [f["kind"] for f in overdue] == ["rectification_overdue"]
     # A late answer is still taken; reopened with a new last day, that deadline is warned
     # about again when it passes, once.
     json_of(await _step(deal, rid, "answer", deal.winner.headers, {"text": "迟到的反馈。"}))
@@ -396,8 +401,7 @@ async def test_a_late_rectification_is_warned_once_per_deadline(deal: Deal) -> N
     await _sweep(deal.gz.sessionmaker)
     await _sweep(deal.gz.sessionmaker)
     assert sorted(await _told(deal, "rectification_overdue", rid)) == sorted(list(everyone) * 2)
-    facts = json_of(await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers))
-    assert len([f for f in facts if f["source_id"] == rid]) == 1
+    assert len([f for f in await _facts(deal) if f["source_id"] == rid]) == 1
 
 
 async def test_bad_input_names_the_field_and_changes_nothing(deal: Deal) -> None:
