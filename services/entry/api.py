@@ -21,6 +21,10 @@ from services.credit.controllers import (
     MyDisqualificationsController,
     ProviderBarsController,
 )
+from services.delivery.acceptance_controllers import (
+    AcceptanceController,
+    ContractAcceptanceController,
+)
 from services.documents.controllers import DocumentController
 from services.identity.controllers import AuthController, MeController
 from services.kit.apidocs import openapi_config
@@ -91,6 +95,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     MyContractsController,
     ContractPaymentController,
     PaymentSettingController,
+    # --- delivery: acceptance ---
+    ContractAcceptanceController,
+    AcceptanceController,
 ]
 
 

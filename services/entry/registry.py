@@ -14,6 +14,7 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import acceptance_models as delivery_acceptance_models
 from services.delivery import rectification_models as delivery_rectification_models
 from services.documents import models as documents_models
 from services.documents import tasks as documents_tasks
@@ -50,6 +51,8 @@ MODEL_MODULES = (
     contracts_payment_models,
     contracts_amendment_models,
     delivery_rectification_models,
+    # --- delivery: acceptance ---
+    delivery_acceptance_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
