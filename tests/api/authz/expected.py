@@ -97,6 +97,14 @@ BIDDERS = frozenset({PROVIDER_ADMIN, PROVIDER_STAFF})
 SCORERS = CIVIL_AFFAIRS | {EXPERT}
 AM = f"{T}/contracts/{{contract_id}}/amendments"
 AM1 = f"{AM}/{{amendment_id}}"
+# --- delivery: acceptance ---
+ACS = f"{T}/contracts/{{contract_id}}/acceptances"
+AC1 = f"{T}/acceptances/{{acceptance_id}}"
+# Civil affairs, finance (the final instalment waits for it) and the contract's own provider
+# (a query filter, tested in tests/delivery) read acceptances. The acceptance_member role is
+# held on one acceptance only, which this world's demo users cannot hold: its cells are
+# tests/delivery/test_acceptance.py's.
+ACCEPTANCE_READERS = PROCUREMENT_READERS | BIDDERS
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -285,6 +293,18 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {AM1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
     f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
     f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
+    # --- delivery: acceptance --- civil affairs plans, seats the panel (and reads it by name),
+    # records opinions where it sits on the panel (a query filter) and concludes; each side
+    # signs the report as it signs the contract.
+    f"POST {ACS}": CIVIL_AFFAIRS,
+    f"GET {ACS}": ACCEPTANCE_READERS,
+    f"GET {AC1}": ACCEPTANCE_READERS,
+    f"GET {AC1}/panel": CIVIL_AFFAIRS,
+    f"POST {AC1}/panel": CIVIL_AFFAIRS,
+    f"PUT {AC1}/opinion": CIVIL_AFFAIRS,
+    f"POST {AC1}/conclusion": CIVIL_AFFAIRS,
+    f"POST {AC1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {AC1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
 }
 
 # Routes for anyone, signed in or not.

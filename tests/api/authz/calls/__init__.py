@@ -4,10 +4,20 @@ from tests.api.authz.calls import (
     accounts,
     contracts,
     credit,
+    delivery_acceptance,
     documents,
     notifications,
     planning,
     tendering,
 )
 
-__all__ = ["accounts", "contracts", "credit", "documents", "notifications", "planning", "tendering"]
+__all__ = [
+    "accounts",
+    "contracts",
+    "credit",
+    "delivery_acceptance",
+    "documents",
+    "notifications",
+    "planning",
+    "tendering",
+]
