@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.delivery import acceptance_attachments as _attachments  # noqa: F401  (registers the kind)
@@ -110,6 +110,18 @@ class AcceptanceController(Controller):
             session, settings, actor, acceptance_id, data
         )
         return acceptance_views.member_out(member, recorded=False, one_time_password=password)
+
+    @delete(f"{ONE}/panel/{{user_id:uuid}}", opt={"permission": "acceptance:write"})
+    async def remove_member(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        acceptance_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+    ) -> None:
+        """Unseat a member before the conclusion: their opinion goes, and an account scoped
+        to this acceptance loses its way in."""
+        await acceptance_panel.remove_member(session, actor, acceptance_id, user_id)
 
     @put(
         f"{ONE}/opinion",

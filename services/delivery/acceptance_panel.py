@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.delivery import acceptances
@@ -39,7 +39,7 @@ from services.delivery.acceptance_schemas import (
 from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
-from services.kit.errors import InvalidField
+from services.kit.errors import InvalidField, NotFound
 from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
@@ -158,6 +158,43 @@ async def add_member(
         after={"user_id": user.id, "kind": data.kind.value, "new_account": password is not None},
     )
     return member, password
+
+
+async def remove_member(
+    session: AsyncSession, actor: Actor, acceptance_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Unseats a member before the conclusion (a wrong login, someone who cannot come): their
+    opinion goes with them, and so does the role on this acceptance."""
+    acceptance = await acceptances.get(session, actor, acceptance_id, lock=True)
+    acceptances.require(acceptance, AcceptanceStatus.open)
+    member = await _member(session, acceptance, user_id)
+    if member is None:
+        raise NotFound("No such member of this panel.")
+    await session.execute(
+        delete(AcceptanceOpinion).where(
+            AcceptanceOpinion.tenant_id == acceptance.tenant_id,
+            AcceptanceOpinion.acceptance_id == acceptance.id,
+            AcceptanceOpinion.user_id == user_id,
+        )
+    )
+    await session.delete(member)
+    await session.flush()
+    await tenancy.revoke_on_object(
+        session,
+        actor,
+        user_id=user_id,
+        role=Role.acceptance_member,
+        object_kind=ObjectType.acceptance.value,
+        object_id=acceptance.id,
+    )
+    await record(
+        session,
+        actor,
+        "acceptance.member_removed",
+        "acceptance",
+        acceptance.id,
+        before={"user_id": user_id, "kind": member.kind},
+    )
 
 
 async def _member(

@@ -202,6 +202,7 @@ class AcceptanceOut(msgspec.Struct):
     planned_on: date
     standards: list[StandardOut]
     panel: PanelSummary
+    # The panel on each standard, once concluded.
     tallies: list[StandardTally]
     created_at: datetime
     result: Result | None

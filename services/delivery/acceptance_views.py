@@ -110,7 +110,9 @@ async def acceptance(
             third_party=sum(1 for m in seated if m.kind == MemberKind.third_party.value),
             recorded=sum(1 for m in seated if m.user_id in recorded),
         ),
-        tallies=_tallies(a, recorded),
+        # Each member judges on their own: the tallies show once the panel has concluded
+        # (the buyer reads the opinions before that in ``panel``).
+        tallies=[] if a.status == AcceptanceStatus.open.value else _tallies(a, recorded),
         created_at=a.created_at,
         result=None if a.result is None else Result(a.result),
         findings=None

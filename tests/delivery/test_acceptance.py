@@ -135,6 +135,8 @@ async def test_a_pass_publishes_releases_the_final_instalment_and_completes(deal
     shown = json_of(await accepted.opine(third))
     assert shown["panel"] == {"buyer": 1, "recipient": 1, "third_party": 1, "recorded": 3}
     assert shown["my_opinion"]["scores"][0]["score"] == 90
+    # Members judge on their own: no tallies of the others before the conclusion.
+    assert shown["tallies"] == []
 
     # A member reads the acceptance: counts, not names; the panel by name is the buyer's.
     member_headers = await accepted.headers_of(recipient)
@@ -158,6 +160,12 @@ async def test_a_pass_publishes_releases_the_final_instalment_and_completes(deal
 
     concluded = json_of(await accepted.conclude())
     assert concluded["status"] == "concluded" and concluded["result"] == "pass"
+    assert concluded["tallies"][0] == {
+        "seq": 1,
+        "passed": 3,
+        "failed": 0,
+        "mean_score": "90.0",
+    }
     # Opinions are closed once concluded.
     late = await accepted.opine(recipient)
     assert late.status_code == 409 and late.json()["code"] == "acceptance_wrong_state"
@@ -447,3 +455,32 @@ async def test_bad_input_is_422_naming_the_field_and_changes_nothing(deal: Deal)
     # The panel is checked first: nothing to conclude yet.
     assert response.status_code == 409
     assert (await accepted.read())["status"] == "open"
+
+
+async def test_a_member_unseated_before_the_conclusion_loses_the_way_in(deal: Deal) -> None:
+    accepted = await new_round(deal)
+    wrong = await accepted.seat("recipient", name="误录成员")
+    json_of(await accepted.opine(wrong))
+    officer = await accepted.officer()
+    unseat = f"{accepted.path}/panel/{wrong.user_id}"
+    assert (await deal.client.delete(unseat, headers=officer)).status_code == 204
+    assert (await deal.client.delete(unseat, headers=officer)).status_code == 404
+    shown = await accepted.read()
+    assert shown["panel"] == {"buyer": 0, "recipient": 0, "third_party": 0, "recorded": 0}
+    grants = await deal.gz.admin_db.fetchval(
+        "SELECT count(*) FROM object_grants WHERE user_id = $1", uuid.UUID(wrong.user_id)
+    )
+    assert grants == 0
+    refused = await accepted.opine(wrong)
+    assert refused.status_code == 403
+    # Seated again later, the same account is reused (no new password).
+    again = await accepted.seat("recipient", login=wrong.login, name="服务对象代表丙")
+    assert again.user_id == wrong.user_id and again.password is None
+    again.password = wrong.password  # the account's, from when it was opened
+    # Not after the conclusion: the panel is then on record.
+    for kind in ("buyer", "third_party"):
+        json_of(await accepted.opine(await accepted.seat(kind)))
+    json_of(await accepted.opine(again))
+    json_of(await accepted.conclude())
+    late = await deal.client.delete(f"{accepted.path}/panel/{again.user_id}", headers=officer)
+    assert late.status_code == 409 and late.json()["code"] == "acceptance_wrong_state"

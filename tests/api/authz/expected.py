@@ -301,6 +301,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {AC1}": ACCEPTANCE_READERS,
     f"GET {AC1}/panel": CIVIL_AFFAIRS,
     f"POST {AC1}/panel": CIVIL_AFFAIRS,
+    f"DELETE {AC1}/panel/{{user_id}}": CIVIL_AFFAIRS,
     f"PUT {AC1}/opinion": CIVIL_AFFAIRS,
     f"POST {AC1}/conclusion": CIVIL_AFFAIRS,
     f"POST {AC1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),

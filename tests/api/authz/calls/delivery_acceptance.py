@@ -54,6 +54,11 @@ async def _seat(w: World, h: Headers) -> httpx.Response:
     return await w.client.post(_one("/panel"), headers=h, json=MEMBER)
 
 
+@calls(f"DELETE {AC1}/panel/{{user_id}}", 404)
+async def _unseat(w: World, h: Headers) -> httpx.Response:
+    return await w.client.delete(_one(f"/panel/{uuid.uuid4()}"), headers=h)
+
+
 @calls(f"PUT {AC1}/opinion", 404)
 async def _opine(w: World, h: Headers) -> httpx.Response:
     return await w.client.put(_one("/opinion"), headers=h, json=OPINION)
