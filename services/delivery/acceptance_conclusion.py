@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.delivery import acceptance_panel, acceptances
+from services.delivery import acceptance_events, acceptance_panel, acceptance_telling, acceptances
 from services.delivery.acceptance_errors import OpinionsMissing, PanelIncomplete
 from services.delivery.acceptance_models import Acceptance
 from services.delivery.acceptance_schemas import (
@@ -27,6 +27,7 @@ from services.delivery.acceptance_schemas import (
     Result,
 )
 from services.kit.audit import Actor, record
+from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField
 
 KIND_NAMES = {
@@ -85,5 +86,13 @@ async def conclude(
             "findings": acceptance.findings,
             "rectify_within_days": acceptance.rectify_within_days,
         },
+    )
+    # The two who sign: civil affairs' approver and the provider's administrators.
+    await acceptance_telling.tell(
+        session,
+        actor,
+        acceptance,
+        acceptance_events.CONCLUDED,
+        roles=(Role.civil_affairs_approver,),
     )
     return acceptance

@@ -26,19 +26,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import service as contracts
-from services.delivery import acceptances, rectifications
+from services.delivery import acceptance_events, acceptance_telling, acceptances, rectifications
 from services.delivery.acceptance_errors import AlreadySigned, DocumentChanged
 from services.delivery.acceptance_models import Acceptance, AcceptanceSignature
 from services.delivery.acceptance_schemas import AcceptanceStatus, Party, Result, SignatureIn
 from services.documents import service as documents
 from services.kit import workdays
 from services.kit.audit import Actor, record
+from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField, NotFound
 from services.kit.objects import ObjectType
 from services.planning import service as planning
 from services.tendering import service as tendering
 
 NO_LIABILITY = "合同未约定违约责任"
+TOLD_OF_PUBLICATION = (
+    Role.civil_affairs_officer,
+    Role.civil_affairs_approver,
+    Role.finance_officer,
+    Role.finance_approver,
+)
 
 
 async def signatures(session: AsyncSession, acceptance: Acceptance) -> list[AcceptanceSignature]:
@@ -160,6 +167,7 @@ async def _take_effect(
         },
     )
     if acceptance.result == Result.pass_.value:
+        next_step = "合同约定的尾款可以申请支付，项目已结项。"
         await contracts.record_acceptance(session, actor, acceptance.contract_id, at)
         await planning.advance(
             session,
@@ -170,7 +178,12 @@ async def _take_effect(
             acceptance_id=acceptance.id,
         )
     else:
-        await _order_rectifications(session, actor, acceptance, at)
+        due_on = await _order_rectifications(session, actor, acceptance, at)
+        next_step = f"请于{due_on}前完成不合格标准的整改；整改全部销号后再次组织验收。"
+        if acceptance.breach_liability is not None:
+            next_step += (
+                f"本次为再次验收不合格，按合同约定的违约责任处理：{acceptance.breach_liability}"
+            )
     await session.flush()
     await record(
         session,
@@ -186,11 +199,19 @@ async def _take_effect(
             "notice_id": acceptance.notice_id,
         },
     )
+    await acceptance_telling.tell(
+        session,
+        actor,
+        acceptance,
+        acceptance_events.PUBLISHED,
+        roles=TOLD_OF_PUBLICATION,
+        extra={"next_step": next_step},
+    )
 
 
 async def _order_rectifications(
     session: AsyncSession, actor: Actor, acceptance: Acceptance, at: datetime
-) -> None:
+) -> date:
     """The conclusion's orders, now in force: they are the buyer's, made by whoever
     concluded, whichever side signed last."""
     assert acceptance.rectify_within_days is not None  # a fail names them (conclusion)
@@ -227,3 +248,4 @@ async def _order_rectifications(
             acceptance.id,
             after={"round": acceptance.round, "breach_liability": acceptance.breach_liability},
         )
+    return due_on

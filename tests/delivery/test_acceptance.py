@@ -15,7 +15,7 @@ from services.delivery import rectifications
 from services.kit.audit import Actor
 from services.kit.db import transaction
 from tests.support.acceptance import new_round, plan, plan_body, today
-from tests.support.client import error_fields, json_of
+from tests.support.client import error_fields, inbox, json_of
 from tests.support.contracts import Deal, single_source_deal
 from tests.support.demo import SZ, city_login
 from tests.support.documents import pdf, upload
@@ -192,6 +192,12 @@ async def test_a_pass_publishes_releases_the_final_instalment_and_completes(deal
     for member in accepted.members:
         assert member.display_name not in notice["body"] + str(notice["data"])
 
+    # The provider's administrators were told, by the platform's own inbox.
+    told = await inbox(deal.client, deal.winner.headers, "delivery.acceptance_published")
+    assert [n["data"]["acceptance_id"] for n in told] == [accepted.id]
+    for member in accepted.members:
+        assert member.display_name not in told[0]["body"]
+
     # The final instalment now goes through.
     confirmed = await deal.client.post(
         f"{deal.path}/payments/{payment}/confirmation",
@@ -253,6 +259,8 @@ async def test_a_fail_orders_rectifications_then_a_re_acceptance(deal: Deal) -> 
     assert breach["round"] == 2
     assert breach["breach_liability"] == (await deal.read())["breach_liability"]
     assert breach["breach_liability"]
+    told = await inbox(deal.client, deal.winner.headers, "delivery.acceptance_published")
+    assert breach["breach_liability"] in told[0]["body"]
 
     await _close_rectifications(deal, second.id)
     third = await new_round(deal)
