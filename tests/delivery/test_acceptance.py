@@ -354,6 +354,13 @@ async def test_another_region_and_other_providers_see_nothing(deal: Deal, sz: Te
     signature = {"document_id": str(uuid.uuid4()), "sha256": "0" * 64}
     response = await stranger.post(f"{here}/signatures/buyer", headers=signer, json=signature)
     assert response.status_code == 404
+    unseat = await stranger.delete(f"{here}/panel/{uuid.uuid4()}", headers=sz_officer)
+    assert unseat.status_code == 404
+    # The contract's own provider, under the other region's code: no such acceptance there.
+    response = await stranger.post(
+        f"{here}/signatures/provider", headers=deal.winner.headers, json=signature
+    )
+    assert response.status_code == 404
     # Another provider registered here: not its contract, so no acceptance of its own.
     other = deal.others[0].headers
     assert (await deal.client.get(accepted.path, headers=other)).status_code == 404
@@ -365,6 +372,18 @@ async def test_another_region_and_other_providers_see_nothing(deal: Deal, sz: Te
         f"{accepted.path}/signatures/provider", headers=other, json=signature
     )
     assert signed.status_code == 404
+    # Documents: the contract's provider attaches to its acceptance, another provider not.
+    for headers, status in ((other, 422), (deal.winner.headers, 201)):
+        attached = await upload(
+            deal.client,
+            headers,
+            pdf(b"provider note " + uuid.uuid4().bytes),
+            object_type="acceptance",
+            object_id=accepted.id,
+            filename="说明.pdf",
+            tenant=deal.gz.city,
+        )
+        assert attached.status_code == status, attached.text
     # Nothing changed.
     assert (await accepted.read())["panel"]["buyer"] == 0
 
