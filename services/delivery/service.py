@@ -15,15 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.delivery import inspections as _inspections
 from services.delivery import rectifications as _rectifications
 from services.delivery import report_repository
+from services.delivery.acceptance_models import Acceptance
 from services.delivery.evaluation_models import Evaluation
 
 __all__ = [
+    "AcceptanceBrief",
     "EvaluationBrief",
     "FindingRecord",
     "InspectionRecord",
     "RectificationRecord",
     "RectificationStep",
     "ReportBrief",
+    "acceptances_of_contract",
     "evaluations_of_contract",
     "inspections_of_contract",
     "rectifications_of_contract",
@@ -258,3 +261,50 @@ async def reports_of_contract(
             )
         )
     return found
+
+
+# --- acceptance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcceptanceBrief:
+    """One acceptance round of a contract, as the archive and the credit record see it."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    provider_id: uuid.UUID
+    round: int
+    status: str  # open | concluded | published
+    planned_on: date
+    result: str | None  # pass | fail, once concluded
+    signed_at: datetime | None  # both sides signed the report; published then
+    signed_sha256: str | None
+    notice_id: uuid.UUID | None
+    breach_liability: str | None  # a re-acceptance failed: what the contract says
+
+
+async def acceptances_of_contract(
+    session: AsyncSession, tenant: str, contract_id: uuid.UUID
+) -> list[AcceptanceBrief]:
+    """The contract's acceptance rounds, first first."""
+    rows = await session.scalars(
+        select(Acceptance)
+        .where(Acceptance.tenant_id == tenant, Acceptance.contract_id == contract_id)
+        .order_by(Acceptance.round)
+    )
+    return [
+        AcceptanceBrief(
+            id=a.id,
+            contract_id=a.contract_id,
+            provider_id=a.provider_id,
+            round=a.round,
+            status=a.status,
+            planned_on=a.planned_on,
+            result=a.result,
+            signed_at=a.signed_at,
+            signed_sha256=a.signed_sha256,
+            notice_id=a.notice_id,
+            breach_liability=a.breach_liability,
+        )
+        for a in rows
+    ]

@@ -23,6 +23,10 @@ from services.credit.controllers import (
     ProviderBarsController,
 )
 from services.credit.fact_controllers import CreditFactController, MyCreditFactsController
+from services.delivery.acceptance_controllers import (
+    AcceptanceController,
+    ContractAcceptanceController,
+)
 from services.delivery.evaluation_controllers import (
     EvaluationController,
     EvaluationOrganisationController,
@@ -127,6 +131,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     # --- delivery: progress reports ---
     ContractReportController,
     ReportController,
+    # --- delivery: acceptance ---
+    ContractAcceptanceController,
+    AcceptanceController,
 ]
 
 

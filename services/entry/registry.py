@@ -16,6 +16,7 @@ from services.contracts import payment_models as contracts_payment_models
 from services.contracts import tasks as contracts_tasks
 from services.credit import models as credit_models
 from services.credit import tasks as credit_tasks
+from services.delivery import acceptance_models as delivery_acceptance_models
 from services.delivery import evaluation_models as delivery_evaluation_models
 from services.delivery import inspection_models as delivery_inspection_models
 from services.delivery import rectification_models as delivery_rectification_models
@@ -63,6 +64,8 @@ MODEL_MODULES = (
     archive_models,
     # --- delivery ---
     delivery_report_models,
+    # --- delivery: acceptance ---
+    delivery_acceptance_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -28,6 +28,7 @@ KIND_NAMES = {
     NoticeKind.single_source: "单一来源采购公示",
     NoticeKind.contract: "合同公告",
     NoticeKind.amendment: "合同变更公告",
+    NoticeKind.acceptance: "验收结果公告",
 }
 # An amendment's notice is named for what it does to the contract.
 AMENDMENT_NAMES = {
@@ -102,7 +103,24 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
         lines += [f"不予公开：{w['part']}（{w['ground']}）" for w in data.get("withheld", [])]
     if kind is NoticeKind.amendment:
         lines += _amendment_lines(data)
+    if kind is NoticeKind.acceptance:
+        lines += _acceptance_lines(data)
     return "\n".join(lines)
+
+
+def _acceptance_lines(data: dict[str, Any]) -> list[str]:
+    """The project, the provider, the result and each standard: never a person's name."""
+    verdict = {True: "合格", False: "不合格"}
+    return [
+        f"供应商：{data['provider']}（统一社会信用代码 {data['provider_uscc']}）",
+        f"验收轮次：第{data['round']}次验收",
+        f"验收结果：{'合格' if data['result'] == 'pass' else '不合格'}",
+        f"验收书签署日期：{data['signed_on']}",
+        *(
+            f"验收标准{s['seq']}：{s['name']}（{s['requirement']}）——{verdict[s['passed']]}"
+            for s in data["standards"]
+        ),
+    ]
 
 
 def _amendment_lines(data: dict[str, Any]) -> list[str]:

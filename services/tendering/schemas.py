@@ -91,6 +91,8 @@ class NoticeKind(StrEnum):
     single_source = "single_source"  # 单一来源公示
     contract = "contract"  # 合同公告 (实施条例 art. 50)
     amendment = "amendment"  # 补充合同、合同变更、合同解除公告 (政府采购法 arts. 49, 50)
+    # --- delivery ---
+    acceptance = "acceptance"  # 验收结果公告 (实施条例 art. 45)
 
 
 class BidStatus(StrEnum):

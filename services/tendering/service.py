@@ -56,6 +56,7 @@ __all__ = [
     "open_challenges",
     "procurement_files",
     "procurement_states",
+    "publish_acceptance_notice",
     "publish_amendment_notice",
     "publish_contract_notice",
     "supplementary_max_share",
@@ -214,6 +215,20 @@ async def publish_amendment_notice(
     id."""
     procurement = await _procurement(session, actor.tenant, procurement_id)
     notice = await notices.publish(session, actor, procurement, NoticeKind.amendment, data)
+    return notice.id
+
+
+# --- delivery ---
+
+
+async def publish_acceptance_notice(
+    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, data: dict[str, Any]
+) -> uuid.UUID:
+    """Publish the result of a contract's acceptance (验收结果公告, 实施条例 art. 45) among the
+    procurement's notices; ``data`` names the provider, the round, the result and each
+    standard with its verdict, and no person. Its id."""
+    procurement = await _procurement(session, actor.tenant, procurement_id)
+    notice = await notices.publish(session, actor, procurement, NoticeKind.acceptance, data)
     return notice.id
 
 

@@ -108,6 +108,14 @@ EV = f"{T}/evaluations"
 EV1 = f"{EV}/{{evaluation_id}}"
 # The evaluator's users (a provider's) read their own engagements only (a query filter).
 EVALUATION_READERS = CIVIL_AFFAIRS | {FINANCE_OFFICER, FINANCE_APPROVER} | BIDDERS
+# --- delivery: acceptance ---
+ACS = f"{T}/contracts/{{contract_id}}/acceptances"
+AC1 = f"{T}/acceptances/{{acceptance_id}}"
+# Civil affairs, finance (the final instalment waits for it) and the contract's own provider
+# (a query filter, tested in tests/delivery) read acceptances. The acceptance_member role is
+# held on one acceptance only, which this world's demo users cannot hold: its cells are
+# tests/delivery/test_acceptance.py's.
+ACCEPTANCE_READERS = PROCUREMENT_READERS | BIDDERS
 
 EXPECTED: dict[str, frozenset[str]] = {
     # The directory of regions (codes and names): every signed-in user, whichever region
@@ -358,6 +366,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {T}/archives/{{archive_id}}": ARCHIVISTS,
     f"GET {T}/archives/{{archive_id}}/download": ARCHIVISTS,
     f"POST {T}/archives/{{archive_id}}/verify": ARCHIVISTS,
+    # --- delivery: acceptance --- civil affairs plans, seats the panel (and reads it by name),
+    # records opinions where it sits on the panel (a query filter) and concludes; each side
+    # signs the report as it signs the contract.
+    f"POST {ACS}": CIVIL_AFFAIRS,
+    f"GET {ACS}": ACCEPTANCE_READERS,
+    f"GET {AC1}": ACCEPTANCE_READERS,
+    f"GET {AC1}/panel": CIVIL_AFFAIRS,
+    f"POST {AC1}/panel": CIVIL_AFFAIRS,
+    f"DELETE {AC1}/panel/{{user_id}}": CIVIL_AFFAIRS,
+    f"PUT {AC1}/opinion": CIVIL_AFFAIRS,
+    f"POST {AC1}/conclusion": CIVIL_AFFAIRS,
+    f"POST {AC1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
+    f"POST {AC1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
 }
 
 # Routes for anyone, signed in or not.
