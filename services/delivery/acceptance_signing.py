@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import service as contracts
+from services.credit import service as credit
 from services.delivery import acceptance_events, acceptance_telling, acceptances, rectifications
 from services.delivery.acceptance_errors import AlreadySigned, DocumentChanged
 from services.delivery.acceptance_models import Acceptance, AcceptanceSignature
@@ -184,6 +185,7 @@ async def _take_effect(
             next_step += (
                 f"本次为再次验收不合格，按合同约定的违约责任处理：{acceptance.breach_liability}"
             )
+    await _record_facts(session, actor, acceptance, brief)
     await session.flush()
     await record(
         session,
@@ -207,6 +209,45 @@ async def _take_effect(
         roles=TOLD_OF_PUBLICATION,
         extra={"next_step": next_step},
     )
+
+
+async def _record_facts(
+    session: AsyncSession, actor: Actor, acceptance: Acceptance, brief: contracts.ContractBrief
+) -> None:
+    """The result enters the provider's credit record (结果运用): a pass or a fail, and a fail of
+    a re-acceptance also as a breach. Counts and codes only: no panel member, no recipient."""
+    failed = [int(f["seq"]) for f in acceptance.findings or [] if not f["passed"]]
+    passed = acceptance.result == Result.pass_.value
+    details = {
+        "contract_id": str(acceptance.contract_id),
+        "round": acceptance.round,
+        "standards": len(acceptance.standards),
+        "standards_failed": len(failed),
+    }
+    await credit.record_fact(
+        session,
+        actor,
+        provider_id=brief.provider_id,
+        kind="acceptance_passed" if passed else "acceptance_failed",
+        source_kind="acceptance",
+        source_id=acceptance.id,
+        summary=(
+            f"「{brief.title}」第{acceptance.round}次验收"
+            + ("合格" if passed else f"不合格（{len(failed)}项标准未达到）")
+        ),
+        details=details,
+    )
+    if acceptance.breach_liability is not None:
+        await credit.record_fact(
+            session,
+            actor,
+            provider_id=brief.provider_id,
+            kind="breach",
+            source_kind="acceptance",
+            source_id=acceptance.id,
+            summary=f"「{brief.title}」再次验收不合格，按合同约定的违约责任处理",
+            details=details,
+        )
 
 
 async def _order_rectifications(

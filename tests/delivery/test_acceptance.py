@@ -278,6 +278,20 @@ async def test_a_fail_orders_rectifications_then_a_re_acceptance(deal: Deal) -> 
         (2, "fail"),
         (3, "pass"),
     ]
+    # Each result is a fact of the provider's credit record; the second fail also a breach.
+    ids = {a["round"]: a["id"] for a in rounds.json()}
+    mine = await deal.client.get("/v1/me/credit-facts", headers=deal.winner.headers)
+    facts = sorted(
+        (f["kind"], f["source_id"]) for f in mine.json() if f["source_kind"] == "acceptance"
+    )
+    assert facts == sorted(
+        [
+            ("acceptance_failed", ids[1]),
+            ("acceptance_failed", ids[2]),
+            ("breach", ids[2]),
+            ("acceptance_passed", ids[3]),
+        ]
+    )
 
 
 async def test_a_panel_member_reaches_their_acceptance_and_nothing_else(gz: Tenderer) -> None:
