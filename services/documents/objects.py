@@ -6,8 +6,10 @@ the later ones. A kind says who owns an object of it and how its documents are s
 Provider registrations are registered here, by documents itself: tenancy sits below
 documents and cannot call it.
 
-A kind nobody registered (``report``, until delivery registers it) is a government object: providers
-may not attach to it, government users may, and its documents are not sealed.
+A kind nobody registered is a government object: providers may not attach to it, government
+users may, and its documents are not sealed. Every kind of ``ObjectType`` is registered today
+(delivery registers ``report``, ``inspection``, ``rectification``, ``acceptance`` and
+``evaluation``); the rule stands for a kind added before its owner registers it.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Like OCDS's codelists, ``ObjectType`` is a list of names that the API and every 
 it names a kind and nothing more. What a kind means — who may attach documents to an object of
 it, whether those are sealed and until when — is registered by the context that owns such
 objects (``services.documents.service.register_object_type``), so that no context has to know
-the ones above it. A kind nobody registers yet (``contract``, ``report``) is still a name
-clients may send, and is treated as a government object.
+the ones above it. A kind nobody registered would still be a name clients may send, treated as
+a government object.
 
 A new kind goes at the end: the order is the published one.
 """

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -20,6 +23,27 @@ from tests.support.demo import GZ, SZ, city_login
 from tests.support.documents import fetch, pdf, sha, upload
 from tests.support.storage import store_client
 from tests.support.tendering import Tenderer
+
+
+def _verify_command(settings: Settings, archive_id: str) -> subprocess.CompletedProcess[str]:
+    """``python -m services.cli verify-archive <id>`` against the suite's database and store."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_BUCKET": settings.s3_bucket,
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "services.cli", "verify-archive", archive_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def archives(city: str = GZ) -> str:
@@ -140,6 +164,11 @@ async def test_a_cancelled_procurement_is_archived_with_its_bids_listed_never_op
         "files_checked": len(manifest["files"]),
         "first_difference": None,
     }
+    cli = _verify_command(settings, asked["id"])
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert f"ok, {len(manifest['files'])} files match the manifest" in cli.stdout
+    unknown = _verify_command(settings, str(uuid.uuid4()))
+    assert unknown.returncode == 2 and "no such archive" in unknown.stdout
 
     # One byte of the tender document, changed in the stored zip.
     key = await admin_db.fetchval(
@@ -157,15 +186,22 @@ async def test_a_cancelled_procurement_is_archived_with_its_bids_listed_never_op
     )
     assert failed["ok"] is False
     assert failed["first_difference"]["path"] == tender["path"]
+    # The operations command reads the same store and names the same file.
+    cli = _verify_command(settings, asked["id"])
+    assert cli.returncode == 1, cli.stdout + cli.stderr
+    assert f"DIFFERS at {tender['path']}" in cli.stdout
     actions = await admin_db.fetch(
         "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_id = $2 ORDER BY seq",
         GZ,
         asked["id"],
     )
+    # Each verification is audited, the command's as the API's: passed twice, then failed twice.
     assert [r["action"] for r in actions] == [
         "archive.requested",
         "archive.built",
         "archive.download",
+        "archive.verified",
+        "archive.verified",
         "archive.verified",
         "archive.verified",
     ]
