@@ -274,7 +274,8 @@ async def _content(
 ) -> ReportContent:
     """One half-year's report: counts by target group and county, hours, each target's
     progress and half of each cost line spent."""
-    year = contract.period_start.year if contract.period_start else 2027
+    assert contract.period_start is not None  # a signed contract has its period
+    year = contract.period_start.year
     month = 1 + 6 * (half - 1)
     counties = COUNTIES[contract.tenant_id]
     served = [
