@@ -75,10 +75,10 @@ async def seed_contracts(
         async with transaction(sessionmaker, city) as session:
             if await session.scalar(select(Contract.id).where(Contract.tenant_id == city).limit(1)):
                 return None
-            line_id = await _second_line(session, city)
+            line_id = await nth_line(session, city, 1)
             if line_id is None:
                 return None
-            return await _contract(session, settings, storage, stored, city, name, line_id)
+            return await signed_contract(session, settings, storage, stored, city, name, line_id)
     except BaseException:
         # The document reached the store but its rows were not committed: nothing keeps it.
         for plan in stored:
@@ -86,9 +86,10 @@ async def seed_contracts(
         raise
 
 
-async def _second_line(session: AsyncSession, city: str) -> uuid.UUID | None:
-    """The second of the city's approved budget lines, in the order the open tender took the
-    first."""
+async def nth_line(session: AsyncSession, city: str, index: int) -> uuid.UUID | None:
+    """The city's approved budget line at ``index`` (from 0), largest first: the open tender
+    takes the first, this contract the second, the project taken to its end (``delivery``)
+    the third."""
     line_id: uuid.UUID | None = await session.scalar(
         select(BudgetLine.id)
         .join(
@@ -97,13 +98,13 @@ async def _second_line(session: AsyncSession, city: str) -> uuid.UUID | None:
         )
         .where(BudgetLine.tenant_id == city, Budget.status == "approved")
         .order_by(BudgetLine.requested_amount.desc(), BudgetLine.id)
-        .offset(1)
+        .offset(index)
         .limit(1)
     )
     return line_id
 
 
-async def _contract(
+async def signed_contract(
     session: AsyncSession,
     settings: Settings,
     storage: Storage,
@@ -112,11 +113,13 @@ async def _contract(
     name: str,
     line_id: uuid.UUID,
 ) -> Contract:
+    """A single-source purchase on the budget line taken to a contract signed by both sides,
+    published, filed and its first instalment paid."""
     slug = SLUGS[city]
-    officer = await _actor(session, city, f"civil-affairs-officer@{slug}.demo.gov.cn")
-    approver = await _actor(session, city, f"civil-affairs-approver@{slug}.demo.gov.cn")
-    finance = await _actor(session, city, f"finance-officer@{slug}.demo.gov.cn")
-    supplier = await _actor(session, city, SUPPLIERS[city])
+    officer = await demo_actor(session, city, f"civil-affairs-officer@{slug}.demo.gov.cn")
+    approver = await demo_actor(session, city, f"civil-affairs-approver@{slug}.demo.gov.cn")
+    finance = await demo_actor(session, city, f"finance-officer@{slug}.demo.gov.cn")
+    supplier = await demo_actor(session, city, SUPPLIERS[city])
     line = await planning.get_line(session, city, line_id)
 
     procurement_id = await _single_source(
@@ -133,7 +136,16 @@ async def _contract(
     provider = await tenancy.get_provider(session, contract.provider_id)
     paragraphs = _contract_text(contract, terms, f"{name}民政局", provider.name, provider.uscc)
     document = contract_pdf("政府采购合同", paragraphs)
-    signature = await _upload(session, settings, storage, stored, officer, contract, document)
+    signature = await upload_document(
+        session,
+        settings,
+        storage,
+        stored,
+        officer,
+        (ObjectType.contract, contract.id),
+        document,
+        "政府采购合同",
+    )
     await bind_tenant(session, city, supplier.provider_id)  # as in the provider's own request
     await signing.sign(session, supplier, contract.id, Party.provider, signature)
     await bind_tenant(session, city)
@@ -142,11 +154,11 @@ async def _contract(
     await publication.file(
         session, finance, contract.id, FilingIn(note="演示数据：合同已于签订后报财政部门备案。")
     )
-    await _first_instalment_paid(session, settings, storage, stored, contract, supplier, officer)
+    await first_instalment_paid(session, settings, storage, stored, contract, supplier, officer)
     return contract
 
 
-async def _first_instalment_paid(
+async def first_instalment_paid(
     session: AsyncSession,
     settings: Settings,
     storage: Storage,
@@ -157,27 +169,63 @@ async def _first_instalment_paid(
 ) -> None:
     """Under the treasury (the regions' default): the provider asks for the first instalment
     with its report of the start of service, civil affairs confirms it and records it paid."""
-    city = contract.tenant_id
-    report = contract_pdf("服务启动报告", ["服务团队已组建到位，首批服务对象已完成需求评估。"])
-    await bind_tenant(session, city, supplier.provider_id)  # as in the provider's own request
-    evidence = await _upload(
-        session, settings, storage, stored, supplier, contract, report, "服务启动报告"
+    await instalment_paid(
+        session,
+        settings,
+        storage,
+        stored,
+        contract,
+        (supplier, officer),
+        seq=1,
+        evidence=("服务启动报告", "服务团队已组建到位，首批服务对象已完成需求评估。"),
+        notes=("合同签订后首期款", "服务已启动，材料齐全。"),
     )
-    first = (await repository.instalments(session, contract))[0]
+
+
+async def instalment_paid(
+    session: AsyncSession,
+    settings: Settings,
+    storage: Storage,
+    stored: list[upload.UploadPlan],
+    contract: Contract,
+    by: tuple[Actor, Actor],
+    *,
+    seq: int,
+    evidence: tuple[str, str],
+    notes: tuple[str, str],
+) -> None:
+    """One instalment, whole, under the treasury: the provider (``by[0]``) asks for it with
+    a report (``evidence``: title, text) attached to the contract, civil affairs (``by[1]``)
+    confirms it and records it paid today."""
+    supplier, officer = by
+    city = contract.tenant_id
+    title, body = evidence
+    await bind_tenant(session, city, supplier.provider_id)  # as in the provider's own request
+    shown = await upload_document(
+        session,
+        settings,
+        storage,
+        stored,
+        supplier,
+        (ObjectType.contract, contract.id),
+        contract_pdf(title, [body]),
+        title,
+    )
+    [instalment] = [i for i in await repository.instalments(session, contract) if i.seq == seq]
     _, payment = await payments.request(
         session,
         supplier,
         contract.id,
         PaymentRequestIn(
-            instalment_seq=first.seq,
-            amount=text(first.amount),
-            evidence_document_ids=[evidence.document_id],
-            note="合同签订后首期款",
+            instalment_seq=seq,
+            amount=text(instalment.amount),
+            evidence_document_ids=[shown.document_id],
+            note=notes[0],
         ),
     )
     await bind_tenant(session, city)
     await payment_steps.confirm(
-        session, officer, contract.id, payment.id, PaymentNoteIn(note="服务已启动，材料齐全。")
+        session, officer, contract.id, payment.id, PaymentNoteIn(note=notes[1])
     )
     today = workdays.local_date(datetime.now(UTC))
     await payment_steps.paid(
@@ -185,7 +233,7 @@ async def _first_instalment_paid(
         officer,
         contract.id,
         payment.id,
-        PaidIn(paid_on=today, voucher=f"GK{today:%Y%m%d}-DEMO"),
+        PaidIn(paid_on=today, voucher=f"GK{today:%Y%m%d}-DEMO{seq}"),
     )
 
 
@@ -236,7 +284,7 @@ async def _single_source(
     notice.published_at = _two_weeks_before(datetime.now(UTC))
     await session.flush()
 
-    finance = await _actor(session, city, f"finance-approver@{SLUGS[city]}.demo.gov.cn")
+    finance = await demo_actor(session, city, f"finance-approver@{SLUGS[city]}.demo.gov.cn")
     await procurements.decide_approval(
         session, finance, procurement.id, True, "公示期满无异议，同意采用单一来源方式。"
     )
@@ -321,26 +369,27 @@ def _contract_text(
     ]
 
 
-async def _upload(
+async def upload_document(
     session: AsyncSession,
     settings: Settings,
     storage: Storage,
     stored: list[upload.UploadPlan],
     uploader: Actor,
-    contract: Contract,
+    attached_to: tuple[ObjectType, uuid.UUID],
     document: bytes,
-    title: str = "政府采购合同",
+    title: str,
 ) -> SignatureIn:
-    """A document uploaded to the contract as the documents API does (a new document on the
-    contract, streamed to the store, then recorded with its verification job): the contract
-    text both sides sign, or a report. Unlike the API, the transaction stays open while a few
-    kilobytes go up, so that the city's demo is all there or not at all."""
+    """A document uploaded to an object as the documents API does (a new document on it,
+    streamed to the store, then recorded with its verification job): a text both sides sign,
+    or a report. Unlike the API, the transaction stays open while a few kilobytes go up, so
+    that the city's demo is all there or not at all."""
+    object_type, object_id = attached_to
     plan = await upload.prepare_new_document(
         session,
         settings,
         await access.viewer_for(session, uploader, False),
-        object_type=ObjectType.contract,
-        object_id=contract.id,
+        object_type=object_type,
+        object_id=object_id,
         filename=f"{title}.pdf",
         title=title,
         confidential=False,
@@ -356,7 +405,7 @@ async def _once(body: bytes) -> AsyncIterator[bytes]:
     yield body
 
 
-async def _actor(session: AsyncSession, city: str, login: str) -> Actor:
+async def demo_actor(session: AsyncSession, city: str, login: str) -> Actor:
     """A demo user acting in the city: a provider's user with its provider."""
     user = await identity.find_user(session, login)
     assert user is not None, login

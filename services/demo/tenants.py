@@ -1,7 +1,8 @@
 """Demo data for ``make run``: 广东省 with 广州市 and 深圳市, one user per role, two providers,
 a planning year in each city (``services.demo.planning``), an open tender under way in each
 (``services.demo.tendering``) and a signed contract, published and filed, in each
-(``services.demo.contracts``).
+(``services.demo.contracts``); in 广州 also a project that went all the way, from its purchase
+to its archive (``services.demo.delivery``).
 
 Everything goes through the same service functions as the API, so the demo is audited and
 isolated like real data. Running it twice changes nothing.
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.demo.contracts import seed_contracts
+from services.demo.delivery import CITY as DELIVERY_CITY
+from services.demo.delivery import EVALUATOR_LOGIN, PANEL, seed_delivery
 from services.demo.planning import seed_planning
 from services.demo.tendering import seed_tendering
 from services.identity import service as identity
@@ -70,6 +73,8 @@ async def seed(
         await seed_planning(sessionmaker, code, name)
         await seed_tendering(sessionmaker, settings, code, name)
         await seed_contracts(sessionmaker, settings, code, name)
+        if code == DELIVERY_CITY:
+            await seed_delivery(sessionmaker, settings, DEMO_PASSWORD, code, name)
     return demo_logins()
 
 
@@ -238,4 +243,11 @@ def demo_logins() -> list[DemoLogin]:
             DemoLogin(f"admin@{slug}.demo.org.cn", "provider_admin", "*"),
             DemoLogin(f"staff@{slug}.demo.org.cn", "provider_staff", "*"),
         ]
+    # The evaluation organisation, and the acceptance panel's outside members, each reaching
+    # the completed project's acceptance only.
+    logins.append(DemoLogin(EVALUATOR_LOGIN, "provider_admin (evaluator)", "*"))
+    logins += [
+        DemoLogin(login, "acceptance_member", f"{DELIVERY_CITY}/acceptance")
+        for _, login, _ in PANEL
+    ]
     return logins
