@@ -1,10 +1,12 @@
 """Asking for a project's archive: idempotent per project state.
 
 The state of a project's file is what its owners say it is now: the project's status, each
-procurement's status and each contract's status and acceptance. Its SHA-256 keys the archive:
+procurement's status, each contract's status and acceptance, and each contract's acceptance
+rounds and evaluations with their states. Its SHA-256 keys the archive:
 the same request again — twice by a user, by the sweep and a user, concurrently — finds the
 same archive (queued, building or ready) and never starts a second build; a later state (a
-procurement failed, then the project completed) gets an archive of its own.
+procurement failed, then the project completed; an evaluation confirmed after the acceptance
+completed the project) gets an archive of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from services.archive import repository
 from services.archive.models import ProjectArchive
 from services.archive.schemas import ArchiveStatus, Trigger
 from services.contracts import service as contracts
+from services.delivery import service as delivery
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
 from services.kit.outbox import enqueue
@@ -34,6 +37,19 @@ async def state_key(session: AsyncSession, tenant: str, project_id: uuid.UUID) -
         return None
     procurements = await tendering.procurement_states(session, tenant, project_id)
     deals = await contracts.contracts_of_project(session, tenant, project_id)
+    # An acceptance or evaluation reaches its end after the project completes (an evaluation
+    # is confirmed later, a re-acceptance follows a fail): each state is a file of its own.
+    rounds: list[list[str | None]] = []
+    evaluations: list[list[str | None]] = []
+    for c in deals:
+        rounds += [
+            [str(a.id), a.status, a.result]
+            for a in await delivery.acceptances_of_contract(session, tenant, c.id)
+        ]
+        evaluations += [
+            [str(e.id), e.status, e.grade]
+            for e in await delivery.evaluations_of_contract(session, tenant, c.id)
+        ]
     state = {
         "project": status,
         "procurements": sorted([str(pid), s] for pid, s in procurements),
@@ -41,6 +57,8 @@ async def state_key(session: AsyncSession, tenant: str, project_id: uuid.UUID) -
             [str(c.id), c.status.value, c.accepted_at.isoformat() if c.accepted_at else None]
             for c in deals
         ),
+        "acceptances": sorted(rounds),
+        "evaluations": sorted(evaluations),
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 

@@ -15,12 +15,13 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import service as contracts
+from services.delivery import service as delivery
 from services.documents import service as documents
 from services.documents.service import FiledVersion
 from services.kit import audit
@@ -154,6 +155,46 @@ async def contract_section(session: AsyncSession, subject: Subject) -> list[Memb
     return members
 
 
+async def delivery_section(session: AsyncSession, subject: Subject) -> list[Member]:
+    """Each contract's delivery: the report schedule and the reports with their comments,
+    inspections with their findings, rectifications with every step, acceptance rounds (plan,
+    standards, panel with each member's opinion, conclusion, signatures) and evaluations with
+    their points and grade, with the documents of each. Numbered as under 03-contracts."""
+    members: list[Member] = []
+    for n, deal in enumerate(
+        await contracts.contracts_of_project(session, subject.tenant, subject.project_id), 1
+    ):
+        tenant, cid = subject.tenant, deal.id
+        schedule = await delivery.report_schedule_of_contract(session, tenant, cid)
+        # A report never submitted is the provider's draft, not yet part of the record.
+        reports = [
+            r for r in await delivery.reports_of_contract(session, tenant, cid) if r.submissions
+        ]
+        inspections = await delivery.inspections_of_contract(session, tenant, cid)
+        rectifications = await delivery.rectifications_of_contract(session, tenant, cid)
+        acceptances = await delivery.acceptance_records_of_contract(session, tenant, cid)
+        evaluations = await delivery.evaluation_records_of_contract(session, tenant, cid)
+        folder = f"04-delivery/{n:02d}-{cid}"
+        members += records(
+            folder,
+            {
+                "report_schedule": [asdict(schedule)] if schedule else [],
+                "reports": [asdict(r) for r in reports],
+                "inspections": [asdict(i) for i in inspections],
+                "rectifications": [asdict(r) for r in rectifications],
+                "acceptances": [asdict(a) for a in acceptances],
+                "evaluations": [asdict(e) for e in evaluations],
+            },
+        )
+        objects: list[tuple[str, uuid.UUID]] = [("report", r.id) for r in reports]
+        objects += [("inspection", i.id) for i in inspections]
+        objects += [("rectification", r.id) for r in rectifications]
+        objects += [("acceptance", a.id) for a in acceptances]
+        objects += [("evaluation", e.id) for e in evaluations]
+        members += await filed_documents(session, subject, folder, objects)
+    return members
+
+
 async def audit_section(session: AsyncSession, subject: Subject) -> list[Member]:
     """The tenant's audit entries about every object filed above, up to the chain's head at
     the start of the build, each with its hash (checkable against the chain)."""
@@ -166,7 +207,7 @@ SECTIONS: list[Section] = [
     planning_section,
     procurement_section,
     contract_section,
-    # Delivery (reports, inspections and rectifications, acceptance, evaluation) goes here.
+    delivery_section,
     audit_section,
 ]
 
