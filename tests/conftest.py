@@ -90,6 +90,10 @@ def s3() -> Iterator[S3]:
     try:
         yield S3(server.endpoint_url, server.access_key, server.secret_key, bucket)
     finally:
+        # Its data goes with the run: no need to sit out weed's shutdown, which hangs until
+        # stop() gives up on it after 3 s. stop() then only tidies its sockets away.
+        server.process.kill()
+        server.process.wait(timeout=10)
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
 
