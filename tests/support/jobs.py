@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
-from dramatiq.errors import QueueJoinTimeout
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,7 +63,7 @@ def _join_rabbitmq(broker: RabbitmqBroker, queues: list[str], within: float) -> 
     empty = 0
     while empty < EMPTY_COUNTS:
         if time.monotonic() >= deadline:
-            raise QueueJoinTimeout(", ".join(queues))
+            raise TimeoutError(f"{', '.join(queues)} not empty within {within} s")
         waiting = sum(sum(broker.get_queue_message_counts(q)[:-1]) for q in queues)
         empty = empty + 1 if waiting == 0 else 0
         broker.connection.sleep(COUNT_INTERVAL)
