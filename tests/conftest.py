@@ -155,10 +155,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield test_client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api_server(settings: Settings, demo: None) -> Iterator[Granian]:
-    """The API served by one real granian worker for the length of a test module: for
-    requests that truly run at once, and for what happens on the wire."""
+    """The API served by one real granian worker for the whole run (starting one costs
+    seconds; what it serves is in the database): for requests that truly run at once, and
+    for what happens on the wire."""
     yield from serve(settings)
 
 
