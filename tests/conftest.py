@@ -90,6 +90,10 @@ def s3() -> Iterator[S3]:
     try:
         yield S3(server.endpoint_url, server.access_key, server.secret_key, bucket)
     finally:
+        # Its data goes with the run: no need to sit out weed's shutdown, which hangs until
+        # stop() gives up on it after 3 s. stop() then only tidies its sockets away.
+        server.process.kill()
+        server.process.wait(timeout=10)
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
 
@@ -151,10 +155,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield test_client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api_server(settings: Settings, demo: None) -> Iterator[Granian]:
-    """The API served by one real granian worker for the length of a test module: for
-    requests that truly run at once, and for what happens on the wire."""
+    """The API served by one real granian worker for the whole run (starting one costs
+    seconds; what it serves is in the database): for requests that truly run at once, and
+    for what happens on the wire."""
     yield from serve(settings)
 
 

@@ -130,9 +130,18 @@ def _demo_tenants(context: Any, parameters: dict[str, Any] | None) -> Any:
     return st.sampled_from([GZ, SZ]).map(lambda code: {**parameters, "tenant": code})
 
 
-def _run(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> list[str]:
-    """One Hypothesis run over one operation; the failures it found, as text."""
-    found: list[str] = []
+# The short run is derandomized, so every user would draw the very same cases: each
+# operation's cases are drawn once (drawing them, not sending them, is what takes the time)
+# and sent with each user's token. ``make fuzz`` explores: there each user draws its own.
+DRAWN: dict[tuple[str, GenerationMode], list[Any]] = {}
+
+
+def _draw(operation: Any, mode: GenerationMode) -> list[Any]:
+    """One Hypothesis run over one operation: the cases it generates."""
+    key = (operation.label, mode)
+    if DERANDOMIZE and key in DRAWN:
+        return DRAWN[key]
+    cases: list[Any] = []
 
     @settings(
         max_examples=FUZZ_EXAMPLES,
@@ -144,12 +153,22 @@ def _run(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> list[
     )
     @given(case=operation.as_strategy(mode, hooks=operation.schema.hooks))
     def run(case: Any) -> None:
+        cases.append(case)
+
+    run()
+    if DERANDOMIZE:
+        DRAWN[key] = cases
+    return cases
+
+
+def _run(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> list[str]:
+    """The operation's cases sent with ``headers``; the failures found, as text."""
+    found: list[str] = []
+    for case in _draw(operation, mode):
         try:
             case.call_and_validate(headers=headers, checks=CHECKS)
         except (AssertionError, FailureGroup) as failure:
             found.append(f"{operation.label} ({mode}): {str(failure).strip()[:2000]}")
-
-    run()
     return found
 
 

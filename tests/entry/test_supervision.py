@@ -132,6 +132,13 @@ def test_a_killed_api_worker_is_replaced_and_requests_keep_being_served(
         assert replaced - workers, "no new worker pid"
         assert api.poll() is None, "granian exited"
         assert answered and all(answered), f"/healthz failed {answered.count(False)} times"
+        # The replacement is up: until then granian would sit out SIGTERM (a stop during a
+        # worker's start hangs it until _stop_group gives up after 20 s).
+        _wait_for(
+            lambda: log_path.read_text(errors="replace").count("Started worker-") >= 3,
+            60,
+            "the replacement started",
+        )
         for _ in range(10):  # and the replacement serves too
             assert healthy()
     finally:

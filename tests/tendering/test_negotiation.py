@@ -38,10 +38,9 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     assert (
         await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
     ).status_code == 200
-    deadline = await gz.closing_in(pid, 6)
     for supplier, price in zip(suppliers, ("340000", "330000", "345000"), strict=True):
         await gz.bid(pid, supplier, price)
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
 
     early = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={})

@@ -360,10 +360,9 @@ async def _negotiated(
     assert approval.status_code == 200, approval.text
     published = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
     assert published.status_code == 200, published.text
-    deadline = await gz.closing_in(pid, 8)
     for supplier in suppliers:
         await gz.bid(pid, supplier, "340000")
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
     for _ in range(3):
         await gz.expert(speciality=speciality)

@@ -65,7 +65,6 @@ async def test_open_tender_from_budget_line_to_award(
     assert public.status_code == 200 and public.json()[0]["answer"] == "不接受联合体投标。"
     assert "provider_id" not in public.json()[0] and public.json()[0]["mine"] is False
 
-    deadline = await gz.closing_in(pid, 8)
     prices = ["300000.00", "320000.00", "280000.00"]
     receipts = [
         await gz.bid(pid, bidder, price) for bidder, price in zip(bidders, prices, strict=True)
@@ -90,7 +89,7 @@ async def test_open_tender_from_budget_line_to_award(
     assert all(row["price"] is None for row in stored)
     assert all(b"300000" not in row["price_sealed"] for row in stored)
 
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     opened = await client.get(f"{gz.base}/{pid}/bids", headers=officer)
     assert opened.status_code == 200
     assert sorted(b["price"] for b in opened.json()) == sorted(prices)
@@ -230,11 +229,10 @@ async def test_an_open_tender_with_two_bids_fails_and_gives_the_money_back(
     procurement = await gz.published(budget_line_id=line)
     pid = procurement["id"]
     bidders = [await gz.bidder() for _ in range(2)]
-    deadline = await gz.closing_in(pid, 6)
     bids = [await gz.bid(pid, bidder, "300000.00") for bidder in bidders]
     document = await gz.attach(bidders[0].headers, bids[0]["id"], pdf())
     assert document.status_code == 201, document.text
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     # 废标: the bids are never opened — not by the documents' own sweep, not by SQL.
     async with transaction(sessionmaker, "000000") as session:
         await document_tasks.sweep_seals(

@@ -79,10 +79,9 @@ async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tend
         f"{gz.base}/{pid}/bids", headers=bidders[3].headers, json={"price": "300000"}
     )
     assert uninvited.status_code == 403 and uninvited.json()["code"] == "provider_not_eligible"
-    deadline = await gz.closing_in(pid, 6)
     for bidder, price in zip(bidders[:3], ("300000", "290000", "310000"), strict=True):
         await gz.bid(pid, bidder, price)
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     await gz.scored_by_committee(pid)
     result = await gz.award_and_publish(pid)
     assert (result["awarded_provider_id"], result["awarded_price"]) == (
