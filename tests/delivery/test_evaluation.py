@@ -384,10 +384,9 @@ async def test_an_evaluation_committee_never_sees_a_grade(
     procurement = await gz.published()
     pid = procurement["id"]
     bidders = [graded_provider, await gz.bidder(), await gz.bidder()]
-    deadline = await gz.closing_in(pid, 6)
     for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
         await gz.bid(pid, bidder, price)
-    await gz.open_now(pid, deadline)
+    await gz.open_now(pid, await gz.closed(pid))
     speciality = f"committee_{uuid.uuid4().hex[:6]}"
     experts = [await gz.expert(speciality=speciality) for _ in range(5)]
     json_of(await gz.draw_committee(pid, 5, speciality), 201)
