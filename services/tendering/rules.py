@@ -452,8 +452,11 @@ class Bound:
         info = RULES[name]
         return info.kind if self.province is not None else info.kind_of_province
 
-    def who(self) -> str:
-        return "the law" if self.province is None else f"the province {self.province}"
+    def who(self, name: str) -> str:
+        """Who set the binding value: the province only where its value is its own."""
+        if self.province is None or getattr(self.rules, name) == getattr(NATIONAL, name):
+            return "the law"
+        return f"the province {self.province}"
 
 
 LAW = Bound(NATIONAL, None)
@@ -475,15 +478,21 @@ def _validate(name: str, raw: Any, bound: Bound) -> RuleValue:
         raise InvalidField(f"{name} must be an odd number ({info.source}).", field=name)
     above = getattr(bound.rules, name)
     kind = bound.kind(name)
+    if isinstance(above, bool) and kind == "min" and value < above:
+        raise RuleLoosened(
+            f"{name}: {bound.who(name)} keeps it on ({info.source}); a region under it may "
+            "turn it on, never off.",
+            rule=name,
+        )
     if kind == "min" and value < above:
         raise RuleLoosened(
-            f"{name}: {bound.who()} requires at least {_show(above)} ({info.source}); "
+            f"{name}: {bound.who(name)} requires at least {_show(above)} ({info.source}); "
             "a region may raise it, never lower it.",
             rule=name,
         )
     if kind == "max" and value > above:
         raise RuleLoosened(
-            f"{name}: {bound.who()} allows at most {_show(above)} ({info.source}); "
+            f"{name}: {bound.who(name)} allows at most {_show(above)} ({info.source}); "
             "a region may lower it, never raise it.",
             rule=name,
         )
