@@ -3,9 +3,12 @@ loosen, and the checks the tendering procedure calls before each step.
 
 Every number lives in :class:`LegalRules` with the national default; :data:`RULES` says for
 each whether it is a minimum (a region may only raise it), a maximum (only lower it) or the
-region's own figure, and names its legal source. A region's overrides are stored in
-``tendering_rules`` and merged by :func:`rules_for`; :func:`set_overrides` refuses a looser
-value with ``rule_loosened``.
+region's own figure, and names its legal source. Overrides are stored per region in
+``tendering_rules``. A province's bind every region under it (the first two digits of the
+division code), which may only tighten them further; :func:`rules_for` merges the law, the
+province's overrides (read through ``province_tendering_rules()``) and the region's own, each
+yielding to what a later change above it made stricter; :func:`set_overrides` refuses a value
+looser than what binds the region with ``rule_loosened``.
 
 A check that fails raises :class:`LegalRuleBroken` (422 ``legal_rule_broken``), whose problem
 body names the ``rule`` (a LegalRules field) and the request ``field``. Times are compared in
@@ -110,8 +113,9 @@ class LegalRules:
     result_publication_working_days: int = 1
     # 政府采购法 art. 46: the contract is signed within 30 days of the award notice.
     contract_days: int = 30
-    # 政府采购法 arts. 52–53: a supplier challenges (质疑) within 7 working days; the buyer
-    # answers within 7 working days.
+    # 政府采购法 arts. 52–53: a supplier challenges (质疑) within 7 working days, counted from
+    # the end of the result notice's publication (实施条例 art. 53); the buyer answers within 7
+    # working days.
     challenge_working_days: int = 7
     challenge_answer_working_days: int = 7
     # 政府采购法实施条例 art. 33: bid security ≤ 2 % of the budget; art. 48: performance
