@@ -10,7 +10,8 @@ The next candidate gets a new result notice and a new award notice: the 30 days 
 challenge period (7 working days after its 1-working-day publication, 政府采购法 art. 52,
 实施条例 art. 53) run again from it. The refuser's bid security gets no return date: 财政部令
 第87号 art. 38 dates a winner's return only from the signing, which never comes, and whether a
-winner refusing without good reason loses it is for the procurement documents' terms. The buyer records its return, or keeps it, by hand.
+winner refusing without good reason loses it is for the procurement documents' terms. The
+buyer records its return, or keeps it, by hand.
 """
 
 from __future__ import annotations
