@@ -4,13 +4,21 @@ from; the approval of non-open methods below the threshold as a province's switc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.demo.tenants import PROVINCE_THRESHOLD
+from services.kit.db import PLATFORM_TENANT, transaction
+from services.tendering import rules
+from services.tendering.rules import NATIONAL
 from tests.support.client import Client, Login
+from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.tendering import Tenderer, assert_rule_broken, later, procurement_body
 
@@ -228,3 +236,53 @@ async def test_a_city_cannot_read_or_set_its_provinces_rules_nor_another_citys(
         json={} if method == "PUT" else None,
     )
     assert viewer.status_code == 403, viewer.text
+
+
+# --- the narrow path and the merge --------------------------------------------------------------
+
+
+async def test_a_region_reads_only_its_own_provinces_overrides(
+    sessionmaker: Sessions, admin_db: asyncpg.Connection
+) -> None:
+    async with transaction(sessionmaker, GZ) as session:
+        rows = (await session.execute(text("SELECT * FROM province_tendering_rules()"))).all()
+        assert [(row.province, row.overrides) for row in rows] == [(GD, DEMO_PROVINCE)]
+        # The table itself still shows the region its own row only.
+        seen = await session.scalars(text("SELECT tenant_id FROM tendering_rules"))
+        assert set(seen.all()) <= {GZ}
+    # A region under a province that keeps no rules learns nothing, and no other province's.
+    region = "990100"  # a city under no hosted province; _fresh_tenant never makes it
+    await admin_db.execute(
+        "INSERT INTO tenants (code, name, level, parent_code, active)"
+        " VALUES ($1, '规则市', 'city', NULL, true) ON CONFLICT DO NOTHING",
+        region,
+    )
+    async with transaction(sessionmaker, region) as session:
+        assert (await session.execute(text("SELECT * FROM province_tendering_rules()"))).all() == []
+        assert await rules.rules_for(session, region) == NATIONAL
+    with pytest.raises(DBAPIError, match="answers a region"):
+        async with transaction(sessionmaker, PLATFORM_TENANT) as session:
+            await session.execute(text("SELECT * FROM province_tendering_rules()"))
+
+
+def test_a_county_is_bound_by_its_province_and_yields_as_a_city_does() -> None:
+    province = {"open_tender_min_days": 25, "open_tender_threshold_yuan": "4000000"}
+    county = {"open_tender_min_days": 22, "contract_days": 20, "open_tender_threshold_yuan": "1"}
+    resolved = rules.resolve("440106", province, county)
+    assert resolved.rules.open_tender_min_days == 25  # the county's 22 yields
+    assert resolved.origins["open_tender_min_days"] == "province"
+    assert resolved.rules.contract_days == 20 and resolved.origins["contract_days"] == "region"
+    assert resolved.rules.open_tender_threshold_yuan == Decimal(1)
+    assert resolved.province == GD and resolved.origins["committee_min_members"] == "law"
+    # A province's own stored value below a (later, stricter) law yields to the law.
+    itself = rules.resolve(GD, {}, {"open_tender_threshold_yuan": "4000000", "contract_days": 40})
+    assert itself.rules.contract_days == 30 and itself.origins["contract_days"] == "law"
+    assert itself.origins["open_tender_threshold_yuan"] == "province"
+    # A province may turn 196号's approval off; a region under it turns it on, never off.
+    off = rules.resolve("440106", {"approval_below_threshold": False}, {})
+    assert off.rules.approval_below_threshold is False
+    on = rules.resolve("440106", {}, {"approval_below_threshold": False})
+    assert (
+        on.rules.approval_below_threshold is True
+        and on.origins["approval_below_threshold"] == "law"
+    )
