@@ -29,9 +29,11 @@ from services.kit.settings import Settings
 from services.tenancy import service as tenancy
 from services.tenancy.models import Tenant
 from services.tenancy.schemas import OrganisationKind, Sector
+from services.tendering import rules as tendering_rules
 
 DEMO_PASSWORD = "Demo2026pass"
 PROVINCE = ("440000", "广东省")
+PROVINCE_THRESHOLD = "4000000"
 CITIES = [("440100", "广州市", "gz"), ("440300", "深圳市", "sz")]
 CITY_ROLES = [
     Role.tenant_admin,
@@ -99,6 +101,11 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
             (Role.province_viewer, "viewer@gd.demo.gov.cn"),
         ):
             await _user_with_role(session, settings, province, login, role, None)
+        # The demo province's own open-tender threshold, binding its cities: the demo's
+        # figure (many provinces chose 4,000,000 元 under 财库〔2019〕69号), not a looked-up one.
+        await tendering_rules.set_overrides(
+            session, province, {"open_tender_threshold_yuan": PROVINCE_THRESHOLD}
+        )
 
     for code, name, slug in CITIES:
         city = Actor(None, code, "demo-seed")

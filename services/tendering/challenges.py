@@ -1,5 +1,6 @@
-"""质疑: a bidder challenges the result within 7 working days of its notice; the buyer answers
-within 7 working days. Upheld, the procurement goes back to evaluation or is cancelled."""
+"""质疑: a bidder challenges the result within 7 working days after the result notice's
+1-working-day publication (实施条例 art. 53); the buyer answers within 7 working days. Upheld,
+the procurement goes back to evaluation or is cancelled."""
 
 from __future__ import annotations
 
@@ -33,14 +34,7 @@ async def file(
     legal = await rules.rules_for(session, actor.tenant)
     assert procurement.result_published_at is not None
     now = datetime.now(UTC)
-    due = rules.challenge_deadline(legal, procurement.result_published_at)
-    if now > due:
-        raise rules.LegalRuleBroken(
-            f"challenges are filed within {legal.challenge_working_days} working days of the "
-            f"result notice (政府采购法 art. 52): the time ended {due.isoformat()}",
-            field="grounds",
-            rule="challenge_working_days",
-        )
+    rules.check_challenge_time(legal, procurement.result_published_at, now, field="grounds")
     assert actor.provider_id is not None
     challenge = Challenge(
         tenant_id=actor.tenant,

@@ -479,7 +479,7 @@ class ProcurementController(Controller):
         procurement_id: FromPath[uuid.UUID],
         data: JSONBody[ChallengeIn],
     ) -> ChallengeOut:
-        """质疑: within 7 working days of the result notice."""
+        """质疑: within 7 working days after the result notice's publication ends."""
         return views.challenge(await challenges.file(session, actor, procurement_id, data.grounds))
 
     @get(f"{ONE}/challenges", opt={"permission": "challenge:read"})

@@ -1,9 +1,11 @@
 """Enquiries (澄清): providers ask, the buyer answers publicly without naming the asker.
 
-An answer that may change how bids are prepared, given less than 15 days before the bid
-deadline, moves the deadline (实施条例 art. 31): the opening, the bids' seals and the opening
-job move with it, and a correction notice says so. During a single-source notice, a
-question is an objection, which must be answered before finance may approve.
+An answer that may change how bids are prepared, given too close to the deadline, moves the
+deadline (顺延) by the method's rule: less than 15 days before a tender's bid deadline (实施条例
+art. 31), less than 3 working days before a negotiation's response deadline (74号令 art. 10);
+the opening, the bids' seals and the opening job move with it, and a correction notice says so.
+During a single-source notice, a question is an objection, which must be answered before
+finance may approve.
 
 Civil affairs is told of each one as it is filed, lists them all, answered or not, and the
 sweep warns when one is past its answer time (``rules.enquiry_answer_deadline``,
@@ -91,7 +93,8 @@ async def _due_of(session: AsyncSession, procurement: Procurement) -> Callable[[
             due = rules.objection_answer_deadline(legal, notice.published_at)
             return lambda _: due
         return lambda e: rules.objection_answer_deadline(legal, e.asked_at)
-    return lambda e: rules.enquiry_answer_deadline(legal, e.asked_at, procurement.bid_deadline)
+    method, deadline = procurement.method, procurement.bid_deadline
+    return lambda e: rules.enquiry_answer_deadline(legal, e.asked_at, deadline, method)
 
 
 async def _track_answer_due(
@@ -144,7 +147,7 @@ async def answer(
     )
     if affects_bids and procurement.status == Status.tendering:
         legal = await rules.rules_for(session, actor.tenant)
-        moved = rules.check_clarification(legal, now, procurement.bid_deadline)
+        moved = rules.check_clarification(legal, now, procurement.bid_deadline, procurement.method)
         if moved is not None:
             await move_deadline(session, actor, procurement, moved, f"澄清：{text[:200]}")
             return enquiry  # the questions' due times were tracked with the new deadline

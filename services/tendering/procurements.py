@@ -67,8 +67,22 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.failed: frozenset(),
     S.cancelled: frozenset(),
 }
-# Methods that need finance's approval, and so an approved state before publication.
+# Methods that need finance's approval, and so an approved state before publication: at or
+# above the open-tender threshold by law (政府采购法 art. 27), below it where the region keeps
+# 196号's approval of every non-open purchase (rules.approval_below_threshold, on by default).
 NEEDS_APPROVAL = frozenset({Method.invited_tender, Method.competitive_negotiation})
+
+
+def needs_approval(legal: rules.LegalRules, procurement: Procurement) -> bool:
+    """Whether this invited tender or negotiation waits for finance before publication."""
+    if Method(procurement.method) not in NEEDS_APPROVAL:
+        return False
+    return (
+        legal.approval_below_threshold
+        or procurement.budget_amount >= legal.open_tender_threshold_yuan
+    )
+
+
 CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
 
 
@@ -351,6 +365,11 @@ async def submit_for_approval(
     procurement = await get(session, actor, procurement_id, lock=True)
     if Method(procurement.method) not in NEEDS_APPROVAL:
         raise WrongState(f"{procurement.method} does not go to finance this way.")
+    if not needs_approval(await rules.rules_for(session, actor.tenant), procurement):
+        raise WrongState(
+            "Below the open-tender threshold this region does not ask finance to approve the "
+            "method (approval_below_threshold is off): publish it."
+        )
     await move(session, actor, procurement, S.awaiting_approval)
     await _tell_finance(session, actor, procurement)
     return procurement
@@ -433,14 +452,17 @@ async def publish(
         raise WrongState(
             "A single-source procurement negotiates with its provider; it is not published."
         )
-    expected = S.approved if method in NEEDS_APPROVAL else S.draft
-    if procurement.status != expected:
+    legal = await rules.rules_for(session, actor.tenant)
+    # An approved one stays publishable whatever the region's setting has become since.
+    allowed = {S.approved} if method in NEEDS_APPROVAL else set()
+    if not needs_approval(legal, procurement):
+        allowed.add(S.draft)
+    if procurement.status not in allowed:
         raise WrongState(f"A {procurement.status} {method.value} cannot be published.")
     now = datetime.now(UTC)
     issued = _aware(issued_at, "issued_at") or now
     if issued > now:
         raise InvalidField("cannot be in the future", field="issued_at")
-    legal = await rules.rules_for(session, actor.tenant)
     if method in (Method.open_tender, Method.invited_tender):
         rules.check_bid_period(legal, issued, procurement.bid_deadline, field="bid_deadline")
     else:

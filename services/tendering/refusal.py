@@ -7,10 +7,11 @@ price first (财政部令第74号), as ``negotiation.conclude`` chose the first;
 nobody else. A refuser is recorded (``AwardRefusal``) and never becomes the winner again.
 
 The next candidate gets a new result notice and a new award notice: the 30 days to sign and the
-challenge period (7 working days, 政府采购法 art. 52) run again from the day after it. The
-refuser's bid security gets no return date: 财政部令第87号 art. 38 dates a winner's return only
-from the signing, which never comes, and whether a winner refusing without good reason loses it
-is for the procurement documents' terms. The buyer records its return, or keeps it, by hand.
+challenge period (7 working days after its 1-working-day publication, 政府采购法 art. 52,
+实施条例 art. 53) run again from it. The refuser's bid security gets no return date: 财政部令
+第87号 art. 38 dates a winner's return only from the signing, which never comes, and whether a
+winner refusing without good reason loses it is for the procurement documents' terms. The
+buyer records its return, or keeps it, by hand.
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@ loosen, and the checks the tendering procedure calls before each step.
 
 Every number lives in :class:`LegalRules` with the national default; :data:`RULES` says for
 each whether it is a minimum (a region may only raise it), a maximum (only lower it) or the
-region's own figure, and names its legal source. A region's overrides are stored in
-``tendering_rules`` and merged by :func:`rules_for`; :func:`set_overrides` refuses a looser
-value with ``rule_loosened``.
+region's own figure, and names its legal source. Overrides are stored per region in
+``tendering_rules``. A province's bind every region under it (the first two digits of the
+division code), which may only tighten them further; :func:`rules_for` merges the law, the
+province's overrides (read through ``province_tendering_rules()``) and the region's own, each
+yielding to what a later change above it made stricter; :func:`set_overrides` refuses a value
+looser than what binds the region with ``rule_loosened``.
 
 A check that fails raises :class:`LegalRuleBroken` (422 ``legal_rule_broken``), whose problem
 body names the ``rule`` (a LegalRules field) and the request ``field``. Times are compared in
@@ -20,6 +23,7 @@ N working days of A" end at 23:59:59.999999 Shanghai time on the N-th working da
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +31,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,8 +43,11 @@ from services.tendering.schemas import RuleOut, RulesOut
 
 log = structlog.get_logger(__name__)
 
-RuleValue = int | Decimal | Fraction
+RuleValue = bool | int | Decimal | Fraction
 Kind = Literal["min", "max", "own"]
+# Where a value in force comes from: the law (the national default), the province's rules
+# (which bind every region under it) or the region's own.
+Origin = Literal["law", "province", "region"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,13 @@ class LegalRules:
     # 政府采购法实施条例 art. 31: a clarification or change that may affect bid preparation
     # comes ≥ 15 days before the bid deadline, else the deadline moves.
     clarification_min_days: int = 15
+    # 财政部令第74号 art. 10: in a competitive negotiation, a clarification or change that may
+    # affect the responses comes ≥ 3 working days before the response deadline, else the
+    # deadline moves (顺延).
+    negotiation_clarification_min_working_days: int = 3
+    # 财库〔2014〕214号 art. 10: in a competitive consultation, ≥ 5 days before the deadline of
+    # the first responses, else it moves. Kept now so the method finds its number here.
+    consultation_clarification_min_days: int = 5
     # 财政部令第87号: fewer than 3 bids at the deadline → not opened, the tender fails.
     open_tender_min_bids: int = 3
     # 政府采购法 art. 34: invited tender invites ≥ 3 qualified suppliers.
@@ -78,8 +92,14 @@ class LegalRules:
     negotiation_group_min_members: int = 3
     negotiation_group_min_members_above_threshold: int = 5
     # 政府采购法 art. 27: the open-tender threshold for services. 2,000,000 元 is the central
-    # budget units' standard; each province sets its own, which its regions enter here.
+    # budget units' standard (国办发〔2019〕55号) and the floor of a province's own figure for
+    # local budgets (财库〔2019〕69号); the province sets it, its regions may only lower it.
     open_tender_threshold_yuan: Decimal = Decimal("2000000")
+    # 民发〔2012〕196号: finance approves every non-open purchase of social work services, also
+    # below the open-tender threshold, where the law itself (政府采购法 art. 27, 实施条例
+    # art. 23) asks it only at or above the threshold. On by default; a province may turn it
+    # off for its regions, a region under it may only turn it on.
+    approval_below_threshold: bool = True
     # 财政部令第87号 art. 55, 财库〔2014〕214号: in comprehensive scoring the price weighs
     # ≥ 10 % for services; a region may cap it (e.g. 30, as competitive consultation does).
     price_weight_min: int = 10
@@ -88,10 +108,14 @@ class LegalRules:
     # evaluation report and announces the result within 2 working days of confirming.
     confirm_winner_working_days: int = 5
     result_notice_working_days: int = 2
+    # 政府采购法实施条例 art. 43: the result notice is published for 1 working day; the
+    # challenge period starts when that publication ends (art. 53).
+    result_publication_working_days: int = 1
     # 政府采购法 art. 46: the contract is signed within 30 days of the award notice.
     contract_days: int = 30
-    # 政府采购法 arts. 52–53: a supplier challenges (质疑) within 7 working days; the buyer
-    # answers within 7 working days.
+    # 政府采购法 arts. 52–53: a supplier challenges (质疑) within 7 working days, counted from
+    # the end of the result notice's publication (实施条例 art. 53); the buyer answers within 7
+    # working days.
     challenge_working_days: int = 7
     challenge_answer_working_days: int = 7
     # 政府采购法实施条例 art. 33: bid security ≤ 2 % of the budget; art. 48: performance
@@ -120,6 +144,13 @@ class RuleInfo:
     lowest: RuleValue
     highest: RuleValue
     odd: bool = False
+    # How a province's own value stands to the law, where it differs from ``kind`` (which is
+    # how every region under the province stands to the province's value in force).
+    province_kind: Kind | None = None
+
+    @property
+    def kind_of_province(self) -> Kind:
+        return self.province_kind or self.kind
 
 
 def _members(source: str, description: str) -> RuleInfo:
@@ -155,7 +186,17 @@ RULES: dict[str, RuleInfo] = {
     "clarification_min_days": _days(
         "min",
         "政府采购法实施条例 art. 31",
-        "calendar days a clarification or change must precede the bid deadline",
+        "calendar days a clarification or change must precede the bid deadline (tenders)",
+    ),
+    "negotiation_clarification_min_working_days": _working_days(
+        "min",
+        "财政部令第74号 art. 10",
+        "working days a clarification must precede a negotiation's response deadline",
+    ),
+    "consultation_clarification_min_days": _days(
+        "min",
+        "财库〔2014〕214号 art. 10",
+        "days a clarification must precede a consultation's first-response deadline",
     ),
     "open_tender_min_bids": _count(
         "财政部令第87号", "bids", "bids needed at the deadline to open a tender"
@@ -206,10 +247,26 @@ RULES: dict[str, RuleInfo] = {
         "财政部令第74号 art. 7",
         "negotiation group members when the budget reaches the open-tender threshold (odd)",
     ),
-    "open_tender_threshold_yuan": _yuan(
-        "own",
-        "政府采购法 art. 27 (central standard 2,000,000 元; each province sets its own)",
-        "the open-tender threshold for services, as the province sets it",
+    "open_tender_threshold_yuan": RuleInfo(
+        "max",
+        "政府采购法 art. 27; 财库〔2019〕69号 (a province's figure, not below 2,000,000 元);"
+        " 国办发〔2019〕55号 (central budget units: 2,000,000 元)",
+        "yuan",
+        "the open-tender threshold for services: the province sets it (not below the law's"
+        " 2,000,000), a region under it may only lower it",
+        Decimal(1),
+        Decimal("999999999999"),
+        province_kind="min",
+    ),
+    "approval_below_threshold": RuleInfo(
+        "min",
+        "民发〔2012〕196号 (the law: 政府采购法 art. 27, 实施条例 art. 23, only at the threshold)",
+        "switch",
+        "finance approves a non-open method also below the open-tender threshold: a province"
+        " may turn it off for its regions, a region under it may only turn it on",
+        False,
+        True,
+        province_kind="own",
     ),
     "price_weight_min": RuleInfo(
         "min",
@@ -237,6 +294,14 @@ RULES: dict[str, RuleInfo] = {
         "政府采购法实施条例 art. 43",
         "working days from confirming the winner to announcing the result",
     ),
+    "result_publication_working_days": RuleInfo(
+        "min",
+        "政府采购法实施条例 arts. 43, 53",
+        "working_days",
+        "working days the result notice is published; the challenge period starts after",
+        1,
+        60,
+    ),
     "contract_days": _days(
         "max", "政府采购法 art. 46", "calendar days from the award notice to the contract"
     ),
@@ -247,7 +312,10 @@ RULES: dict[str, RuleInfo] = {
         " after signing)",
     ),
     "challenge_working_days": _working_days(
-        "min", "政府采购法 art. 52", "working days a supplier has to challenge (质疑)"
+        "min",
+        "政府采购法 art. 52; 政府采购法实施条例 art. 53",
+        "working days a supplier has to challenge (质疑), counted from the end of the result"
+        " notice's publication",
     ),
     "challenge_answer_working_days": _working_days(
         "max", "政府采购法 art. 53", "working days the buyer has to answer a challenge"
@@ -309,9 +377,9 @@ class RulesContradict(InvalidField):
 # --- values: parsed from JSON, written back to JSON -------------------------------------------
 
 
-def to_json(value: RuleValue) -> int | str:
-    """Integers stay numbers; amounts, percentages and shares become strings ("3/4")."""
-    if isinstance(value, int):
+def to_json(value: RuleValue) -> bool | int | str:
+    """Switches and integers stay JSON; amounts, percentages and shares become strings."""
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -327,6 +395,10 @@ def _parse(name: str, raw: Any) -> RuleValue:
     default = getattr(NATIONAL, name)
     percent = RULES[name].unit == "percent"
     wrong = InvalidField(f"{name} takes {_expected(default, percent)}.", field=name)
+    if isinstance(default, bool):
+        if not isinstance(raw, bool):
+            raise wrong
+        return raw
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise wrong
     if isinstance(default, int):
@@ -350,6 +422,8 @@ def _parse(name: str, raw: Any) -> RuleValue:
 
 
 def _expected(default: RuleValue, percent: bool) -> str:
+    if isinstance(default, bool):
+        return "true or false"
     if isinstance(default, int):
         return 'a whole percentage, 30 or "30"' if percent else "a whole number"
     if isinstance(default, Decimal):
@@ -358,11 +432,44 @@ def _expected(default: RuleValue, percent: bool) -> str:
 
 
 def _show(value: RuleValue) -> str:
-    return str(to_json(value))
+    shown = to_json(value)
+    return ("on" if shown else "off") if isinstance(shown, bool) else str(shown)
 
 
-def _validate(name: str, raw: Any) -> RuleValue:
-    """One override: a known rule, a value of its type, within bounds, not looser than the law."""
+def province_of(tenant: str) -> str:
+    """The province of a GB/T 2260 division code (440106 → 440000)."""
+    return tenant[:2] + "0000"
+
+
+def is_province(tenant: str) -> bool:
+    return tenant == province_of(tenant)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What a region's value is checked against: the law's, or its province's in force."""
+
+    rules: LegalRules
+    province: str | None  # the province whose rules bind, None for a province itself
+
+    def kind(self, name: str) -> Kind:
+        info = RULES[name]
+        return info.kind if self.province is not None else info.kind_of_province
+
+    def who(self, name: str) -> str:
+        """Who set the binding value: the province only where its value is its own."""
+        if self.province is None or getattr(self.rules, name) == getattr(NATIONAL, name):
+            return "the law"
+        return f"the province {self.province}"
+
+
+LAW = Bound(NATIONAL, None)
+
+
+def _validate(name: str, raw: Any, bound: Bound) -> RuleValue:
+    """One override: a known rule, a value of its type, within bounds, not looser than what
+    binds the region (the law for a province; the province's rules in force for a region
+    under it)."""
     info = RULES.get(name)
     if info is None:
         raise UnknownRule(f"There is no rule called {name!r}.", field=name)
@@ -373,26 +480,33 @@ def _validate(name: str, raw: Any) -> RuleValue:
         )
     if info.odd and isinstance(value, int) and value % 2 == 0:
         raise InvalidField(f"{name} must be an odd number ({info.source}).", field=name)
-    national = getattr(NATIONAL, name)
-    if info.kind == "min" and value < national:
+    above = getattr(bound.rules, name)
+    kind = bound.kind(name)
+    if isinstance(above, bool) and kind == "min" and value < above:
         raise RuleLoosened(
-            f"{name}: the law requires at least {_show(national)} ({info.source}); "
+            f"{name}: {bound.who(name)} keeps it on ({info.source}); a region under it may "
+            "turn it on, never off.",
+            rule=name,
+        )
+    if kind == "min" and value < above:
+        raise RuleLoosened(
+            f"{name}: {bound.who(name)} requires at least {_show(above)} ({info.source}); "
             "a region may raise it, never lower it.",
             rule=name,
         )
-    if info.kind == "max" and value > national:
+    if kind == "max" and value > above:
         raise RuleLoosened(
-            f"{name}: the law allows at most {_show(national)} ({info.source}); "
+            f"{name}: {bound.who(name)} allows at most {_show(above)} ({info.source}); "
             "a region may lower it, never raise it.",
             rule=name,
         )
     return value
 
 
-def validate_overrides(overrides: dict[str, Any]) -> dict[str, RuleValue]:
+def validate_overrides(overrides: dict[str, Any], bound: Bound = LAW) -> dict[str, RuleValue]:
     """Every override checked (the first refusal raised), then the rules checked together."""
-    values = {name: _validate(name, raw) for name, raw in sorted(overrides.items())}
-    merged = _with(values)
+    values = {name: _validate(name, raw, bound) for name, raw in sorted(overrides.items())}
+    merged = _with(bound.rules, values)
     if merged.price_weight_min > merged.price_weight_max:
         raise RulesContradict(
             f"price_weight_min ({merged.price_weight_min}) is above price_weight_max "
@@ -402,35 +516,76 @@ def validate_overrides(overrides: dict[str, Any]) -> dict[str, RuleValue]:
     return values
 
 
-def _with(values: dict[str, RuleValue]) -> LegalRules:
-    """The national rules with some values replaced (each already of its field's type)."""
+def _with(base: LegalRules, values: dict[str, RuleValue]) -> LegalRules:
+    """``base`` with some values replaced (each already of its field's type)."""
     changes: dict[str, Any] = dict(values)
-    return replace(NATIONAL, **changes)
+    return replace(base, **changes)
 
 
-def _tighter(name: str, national: RuleValue, value: RuleValue) -> RuleValue:
-    kind = KIND[name]
+def _tighter(kind: Kind, above: RuleValue, value: RuleValue) -> RuleValue:
     if kind == "min":
-        return max(national, value)
+        return max(above, value)
     if kind == "max":
-        return min(national, value)
+        return min(above, value)
     return value
 
 
-def merge(overrides: dict[str, Any]) -> LegalRules:
-    """The national defaults with stored overrides applied. A stored value the law has since
-    overtaken (a stricter national default in a later release) yields to the law; a stored
-    name no longer known is skipped with a warning."""
+def _layer(
+    base: LegalRules, overrides: dict[str, Any], kind_of: Callable[[RuleInfo], Kind]
+) -> tuple[LegalRules, set[str]]:
+    """``base`` with the stored overrides of one level applied, each yielding where ``base``
+    has since become stricter; and the rules whose stored value is the one in force."""
     values: dict[str, RuleValue] = {}
+    kept: set[str] = set()
     for name, raw in overrides.items():
-        if name not in RULES:
+        info = RULES.get(name)
+        if info is None:
             log.warning("tendering_rule_unknown_override", rule=name)
             continue
-        values[name] = _tighter(name, getattr(NATIONAL, name), _parse(name, raw))
-    return _with(values)
+        value = _parse(name, raw)
+        values[name] = _tighter(kind_of(info), getattr(base, name), value)
+        if values[name] == value:
+            kept.add(name)
+    return _with(base, values), kept
 
 
-def as_dict(rules: LegalRules) -> dict[str, int | str]:
+@dataclass(frozen=True)
+class InForce:
+    """A region's rules in force, and where each value comes from."""
+
+    rules: LegalRules
+    origins: dict[str, Origin]
+    province: str | None  # the province whose rules bind the region (itself for a province)
+    province_rules: LegalRules  # the law with the province's overrides: what binds a region
+
+
+def resolve(
+    tenant: str, province_overrides: dict[str, Any], own_overrides: dict[str, Any]
+) -> InForce:
+    """The law, then the province's overrides (each a province may set), then the region's
+    (each only tighter than the province's value in force). A stored value that the law or a
+    later province change has overtaken yields on read: nothing here ever loosens what binds."""
+    if is_province(tenant):
+        province_overrides, own_overrides = own_overrides, {}
+    province, by_province = _layer(NATIONAL, province_overrides, lambda i: i.kind_of_province)
+    in_force, by_region = _layer(province, own_overrides, lambda i: i.kind)
+    origins: dict[str, Origin] = {}
+    for name in RULES:
+        origins[name] = (
+            "region" if name in by_region else "province" if name in by_province else "law"
+        )
+    return InForce(in_force, origins, province_of(tenant), province)
+
+
+def merge(overrides: dict[str, Any]) -> LegalRules:
+    """The national defaults with a province's stored overrides applied (a region under no
+    province's rules reads the same). A stored value the law has since overtaken (a stricter
+    national default in a later release) yields to the law; a stored name no longer known is
+    skipped with a warning."""
+    return _layer(NATIONAL, overrides, lambda i: i.kind_of_province)[0]
+
+
+def as_dict(rules: LegalRules) -> dict[str, bool | int | str]:
     return {name: to_json(value) for name, value in asdict(rules).items()}
 
 
@@ -443,31 +598,59 @@ async def stored_overrides(session: AsyncSession, tenant: str) -> TenderingRules
     ).one_or_none()
 
 
+# The province's overrides, read across regions through the one narrow path there is: a
+# SECURITY DEFINER function (migration 0030) that answers the province of the transaction's
+# own region, and nothing else.
+PROVINCE_RULES = text("SELECT overrides FROM province_tendering_rules()")
+
+
+async def province_overrides(session: AsyncSession, tenant: str) -> dict[str, Any]:
+    """The stored overrides of ``tenant``'s province ({} for a province itself, or when its
+    province keeps none). The session must be bound to ``tenant``."""
+    if is_province(tenant):
+        return {}
+    found = (await session.execute(PROVINCE_RULES)).scalar_one_or_none()
+    return dict(found) if found else {}
+
+
+async def in_force(session: AsyncSession, tenant: str) -> InForce:
+    row = await stored_overrides(session, tenant)
+    own = dict(row.overrides) if row is not None else {}
+    return resolve(tenant, await province_overrides(session, tenant), own)
+
+
 async def rules_for(session: AsyncSession, tenant: str) -> LegalRules:
-    """The rules in force in ``tenant``: national defaults merged with its overrides.
+    """The rules in force in ``tenant``: the law, its province's rules, its own overrides.
 
     The session must be bound to ``tenant`` (row-level security): the request's session is.
     """
-    row = await stored_overrides(session, tenant)
-    return merge(row.overrides if row is not None else {})
+    return (await in_force(session, tenant)).rules
 
 
 async def set_overrides(
     session: AsyncSession, actor: Actor, overrides: dict[str, Any]
 ) -> LegalRules:
-    """Replace the actor's region's overrides as a whole (``{}`` returns to the national
-    defaults). Refuses an unknown rule (``unknown_rule``), a looser value (``rule_loosened``)
-    or contradicting rules, storing nothing; audited as ``tendering_rules.set``."""
-    values = validate_overrides(overrides)
+    """Replace the actor's region's overrides as a whole (``{}`` returns to what binds it).
+    A province's are checked against the law; a region's under a province against the
+    province's rules in force. Refuses an unknown rule (``unknown_rule``), a looser value
+    (``rule_loosened``) or contradicting rules, storing nothing; audited as
+    ``tendering_rules.set``."""
+    tenant = actor.tenant
+    if is_province(tenant):
+        bound = LAW
+    else:
+        province = merge(await province_overrides(session, tenant))
+        bound = Bound(province, province_of(tenant))
+    values = validate_overrides(overrides, bound)
     stored = {name: to_json(value) for name, value in values.items()}
     current = (
         await session.scalars(
-            select(TenderingRules).where(TenderingRules.tenant_id == actor.tenant).with_for_update()
+            select(TenderingRules).where(TenderingRules.tenant_id == tenant).with_for_update()
         )
     ).one_or_none()
     before = dict(current.overrides) if current is not None else {}
     statement = insert(TenderingRules).values(
-        tenant_id=actor.tenant,
+        tenant_id=tenant,
         overrides=stored,
         updated_by=actor.user_id,
         updated_at=datetime.now(UTC),
@@ -489,11 +672,11 @@ async def set_overrides(
         actor,
         "tendering_rules.set",
         "tendering_rules",
-        actor.tenant,
+        tenant,
         before={"overrides": before},
         after={"overrides": stored},
     )
-    return merge(stored)
+    return _with(bound.rules, values)
 
 
 # --- the checks tendering calls -----------------------------------------------------------------
@@ -525,14 +708,79 @@ def check_bid_period(
         )
 
 
-def check_clarification(
-    rules: LegalRules, published_at: datetime, bid_deadline: datetime
+# 顺延: how long before the deadline a clarification that may affect the bids or responses must
+# come, by method (the 15-day rule is for tenders only). Keyed by the method's name, so the
+# consultation's rule is ready for that method.
+CLARIFICATION_RULE: dict[str, str] = {
+    "open_tender": "clarification_min_days",
+    "invited_tender": "clarification_min_days",
+    "competitive_negotiation": "negotiation_clarification_min_working_days",
+    "competitive_consultation": "consultation_clarification_min_days",
+}
+
+
+def clarification_rule(method: str) -> str | None:
+    """The rule a clarification of this method follows (None: the method has no such rule —
+    a single source answers objections to its notice instead)."""
+    return CLARIFICATION_RULE.get(method)
+
+
+def earliest_deadline_after_clarification(
+    rules: LegalRules, method: str, published_at: datetime
 ) -> datetime | None:
-    """A clarification or change published less than ``clarification_min_days`` before the bid
-    deadline moves the deadline: returns the new one (published_at + N days, UTC), else None."""
+    """The earliest deadline a clarification published at ``published_at`` leaves standing.
+
+    Tenders (实施条例 art. 31) and consultations (214号 art. 10): "at least N days before the
+    deadline", moment to moment — the deadline must be no earlier than published + N days.
+    Negotiations (74号令 art. 10): "at least 3 working days before", read as at least 3 whole
+    working days between (:func:`workdays.earliest_after_working_days`): from a working day
+    the same clock time 3 working days on."""
+    rule = clarification_rule(method)
+    if rule is None:
+        return None
     published = workdays.require_aware(published_at).astimezone(UTC)
-    earliest = published + timedelta(days=rules.clarification_min_days)
+    n = getattr(rules, rule)
+    if RULES[rule].unit == "working_days":
+        return workdays.earliest_after_working_days(published, n)
+    return published + timedelta(days=n)
+
+
+def check_clarification(
+    rules: LegalRules, published_at: datetime, bid_deadline: datetime, method: str = "open_tender"
+) -> datetime | None:
+    """A clarification or change that may affect the bids (responses) published too close to
+    the deadline moves the deadline (顺延): returns the new one (UTC), else None."""
+    earliest = earliest_deadline_after_clarification(rules, method, published_at)
+    if earliest is None:
+        return None
     return earliest if workdays.require_aware(bid_deadline) < earliest else None
+
+
+def latest_clarification(rules: LegalRules, method: str, deadline: datetime) -> datetime | None:
+    """The last moment a clarification may come without moving ``deadline`` (None: none can,
+    or the method has no such rule)."""
+    rule = clarification_rule(method)
+    if rule is None:
+        return None
+    n = getattr(rules, rule)
+    if RULES[rule].unit != "working_days":
+        return deadline - timedelta(days=n)
+    # Back from the deadline's day, the latest moment whose N working days end by the deadline
+    # (the inverse of workdays.earliest_after_working_days).
+    last = workdays.local_date(deadline)
+    clock = deadline.astimezone(workdays.SHANGHAI).timetz()
+    day = last
+    for _ in range(400):
+        target = workdays.add_working_days(day, n)
+        if workdays.is_working_day(day):
+            if target < last:
+                return workdays.end_of_day(day)
+            if target == last:
+                return datetime.combine(day, clock).astimezone(UTC)
+        elif target < last or workdays.end_of_day(target) <= deadline:
+            return workdays.end_of_day(day)
+        day -= timedelta(days=1)
+    return None
 
 
 def _check_count(rule: str, needed: int, count: int, what: str, field: str) -> None:
@@ -809,9 +1057,44 @@ def within_working_days(rules_value: int, start: datetime, at: datetime) -> bool
     return at <= workdays.deadline_after(start, rules_value)
 
 
+def publication_end(rules: LegalRules, result_published_at: datetime) -> datetime:
+    """When the result notice's publication (1 working day, 实施条例 art. 43) ends: 24:00
+    Asia/Shanghai of the N-th working day after the day it is published (the period starts the
+    day after the event, 民法典 art. 201)."""
+    return workdays.deadline_after(result_published_at, rules.result_publication_working_days)
+
+
 def challenge_deadline(rules: LegalRules, result_published_at: datetime) -> datetime:
-    """The last moment a supplier may challenge (质疑) the published result."""
-    return workdays.deadline_after(result_published_at, rules.challenge_working_days)
+    """The last moment a supplier may challenge (质疑) the published result.
+
+    实施条例 art. 53: the 7 working days count from the end of the result notice's publication
+    period — from the day after its last day — and end at 24:00 Asia/Shanghai of the 7th
+    working day. A result published on Monday 2026-09-28 is published through Tuesday 29 Sep;
+    the challenge days are 30 Sep, 8, 9, 10 (调休 Saturday), 12, 13 and 14 Oct."""
+    return workdays.deadline_after(
+        publication_end(rules, result_published_at), rules.challenge_working_days
+    )
+
+
+def check_challenge_time(
+    rules: LegalRules, result_published_at: datetime, at: datetime, field: str = "grounds"
+) -> None:
+    """A challenge at ``at`` comes within the challenge period (up to its last microsecond)."""
+    due = challenge_deadline(rules, result_published_at)
+    if workdays.require_aware(at) > due:
+        raise LegalRuleBroken(
+            f"Challenges are filed within {rules.challenge_working_days} working days after the "
+            f"result notice's {rules.result_publication_working_days}-working-day publication "
+            f"(challenge_working_days, {_source('challenge_working_days')}): the time ended "
+            f"{_at(due)}.",
+            rule="challenge_working_days",
+            field=field,
+        )
+
+
+def challenge_period_over(rules: LegalRules, result_published_at: datetime, at: datetime) -> bool:
+    """Whether the award may conclude at ``at``: only after the challenge period has ended."""
+    return workdays.require_aware(at) > challenge_deadline(rules, result_published_at)
 
 
 def answer_deadline(rules: LegalRules, challenge_at: datetime) -> datetime:
@@ -820,15 +1103,16 @@ def answer_deadline(rules: LegalRules, challenge_at: datetime) -> datetime:
 
 
 def enquiry_answer_deadline(
-    rules: LegalRules, asked_at: datetime, bid_deadline: datetime
+    rules: LegalRules, asked_at: datetime, bid_deadline: datetime, method: str = "open_tender"
 ) -> datetime:
     """When the buyer should have answered an enquiry (澄清). An answer that may change how
-    bids are prepared comes ``clarification_min_days`` before the bid deadline, else the
-    deadline moves (实施条例 art. 31): an enquiry asked before that point is due by it, so its
-    answer keeps the deadline; one asked later is due by the bid deadline, after which no
+    bids (responses) are prepared comes early enough before the deadline not to move it — 15
+    days for a tender (实施条例 art. 31), 3 working days for a negotiation (74号令 art. 10), 5
+    days for a consultation (214号 art. 10): an enquiry asked before that point is due by it,
+    so its answer keeps the deadline; one asked later is due by the deadline, after which no
     answer helps a bidder."""
-    clarify_by = bid_deadline - timedelta(days=rules.clarification_min_days)
-    return clarify_by if asked_at < clarify_by else bid_deadline
+    clarify_by = latest_clarification(rules, method, bid_deadline)
+    return clarify_by if clarify_by is not None and asked_at < clarify_by else bid_deadline
 
 
 def objection_answer_deadline(rules: LegalRules, notice_published_at: datetime) -> datetime:
@@ -863,27 +1147,34 @@ def contract_deadline(rules: LegalRules, award_notice_at: datetime) -> datetime:
 
 
 async def view(session: AsyncSession, tenant: str) -> RulesOut:
-    """The rules in force in a region, each with the national default and its source."""
+    """The rules in force in a region, each with the national default, its legal source and
+    where its value comes from (the law, the province, the region)."""
     row = await stored_overrides(session, tenant)
     overrides = dict(row.overrides) if row is not None else {}
-    in_force = asdict(merge(overrides))
+    resolved = resolve(tenant, await province_overrides(session, tenant), overrides)
+    in_force = asdict(resolved.rules)
     national = asdict(NATIONAL)
+    province = asdict(resolved.province_rules)
     return RulesOut(
         tenant=tenant,
         rules=[
             RuleOut(
                 rule=name,
-                kind=info.kind,
+                kind=info.kind_of_province if is_province(tenant) else info.kind,
                 unit=info.unit,
                 national=to_json(national[name]),
                 value=to_json(in_force[name]),
                 tightened=in_force[name] != national[name],
                 source=info.source,
                 description=info.description,
+                origin=resolved.origins[name],
+                province=resolved.province if resolved.origins[name] == "province" else None,
+                province_value=None if is_province(tenant) else to_json(province[name]),
             )
             for name, info in RULES.items()
         ],
         overrides=overrides,
         updated_at=row.updated_at if row is not None else None,
         updated_by=row.updated_by if row is not None else None,
+        province=None if is_province(tenant) else province_of(tenant),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -437,7 +437,7 @@ class SecurityReturnIn(msgspec.Struct, forbid_unknown_fields=True):
 # never as binary floats. Percentages and amounts take at most two decimals; a whole-number
 # percentage (the price weights) may also be a number (30).
 
-RuleValueJson = int | str
+RuleValueJson = bool | int | str
 # PUT body: the region's overrides, rule name → value; the whole set is replaced. Each name
 # and value is checked by rules.validate_overrides (a known rule, the exact form its type takes,
 # so no stray character is ever stored), which names the rule when one is wrong.
@@ -453,6 +453,7 @@ Overrides = Annotated[
 class RuleOut(msgspec.Struct):
     rule: str
     # "min": a region may only raise it; "max": only lower it; "own": the region's own figure.
+    # Read for the region asking: a province stands to the law, a region to its province.
     kind: str
     unit: str
     national: RuleValueJson
@@ -460,6 +461,11 @@ class RuleOut(msgspec.Struct):
     tightened: bool
     source: str
     description: str
+    # Where the value in force comes from: "law", "province" (``province`` names it) or
+    # "region"; ``province_value``: what the province's rules hold (what binds a region).
+    origin: Literal["law", "province", "region"]
+    province: str | None = None
+    province_value: RuleValueJson | None = None
 
 
 class RulesOut(msgspec.Struct):
@@ -468,3 +474,5 @@ class RulesOut(msgspec.Struct):
     overrides: dict[str, RuleValueJson]
     updated_at: datetime | None
     updated_by: uuid.UUID | None
+    # The province whose rules bind this region (None for a province itself).
+    province: str | None = None

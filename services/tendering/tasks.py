@@ -63,7 +63,7 @@ async def conclude(ctx: JobContext, payload: dict[str, Any]) -> None:
     if procurement.status != Status.result_published or procurement.result_published_at is None:
         return
     legal = await rules.rules_for(ctx.session, ctx.tenant)
-    if datetime.now(UTC) <= rules.challenge_deadline(legal, procurement.result_published_at):
+    if not rules.challenge_period_over(legal, procurement.result_published_at, datetime.now(UTC)):
         return
     if await challenges.open_challenges(ctx.session, procurement):
         return
@@ -149,7 +149,7 @@ def _due_by_status(
     if row.status == Status.tendering and row.opening_at <= now:
         return [(OPEN_BIDS, {"procurement_id": pid})]
     if row.status == Status.result_published and row.result_published_at is not None:
-        if now > rules.challenge_deadline(legal, row.result_published_at):
+        if rules.challenge_period_over(legal, row.result_published_at, now):
             return [(CONCLUDE, {"procurement_id": pid})]
         return []
     step, due = _late_step(row, legal)

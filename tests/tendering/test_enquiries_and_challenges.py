@@ -22,13 +22,13 @@ from tests.support.tendering import Tenderer, assert_rule_broken, sweep
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def test_a_challenge_on_the_eighth_working_day_is_refused(
+async def test_a_challenge_after_the_challenge_period_is_refused(
     client: Client,
     gz: Tenderer,
 ) -> None:
     pid, bidders = await gz.with_result()
-    # Published 12 calendar days ago: at least 8 working days, whatever the holidays.
-    await gz.moved(pid, "result_published_at = now() - interval '12 days'")
+    # Published 20 calendar days ago: more than the 1 + 7 working days outside long holidays.
+    await gz.moved(pid, "result_published_at = now() - interval '20 days'")
     late = await client.post(
         f"{gz.base}/{pid}/challenges", headers=bidders[1].headers, json={"grounds": "评分有误"}
     )

@@ -112,9 +112,10 @@ def test_single_source_after_4_working_days_of_notice_across_national_day_is_ref
 
 
 def test_deadlines_end_on_the_last_working_day() -> None:
-    published = sh(2026, 9, 28, 11)  # Monday; then 29, 30 Sep, 8, 9, 10, 12, 13 Oct
+    published = sh(2026, 9, 28, 11)  # Monday
     due = rules.challenge_deadline(NATIONAL, published)
-    assert due == end_of(date(2026, 10, 13))
+    # Published through Tuesday 29 Sep (1 working day); then 30 Sep, 8, 9, 10, 12, 13, 14 Oct.
+    assert due == end_of(date(2026, 10, 14))
     assert rules.within_working_days(7, published, sh(2026, 10, 13, 23, 59))
     assert not rules.within_working_days(7, published, sh(2026, 10, 14))
     friday = sh(2026, 11, 27, 16)
@@ -282,7 +283,7 @@ async def test_tightening_is_stored_and_applied_and_another_region_keeps_the_law
             "bid_security_max_percent": "1.5",
             "price_weight_min": 20,
             "price_weight_max": 30,
-            "open_tender_threshold_yuan": "4000000",
+            "open_tender_threshold_yuan": "1500000",
             "committee_min_members": 7,
         },
     )
@@ -291,15 +292,18 @@ async def test_tightening_is_stored_and_applied_and_another_region_keeps_the_law
     assert in_force.open_tender_min_days == 25
     assert in_force.committee_min_expert_share == Fraction(3, 4)
     assert in_force.bid_security_max_percent == Decimal("1.5")
-    assert in_force.open_tender_threshold_yuan == Decimal("4000000")
+    assert in_force.open_tender_threshold_yuan == Decimal("1500000")
     assert in_force.contract_days == 30  # untouched rules keep the national figure
     with pytest.raises(LegalRuleBroken):
         rules.check_bid_period(in_force, sh(2026, 11, 2), sh(2026, 11, 24))
     with pytest.raises(LegalRuleBroken) as exc:
         rules.check_committee(in_force, 5, 5, Decimal("500000"))
     broken(exc, "committee_min_members", "committee")
-    # A region's own threshold: 3,000,000 is under 广东-style 4,000,000, so 3 members do.
-    rules.check_negotiation_group(in_force, 3, 3, Decimal("3000000"))
+    # A region may lower the threshold (more open tenders): from 1,500,000 the group is 5.
+    rules.check_negotiation_group(in_force, 3, 3, Decimal("1499999.99"))
+    with pytest.raises(LegalRuleBroken) as exc:
+        rules.check_negotiation_group(in_force, 3, 3, Decimal("1500000"))
+    broken(exc, "negotiation_group_min_members_above_threshold", "negotiation_group")
     assert await _in_force(sessionmaker, other) == NATIONAL
 
     stored = await admin_db.fetchval(
@@ -415,6 +419,9 @@ async def test_a_region_tightens_its_rules_and_reads_them_with_their_sources(
             "tightened": True,
             "source": "政府采购法 art. 35",
             "description": RULES["open_tender_min_days"].description,
+            "origin": "region",
+            "province": None,
+            "province_value": 20,
         }
         assert by_rule["committee_min_expert_share"]["value"] == "2/3"
         assert by_rule["large_budget_yuan"]["national"] == "10000000"
@@ -427,7 +434,11 @@ async def test_a_region_tightens_its_rules_and_reads_them_with_their_sources(
         )
         assert elsewhere.status_code == 200, elsewhere.text
         assert elsewhere.json()["overrides"] == {}
-        assert not any(rule["tightened"] for rule in elsewhere.json()["rules"])
+        origins = {rule["rule"]: rule["origin"] for rule in elsewhere.json()["rules"]}
+        assert "region" not in origins.values()
+        # 广东's own threshold binds 深圳 too; every other rule is the law's.
+        assert origins.pop("open_tender_threshold_yuan") == "province"
+        assert set(origins.values()) == {"law"}
     finally:
         reset = await client.put(url, headers=approver, json={})
         assert reset.status_code == 200, reset.text

@@ -103,11 +103,11 @@ async def test_the_next_ranked_bidder_gets_a_new_result_and_award_notice(
 ) -> None:
     pid, bidders = await gz.with_result()
     first, second, third = bidders  # the same quality scores: ranked by price
-    # Twelve days on, the challenge period over and the award concluded, the winner refuses.
+    # Sixteen days on, the challenge period over and the award concluded, the winner refuses.
     await gz.moved(
         pid,
-        "result_published_at = result_published_at - interval '12 days',"
-        " award_notice_at = award_notice_at - interval '12 days'",
+        "result_published_at = result_published_at - interval '16 days',"
+        " award_notice_at = award_notice_at - interval '16 days'",
     )
     await _conclude(sessionmaker, pid)
     assert (await _procurement(client, gz, pid))["status"] == "concluded"
