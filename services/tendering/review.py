@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField
-from services.tendering import bids, evaluation, events, opening, procurements, repository, rules
+from services.tendering import bids, evaluation, events, opening, procurements, rules
 from services.tendering.errors import WrongState
 from services.tendering.models import Bid, Procurement
 from services.tendering.schemas import BidStatus, BidVerdictOut, ReviewOut, Status, VerdictIn
@@ -126,7 +125,7 @@ async def _conclude(
             session,
             actor,
             procurement,
-            list(await _opened(session, procurement)),
+            list(await bids.opened_bids(session, procurement)),
             f"{stage}后符合要求的供应商不足{legal.open_tender_min_bids}家（{valid}家）",
         )
         return
@@ -141,27 +140,13 @@ async def _conclude(
     )
 
 
-async def _opened(session: AsyncSession, procurement: Procurement) -> Sequence[Bid]:
-    """The bids opened at the opening, valid or not."""
-    rows = await session.scalars(
-        select(Bid)
-        .where(
-            repository.belongs_to(Bid, procurement),
-            Bid.status.in_((BidStatus.submitted.value, BidStatus.invalid.value)),
-            Bid.price.is_not(None),
-        )
-        .order_by(Bid.submitted_at, Bid.id)
-    )
-    return rows.all()
-
-
 async def read(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, sees_all: bool
 ) -> ReviewOut:
     """The review's verdicts: every bid's for the buyer, finance (``sees_all``) and the
     committee's members; a bidder's own bid only; another expert learns nothing (404)."""
     procurement = await procurements.get(session, actor, procurement_id)
-    opened = await _opened(session, procurement)
+    opened = await bids.opened_bids(session, procurement)
     if actor.provider_id is not None:
         opened = [bid for bid in opened if bid.provider_id == actor.provider_id]
     elif not sees_all:

@@ -88,6 +88,17 @@ async def test_an_unqualified_lowest_bid_is_excluded_and_the_price_benchmark_ign
         bidders[1].provider_id,
         "300000.00",
     )
+    # The award notice tells the excluded bidder its reason again, and its security is owed
+    # back like any losing bidder's.
+    not_accepted = await inbox(client, bidders[0].headers, "tendering.not_accepted")
+    assert any(
+        n["data"]["procurement_id"] == pid and NO_CERTIFICATE in n["body"] for n in not_accepted
+    )
+    securities = await client.get(f"{gz.base}/{pid}/bid-securities", headers=officer)
+    assert securities.status_code == 200, securities.text
+    owed: list[dict[str, Any]] = securities.json()
+    [security] = [s for s in owed if s["bid_id"] == cheapest]
+    assert security["due_at"] is not None and len(owed) == 4
     final = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
     statuses = [t["to_status"] for t in final["transitions"]]
     assert statuses[statuses.index("tendering") :][:4] == [
