@@ -79,6 +79,7 @@ from services.tendering.controllers import (
     ProcurementController,
     TenderingRulesController,
 )
+from services.tendering.review_controllers import ReviewController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -105,6 +106,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderBarsController,
     MyDisqualificationsController,
     ProcurementController,
+    # --- tendering: the review after opening ---
+    ReviewController,
     ExpertController,
     NoticeController,
     ContractController,

@@ -58,8 +58,11 @@ async def issue(
     # A winner that refused to sign is no longer told where it stood, nor owed its security
     # on a date (refusal.py).
     refused = await refusers(session, procurement)
+    # Bids found invalid in the review (review.py) are owed their security back too.
     live = [
-        bid for bid in await bids.live_bids(session, procurement) if bid.provider_id not in refused
+        bid
+        for bid in await bids.opened_bids(session, procurement)
+        if bid.provider_id not in refused
     ]
     await _tell_the_others(session, actor, procurement, live)
     await _owe_securities(session, procurement, live, legal, notice_at)
@@ -98,6 +101,8 @@ async def _tell_the_others(
         extra: dict[str, object]
         if bid.provider_id in excluded:
             event, extra = events.NOT_ACCEPTED.name, {"reason": excluded[bid.provider_id]}
+        elif reason := bid.qualification_reason or bid.compliance_reason:
+            event, extra = events.NOT_ACCEPTED.name, {"reason": reason}
         elif bid.rank is not None and bid.total_score is not None:
             event = events.OWN_STANDING.name
             extra = {"score": text(bid.total_score), "rank": bid.rank, "ranked": ranked}

@@ -260,3 +260,17 @@ async def participants(session: AsyncSession, procurement: Procurement) -> list[
     if procurement.method == Method.single_source:
         return await procurements.invited_of(session, procurement)
     return list(dict.fromkeys(bid.provider_id for bid in await live_bids(session, procurement)))
+
+
+async def opened_bids(session: AsyncSession, procurement: Procurement) -> Sequence[Bid]:
+    """The bids opened at the opening, valid or found invalid by the review since."""
+    rows = await session.scalars(
+        select(Bid)
+        .where(
+            repository.belongs_to(Bid, procurement),
+            Bid.status.in_((BidStatus.submitted.value, BidStatus.invalid.value)),
+            Bid.price.is_not(None),
+        )
+        .order_by(Bid.submitted_at, Bid.id)
+    )
+    return rows.all()

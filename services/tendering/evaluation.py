@@ -112,7 +112,13 @@ async def draw_committee(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, body: CommitteeIn
 ) -> tuple[Procurement, list[CommitteeMember]]:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    if procurement.status not in (Status.evaluation, Status.negotiating):
+    # Drawn once the bids are open: the committee also reviews their compliance (review.py).
+    if procurement.status not in (
+        Status.qualification_review,
+        Status.compliance_review,
+        Status.evaluation,
+        Status.negotiating,
+    ):
         raise WrongState(
             f"A committee is drawn for opened bids; the procurement is {procurement.status}."
         )
@@ -226,7 +232,7 @@ async def members(session: AsyncSession, procurement: Procurement) -> list[Commi
     return list(seats)
 
 
-async def _seat(session: AsyncSession, actor: Actor, procurement: Procurement) -> CommitteeMember:
+async def seat_of(session: AsyncSession, actor: Actor, procurement: Procurement) -> CommitteeMember:
     for member in await members(session, procurement):
         if member.user_id == actor.user_id:
             return member
@@ -250,7 +256,7 @@ async def submit_scores(
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status != Status.evaluation:
         raise WrongState(f"The procurement is {procurement.status}; scores are not taken.")
-    seat = await _seat(session, actor, procurement)
+    seat = await seat_of(session, actor, procurement)
     if seat.scores_submitted_at is not None:
         raise WrongState("Your scores are submitted already.")
     scored, _ = _criteria(procurement)

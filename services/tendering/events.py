@@ -79,6 +79,19 @@ TENDER_FAILED = _event(
         'Hello,\n\nThe tender "{title}" ({ocid}) failed. Reason: {reason}',
     ),
 )
+BID_INVALID = _event(
+    "tendering.bid_invalid",
+    ("投标无效通知", "Bid found invalid"),
+    (
+        "【{tenant_name}】投标无效：{title}",
+        "您好：\n\n贵单位对“{title}”（{ocid}）的投标未通过{stage}，为无效投标。理由：{reason}",
+    ),
+    (
+        "[{tenant_name}] Bid found invalid: {title}",
+        'Hello,\n\nYour bid for "{title}" ({ocid}) did not pass the {stage} and is invalid. '
+        "Reason: {reason}",
+    ),
+)
 COMMITTEE_SEAT = _event(
     "tendering.committee_seat",
     ("评审任务", "Evaluation assignment"),

@@ -199,6 +199,11 @@ class Bid(TenantOwned, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     total_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     rank: Mapped[int | None] = mapped_column(Integer)
+    # 资格审查 by the buyer, then 符合性审查 by the committee; an invalid bid keeps its reason.
+    qualified: Mapped[bool | None] = mapped_column(Boolean)
+    qualification_reason: Mapped[str | None] = mapped_column(Text)
+    compliant: Mapped[bool | None] = mapped_column(Boolean)
+    compliance_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class BidSecurity(Base):

@@ -65,7 +65,8 @@ async def open_bids(
         session,
         actor,
         procurement,
-        Status.evaluation if method in TENDERS else Status.negotiating,
+        # A tender's bids go to the buyer's qualification review first (review.py).
+        Status.qualification_review if method in TENDERS else Status.negotiating,
         "开标",
         bidders=[{"provider": names[b.provider_id], "price": b.price} for b in live],
     )
@@ -83,10 +84,10 @@ async def open_bids(
 async def fail(
     session: AsyncSession, actor: Actor, procurement: Procurement, live: list[Bid], reason: str
 ) -> None:
-    """废标: the failure notice is published, the bids stay sealed, the money goes back."""
+    """废标: the failure notice is published and the money goes back (at the opening the
+    bids stay sealed; after a review they were opened already)."""
     await procurements.move(session, actor, procurement, Status.failed, reason)
     await notices.publish(session, actor, procurement, NoticeKind.failure, {"reason": reason})
-    # 废标: the bids are never opened, and the money goes back.
     await procurements.close_out(session, actor, procurement)
     await _tell_bidders(
         session, actor, procurement, live, events.TENDER_FAILED.name, {"reason": reason}

@@ -4,7 +4,10 @@ through ``move``, which checks the transition table and writes the transition ro
 Open tender:            draft → tendering
 Invited / negotiation:  draft → awaiting_approval → approved → tendering
 Single source:          draft → single_source_notice → approved (after ≥ 5 working days)
-Then: tendering → evaluation (or failed) → awaiting_confirmation → awarded →
+A tender's opening leads to its review: tendering → qualification_review (the buyer's 资格审查)
+→ compliance_review (the committee's 符合性审查) → evaluation, each review failing the tender
+when fewer than three valid bids remain (政府采购法 art. 36). Then: evaluation →
+awaiting_confirmation → awarded →
 result_published → concluded (or challenged → …). A competitive negotiation goes from
 tendering (its responses) to negotiating, a single source from approved to negotiating;
 both end their rounds in awaiting_confirmation. Any state before the award → cancelled.
@@ -55,7 +58,9 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.single_source_notice: frozenset({S.approved, S.draft, S.cancelled}),
     S.awaiting_approval: frozenset({S.approved, S.draft, S.cancelled}),
     S.approved: frozenset({S.tendering, S.negotiating, S.cancelled}),
-    S.tendering: frozenset({S.evaluation, S.negotiating, S.failed, S.cancelled}),
+    S.tendering: frozenset({S.qualification_review, S.negotiating, S.failed, S.cancelled}),
+    S.qualification_review: frozenset({S.compliance_review, S.failed, S.cancelled}),
+    S.compliance_review: frozenset({S.evaluation, S.failed, S.cancelled}),
     S.negotiating: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
     S.evaluation: frozenset({S.awaiting_confirmation, S.cancelled}),
     S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.cancelled}),

@@ -72,6 +72,9 @@ class Status(StrEnum):
     awaiting_approval = "awaiting_approval"  # 待财政部门审批
     approved = "approved"  # 已批准采购方式
     tendering = "tendering"  # 已发布，接受投标（响应）
+    # --- qualification and compliance review (政府采购法 art. 36; 87号令 arts. 44, 50) ---
+    qualification_review = "qualification_review"  # 已开标，采购人资格审查中
+    compliance_review = "compliance_review"  # 评标委员会符合性审查中
     negotiating = "negotiating"  # 谈判中
     evaluation = "evaluation"  # 已开标，评审中
     awaiting_confirmation = "awaiting_confirmation"  # 评审报告已出，待采购人确认
@@ -99,6 +102,7 @@ class BidStatus(StrEnum):
     submitted = "submitted"
     replaced = "replaced"
     withdrawn = "withdrawn"
+    invalid = "invalid"  # 无效投标: failed the qualification or the compliance review
 
 
 class Criterion(msgspec.Struct, forbid_unknown_fields=True):
@@ -476,3 +480,34 @@ class RulesOut(msgspec.Struct):
     updated_by: uuid.UUID | None
     # The province whose rules bind this region (None for a province itself).
     province: str | None = None
+
+
+# --- qualification and compliance review ---------------------------------------------------------
+
+
+class VerdictIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One opened bid's verdict: valid, or invalid with its reason."""
+
+    bid_id: uuid.UUID
+    valid: bool
+    reason: Comment | None = None
+
+
+class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    verdicts: Annotated[list[VerdictIn], msgspec.Meta(min_length=1, max_length=500)]
+
+
+class BidVerdictOut(msgspec.Struct):
+    bid_id: uuid.UUID
+    provider_id: uuid.UUID
+    # None: not reviewed (yet, or not reached after failing the qualification review).
+    qualified: bool | None
+    qualification_reason: str | None
+    compliant: bool | None
+    compliance_reason: str | None
+
+
+class ReviewOut(msgspec.Struct):
+    procurement_id: uuid.UUID
+    status: Status
+    verdicts: list[BidVerdictOut]

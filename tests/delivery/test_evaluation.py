@@ -387,9 +387,11 @@ async def test_an_evaluation_committee_never_sees_a_grade(
     for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
         await gz.bid(pid, bidder, price)
     await gz.open_now(pid, await gz.closed(pid))
+    await gz.qualified(pid)
     speciality = f"committee_{uuid.uuid4().hex[:6]}"
     experts = [await gz.expert(speciality=speciality) for _ in range(5)]
     json_of(await gz.draw_committee(pid, 5, speciality), 201)
+    await gz.compliant(pid, experts[0][1])
     listed = await client.get(
         f"{gz.base}/{pid}/bids", headers=await gz.as_("civil_affairs_officer")
     )

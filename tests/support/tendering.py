@@ -308,14 +308,54 @@ class Tenderer:
         return user_id, await self.login(login, PASSWORD)
 
     async def opened(self, **changes: Any) -> tuple[str, list[Bidder]]:
-        """A published open tender with three bids, opened: (its id, the bidders)."""
+        """A published open tender with three bids, opened, every bid qualified by the buyer:
+        (its id, the bidders). The committee's compliance review comes next."""
         procurement = await self.published(**changes)
         pid = procurement["id"]
         bidders = [await self.bidder() for _ in range(3)]
         for bidder, price in zip(bidders, ("300000", "310000", "320000"), strict=True):
             await self.bid(pid, bidder, price)
         await self.open_now(pid, await self.closed(pid))
+        await self.qualified(pid)
         return pid, bidders
+
+    async def review_of(self, procurement_id: str, headers: dict[str, str]) -> dict[str, Any]:
+        response = await self.client.get(f"{self.base}/{procurement_id}/review", headers=headers)
+        return json_of(response)
+
+    async def review(
+        self,
+        procurement_id: str,
+        stage: str,
+        headers: dict[str, str],
+        invalid: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A verdict on every bid under review (``stage``: qualification or compliance): valid,
+        but those in ``invalid`` (bid id → reason)."""
+        invalid = invalid or {}
+        pending = await self.review_of(procurement_id, await self.as_("civil_affairs_officer"))
+        field = "qualified" if stage == "qualification" else "compliant"
+        verdicts = [
+            {"bid_id": v["bid_id"], "valid": False, "reason": invalid[v["bid_id"]]}
+            if v["bid_id"] in invalid
+            else {"bid_id": v["bid_id"], "valid": True}
+            for v in pending["verdicts"]
+            if v[field] is None and v["qualified"] is not False
+        ]
+        return await self.client.post(
+            f"{self.base}/{procurement_id}/{stage}-review",
+            headers=headers,
+            json={"verdicts": verdicts},
+        )
+
+    async def qualified(self, procurement_id: str) -> None:
+        """The buyer finds every opened bid qualified."""
+        officer = await self.as_("civil_affairs_officer")
+        json_of(await self.review(procurement_id, "qualification", officer))
+
+    async def compliant(self, procurement_id: str, member: dict[str, str]) -> None:
+        """The committee finds every qualified bid compliant (``member`` records it)."""
+        json_of(await self.review(procurement_id, "compliance", member))
 
     async def score(self, procurement_id: str, headers: dict[str, str], bid_ids: list[str]) -> None:
         """One committee member's scores: the same on every bid, for the criteria but price."""
@@ -340,14 +380,19 @@ class Tenderer:
         )
 
     async def scored_by_committee(self, procurement_id: str) -> None:
-        """A committee of five experts of its own, drawn, and every one of them scores."""
+        """A committee of five experts of its own, drawn; it finds every qualified bid
+        compliant (the buyer qualifies them first if it has not), and every member scores
+        the valid bids."""
         officer = await self.as_("civil_affairs_officer")
+        if (await self.review_of(procurement_id, officer))["status"] == "qualification_review":
+            await self.qualified(procurement_id)
         speciality = f"committee_{uuid.uuid4().hex[:6]}"
         experts = [await self.expert(speciality=speciality) for _ in range(5)]
         drawn = await self.draw_committee(procurement_id, 5, speciality)
         assert drawn.status_code == 201, drawn.text
+        await self.compliant(procurement_id, experts[0][1])
         bids = await self.client.get(f"{self.base}/{procurement_id}/bids", headers=officer)
-        bid_ids = [b["id"] for b in bids.json()]
+        bid_ids = [b["id"] for b in bids.json() if b["status"] == "submitted"]
         for _, headers in experts:
             await self.score(procurement_id, headers, bid_ids)
 

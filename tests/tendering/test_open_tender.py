@@ -99,6 +99,7 @@ async def test_open_tender_from_budget_line_to_award(
         p in next(n for n in record if n["data"]["procurement_id"] == pid)["body"] for p in prices
     )
 
+    await gz.qualified(pid)
     speciality = f"child_services_{uuid.uuid4().hex[:6]}"
     experts = [await gz.expert(speciality=speciality) for _ in range(6)]
     # One more expert, who works for a bidder: never drawn.
@@ -126,6 +127,7 @@ async def test_open_tender_from_budget_line_to_award(
     members = [s["user_id"] for s in seats]
     bid_ids = [b["id"] for b in opened.json()]
     first = members[0]
+    await gz.compliant(pid, headers_of[first])
     await gz.score(pid, headers_of[first], bid_ids)
     # A member sees only their own scores until all are in; the buyer sees none.
     own = await client.get(f"{gz.base}/{pid}/scores", headers=headers_of[first])
@@ -182,6 +184,8 @@ async def test_open_tender_from_budget_line_to_award(
     assert [t["to_status"] for t in final.json()["transitions"]] == [
         "draft",
         "tendering",
+        "qualification_review",
+        "compliance_review",
         "evaluation",
         "awaiting_confirmation",
         "awarded",

@@ -46,6 +46,7 @@ async def test_another_city_cannot_act_on_a_procurement(
 ) -> None:
     procurement = await gz.create()
     pid = procurement["id"]
+    valid = {"bid_id": pid, "valid": True}
     for method, path, role, body in [
         ("GET", "", "civil_affairs_officer", None),
         ("POST", "/publish", "civil_affairs_officer", {}),
@@ -59,6 +60,9 @@ async def test_another_city_cannot_act_on_a_procurement(
         ("GET", "/negotiation", "finance_officer", None),
         ("GET", "/enquiries/all", "civil_affairs_officer", None),
         ("POST", "/committee", "civil_affairs_officer", {"experts": 5, "speciality": "x"}),
+        # The review after opening.
+        ("POST", "/qualification-review", "civil_affairs_officer", {"verdicts": [valid]}),
+        ("GET", "/review", "finance_officer", None),
     ]:
         response = await client.request(
             method,
@@ -78,6 +82,9 @@ async def test_another_city_cannot_act_on_a_procurement(
         ("GET", "/challenges", sunshine, None),
         ("POST", "/scores", expert, {"scores": [{"bid_id": pid, "criterion": "x", "score": "1"}]}),
         ("GET", "/scores", expert, None),
+        ("POST", "/compliance-review", expert, {"verdicts": [valid]}),
+        ("GET", "/review", expert, None),
+        ("GET", "/review", sunshine, None),
     ]:
         response = await client.request(
             method, f"/v1/tenants/{SZ}/procurements/{pid}{path}", headers=headers, json=body

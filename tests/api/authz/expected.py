@@ -258,6 +258,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/my-offers": BIDDERS,
     f"POST {PR1}/scores": SCORERS,
     f"GET {PR1}/scores": SCORERS,
+    # --- tendering: the review after opening. The buyer qualifies, the committee (membership
+    # by the query) finds compliance; a bidder reads its own verdicts (a query filter).
+    f"POST {PR1}/qualification-review": CIVIL_AFFAIRS,
+    f"POST {PR1}/compliance-review": SCORERS,
+    f"GET {PR1}/review": PROCUREMENT_READERS | {EXPERT} | BIDDERS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
     f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},

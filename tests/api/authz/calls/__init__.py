@@ -13,6 +13,7 @@ from tests.api.authz.calls import (
     notifications,
     planning,
     tendering,
+    tendering_review,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "notifications",
     "planning",
     "tendering",
+    "tendering_review",
 ]
