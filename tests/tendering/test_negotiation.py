@@ -49,6 +49,8 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
     for _ in range(3):
         await gz.expert(speciality=speciality)
+    # A technically complex negotiation: its group includes a legal expert (74号令 art. 7).
+    await gz.expert(speciality="law", employer="某某律师事务所")
     group = await gz.draw_committee(pid, 3, speciality)
     assert group.status_code == 201, group.text
 
