@@ -243,7 +243,9 @@ async def draw_committee(
             )
     for index, user_id in enumerate(appointed):
         field = f"appointed_expert_ids[{index}]"
-        if user_id in representatives or not await identity.users_by_ids(session, [user_id]):
+        users = await identity.users_by_ids(session, [user_id])
+        # A provider's account never judges; a representative holds a seat already.
+        if user_id in representatives or not users or users[0].provider_id is not None:
             raise InvalidField("is not an expert who may sit here", field=field)
         expert = in_library.get(user_id)
         tied = (

@@ -53,6 +53,9 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     await gz.expert(speciality="law", employer="某某律师事务所")
     group = await gz.draw_committee(pid, 3, speciality)
     assert group.status_code == 201, group.text
+    draws = (await client.get(f"{gz.base}/{pid}/committee/draws", headers=officer)).json()
+    [legal] = [d for d in draws if d["speciality"] == "law"]
+    assert len(legal["drawn"]) == 1 and legal["drawn"][0] in group.text
 
     first = await client.post(
         f"{gz.base}/{pid}/rounds", headers=officer, json={"note": "第一轮：服务方案"}
