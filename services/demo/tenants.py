@@ -99,6 +99,9 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
         for role, login in (
             (Role.tenant_admin, "admin@gd.demo.gov.cn"),
             (Role.province_viewer, "viewer@gd.demo.gov.cn"),
+            # The province's finance bureau keeps the expert library; its demo expert.
+            (Role.finance_officer, "finance-officer@gd.demo.gov.cn"),
+            (Role.expert, "expert@gd.demo.gov.cn"),
         ):
             await _user_with_role(session, settings, province, login, role, None)
         # The demo province's own open-tender threshold, binding its cities: the demo's
@@ -238,6 +241,8 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("ministry@demo.gov.cn", "ministry_viewer", "*"),
         DemoLogin("admin@gd.demo.gov.cn", "tenant_admin", "440000"),
         DemoLogin("viewer@gd.demo.gov.cn", "province_viewer", "440000"),
+        DemoLogin("finance-officer@gd.demo.gov.cn", "finance_officer", "440000"),
+        DemoLogin("expert@gd.demo.gov.cn", "expert", "440000"),
     ]
     for code, _, slug in CITIES:
         logins += [DemoLogin(_city_login(role, slug), role.value, code) for role in CITY_ROLES]

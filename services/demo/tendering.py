@@ -1,6 +1,6 @@
 """A procurement under way in each demo city: an open tender published on the first approved
-budget line, with its notice on /v1/notices, and the demo expert in the region's pool.
-Runs once per city."""
+budget line, with its notice on /v1/notices; and the province's demo expert in the province's
+expert library, from which every city draws. Runs once per city."""
 
 from __future__ import annotations
 
@@ -16,16 +16,38 @@ from services.kit.money import text
 from services.kit.settings import Settings
 from services.planning import service as planning
 from services.planning.models import Budget, BudgetLine
-from services.tendering import evaluation, procurements
-from services.tendering.models import Procurement
+from services.tendering import library, procurements
+from services.tendering.models import Expert, Procurement
 from services.tendering.schemas import Criterion, ExpertIn, ProcurementCreate
 
 SLUGS = {"440100": "gz", "440300": "sz"}
+PROVINCE = "440000"
+# The province's finance bureau keeps the library; its demo expert (both seeded with the
+# regions, services.demo.tenants).
+PROVINCE_FINANCE = "finance-officer@gd.demo.gov.cn"
+PROVINCE_EXPERT = "expert@gd.demo.gov.cn"
+
+
+async def _library_expert(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with transaction(sessionmaker, PROVINCE) as session:
+        finance = await _actor(session, PROVINCE, PROVINCE_FINANCE)
+        expert = await identity.find_user(session, PROVINCE_EXPERT)
+        assert expert is not None
+        if await session.get(Expert, (PROVINCE, expert.id)) is not None:
+            return
+        await library.register_expert(
+            session,
+            finance,
+            ExpertIn(
+                user_id=expert.id, specialities=["social_work"], employer="广东省社会工作协会"
+            ),
+        )
 
 
 async def seed_tendering(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, city: str, name: str
 ) -> None:
+    await _library_expert(sessionmaker)
     async with transaction(sessionmaker, city) as session:
         if await session.scalar(
             select(Procurement.id).where(Procurement.tenant_id == city).limit(1)
@@ -45,16 +67,6 @@ async def seed_tendering(
             return
         slug = SLUGS[city]
         officer = await _actor(session, city, f"civil-affairs-officer@{slug}.demo.gov.cn")
-        admin = await _actor(session, city, f"tenant-admin@{slug}.demo.gov.cn")
-        expert = await identity.find_user(session, f"expert@{slug}.demo.gov.cn")
-        assert expert is not None
-        await evaluation.register_expert(
-            session,
-            admin,
-            ExpertIn(
-                user_id=expert.id, specialities=["social_work"], employer=f"{name}社会工作协会"
-            ),
-        )
         line = await planning.get_line(session, city, line_id)
         amount = line.line.approved_amount or line.line.requested_amount
         procurement = await procurements.create(

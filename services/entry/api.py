@@ -74,10 +74,14 @@ from services.tenancy.controllers import (
 )
 from services.tenancy.tie_controllers import EvaluatorFlagController, ProviderTiesController
 from services.tendering.controllers import (
-    ExpertController,
     NoticeController,
     ProcurementController,
     TenderingRulesController,
+)
+from services.tendering.library_controllers import (
+    CommitteeDrawController,
+    ExpertController,
+    ExpertLibraryController,
 )
 from services.tendering.review_controllers import ReviewController
 
@@ -108,7 +112,10 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProcurementController,
     # --- tendering: the review after opening ---
     ReviewController,
+    # --- tendering: the province's expert library and committee draws ---
     ExpertController,
+    ExpertLibraryController,
+    CommitteeDrawController,
     NoticeController,
     ContractController,
     AmendmentController,

@@ -34,6 +34,7 @@ from services.notifications import tasks as notifications_tasks
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
+from services.tendering import library_models as tendering_library_models
 from services.tendering import models as tendering_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
@@ -66,6 +67,8 @@ MODEL_MODULES = (
     delivery_report_models,
     # --- delivery: acceptance ---
     delivery_acceptance_models,
+    # --- tendering: the province's expert library and committee draws ---
+    tendering_library_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -26,6 +26,7 @@ from services.tendering import (
     award_notice,
     bids,
     challenges,
+    draws,
     enquiries,
     evaluation,
     negotiation,
@@ -51,8 +52,6 @@ from services.tendering.schemas import (
     EnquiryOut,
     ExclusionIn,
     ExclusionOut,
-    ExpertIn,
-    ExpertOut,
     MemberOut,
     Method,
     NegotiationOut,
@@ -225,16 +224,17 @@ class ProcurementController(Controller):
         procurement_id: FromPath[uuid.UUID],
         data: JSONBody[CommitteeIn],
     ) -> CommitteeOut:
-        """Draw the evaluation committee from the expert pool (the seed is recorded)."""
-        procurement, seats = await evaluation.draw_committee(session, actor, procurement_id, data)
-        return _committee(procurement, seats)
+        """Draw the evaluation committee from the province's expert library (the seed is
+        recorded)."""
+        procurement, seats = await draws.draw_committee(session, actor, procurement_id, data)
+        return committee_out(procurement, seats)
 
     @get(f"{ONE}/committee", opt={"permission": "procurement:read"})
     async def committee(
         self, session: Session, actor: CurrentActor, procurement_id: FromPath[uuid.UUID]
     ) -> CommitteeOut:
         procurement = await procurements.get(session, actor, procurement_id)
-        return _committee(procurement, await evaluation.members(session, procurement))
+        return committee_out(procurement, await evaluation.members(session, procurement))
 
     @get(f"{ONE}/report", opt={"permission": "procurement:read"})
     async def report(
@@ -493,7 +493,12 @@ class ProcurementController(Controller):
 
     # --- what a committee member does ---
 
-    @post(f"{ONE}/scores", opt={"permission": "evaluation:take_part"}, status_code=HTTP_200_OK)
+    # A drawn expert holds committee_expert on this procurement only (``draws``).
+    @post(
+        f"{ONE}/scores",
+        opt={"permission": "evaluation:take_part", "object": ("procurement", "procurement_id")},
+        status_code=HTTP_200_OK,
+    )
     async def score(
         self,
         session: Session,
@@ -505,7 +510,10 @@ class ProcurementController(Controller):
         procurement = await evaluation.submit_scores(session, actor, procurement_id, data.scores)
         return await evaluation.report(session, actor, procurement)
 
-    @get(f"{ONE}/scores", opt={"permission": "evaluation:take_part"})
+    @get(
+        f"{ONE}/scores",
+        opt={"permission": "evaluation:take_part", "object": ("procurement", "procurement_id")},
+    )
     async def scores(
         self,
         request: Request[Any, Any, Any],
@@ -550,7 +558,7 @@ class ProcurementController(Controller):
         return [views.enquiry(e) for e in rows if e.answered_at is not None]
 
 
-def _committee(procurement: Procurement, seats: list[Any]) -> CommitteeOut:
+def committee_out(procurement: Procurement, seats: list[Any]) -> CommitteeOut:
     return CommitteeOut(
         procurement_id=procurement.id,
         seed=procurement.committee_seed,
@@ -560,39 +568,6 @@ def _committee(procurement: Procurement, seats: list[Any]) -> CommitteeOut:
             )
             for s in seats
         ],
-    )
-
-
-class ExpertController(Controller):
-    path = f"{TENANT_PATH}/experts"
-    tags = ["tendering"]
-
-    @put("/{user_id:uuid}", opt={"permission": "expert:manage"})
-    async def register(
-        self,
-        session: Session,
-        actor: CurrentActor,
-        user_id: FromPath[uuid.UUID],
-        data: JSONBody[ExpertIn],
-    ) -> ExpertOut:
-        """Put an expert in the region's pool with their specialities and declared ties."""
-        if data.user_id != user_id:
-            raise NotFound("The body names another expert than the path.")
-        expert = await evaluation.register_expert(session, actor, data)
-        return _expert(expert)
-
-    @get("/", opt={"permission": "expert:manage"})
-    async def list_experts(self, session: Session, actor: CurrentActor) -> list[ExpertOut]:
-        return [_expert(e) for e in await evaluation.list_experts(session, actor.tenant)]
-
-
-def _expert(e: Any) -> ExpertOut:
-    return ExpertOut(
-        user_id=e.user_id,
-        specialities=list(e.specialities),
-        employer=e.employer,
-        affiliated_provider_ids=list(e.affiliated_provider_ids),
-        active=e.active,
     )
 
 

@@ -1,16 +1,10 @@
-"""评审: the expert pool, the committee drawn from it, scores, the report and the award.
-
-The draw is reproducible: the eligible pool is ordered by user id and sampled with
-``random.Random(seed)``, and the seed is recorded — anyone can redo the draw from the record.
-Experts tied to a bidder (a declared affiliation, the same employer, or an account of the
-bidder itself) are never in the pool. A member's scores stay hidden from the other members
-until every member has submitted.
+"""评审: the committee's seats (drawn from the province's library in ``draws``), scores, the
+report and the award. A member's scores stay hidden from the other members until every
+member has submitted.
 """
 
 from __future__ import annotations
 
-import random
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,12 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import text
-from services.notifications import service as notifications
 from services.tenancy import service as tenancy
 from services.tendering import (
     award_notice,
@@ -36,16 +28,11 @@ from services.tendering import (
     rules,
 )
 from services.tendering.errors import (
-    ExpertConflicted,
-    NotEnoughExperts,
     ScoresHidden,
     WrongState,
 )
-from services.tendering.models import Bid, CommitteeMember, Expert, Procurement, Score
+from services.tendering.models import Bid, CommitteeMember, Procurement, Score
 from services.tendering.schemas import (
-    CommitteeIn,
-    ExpertIn,
-    Method,
     NoticeKind,
     RankedBid,
     ReportOut,
@@ -58,171 +45,7 @@ BUYER = "buyer_representative"
 TWO = Decimal("0.01")
 
 
-# --- the expert pool ---------------------------------------------------------------------------
-
-
-async def register_expert(session: AsyncSession, actor: Actor, body: ExpertIn) -> Expert:
-    """Add (or update) an expert of the region's pool; the account holds the expert role here."""
-    if Role.expert not in await tenancy.roles_in(session, actor.tenant, body.user_id):
-        raise InvalidField("does not hold the expert role here", field="user_id")
-    expert = await session.get(Expert, (actor.tenant, body.user_id), with_for_update=True)
-    fields = {
-        "specialities": list(dict.fromkeys(body.specialities)),
-        "employer": body.employer,
-        "affiliated_provider_ids": list(dict.fromkeys(body.affiliated_provider_ids)),
-        "active": True,
-    }
-    if expert is None:
-        expert = Expert(tenant_id=actor.tenant, user_id=body.user_id, **fields)
-        session.add(expert)
-    else:
-        for name, value in fields.items():
-            setattr(expert, name, value)
-    await session.flush()
-    await record(session, actor, "expert.registered", "expert", body.user_id, after=fields)
-    return expert
-
-
-async def list_experts(session: AsyncSession, tenant: str) -> Sequence[Expert]:
-    rows = await session.scalars(
-        select(Expert).where(Expert.tenant_id == tenant).order_by(Expert.user_id)
-    )
-    return rows.all()
-
-
-# --- the committee -----------------------------------------------------------------------------
-
-
-async def _ties(session: AsyncSession, live: Sequence[Bid]) -> tuple[set[uuid.UUID], set[str]]:
-    providers = {bid.provider_id for bid in live}
-    names = {(await tenancy.get_provider(session, p)).name for p in providers}
-    return providers, names
-
-
-async def _conflicted(
-    session: AsyncSession, expert: Expert, providers: set[uuid.UUID], names: set[str]
-) -> bool:
-    if providers & set(expert.affiliated_provider_ids) or expert.employer in names:
-        return True
-    (user,) = await identity.users_by_ids(session, [expert.user_id])
-    return user.provider_id in providers
-
-
-async def draw_committee(
-    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, body: CommitteeIn
-) -> tuple[Procurement, list[CommitteeMember]]:
-    procurement = await procurements.get(session, actor, procurement_id, lock=True)
-    # Drawn once the bids are open: the committee also reviews their compliance (review.py).
-    if procurement.status not in (
-        Status.qualification_review,
-        Status.compliance_review,
-        Status.evaluation,
-        Status.negotiating,
-    ):
-        raise WrongState(
-            f"A committee is drawn for opened bids; the procurement is {procurement.status}."
-        )
-    if await members(session, procurement):
-        raise WrongState("The committee has been drawn already.")
-    legal = await rules.rules_for(session, actor.tenant)
-    representatives = list(dict.fromkeys(body.buyer_representative_ids))
-    size = body.experts + len(representatives)
-    if Method(procurement.method) is Method.competitive_negotiation:
-        rules.check_negotiation_group(
-            legal, size, body.experts, procurement.budget_amount, field="experts"
-        )
-    else:
-        rules.check_committee(legal, size, body.experts, procurement.budget_amount, field="experts")
-    buyers = set(
-        await tenancy.holders(
-            session, actor.tenant, (Role.civil_affairs_officer, Role.civil_affairs_approver)
-        )
-    )
-    for index, user_id in enumerate(representatives):
-        if user_id not in buyers:
-            raise InvalidField(
-                "is not a civil-affairs user here", field=f"buyer_representative_ids[{index}]"
-            )
-    providers, names = await _ties(session, await bids.live_bids(session, procurement))
-    pool = [
-        expert
-        for expert in await list_experts(session, actor.tenant)
-        if expert.active
-        and body.speciality in expert.specialities
-        and expert.user_id not in representatives
-        and not await _conflicted(session, expert, providers, names)
-    ]
-    appointed = list(dict.fromkeys(body.appointed_expert_ids))
-    for index, user_id in enumerate(appointed):
-        expert = await session.get(Expert, (actor.tenant, user_id))
-        if expert is None or not expert.active:
-            raise InvalidField(
-                "is not in this region's expert pool", field=f"appointed_expert_ids[{index}]"
-            )
-        if await _conflicted(session, expert, providers, names):
-            raise ExpertConflicted(
-                "is tied to a bidder (affiliation or employer) and may not evaluate",
-                field=f"appointed_expert_ids[{index}]",
-                rule="conflict_of_interest",
-            )
-    to_draw = body.experts - len(appointed)
-    if to_draw < 0:
-        raise InvalidField("more appointed experts than seats", field="appointed_expert_ids")
-    candidates = sorted(
-        (e for e in pool if e.user_id not in appointed), key=lambda e: str(e.user_id)
-    )
-    if len(candidates) < to_draw:
-        raise NotEnoughExperts(
-            f"{len(candidates)} eligible experts in '{body.speciality}', {to_draw} needed"
-        )
-    seed = body.seed or secrets.token_hex(16)
-    # Reproducible from the recorded seed on purpose; the seed itself comes from `secrets`.
-    drawn = random.Random(seed).sample(candidates, to_draw)  # noqa: S311
-    seats = [
-        CommitteeMember(
-            tenant_id=actor.tenant, procurement_id=procurement.id, user_id=u, kind=EXPERT
-        )
-        for u in appointed
-    ]
-    seats += [
-        CommitteeMember(
-            tenant_id=actor.tenant, procurement_id=procurement.id, user_id=e.user_id, kind=EXPERT
-        )
-        for e in drawn
-    ]
-    seats += [
-        CommitteeMember(
-            tenant_id=actor.tenant, procurement_id=procurement.id, user_id=u, kind=BUYER
-        )
-        for u in representatives
-    ]
-    session.add_all(seats)
-    procurement.committee_seed = seed
-    await session.flush()
-    await record(
-        session,
-        actor,
-        "committee.drawn",
-        "procurement",
-        procurement.id,
-        after={
-            "seed": seed,
-            "speciality": body.speciality,
-            "pool": [str(e.user_id) for e in candidates],
-            "drawn": [str(e.user_id) for e in drawn],
-            "appointed": [str(u) for u in appointed],
-            "buyer_representatives": [str(u) for u in representatives],
-        },
-    )
-    await notifications.notify(
-        session,
-        actor,
-        event_type=events.COMMITTEE_SEAT.name,
-        recipients=[seat.user_id for seat in seats],
-        context=await procurements.context(session, actor, procurement),
-        tenant=actor.tenant,
-    )
-    return procurement, seats
+# --- the committee (drawn in ``draws``) ------------------------------------------------------
 
 
 async def members(session: AsyncSession, procurement: Procurement) -> list[CommitteeMember]:

@@ -8,13 +8,14 @@ notices are public: one extra policy lets anyone read them, in every region.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -294,9 +295,17 @@ class Exclusion(Base):
 
 
 class Expert(Base):
-    """An expert of a region's pool (评审专家库): specialities and declared ties."""
+    """An expert of a province's library (评审专家库), kept in the province's tenant:
+    specialities, declared ties and availability (migration 0032)."""
 
     __tablename__ = "experts"
+    __table_args__ = (
+        CheckConstraint(
+            "(unavailable_from IS NULL) = (unavailable_to IS NULL)"
+            " AND (unavailable_from IS NULL OR unavailable_from <= unavailable_to)",
+            name="unavailable_ok",
+        ),
+    )
 
     tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -304,7 +313,14 @@ class Expert(Base):
     employer: Mapped[str] = mapped_column(String(200))
     # Providers the expert works for, advises or is otherwise tied to (declared).
     affiliated_provider_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()))
+    # Organisations tied to the expert by 统一社会信用代码 (declared).
+    affiliated_usccs: Mapped[list[str]] = mapped_column(
+        ARRAY(String(18)), server_default="{}", default=list
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Days (Asia/Shanghai, both included) the expert cannot be drawn.
+    unavailable_from: Mapped[date | None] = mapped_column(Date)
+    unavailable_to: Mapped[date | None] = mapped_column(Date)
 
 
 class CommitteeMember(Base):

@@ -40,7 +40,8 @@ class ReviewController(Controller):
 
     @post(
         f"{ONE}/compliance-review",
-        opt={"permission": "evaluation:take_part"},
+        # A drawn expert sits on this procurement's committee only (a role on the object).
+        opt={"permission": "evaluation:take_part", "object": ("procurement", "procurement_id")},
         status_code=HTTP_200_OK,
     )
     async def comply(
@@ -54,7 +55,10 @@ class ReviewController(Controller):
         await review.comply(session, actor, procurement_id, data.verdicts)
         return await review.read(session, actor, procurement_id, sees_all=True)
 
-    @get(f"{ONE}/review", opt={"permission": "review:read"})
+    @get(
+        f"{ONE}/review",
+        opt={"permission": "review:read", "object": ("procurement", "procurement_id")},
+    )
     async def read(
         self,
         request: Request[Any, Any, Any],

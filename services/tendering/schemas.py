@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -269,6 +269,13 @@ class BidOut(msgspec.Struct):
     provider_name: str | None = None
 
 
+class AvoidanceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """回避: a provider the expert must not judge."""
+
+    provider_id: uuid.UUID
+    reason: Comment
+
+
 class ExpertIn(msgspec.Struct, forbid_unknown_fields=True):
     user_id: uuid.UUID
     specialities: Annotated[
@@ -277,6 +284,20 @@ class ExpertIn(msgspec.Struct, forbid_unknown_fields=True):
     ]
     employer: Title
     affiliated_provider_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=50)] = []
+    # Organisations the expert is tied to, by 统一社会信用代码 (GB 32100-2015).
+    affiliated_usccs: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$")]],
+        msgspec.Meta(max_length=50),
+    ] = []
+    # Days (Asia/Shanghai, both included) the expert cannot be drawn; both or neither.
+    unavailable_from: date | None = None
+    unavailable_to: date | None = None
+    avoidances: Annotated[list[AvoidanceIn], msgspec.Meta(max_length=50)] = []
+
+
+class AvoidanceOut(msgspec.Struct):
+    provider_id: uuid.UUID
+    reason: str
 
 
 class ExpertOut(msgspec.Struct):
@@ -285,14 +306,30 @@ class ExpertOut(msgspec.Struct):
     employer: str
     affiliated_provider_ids: list[uuid.UUID]
     active: bool
+    affiliated_usccs: list[str] = []
+    unavailable_from: date | None = None
+    unavailable_to: date | None = None
+    avoidances: list[AvoidanceOut] = []
+
+
+class ConsentIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The 主管预算单位's consent to experts the buyer chooses itself (87号令 art. 48)."""
+
+    by: Title
+    document_number: Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class CommitteeIn(msgspec.Struct, forbid_unknown_fields=True):
     experts: Annotated[int, msgspec.Meta(ge=1, le=50)]
     speciality: Speciality
     buyer_representative_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
-    # Experts the buyer names itself (技术复杂、专业性强的项目); the rest are drawn.
+    # Experts the buyer names itself: only for a technically complex project whose speciality
+    # the library cannot supply, with the consent recorded; the rest are drawn.
     appointed_expert_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
+    # 技术复杂、专业性强 (87号令 art. 48); a negotiation whose method reason is technically
+    # complex is so already.
+    technically_complex: bool = False
+    consent: ConsentIn | None = None
     # Leave out to draw with a fresh random seed; give one to reproduce a recorded draw.
     seed: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
 

@@ -26,11 +26,14 @@ from services.tendering import opening, tasks
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
 from tests.support.database import Sessions
-from tests.support.demo import GZ, city_login
+from tests.support.demo import GD, GZ, city_login
 from tests.support.planning import Planner
 from tests.support.providers import apply_to, decide_registration, sign_up
 
 PASSWORD = "Tender2026pass"
+# The province's administrator and finance bureau: the expert library is theirs.
+PROVINCE_ADMIN = "admin@gd.demo.gov.cn"
+PROVINCE_FINANCE = "finance-officer@gd.demo.gov.cn"
 CRITERIA = [
     {"name": "服务方案", "weight": 50},
     {"name": "团队与经验", "weight": 20},
@@ -96,6 +99,8 @@ class Tenderer:
     settings: Settings
     city: str = GZ
     planner: Planner = field(init=False)
+    # The library experts this tenderer made: id → (login, headers).
+    expert_logins: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.planner = Planner(self.client, self.login, self.city)
@@ -287,25 +292,49 @@ class Tenderer:
         employer: str = "某某大学社会工作系",
         affiliated: list[str] | None = None,
         speciality: str = "social_work",
+        **more: Any,
     ) -> tuple[str, dict[str, str]]:
-        """A new expert account in the region's pool."""
-        admin = await self.as_("tenant_admin")
+        """A new expert account in the province's library (the province's administrator opens
+        it, its finance bureau puts it in the library): (its id, its headers). ``more`` adds
+        to the library entry (affiliated_usccs, unavailable_from/to, avoidances)."""
+        admin = await self.login(PROVINCE_ADMIN)
         user_id, login = await open_account(
-            self.client, admin, PASSWORD, tenant=self.city, prefix="expert", display_name="评审专家"
+            self.client, admin, PASSWORD, tenant=GD, prefix="expert", display_name="评审专家"
         )
-        await grant(self.client, admin, self.city, login)
+        await grant(self.client, admin, GD, login)
         pooled = await self.client.put(
-            f"/v1/tenants/{self.city}/experts/{user_id}",
-            headers=admin,
+            f"/v1/tenants/{GD}/experts/{user_id}",
+            headers=await self.login(PROVINCE_FINANCE),
             json={
                 "user_id": user_id,
                 "specialities": [speciality],
                 "employer": employer,
                 "affiliated_provider_ids": affiliated or [],
+                **more,
             },
         )
         assert pooled.status_code == 200, pooled.text
-        return user_id, await self.login(login, PASSWORD)
+        # Headers of its own: a seat on a committee refreshes them in place (see seated).
+        headers = dict(await self.login(login, PASSWORD))
+        self.expert_logins[user_id] = (login, headers)
+        return user_id, headers
+
+    async def seated(self, committee: httpx.Response) -> None:
+        """A seat is a role held on the procurement from the draw on: the seated experts sign
+        in again, so their tokens are newer than the grant (the headers change in place)."""
+        if committee.status_code != 201:
+            return
+        for member in committee.json()["members"]:
+            known = self.expert_logins.get(member["user_id"])
+            if known is None:
+                continue
+            login, headers = known
+            response = await self.client.post(
+                "/v1/auth/login", json={"login": login, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            headers.clear()
+            headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
     async def opened(self, **changes: Any) -> tuple[str, list[Bidder]]:
         """A published open tender with three bids, opened, every bid qualified by the buyer:
@@ -372,17 +401,20 @@ class Tenderer:
     async def draw_committee(
         self, procurement_id: str, experts: int, speciality: str, **more: Any
     ) -> httpx.Response:
-        """The buyer asks for a committee drawn from the pool: the answer, refused or not."""
-        return await self.client.post(
+        """The buyer asks for a committee drawn from the province's library: the answer,
+        refused or not."""
+        response = await self.client.post(
             f"{self.base}/{procurement_id}/committee",
             headers=await self.as_("civil_affairs_officer"),
             json={"experts": experts, "speciality": speciality, **more},
         )
+        await self.seated(response)
+        return response
 
     async def scored_by_committee(self, procurement_id: str) -> None:
-        """A committee of five experts of its own, drawn; it finds every qualified bid
-        compliant (the buyer qualifies them first if it has not), and every member scores
-        the valid bids."""
+        """A committee of five experts from the province's library, drawn; it finds every
+        qualified bid compliant (the buyer qualifies them first if it has not), and every member
+        scores the valid bids."""
         officer = await self.as_("civil_affairs_officer")
         if (await self.review_of(procurement_id, officer))["status"] == "qualification_review":
             await self.qualified(procurement_id)
@@ -417,7 +449,7 @@ class Tenderer:
         return json_of(result)
 
     async def with_result(self) -> tuple[str, list[Bidder]]:
-        """An open tender taken to its published result, by a committee of its own experts."""
+        """An open tender taken to its published result, by a committee of library experts."""
         pid, bidders = await self.opened()
         await self.scored_by_committee(pid)
         await self.award_and_publish(pid)

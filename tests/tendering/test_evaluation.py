@@ -34,7 +34,15 @@ async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
     four = await gz.draw_committee(pid, 4, YOUTH_WORK)
     assert_rule_broken(four, "committee_min_members")
     tied, _ = await gz.expert(employer=bidders[1].name, speciality=YOUTH_WORK)
-    conflicted = await gz.draw_committee(pid, 5, YOUTH_WORK, appointed_expert_ids=[tied])
+    # Even one the buyer may choose itself (a technically complex project, with consent).
+    conflicted = await gz.draw_committee(
+        pid,
+        5,
+        YOUTH_WORK,
+        appointed_expert_ids=[tied],
+        technically_complex=True,
+        consent={"by": "广州市民政局", "document_number": "穗民函〔2026〕1号"},
+    )
     assert conflicted.status_code == 422 and conflicted.json()["code"] == "expert_conflicted"
     assert conflicted.json()["rule"] == "conflict_of_interest"
 

@@ -48,8 +48,13 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
     for _ in range(3):
         await gz.expert(speciality=speciality)
+    # A technically complex negotiation: its group includes a legal expert (74号令 art. 7).
+    await gz.expert(speciality="law", employer="某某律师事务所")
     group = await gz.draw_committee(pid, 3, speciality)
     assert group.status_code == 201, group.text
+    draws = (await client.get(f"{gz.base}/{pid}/committee/draws", headers=officer)).json()
+    [legal] = [d for d in draws if d["speciality"] == "law"]
+    assert len(legal["drawn"]) == 1 and legal["drawn"][0] in group.text
 
     first = await client.post(
         f"{gz.base}/{pid}/rounds", headers=officer, json={"note": "第一轮：服务方案"}

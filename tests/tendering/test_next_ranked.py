@@ -366,6 +366,8 @@ async def _negotiated(
     speciality = f"negotiation_{uuid.uuid4().hex[:6]}"
     for _ in range(3):
         await gz.expert(speciality=speciality)
+    # A technically complex negotiation: its group includes a legal expert (74号令 art. 7).
+    await gz.expert(speciality="law", employer="某某律师事务所")
     assert (await gz.draw_committee(pid, 3, speciality)).status_code == 201
     final = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={"final": True})
     assert final.status_code == 201, final.text

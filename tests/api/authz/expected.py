@@ -101,6 +101,7 @@ RP1 = f"{T}/reports/{{report_id}}"
 REPORT_READERS = PROCUREMENT_READERS | {PARTNER_DEPARTMENT} | BIDDERS
 # Committee membership itself is checked by the query; these roles may sit on one.
 SCORERS = CIVIL_AFFAIRS | {EXPERT}
+FINANCE = frozenset({FINANCE_OFFICER, FINANCE_APPROVER})
 AM = f"{T}/contracts/{{contract_id}}/amendments"
 AM1 = f"{AM}/{{amendment_id}}"
 # --- delivery: third-party evaluation ---
@@ -334,8 +335,17 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {RP1}/accept": CIVIL_AFFAIRS,
     f"POST {RP1}/return": CIVIL_AFFAIRS,
     f"POST {RP1}/comments": CIVIL_AFFAIRS | {PARTNER_DEPARTMENT},
-    f"PUT {T}/experts/{{user_id}}": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
-    f"GET {T}/experts": frozenset({CIVIL_AFFAIRS_APPROVER, TENANT_ADMIN}),
+    # --- tendering: the province's expert library and committee draws ---
+    # The library is kept by a province's finance bureau in the province's tenant: in 广州
+    # finance passes the guard and finds no library (404); civil affairs never adds experts.
+    # The buyer replaces an expert who declined, records an external draw, reads the draws.
+    f"PUT {T}/experts/{{user_id}}": FINANCE,
+    f"GET {T}/experts": FINANCE,
+    f"GET {T}/expert-library": FINANCE,
+    f"PUT {T}/expert-library": FINANCE,
+    f"POST {PR1}/committee/replacements": CIVIL_AFFAIRS,
+    f"POST {PR1}/committee/external": CIVIL_AFFAIRS,
+    f"GET {PR1}/committee/draws": PROCUREMENT_READERS,
     # --- delivery: third-party evaluation ---
     # Civil affairs engages an evaluation organisation and returns its result, the approver
     # confirms it, finance reads; the evaluator's own users read and score, its administrator

@@ -1,8 +1,11 @@
 """Roles held on one object: an acceptance panel member (acceptance_member) opens the
-acceptance it sits on and records an opinion there, and every other row of the matrix refuses
-it — every route a signed-in user may use aside."""
+acceptance it sits on and records an opinion there, a drawn expert (committee_expert) takes
+part on its committee, and every other row of the matrix refuses them — every route a
+signed-in user may use aside."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -32,4 +35,22 @@ async def test_an_acceptance_member_reaches_its_acceptance_and_no_row_of_the_mat
     for route, allowed in EXPECTED.items():
         if allowed == EVERYONE:
             continue  # any signed-in user's: the directory of regions, one's own inbox …
+        assert_forbidden(await CALLS[route].call(world, headers))
+
+
+async def test_a_drawn_expert_reaches_its_committee_and_no_row_of_the_matrix(
+    world: World, gz: Tenderer
+) -> None:
+    """An expert of the province's library holds committee_expert on the procurement it was
+    drawn for: its scores there, and nothing any row of the matrix guards."""
+    pid, _ = await gz.opened()
+    speciality = f"matrix_{uuid.uuid4().hex[:6]}"
+    experts = [await gz.expert(speciality=speciality) for _ in range(5)]
+    json_of(await gz.draw_committee(pid, 5, speciality), 201)
+    _, headers = experts[0]
+    own = await gz.client.get(f"{gz.base}/{pid}/scores", headers=headers)
+    assert own.status_code == 200 and own.json() == []
+    for route, allowed in EXPECTED.items():
+        if allowed == EVERYONE:
+            continue
         assert_forbidden(await CALLS[route].call(world, headers))
