@@ -144,7 +144,8 @@ async def read(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, sees_all: bool
 ) -> ReviewOut:
     """The review's verdicts: every bid's for the buyer, finance (``sees_all``) and the
-    committee's members; a bidder's own bid only; another expert learns nothing (404)."""
+    committee's members; a bidder's own bid only; anyone else with a seat-less role learns
+    nothing (404)."""
     procurement = await procurements.get(session, actor, procurement_id)
     opened = await bids.opened_bids(session, procurement)
     if actor.provider_id is not None:
