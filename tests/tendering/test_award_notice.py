@@ -73,9 +73,8 @@ async def test_bid_securities_are_owed_back_and_returned_once(
     notice_at = await admin_db.fetchval(
         "SELECT award_notice_at FROM procurements WHERE id = $1", uuid.UUID(pid)
     )
-    due = workdays.end_of_nth_working_day(
-        notice_at, 5
-    )  # 5 working days, the notice's day not counted
+    # 5 working days, the notice's day not counted.
+    due = workdays.end_of_nth_working_day(notice_at, 5)
     winner = rows[bidders[0].provider_id]
     assert winner["winner"] is True and winner["due_at"] is None  # due after signing
     for loser in (rows[bidders[1].provider_id], rows[bidders[2].provider_id]):

@@ -125,7 +125,8 @@ def test_deadlines_end_on_the_last_working_day() -> None:
     assert rules.result_notice_deadline(NATIONAL, friday) == end_of(date(2026, 12, 1))
     assert rules.confirm_deadline(NATIONAL, friday) == end_of(date(2026, 12, 4))
     assert rules.answer_deadline(NATIONAL, friday) == end_of(date(2026, 12, 8))
-    assert rules.contract_deadline(NATIONAL, friday) == end_of(date(2026, 12, 27))
+    # 27 Dec, the 30th day, is a Sunday: the contract is due with Monday 28 Dec (民法典 art. 203).
+    assert rules.contract_deadline(NATIONAL, friday) == end_of(date(2026, 12, 28))
 
 
 # --- numbers of suppliers, bids and members -------------------------------------------------
