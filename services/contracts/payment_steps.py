@@ -10,7 +10,8 @@
   with reasons. The confirmation starts the payment term: ``pay_by`` is the end (24:00
   Asia/Shanghai) of the region's payment days counted from the day after (保障中小企业款项
   支付条例 arts. 8–9: within 30 days of the delivery, at most 60 by agreement, from the day an
-  agreed inspection or acceptance is passed).
+  agreed inspection or acceptance is passed); a last day on a rest day gives way to the next
+  working day (民法典 art. 203, ``workdays.calendar_deadline``).
 - In ``finance_approval`` mode finance (officer or approver) approves or returns the confirmed
   request and records the payment; in ``treasury`` mode (国库集中支付) civil affairs records it
   once confirmed, and no approval is asked.
@@ -139,7 +140,7 @@ async def confirm(
     payment.confirmed_at = now
     payment.confirmed_by = actor.user_id
     payment.confirmation_note = data.note
-    payment.pay_by = workdays.deadline_after_days(now, terms.payment_days)
+    payment.pay_by = workdays.calendar_deadline(now, terms.payment_days)
     await session.flush()
     await record(
         session,

@@ -256,8 +256,8 @@ async def _conclude(
     contract.signed_document_id = last.document_id
     contract.signed_version = last.version
     contract.signed_sha256 = last.sha256
-    contract.publish_by = workdays.deadline_after(at, PUBLISH_WORKING_DAYS)
-    contract.file_by = workdays.deadline_after(at, FILE_WORKING_DAYS)
+    contract.publish_by = workdays.end_of_nth_working_day(at, PUBLISH_WORKING_DAYS)
+    contract.file_by = workdays.end_of_nth_working_day(at, FILE_WORKING_DAYS)
     held = await _commit_years(session, actor, contract)
     contract.contract_commitment_id = held
     await planning.advance(

@@ -4,8 +4,9 @@ The buyer suspends while a challenge (or an enquiry) that may change the result 
 (实施条例 art. 54; 财政部令第94号 art. 18 for a complaint) — its decision, recorded with the
 reason and, where there is one, the challenge; it lifts the suspension itself, not before that
 challenge is answered. Finance may order a suspension during a complaint for at most 30 days
-(94号令 art. 28): counted from the day after the order to 24:00 of the last day, it ends by
-itself then, or earlier when finance lifts it.
+(94号令 art. 28): counted from the day after the order to 24:00 of the last day — a last day on
+a rest day gives way to the next working day (民法典 art. 203, ``workdays.calendar_deadline``) —
+it ends by itself then, or earlier when finance lifts it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ async def suspend(
         reason=reason,
         challenge_id=challenge_id,
         starts_at=now,
-        ends_at=workdays.deadline_after_days(now, days) if days is not None else None,
+        ends_at=workdays.calendar_deadline(now, days) if days is not None else None,
         created_by=actor.user_id,
     )
     session.add(suspension)

@@ -20,7 +20,7 @@ through its administrator. When both accepted the same version the report takes 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,10 +125,7 @@ async def sign(
 def rectification_due(took_effect: datetime, days: int) -> date:
     """The last day of a period of ``days`` calendar days from the day after the report took
     effect; a rest day moves it to the next working day."""
-    last = workdays.local_date(took_effect) + timedelta(days=days)
-    while not workdays.is_working_day(last):
-        last += timedelta(days=1)
-    return last
+    return workdays.calendar_last_day(workdays.local_date(took_effect), days)
 
 
 async def _take_effect(

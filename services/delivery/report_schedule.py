@@ -38,7 +38,7 @@ class Span:
 def due_at(ends_on: date, due_days: int) -> datetime:
     """24:00 Asia/Shanghai of the ``due_days``-th day after ``ends_on`` (a rest day moves to
     the next working day), in UTC."""
-    return workdays.end_of_day(workdays.add_working_days(ends_on + timedelta(days=due_days), 0))
+    return workdays.end_of_day(workdays.calendar_last_day(ends_on, due_days))
 
 
 def _month_end(day: date) -> date:

@@ -10,7 +10,16 @@ holidays are announced (usually in November).
 
 Every day is a day in Asia/Shanghai. Functions that take a moment require a timezone-aware
 datetime and convert it to Shanghai before taking its date; deadlines come back as aware UTC
-datetimes, the last microsecond (23:59:59.999999) of a Shanghai day.
+datetimes, the last microsecond (23:59:59.999999) of a Shanghai day, and earliest moments as
+00:00 of a Shanghai day.
+
+This module is the one place where the law's periods are counted, one function per reading
+(民法典 arts. 201–203: a period starts the day after the event and ends at 24:00 of its last
+day; a calendar-day period whose last day is a rest day ends on the next working day):
+:func:`not_before_nth_day` / :func:`not_before_nth_working_day` ("from A to B not less than N
+(working) days"), :func:`after_working_day_period` (an act after a notice period),
+:func:`end_of_nth_working_day` ("within N working days of A") and :func:`calendar_deadline`
+("within N days of A").
 """
 
 from __future__ import annotations
@@ -119,54 +128,154 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
-def deadline_after(moment: datetime, working_days: int) -> datetime:
-    """The end of a period "within N working days of ``moment``": the end (23:59:59.999999
-    Asia/Shanghai) of the N-th working day after the moment's Shanghai date, in UTC.
+# --- the periods of the law, one function per reading -------------------------------------
+#
+# 民法典 art. 201: a period counted in days starts the day after the event (the event's own day
+# never counts); art. 203: it ends at 24:00 of its last day, and a last day that is a rest day
+# (法定休假日) gives way to the day after the rest ends. Each rule's wording decides which of
+# the readings below it follows; ``services/tendering/rules.py`` names one per rule.
 
-    A result notice due within 2 working days of a confirmation on a Friday is due at the end
-    of the next Tuesday. N = 0 is the end of the moment's day when that is a working day, else
-    of the next working day (see :func:`add_working_days`).
+
+def start_of_day(day: date) -> datetime:
+    """00:00 of a Shanghai day, as an aware UTC datetime."""
+    return datetime.combine(_plain_date(day), time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def not_before_nth_day(moment: datetime, days: int) -> datetime:
+    """The earliest B for "from A to B not less than N days" (``moment`` is A): 00:00
+    Asia/Shanghai of the N-th calendar day after A's date, in UTC.
+
+    政府采购法 art. 35 (≥ 20 days from issuing the tender documents to the bid deadline),
+    政府采购法实施条例 art. 31 (a clarification ≥ 15 days before the bid deadline) and 财库
+    〔2014〕214号 art. 10 (≥ 5 days before the first responses): A's day does not count
+    (民法典 art. 201), so B may fall on the N-th day after A's day, at any time that day.
+    Documents issued on 2 Nov at 10:00 allow a bid deadline from 22 Nov 00:00. A rest day is
+    no obstacle: B is the later event, and it may be any day from that one on.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return start_of_day(local_date(moment) + timedelta(days=days))
+
+
+def not_before_nth_working_day(moment: datetime, working_days: int) -> datetime:
+    """The earliest B for "from A to B not less than N working days" (``moment`` is A): 00:00
+    Asia/Shanghai of the N-th working day after A's date, in UTC (N = 0: A's own day).
+
+    财政部令第74号 art. 10: ≥ 3 working days from issuing the negotiation documents to the first
+    response deadline, and a clarification ≥ 3 working days before it. A's day does not count
+    (民法典 art. 201); B may fall on the N-th working day, at any time that day. Documents issued
+    on 30 Sep 2026 allow a deadline from 10 Oct 00:00 (8, 9 and the 调休 Saturday 10 Oct).
+    """
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    day = local_date(moment)
+    return start_of_day(add_working_days(day, working_days) if working_days else day)
+
+
+def latest_before_nth_day(deadline: datetime, days: int) -> datetime:
+    """The inverse of :func:`not_before_nth_day`: the last moment A for which ``deadline`` is
+    still not less than N days away — 24:00 of the N-th day before the deadline's date.
+
+    A clarification published up to then keeps a tender's bid deadline (实施条例 art. 31).
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return end_of_day(local_date(deadline) - timedelta(days=days))
+
+
+def latest_before_nth_working_day(deadline: datetime, working_days: int) -> datetime:
+    """The inverse of :func:`not_before_nth_working_day`: the last moment A for which
+    ``deadline`` falls on or after the N-th working day after A's date — 24:00 of the latest
+    such day (a rest day before the N-th working day before the deadline may be it).
+
+    A negotiation's clarification published up to then keeps its deadline (74号令 art. 10).
+    """
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    last = local_date(deadline)
+    day = last
+    # add_working_days never decreases as the day grows: the first day found going back is the
+    # latest that fits.
+    while working_days and add_working_days(day, working_days) > last:
+        day -= timedelta(days=1)
+    return end_of_day(day)
+
+
+def after_working_day_period(moment: datetime, working_days: int) -> datetime:
+    """The first moment after a notice period of N working days (公示期不少于N个工作日)
+    published at ``moment``, for an act the period must precede: 00:00 Asia/Shanghai of the
+    day after the N-th working day after the publication's date, in UTC.
+
+    财政部令第74号 art. 38: a single-source purchase is approved only after its notice has run
+    5 working days. The period starts the day after the publication (民法典 art. 201) and ends
+    at 24:00 of its last day (art. 203); the act comes after it, not during its last day. A
+    notice published on 12 Feb 2026 runs 13, 14 (调休 Saturday), 24, 25 and 26 Feb (the
+    Spring Festival is off): approval from 27 Feb 00:00.
+    """
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    return start_of_day(add_working_days(local_date(moment), working_days) + timedelta(days=1))
+
+
+def end_of_nth_working_day(moment: datetime, working_days: int) -> datetime:
+    """The end of a period "within N working days of A" (``moment`` is A): 24:00 (the last
+    microsecond, 23:59:59.999999) Asia/Shanghai of the N-th working day after A's date, in UTC.
+
+    政府采购法实施条例 art. 43 (confirm the winner within 5, announce within 2 working days),
+    arts. 52–53 (challenge and answer within 7), 财政部令第87号 art. 38 (bid securities back
+    within 5), 74号令 art. 40: the period starts the day after A (民法典 art. 201) and ends at
+    24:00 of its last day (art. 203); a working-day count never ends on a rest day. A result
+    notice due within 2 working days of a confirmation on a Friday is due at the end of the
+    next Tuesday. N = 0 is the end of A's day when that is a working day, else of the next
+    working day (see :func:`add_working_days`).
     """
     return end_of_day(add_working_days(local_date(moment), working_days))
 
 
-def deadline_after_days(moment: datetime, days: int) -> datetime:
-    """The end (23:59:59.999999 Asia/Shanghai, in UTC) of the day ``days`` calendar days
-    after the moment's Shanghai date (the start day does not count)."""
+def calendar_last_day(day: date, days: int) -> date:
+    """The last day of a period of N calendar days after ``day``: the N-th day after it, or,
+    when that is a rest day, the first working day after (民法典 arts. 201, 203)."""
     if days < 0:
         raise ValueError("days must not be negative")
-    return end_of_day(local_date(moment) + timedelta(days=days))
+    return add_working_days(_plain_date(day) + timedelta(days=days), 0)
 
 
-def earliest_after_working_days(moment: datetime, working_days: int) -> datetime:
-    """The first moment by which at least N whole working days have passed since ``moment``,
-    for rules of the form "at least N working days from A to B" (B ≥ this), in UTC.
+def calendar_deadline(moment: datetime, days: int) -> datetime:
+    """The end of a period "within N days of A" (``moment`` is A): 24:00 Asia/Shanghai of the
+    N-th calendar day after A's date, moved to the end of the next working day when that day is
+    a rest day, in UTC (民法典 art. 201: the period starts the day after A; art. 203: it ends at
+    24:00 of its last day, and a last day on a rest day gives way to the day after the rest).
 
-    From a working day it is the same Shanghai clock time on the N-th working day after;
-    from a holiday or weekend nothing counts until the next working day begins, so it is
-    the end of the N-th working day after. N = 0 is the moment itself.
+    政府采购法 art. 46 (the contract within 30 days of the award notice), 财政部令第94号
+    art. 28 (finance's suspension of at most 30 days), 保障中小企业款项支付条例 arts. 8–9 (a
+    payment within the agreed days). An award notice of 1 Sep 2026 has 1 Oct, National Day, as
+    its 30th day: the contract is due by 24:00 of 8 Oct, the first working day after it.
     """
-    if working_days < 0:
-        raise ValueError("working_days must not be negative")
-    day = local_date(moment)  # refuses a naive moment
-    if working_days == 0:
-        return moment.astimezone(UTC)
-    local = moment.astimezone(SHANGHAI)
-    target = add_working_days(day, working_days)
-    if not is_working_day(day):
-        return end_of_day(target)
-    return datetime.combine(target, local.timetz()).astimezone(UTC)
+    return end_of_day(calendar_last_day(local_date(moment), days))
+
+
+# The older names, kept so callers written against them keep working: the same readings.
+deadline_after = end_of_nth_working_day
+deadline_after_days = calendar_deadline
 
 
 __all__ = [
     "SHANGHAI",
     "add_working_days",
+    "after_working_day_period",
+    "calendar_deadline",
+    "calendar_last_day",
     "deadline_after",
     "deadline_after_days",
-    "earliest_after_working_days",
     "end_of_day",
+    "end_of_nth_working_day",
     "is_working_day",
+    "latest_before_nth_day",
+    "latest_before_nth_working_day",
     "local_date",
+    "not_before_nth_day",
+    "not_before_nth_working_day",
     "require_aware",
+    "start_of_day",
     "working_days_between",
 ]

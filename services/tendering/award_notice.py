@@ -4,7 +4,8 @@ the bid securities owed back after it.
 财政部令第87号 art. 69: with the result notice the buyer sends the winner the award notice,
 tells a bidder that did not pass review why, and — bids being scored — tells every other bidder
 its own score and rank. The award notice starts the 30 days within which the contract is signed
-(政府采购法 art. 46): from the day after it, to 24:00 of the 30th day (``rules.contract_deadline``).
+(政府采购法 art. 46): from the day after it, to 24:00 of the 30th day, or of the next working
+day when the 30th is a rest day (民法典 art. 203, ``rules.contract_deadline``).
 
 Art. 38: the losing bidders' securities come back within 5 working days of the award notice,
 the winner's within 5 working days of signing the contract (or become its performance security):

@@ -14,10 +14,20 @@ A check that fails raises :class:`LegalRuleBroken` (422 ``legal_rule_broken``), 
 body names the ``rule`` (a LegalRules field) and the request ``field``. Times are compared in
 Asia/Shanghai; working days come from :mod:`services.kit.workdays`.
 
-Periods of the form "at least N days from A to B" are measured moment to moment: B must be no
-earlier than A + N days (the same clock time N days later) — the strict reading, so a procedure
-that passes here passes under any way of counting the start day. Deadlines of the form "within
-N working days of A" end at 23:59:59.999999 Shanghai time on the N-th working day after A's date.
+Days are counted as the law counts them (民法典 arts. 201–203: a period starts the day after
+the event and ends at 24:00 Asia/Shanghai of its last day; a calendar-day deadline whose last day
+is a rest day moves to the next working day). Each rule's wording decides its reading, and
+:data:`READINGS` names it per rule; the arithmetic is :mod:`services.kit.workdays`'s:
+
+- "from A to B not less than N (working) days" (政府采购法 art. 35, 实施条例 art. 31, 214号
+  art. 10, 74号令 art. 10): B may fall on the N-th (working) day after A's day, at any time
+  (``not_before_nth_day``, ``not_before_nth_working_day``);
+- a notice period followed by an act (74号令 art. 38): the act comes only after the period's
+  last working day has ended (``after_working_day_period``);
+- "within N working days of A": up to 24:00 of the N-th working day after A's day
+  (``end_of_nth_working_day``);
+- "within N days of A": up to 24:00 of the N-th day after A's day, or of the next working day
+  when that is a rest day (``calendar_deadline``).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
@@ -338,6 +348,47 @@ RULES: dict[str, RuleInfo] = {
 # "own" is the region's own figure (any value within bounds).
 KIND: dict[str, Kind] = {name: info.kind for name, info in RULES.items()}
 assert set(RULES) == {f.name for f in fields(LegalRules)}, "every rule needs a RULES row"
+
+# How each period is counted (民法典 arts. 201–203), named after the function of
+# services.kit.workdays that counts it; the README's rules table states the same per rule.
+Reading = Literal[
+    "not_before_nth_day",
+    "not_before_nth_working_day",
+    "after_working_day_period",
+    "end_of_nth_working_day",
+    "calendar_deadline",
+]
+READINGS: dict[str, Reading] = {
+    # "自招标文件开始发出之日起至投标人提交投标文件截止之日止，不得少于二十日" (art. 35).
+    "open_tender_min_days": "not_before_nth_day",
+    # "在投标截止时间至少15日前" (实施条例 art. 31): from the clarification to the deadline.
+    "clarification_min_days": "not_before_nth_day",
+    # "在提交首次响应文件截止之日3个工作日前" (74号令 art. 10).
+    "negotiation_clarification_min_working_days": "not_before_nth_working_day",
+    # "在提交首次响应文件截止时间至少5日前" (214号 art. 10).
+    "consultation_clarification_min_days": "not_before_nth_day",
+    # "从谈判文件发出之日起至供应商提交首次响应文件截止之日止不得少于3个工作日" (74号令 art. 10).
+    "negotiation_min_response_working_days": "not_before_nth_working_day",
+    # "公示期不得少于5个工作日" (74号令 art. 38), then the approval: after the period.
+    "single_source_notice_working_days": "after_working_day_period",
+    # Within 5 working days after the notice period ends (74号令 art. 40).
+    "objection_answer_working_days": "end_of_nth_working_day",
+    # "在收到评标报告后5个工作日内", "自中标人确定之日起2个工作日内" (实施条例 art. 43).
+    "confirm_winner_working_days": "end_of_nth_working_day",
+    "result_notice_working_days": "end_of_nth_working_day",
+    # "公告期限为1个工作日" (art. 43): its end starts the challenge period (art. 53).
+    "result_publication_working_days": "end_of_nth_working_day",
+    # "自中标、成交通知书发出之日起三十日内" (政府采购法 art. 46).
+    "contract_days": "calendar_deadline",
+    # "应知其权益受到损害之日起七个工作日内", answered "七个工作日内" (arts. 52–53).
+    "challenge_working_days": "end_of_nth_working_day",
+    "challenge_answer_working_days": "end_of_nth_working_day",
+    # "5个工作日内退还" (87号令 art. 38).
+    "bid_security_return_working_days": "end_of_nth_working_day",
+}
+assert set(READINGS) == {n for n, i in RULES.items() if i.unit in ("days", "working_days")}, (
+    "every period needs its reading"
+)
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -693,11 +744,13 @@ def _source(rule: str) -> str:
 def check_bid_period(
     rules: LegalRules, issued_at: datetime, bid_deadline: datetime, field: str = "bid_deadline"
 ) -> None:
-    """Open and invited tender: the bid deadline is at least ``open_tender_min_days`` calendar
-    days after the tender documents are issued (the same Shanghai clock time, N days on)."""
+    """Open and invited tender: not less than ``open_tender_min_days`` calendar days from
+    issuing the tender documents to the bid deadline (政府采购法 art. 35). The day of issue does
+    not count; the deadline may fall on the N-th day after it, at any time that day
+    (``workdays.not_before_nth_day``): documents issued on 2 Nov allow a deadline from 22 Nov
+    00:00 Asia/Shanghai."""
     days = rules.open_tender_min_days
-    issued = workdays.require_aware(issued_at).astimezone(workdays.SHANGHAI)
-    earliest = issued + timedelta(days=days)
+    earliest = workdays.not_before_nth_day(issued_at, days)
     if workdays.require_aware(bid_deadline) < earliest:
         raise LegalRuleBroken(
             f"The bid deadline must be at least {days} days after the tender documents are "
@@ -730,30 +783,31 @@ def earliest_deadline_after_clarification(
 ) -> datetime | None:
     """The earliest deadline a clarification published at ``published_at`` leaves standing.
 
-    Tenders (实施条例 art. 31) and consultations (214号 art. 10): "at least N days before the
-    deadline", moment to moment — the deadline must be no earlier than published + N days.
-    Negotiations (74号令 art. 10): "at least 3 working days before", read as at least 3 whole
-    working days between (:func:`workdays.earliest_after_working_days`): from a working day
-    the same clock time 3 working days on."""
+    Tenders (实施条例 art. 31: "at least 15 days before the deadline") and consultations (214号
+    art. 10: 5 days): the deadline may fall on the N-th day after the clarification's day, at
+    any time (``workdays.not_before_nth_day``). Negotiations (74号令 art. 10: "3 working days
+    before"): on the 3rd working day after it (``workdays.not_before_nth_working_day``)."""
     rule = clarification_rule(method)
     if rule is None:
         return None
-    published = workdays.require_aware(published_at).astimezone(UTC)
     n = getattr(rules, rule)
-    if RULES[rule].unit == "working_days":
-        return workdays.earliest_after_working_days(published, n)
-    return published + timedelta(days=n)
+    if READINGS[rule] == "not_before_nth_working_day":
+        return workdays.not_before_nth_working_day(published_at, n)
+    return workdays.not_before_nth_day(published_at, n)
 
 
 def check_clarification(
     rules: LegalRules, published_at: datetime, bid_deadline: datetime, method: str = "open_tender"
 ) -> datetime | None:
     """A clarification or change that may affect the bids (responses) published too close to
-    the deadline moves the deadline (顺延): returns the new one (UTC), else None."""
+    the deadline moves the deadline (顺延): returns the new one (UTC), else None. It moves to
+    the first day the rule allows, at the deadline's own Shanghai clock time (bidders keep the
+    hour they planned for)."""
     earliest = earliest_deadline_after_clarification(rules, method, published_at)
-    if earliest is None:
+    if earliest is None or workdays.require_aware(bid_deadline) >= earliest:
         return None
-    return earliest if workdays.require_aware(bid_deadline) < earliest else None
+    clock = bid_deadline.astimezone(workdays.SHANGHAI).timetz()
+    return datetime.combine(workdays.local_date(earliest), clock).astimezone(UTC)
 
 
 def latest_clarification(rules: LegalRules, method: str, deadline: datetime) -> datetime | None:
@@ -763,24 +817,9 @@ def latest_clarification(rules: LegalRules, method: str, deadline: datetime) -> 
     if rule is None:
         return None
     n = getattr(rules, rule)
-    if RULES[rule].unit != "working_days":
-        return deadline - timedelta(days=n)
-    # Back from the deadline's day, the latest moment whose N working days end by the deadline
-    # (the inverse of workdays.earliest_after_working_days).
-    last = workdays.local_date(deadline)
-    clock = deadline.astimezone(workdays.SHANGHAI).timetz()
-    day = last
-    for _ in range(400):
-        target = workdays.add_working_days(day, n)
-        if workdays.is_working_day(day):
-            if target < last:
-                return workdays.end_of_day(day)
-            if target == last:
-                return datetime.combine(day, clock).astimezone(UTC)
-        elif target < last or workdays.end_of_day(target) <= deadline:
-            return workdays.end_of_day(day)
-        day -= timedelta(days=1)
-    return None
+    if READINGS[rule] == "not_before_nth_working_day":
+        return workdays.latest_before_nth_working_day(deadline, n)
+    return workdays.latest_before_nth_day(deadline, n)
 
 
 def _check_count(rule: str, needed: int, count: int, what: str, field: str) -> None:
@@ -824,11 +863,13 @@ def check_negotiation_response(
     response_deadline: datetime,
     field: str = "response_deadline",
 ) -> None:
-    """Competitive negotiation: at least ``negotiation_min_response_working_days`` working days
-    from issuing the documents to the first response deadline."""
+    """Competitive negotiation: not less than ``negotiation_min_response_working_days`` working
+    days from issuing the documents to the first response deadline (74号令 art. 10): the
+    deadline may fall on the N-th working day after the day of issue, at any time that day
+    (``workdays.not_before_nth_working_day``)."""
     n = rules.negotiation_min_response_working_days
-    earliest = workdays.earliest_after_working_days(issued_at, n)
-    if response_deadline < earliest:
+    earliest = workdays.not_before_nth_working_day(issued_at, n)
+    if workdays.require_aware(response_deadline) < earliest:
         raise LegalRuleBroken(
             f"The response deadline must be at least {n} working days after the negotiation "
             f"documents are issued (negotiation_min_response_working_days, "
@@ -844,11 +885,14 @@ def check_single_source_notice(
     approval_at: datetime,
     field: str = "approved_at",
 ) -> None:
-    """Single source: the public notice (公示) runs at least
-    ``single_source_notice_working_days`` working days before the purchase is approved."""
+    """Single source: the public notice (公示) runs ``single_source_notice_working_days``
+    working days, and the purchase is approved only after it has ended (74号令 art. 38): from
+    00:00 Asia/Shanghai of the day after its last working day
+    (``workdays.after_working_day_period``), not during that day. A notice of 12 Feb 2026 runs
+    13, 14 (调休 Saturday), 24, 25 and 26 Feb: approval from 27 Feb 00:00."""
     n = rules.single_source_notice_working_days
-    earliest = workdays.earliest_after_working_days(notice_published_at, n)
-    if approval_at < earliest:
+    earliest = workdays.after_working_day_period(notice_published_at, n)
+    if workdays.require_aware(approval_at) < earliest:
         raise LegalRuleBroken(
             f"A single-source purchase may be approved only after {n} working days of public "
             f"notice (single_source_notice_working_days, "
@@ -1054,14 +1098,16 @@ def check_supplementary(
 def within_working_days(rules_value: int, start: datetime, at: datetime) -> bool:
     """Whether ``at`` falls within ``rules_value`` working days of ``start`` (by the end of the
     N-th working day after start's Shanghai date)."""
-    return at <= workdays.deadline_after(start, rules_value)
+    return at <= workdays.end_of_nth_working_day(start, rules_value)
 
 
 def publication_end(rules: LegalRules, result_published_at: datetime) -> datetime:
     """When the result notice's publication (1 working day, 实施条例 art. 43) ends: 24:00
     Asia/Shanghai of the N-th working day after the day it is published (the period starts the
     day after the event, 民法典 art. 201)."""
-    return workdays.deadline_after(result_published_at, rules.result_publication_working_days)
+    return workdays.end_of_nth_working_day(
+        result_published_at, rules.result_publication_working_days
+    )
 
 
 def challenge_deadline(rules: LegalRules, result_published_at: datetime) -> datetime:
@@ -1071,7 +1117,7 @@ def challenge_deadline(rules: LegalRules, result_published_at: datetime) -> date
     period — from the day after its last day — and end at 24:00 Asia/Shanghai of the 7th
     working day. A result published on Monday 2026-09-28 is published through Tuesday 29 Sep;
     the challenge days are 30 Sep, 8, 9, 10 (调休 Saturday), 12, 13 and 14 Oct."""
-    return workdays.deadline_after(
+    return workdays.end_of_nth_working_day(
         publication_end(rules, result_published_at), rules.challenge_working_days
     )
 
@@ -1099,7 +1145,7 @@ def challenge_period_over(rules: LegalRules, result_published_at: datetime, at: 
 
 def answer_deadline(rules: LegalRules, challenge_at: datetime) -> datetime:
     """The last moment the buyer may answer a challenge received at ``challenge_at``."""
-    return workdays.deadline_after(challenge_at, rules.challenge_answer_working_days)
+    return workdays.end_of_nth_working_day(challenge_at, rules.challenge_answer_working_days)
 
 
 def enquiry_answer_deadline(
@@ -1119,31 +1165,34 @@ def objection_answer_deadline(rules: LegalRules, notice_published_at: datetime) 
     """When the buyer must have answered the objections to a single-source notice: within
     ``objection_answer_working_days`` working days after the notice's
     ``single_source_notice_working_days`` end (74号令 arts. 38, 40)."""
-    notice_ends = workdays.deadline_after(
+    # The notice's last instant: its day is the one after which the answer's days count.
+    notice_ends = workdays.end_of_nth_working_day(
         notice_published_at, rules.single_source_notice_working_days
     )
-    return workdays.deadline_after(notice_ends, rules.objection_answer_working_days)
+    return workdays.end_of_nth_working_day(notice_ends, rules.objection_answer_working_days)
 
 
 def confirm_deadline(rules: LegalRules, report_at: datetime) -> datetime:
     """The last moment the buyer may confirm the winner after the evaluation report."""
-    return workdays.deadline_after(report_at, rules.confirm_winner_working_days)
+    return workdays.end_of_nth_working_day(report_at, rules.confirm_winner_working_days)
 
 
 def result_notice_deadline(rules: LegalRules, confirmed_at: datetime) -> datetime:
     """The last moment the result may be announced after the winner is confirmed."""
-    return workdays.deadline_after(confirmed_at, rules.result_notice_working_days)
+    return workdays.end_of_nth_working_day(confirmed_at, rules.result_notice_working_days)
 
 
 def bid_security_return_deadline(rules: LegalRules, since: datetime) -> datetime:
     """When a bid security must be back: the end of the N-th working day after the award
     notice (a losing bidder's) or the signing (the winner's); the day itself does not count."""
-    return workdays.deadline_after(since, rules.bid_security_return_working_days)
+    return workdays.end_of_nth_working_day(since, rules.bid_security_return_working_days)
 
 
 def contract_deadline(rules: LegalRules, award_notice_at: datetime) -> datetime:
-    """The last moment the contract may be signed after the award notice (calendar days)."""
-    return workdays.deadline_after_days(award_notice_at, rules.contract_days)
+    """The last moment the contract may be signed after the award notice (政府采购法 art. 46,
+    "within 30 days"): 24:00 of the 30th day after the notice's day, or of the next working day
+    when that is a rest day (``workdays.calendar_deadline``)."""
+    return workdays.calendar_deadline(award_notice_at, rules.contract_days)
 
 
 async def view(session: AsyncSession, tenant: str) -> RulesOut:
@@ -1170,6 +1219,7 @@ async def view(session: AsyncSession, tenant: str) -> RulesOut:
                 origin=resolved.origins[name],
                 province=resolved.province if resolved.origins[name] == "province" else None,
                 province_value=None if is_province(tenant) else to_json(province[name]),
+                reading=READINGS.get(name),
             )
             for name, info in RULES.items()
         ],

@@ -507,6 +507,9 @@ class RuleOut(msgspec.Struct):
     origin: Literal["law", "province", "region"]
     province: str | None = None
     province_value: RuleValueJson | None = None
+    # How a period is counted (民法典 arts. 201–203), named after its function in
+    # services.kit.workdays; None for a rule that is not a period.
+    reading: str | None = None
 
 
 class RulesOut(msgspec.Struct):

@@ -68,7 +68,7 @@ async def test_the_award_notice_drafts_the_contract_once(
     assert contract["price"] == "300000.00" == f"{procurement['awarded_price']:.2f}"
     assert procurement["budget_amount"] > procurement["awarded_price"]
     # 30 days from the day after the award notice, to 24:00 of the 30th (政府采购法 art. 46).
-    sign_by = workdays.deadline_after_days(procurement["award_notice_at"], 30)
+    sign_by = workdays.calendar_deadline(procurement["award_notice_at"], 30)
     assert contract["sign_by"].replace("Z", "+00:00") == sign_by.isoformat()
     assert contract["instalments"] == []
     # The parties: the city's civil affairs bureau and the winner with its USCC.

@@ -156,7 +156,7 @@ async def test_treasury_request_confirm_pay_split_over_the_sources(treasury: Dea
     assert confirmed["status"] == "confirmed" and confirmed["confirmation_note"] == "已核实"
     # 45 days from the day after the confirmation, to 24:00 of the last (条例 arts. 8–9).
     at = _moment(confirmed["confirmed_at"])
-    assert _moment(confirmed["pay_by"]) == workdays.deadline_after_days(at, 45)
+    assert _moment(confirmed["pay_by"]) == workdays.calendar_deadline(at, 45)
     told = set(await deal.told("contracts.payment_confirmed"))
     assert told == await _provider_admins(deal)  # treasury: finance is not asked
     again = await _step(deal, asked["id"], "confirmation", "civil_affairs_approver", {})

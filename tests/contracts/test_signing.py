@@ -66,10 +66,11 @@ async def test_both_sides_sign_one_version_and_the_price_stays_committed(deal: D
     signed_at = workdays.require_aware(datetime.fromisoformat(both["signed_at"]))
     assert (
         both["publish_by"].replace("Z", "+00:00")
-        == workdays.deadline_after(signed_at, 2).isoformat()
+        == workdays.end_of_nth_working_day(signed_at, 2).isoformat()
     )
     assert (
-        both["file_by"].replace("Z", "+00:00") == workdays.deadline_after(signed_at, 7).isoformat()
+        both["file_by"].replace("Z", "+00:00")
+        == workdays.end_of_nth_working_day(signed_at, 7).isoformat()
     )
     # The procurement held its budget (360,000.00); the contract keeps the price, the rest
     # goes back to the line in the same transaction.
@@ -91,7 +92,7 @@ async def test_both_sides_sign_one_version_and_the_price_stays_committed(deal: D
         "SELECT due_at FROM bid_securities WHERE procurement_id = $1 AND winner",
         uuid.UUID(deal.procurement_id),
     )
-    assert due == workdays.deadline_after(signed_at, 5)
+    assert due == workdays.end_of_nth_working_day(signed_at, 5)
     assert len(await deal.told("contracts.signed")) >= 3  # civil affairs, finance, provider
     # Nothing is signed twice, and terms no longer change.
     late = await deal.sign("buyer", document_id, digest)
@@ -194,7 +195,7 @@ async def test_finance_orders_a_suspension_of_at_most_30_days(deal: Deal) -> Non
     starts = datetime.fromisoformat(order["starts_at"])
     assert (
         order["ends_at"].replace("Z", "+00:00")
-        == workdays.deadline_after_days(starts, 10).isoformat()
+        == workdays.calendar_deadline(starts, 10).isoformat()
     )
     refused = await deal.sign("buyer", document_id, digest)
     assert refused.status_code == 409 and refused.json()["code"] == "contract_suspended"

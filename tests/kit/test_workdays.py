@@ -11,10 +11,16 @@ from structlog.testing import capture_logs
 from services.kit import workdays
 from services.kit.workdays import (
     add_working_days,
+    after_working_day_period,
+    calendar_deadline,
+    calendar_last_day,
     deadline_after,
-    deadline_after_days,
-    earliest_after_working_days,
+    end_of_nth_working_day,
     is_working_day,
+    latest_before_nth_day,
+    latest_before_nth_working_day,
+    not_before_nth_day,
+    not_before_nth_working_day,
     working_days_between,
 )
 from tests.support.shanghai import end_of, sh
@@ -105,16 +111,73 @@ def test_deadline_after_crosses_national_day() -> None:
     assert deadline_after(sh(2026, 10, 3, 9), 0) == end_of(date(2026, 10, 8))
 
 
-def test_deadline_after_days_counts_calendar_days_to_the_end_of_the_day() -> None:
-    assert deadline_after_days(sh(2026, 9, 30, 9), 20) == end_of(date(2026, 10, 20))
-    assert deadline_after_days(sh(2026, 9, 30, 9), 0) == end_of(date(2026, 9, 30))
+def test_the_older_name_is_the_same_reading() -> None:
+    assert deadline_after is end_of_nth_working_day
 
 
-def test_earliest_after_working_days_keeps_the_clock_time_from_a_working_day() -> None:
-    assert earliest_after_working_days(sh(2026, 9, 30, 10), 5) == sh(2026, 10, 13, 10)
-    # From a holiday nothing counts before the first working day begins.
-    assert earliest_after_working_days(sh(2026, 10, 2, 10), 1) == end_of(date(2026, 10, 8))
-    assert earliest_after_working_days(sh(2026, 10, 2, 10), 0) == sh(2026, 10, 2, 10)
+# --- the readings of the law's periods (民法典 arts. 201–203) ---------------------------------
+
+
+def test_a_calendar_deadline_ends_at_24_00_of_the_nth_day_after() -> None:
+    # Wednesday 30 Sep + 20 days: Tuesday 20 Oct, a working day.
+    assert calendar_deadline(sh(2026, 9, 30, 9), 20) == end_of(date(2026, 10, 20))
+    assert calendar_deadline(sh(2026, 9, 30, 23, 59), 20) == end_of(date(2026, 10, 20))
+    assert calendar_deadline(sh(2026, 9, 30, 9), 0) == end_of(date(2026, 9, 30))
+
+
+def test_a_calendar_deadline_on_a_rest_day_moves_to_the_next_working_day() -> None:
+    # 1 Sep + 30 days = 1 Oct, National Day: the period ends with 8 Oct, the first working day.
+    assert calendar_deadline(sh(2026, 9, 1, 15), 30) == end_of(date(2026, 10, 8))
+    # 31 Aug + 30 = 30 Sep, a working day: it stays.
+    assert calendar_deadline(sh(2026, 8, 31, 15), 30) == end_of(date(2026, 9, 30))
+    # An ordinary Saturday gives way to the Monday; a 调休 Saturday is a working day itself.
+    assert calendar_last_day(date(2026, 11, 18), 10) == date(2026, 11, 30)
+    assert calendar_last_day(date(2026, 9, 30), 10) == date(2026, 10, 10)
+    # The Spring Festival: 15 Feb … 23 Feb off.
+    assert calendar_last_day(date(2026, 1, 16), 30) == date(2026, 2, 24)
+    with pytest.raises(ValueError, match="negative"):
+        calendar_last_day(date(2026, 9, 30), -1)
+
+
+def test_not_before_the_nth_day_is_any_time_of_that_day() -> None:
+    # Issued Monday 2 Nov at 10:00: the 20th day after is Sunday 22 Nov, any time that day.
+    assert not_before_nth_day(sh(2026, 11, 2, 10), 20) == sh(2026, 11, 22)
+    assert not_before_nth_day(sh(2026, 11, 2, 23, 59), 20) == sh(2026, 11, 22)
+    # 17:00 UTC on 1 Nov is 01:00 on 2 Nov in Shanghai: the same day counts.
+    assert not_before_nth_day(datetime(2026, 11, 1, 17, tzinfo=UTC), 20) == sh(2026, 11, 22)
+    assert not_before_nth_day(sh(2026, 11, 2, 10), 20).tzinfo == UTC
+    # The inverse: the last moment a clarification keeps a deadline 15 days away.
+    assert latest_before_nth_day(sh(2026, 12, 1, 9, 30), 15) == end_of(date(2026, 11, 16))
+
+
+def test_not_before_the_nth_working_day_crosses_national_day() -> None:
+    # Issued 30 Sep: 8, 9 and 10 Oct (调休 Saturday) are the three working days.
+    assert not_before_nth_working_day(sh(2026, 9, 30, 15), 3) == sh(2026, 10, 10)
+    # Issued on a holiday: nothing counts before 8 Oct.
+    assert not_before_nth_working_day(sh(2026, 10, 3, 15), 1) == sh(2026, 10, 8)
+    assert not_before_nth_working_day(sh(2026, 10, 3, 15), 0) == sh(2026, 10, 3)
+    # The inverse: a Thursday deadline is 3 working days after Monday, or the Sunday before.
+    assert latest_before_nth_working_day(sh(2026, 12, 10, 15), 3) == end_of(date(2026, 12, 7))
+    # Saturday 10 Oct (调休) is the 3rd working day after 30 Sep and after 1–7 Oct: the last
+    # day that keeps it is 7 Oct, a holiday.
+    assert latest_before_nth_working_day(sh(2026, 10, 10, 9), 3) == end_of(date(2026, 10, 7))
+    assert latest_before_nth_working_day(sh(2026, 10, 10, 9), 0) == end_of(date(2026, 10, 10))
+
+
+def test_an_act_after_a_notice_period_comes_the_day_after_its_last_working_day() -> None:
+    # Published Thursday 12 Feb 2026: 13, 14 (调休 Saturday), then the Spring Festival (15–23
+    # Feb), 24, 25, 26 Feb. The fifth working day is 26 Feb; the act may come from 27 Feb.
+    assert is_working_day(date(2026, 2, 14)) and not is_working_day(date(2026, 2, 23))
+    assert add_working_days(date(2026, 2, 12), 5) == date(2026, 2, 26)
+    assert after_working_day_period(sh(2026, 2, 12, 9), 5) == sh(2026, 2, 27)
+    assert after_working_day_period(sh(2026, 2, 12, 23, 59), 5) == sh(2026, 2, 27)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        after_working_day_period(datetime(2026, 2, 12, 9), 5)
+
+
+def test_within_n_working_days_ends_at_24_00_of_the_nth() -> None:
+    assert end_of_nth_working_day(sh(2026, 9, 30, 9), 5) == end_of(date(2026, 10, 13))
+    assert end_of_nth_working_day(sh(2026, 10, 2, 9), 0) == end_of(date(2026, 10, 8))
 
 
 def test_a_moment_is_not_a_date() -> None:

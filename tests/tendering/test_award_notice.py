@@ -45,7 +45,7 @@ async def test_the_winner_gets_the_award_notice_and_the_others_their_standing(
     [award] = await inbox(client, winner.headers, "tendering.award_notice")
     assert "300000.00" in award["body"]
     # 30 days from the day after the notice, to 24:00 of the 30th (政府采购法 art. 46).
-    sign_by = workdays.deadline_after_days(notice_at, 30)
+    sign_by = workdays.calendar_deadline(notice_at, 30)
     assert datetime.fromisoformat(award["data"]["sign_by"]) == sign_by
     assert await inbox(client, winner.headers, "tendering.own_standing") == []
 
@@ -73,7 +73,8 @@ async def test_bid_securities_are_owed_back_and_returned_once(
     notice_at = await admin_db.fetchval(
         "SELECT award_notice_at FROM procurements WHERE id = $1", uuid.UUID(pid)
     )
-    due = workdays.deadline_after(notice_at, 5)  # 5 working days, the notice's day not counted
+    # 5 working days, the notice's day not counted.
+    due = workdays.end_of_nth_working_day(notice_at, 5)
     winner = rows[bidders[0].provider_id]
     assert winner["winner"] is True and winner["due_at"] is None  # due after signing
     for loser in (rows[bidders[1].provider_id], rows[bidders[2].provider_id]):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from services.kit import workdays
 from services.kit.db import transaction
 from services.kit.jobs import JobContext
 from services.tendering import tasks
@@ -17,6 +18,7 @@ from tests.support.client import Client, inbox
 from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.documents import pdf
+from tests.support.shanghai import end_of
 from tests.support.tendering import Tenderer, assert_rule_broken, sweep
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -148,8 +150,10 @@ async def test_the_buyer_lists_an_unanswered_enquiry_without_its_asker(
     (item,) = listed.json()
     assert item["id"] == asked.json()["id"] and item["kind"] == "enquiry"
     assert item["answer"] is None and item["objector"] is None
-    # Due 15 days before the bid deadline (实施条例 art. 31), so the answer keeps the deadline.
-    clarify_by = datetime.fromisoformat(procurement["bid_deadline"]) - timedelta(days=15)
+    # Due by 24:00 of the 15th day before the bid deadline's day (实施条例 art. 31), so the
+    # answer keeps the deadline.
+    deadline_day = workdays.local_date(datetime.fromisoformat(procurement["bid_deadline"]))
+    clarify_by = end_of(deadline_day - timedelta(days=15))
     assert datetime.fromisoformat(item["answer_due"]) == clarify_by
     assert await _answer_due(admin_db, pid) == clarify_by
     assert bidder.provider_id not in listed.text and bidder.name not in listed.text

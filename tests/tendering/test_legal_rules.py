@@ -4,7 +4,7 @@ pass; a region's overrides tighten and never loosen; the routes serve only their
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -67,16 +67,18 @@ def test_the_national_defaults() -> None:
 # --- time limits ----------------------------------------------------------------------------
 
 
-def test_a_19_day_bid_period_is_refused_and_20_days_pass() -> None:
+def test_a_19_day_bid_period_is_refused_and_the_20th_day_passes() -> None:
     issued = sh(2026, 11, 2, 10)
+    # The last refused instant: the end of the 19th day after the day of issue.
     with pytest.raises(LegalRuleBroken) as exc:
-        rules.check_bid_period(NATIONAL, issued, issued + timedelta(days=19, hours=23))
+        rules.check_bid_period(NATIONAL, issued, end_of(date(2026, 11, 21)))
     detail = broken(exc, "open_tender_min_days", "bid_deadline")
     assert "20 days" in detail and "政府采购法 art. 35" in detail
-    assert "2026-11-22 10:00" in detail
-    rules.check_bid_period(NATIONAL, issued, issued + timedelta(days=20))
+    assert "2026-11-22 00:00" in detail
+    # The first allowed: 00:00 of the 20th day, earlier on the clock than the issue was.
+    rules.check_bid_period(NATIONAL, issued, sh(2026, 11, 22))
     # The same moment written in UTC is the same moment.
-    rules.check_bid_period(NATIONAL, issued, (issued + timedelta(days=20)).astimezone(UTC))
+    rules.check_bid_period(NATIONAL, issued, sh(2026, 11, 22).astimezone(UTC))
 
 
 def test_a_bid_period_with_naive_times_is_refused_outright() -> None:
@@ -86,29 +88,30 @@ def test_a_bid_period_with_naive_times_is_refused_outright() -> None:
 
 def test_a_clarification_14_days_before_the_deadline_moves_it() -> None:
     deadline = sh(2026, 12, 1, 9, 30)
-    published = deadline - timedelta(days=14)
-    moved = rules.check_clarification(NATIONAL, published, deadline)
-    assert moved == published + timedelta(days=15)
+    # Any time on 16 Nov keeps it (1 Dec is the 15th day after); 17 Nov 00:00 moves it a day,
+    # to the same clock time.
+    assert rules.check_clarification(NATIONAL, end_of(date(2026, 11, 16)), deadline) is None
+    moved = rules.check_clarification(NATIONAL, sh(2026, 11, 17), deadline)
+    assert moved == sh(2026, 12, 2, 9, 30)
     assert moved is not None and moved.tzinfo == UTC
-    assert rules.check_clarification(NATIONAL, deadline - timedelta(days=15), deadline) is None
 
 
 def test_negotiation_response_counts_working_days_across_national_day() -> None:
     issued = sh(2026, 9, 30, 15)  # 1–7 Oct off: 8, 9, 10 (调休 Saturday) are the three days
     with pytest.raises(LegalRuleBroken) as exc:
-        rules.check_negotiation_response(NATIONAL, issued, sh(2026, 10, 9, 15))
+        rules.check_negotiation_response(NATIONAL, issued, end_of(date(2026, 10, 9)))
     broken(exc, "negotiation_min_response_working_days", "response_deadline")
-    rules.check_negotiation_response(NATIONAL, issued, sh(2026, 10, 10, 15))
+    rules.check_negotiation_response(NATIONAL, issued, sh(2026, 10, 10))
 
 
-def test_single_source_after_4_working_days_of_notice_across_national_day_is_refused() -> None:
+def test_single_source_approval_on_the_5th_working_day_of_notice_is_refused() -> None:
     notice = sh(2026, 9, 30, 10)  # working days after it: 8, 9, 10 (Sat), 12, 13 Oct
     with pytest.raises(LegalRuleBroken) as exc:
-        rules.check_single_source_notice(NATIONAL, notice, sh(2026, 10, 12, 17))
+        rules.check_single_source_notice(NATIONAL, notice, end_of(date(2026, 10, 13)))
     detail = broken(exc, "single_source_notice_working_days", "approved_at")
     assert "5 working days" in detail and "财政部令第74号 art. 38" in detail
-    assert "2026-10-13 10:00" in detail
-    rules.check_single_source_notice(NATIONAL, notice, sh(2026, 10, 13, 10))
+    assert "2026-10-14 00:00" in detail
+    rules.check_single_source_notice(NATIONAL, notice, sh(2026, 10, 14))
 
 
 def test_deadlines_end_on_the_last_working_day() -> None:
@@ -122,7 +125,8 @@ def test_deadlines_end_on_the_last_working_day() -> None:
     assert rules.result_notice_deadline(NATIONAL, friday) == end_of(date(2026, 12, 1))
     assert rules.confirm_deadline(NATIONAL, friday) == end_of(date(2026, 12, 4))
     assert rules.answer_deadline(NATIONAL, friday) == end_of(date(2026, 12, 8))
-    assert rules.contract_deadline(NATIONAL, friday) == end_of(date(2026, 12, 27))
+    # 27 Dec, the 30th day, is a Sunday: the contract is due with Monday 28 Dec (民法典 art. 203).
+    assert rules.contract_deadline(NATIONAL, friday) == end_of(date(2026, 12, 28))
 
 
 # --- numbers of suppliers, bids and members -------------------------------------------------
@@ -422,7 +426,10 @@ async def test_a_region_tightens_its_rules_and_reads_them_with_their_sources(
             "origin": "region",
             "province": None,
             "province_value": 20,
+            "reading": "not_before_nth_day",
         }
+        assert by_rule["contract_days"]["reading"] == "calendar_deadline"
+        assert by_rule["committee_min_expert_share"]["reading"] is None
         assert by_rule["committee_min_expert_share"]["value"] == "2/3"
         assert by_rule["large_budget_yuan"]["national"] == "10000000"
         assert by_rule["bid_security_max_percent"]["tightened"] is False

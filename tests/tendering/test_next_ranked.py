@@ -121,7 +121,7 @@ async def test_the_next_ranked_bidder_gets_a_new_result_and_award_notice(
     assert award.price == Decimal("310000.00")  # the second-ranked bid
     assert award.award_notice_at is not None and award.sign_by is not None
     assert old.award_notice_at is not None and award.award_notice_at > old.award_notice_at
-    assert award.sign_by == workdays.deadline_after_days(award.award_notice_at, 30)
+    assert award.sign_by == workdays.calendar_deadline(award.award_notice_at, 30)
     assert award.sign_by != old.sign_by and award.concluded_at is None
     procurement = await _procurement(client, gz, pid)
     assert procurement["status"] == "result_published"
@@ -150,7 +150,7 @@ async def test_the_next_ranked_bidder_gets_a_new_result_and_award_notice(
     assert (held["winner"], held["due_at"], held["note"]) == (False, None, "中标人拒绝签订合同")
     assert securities[second.provider_id]["winner"] is True
     assert securities[second.provider_id]["due_at"] is None  # due after signing
-    due = workdays.deadline_after(award.award_notice_at, 5)
+    due = workdays.end_of_nth_working_day(award.award_notice_at, 5)
     assert datetime.fromisoformat(securities[third.provider_id]["due_at"]) == due
 
     # A fresh challenge period runs from the new result notice: not concluded yet, and open.
@@ -275,7 +275,7 @@ async def test_signing_makes_the_winner_security_due_and_the_award_stand(
 
     winner = (await _securities(client, gz, pid))[first.provider_id]
     # 5 working days from the day after the signing, to 24:00 of the 5th.
-    assert datetime.fromisoformat(winner["due_at"]) == workdays.deadline_after(at, 5)
+    assert datetime.fromisoformat(winner["due_at"]) == workdays.end_of_nth_working_day(at, 5)
     owed = await admin_db.fetchval(
         "SELECT bid_security_due FROM procurements WHERE tenant_id = $1 AND id = $2",
         GZ,

@@ -60,10 +60,12 @@ def test_a_negotiation_clarification_2_working_days_before_the_deadline_moves_it
     published = sh(2026, 12, 8, 15)  # Tuesday: 9 and 10 Dec, two working days
     moved = rules.check_clarification(NATIONAL, published, deadline, NEGOTIATION)
     assert moved == sh(2026, 12, 11, 15)
-    # Three whole working days before it (Monday 15:00) is the last that keeps it.
-    keeps = sh(2026, 12, 7, 15)
+    # Thursday is the 3rd working day after Monday: any time on Monday keeps it, Tuesday
+    # 00:00 moves it to Friday, at its own clock time.
+    keeps = end_of(date(2026, 12, 7))
     assert rules.check_clarification(NATIONAL, keeps, deadline, NEGOTIATION) is None
-    assert rules.check_clarification(NATIONAL, keeps + US, deadline, NEGOTIATION) == (deadline + US)
+    moved_by_next = rules.check_clarification(NATIONAL, keeps + US, deadline, NEGOTIATION)
+    assert moved_by_next == sh(2026, 12, 11, 15)
     assert rules.latest_clarification(NATIONAL, NEGOTIATION, deadline) == keeps
 
 
@@ -77,16 +79,20 @@ def test_a_negotiation_clarification_counts_working_days_across_national_day() -
 def test_the_15_day_rule_is_for_tenders_and_5_days_for_consultations() -> None:
     deadline = sh(2026, 12, 10, 15)
     for method in ("open_tender", "invited_tender"):
-        last = deadline - timedelta(days=15)
+        # 10 Dec is the 15th day after 25 Nov: any time that day keeps it, 26 Nov moves it.
+        last = end_of(date(2026, 11, 25))
+        assert rules.latest_clarification(NATIONAL, method, deadline) == last
         assert rules.check_clarification(NATIONAL, last, deadline, method) is None
-        assert rules.check_clarification(NATIONAL, last + US, deadline, method) == (deadline + US)
+        moved = rules.check_clarification(NATIONAL, last + US, deadline, method)
+        assert moved == sh(2026, 12, 11, 15)
     # A negotiation 4 working days out keeps its deadline where a tender's would move.
     four_out = sh(2026, 12, 4, 15)
     assert rules.check_clarification(NATIONAL, four_out, deadline, NEGOTIATION) is None
     assert rules.check_clarification(NATIONAL, four_out, deadline, "open_tender") is not None
-    last = deadline - timedelta(days=5)
+    last = end_of(date(2026, 12, 5))
     assert rules.check_clarification(NATIONAL, last, deadline, CONSULTATION) is None
-    assert rules.check_clarification(NATIONAL, last + US, deadline, CONSULTATION) == deadline + US
+    moved = rules.check_clarification(NATIONAL, last + US, deadline, CONSULTATION)
+    assert moved == sh(2026, 12, 11, 15)
     assert rules.RULES["consultation_clarification_min_days"].source == "财库〔2014〕214号 art. 10"
     # A single source answers objections to its notice instead.
     assert rules.check_clarification(NATIONAL, last, deadline, "single_source") is None
@@ -107,7 +113,7 @@ def test_the_last_clarification_that_keeps_a_negotiation_deadline_is_exact(hour:
 def test_an_enquiry_in_a_negotiation_is_due_by_the_last_moment_that_keeps_the_deadline() -> None:
     deadline = sh(2026, 12, 10, 15)
     due = rules.enquiry_answer_deadline(NATIONAL, sh(2026, 12, 4, 9), deadline, NEGOTIATION)
-    assert due == sh(2026, 12, 7, 15)
+    assert due == end_of(date(2026, 12, 7))
     late = rules.enquiry_answer_deadline(NATIONAL, sh(2026, 12, 8, 9), deadline, NEGOTIATION)
     assert late == deadline
 
@@ -147,10 +153,14 @@ async def _published_negotiation(client: Client, gz: Tenderer) -> tuple[str, str
     return pid, str(question.json()["id"])
 
 
+def _noon_of_working_day(n: int) -> datetime:
+    """Noon (Shanghai) of the ``n``-th working day after today."""
+    today = workdays.local_date(datetime.now(UTC))
+    return workdays.start_of_day(workdays.add_working_days(today, n)) + timedelta(hours=12)
+
+
 async def _deadline_in(gz: Tenderer, pid: str, working_days: int) -> datetime:
-    deadline = workdays.earliest_after_working_days(
-        datetime.now(UTC) + timedelta(minutes=10), working_days
-    )
+    deadline = _noon_of_working_day(working_days)
     await gz.admin_db.execute(
         "UPDATE procurements SET bid_deadline = $3, opening_at = $3"
         " WHERE tenant_id = $1 AND id = $2",
@@ -177,11 +187,9 @@ async def test_a_negotiation_clarification_2_working_days_before_the_deadline_mo
 ) -> None:
     pid, enquiry = await _published_negotiation(client, gz)
     await _deadline_in(gz, pid, 2)
-    before = datetime.now(UTC)
     moved = await _answer(client, gz, pid, enquiry)
-    after = datetime.now(UTC)
-    assert workdays.earliest_after_working_days(before, 3) <= moved
-    assert moved <= workdays.earliest_after_working_days(after, 3)
+    # To the 3rd working day after today, at the deadline's own clock time.
+    assert moved == _noon_of_working_day(3)
 
 
 async def test_a_negotiation_clarification_4_working_days_before_keeps_the_deadline(
