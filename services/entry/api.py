@@ -79,6 +79,7 @@ from services.tendering.controllers import (
     ProcurementController,
     TenderingRulesController,
 )
+from services.tendering.credit_controllers import CreditRecheckController
 from services.tendering.review_controllers import ReviewController
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -108,6 +109,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProcurementController,
     # --- tendering: the review after opening ---
     ReviewController,
+    CreditRecheckController,
     ExpertController,
     NoticeController,
     ContractController,
