@@ -46,8 +46,9 @@ async def _told(client: Client, gz: Tenderer, pid: str) -> list[dict[str, Any]]:
 async def _bids(client: Client, gz: Tenderer, pid: str) -> set[str]:
     """The providers whose bids the buyer sees under evaluation (the valid ones)."""
     officer = await gz.as_("civil_affairs_officer")
-    listed = json_of(await client.get(f"{gz.base}/{pid}/bids", headers=officer))
-    return {b["provider_id"] for b in listed}
+    listed = await client.get(f"{gz.base}/{pid}/bids", headers=officer)
+    assert listed.status_code == 200, listed.text
+    return {b["provider_id"] for b in listed.json()}
 
 
 async def test_a_provider_barred_after_bidding_is_set_aside_at_evaluation_and_the_buyer_told(
@@ -158,8 +159,8 @@ async def test_a_barred_negotiation_supplier_makes_no_offer(
     )
     assert refused.status_code == 403, refused.text
     assert refused.json()["code"] == "provider_disqualified"
-    mine = json_of(await client.get(f"{gz.base}/{pid}/my-offers", headers=only.headers))
-    assert [o["price"] for o in mine] == ["349000.00"]
+    mine = await client.get(f"{gz.base}/{pid}/my-offers", headers=only.headers)
+    assert [o["price"] for o in mine.json()] == ["349000.00"]
 
 
 async def test_finance_cannot_approve_a_barred_single_source(

@@ -13,6 +13,7 @@ from tests.api.authz.calls import (
     notifications,
     planning,
     tendering,
+    tendering_credit,
     tendering_review,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "notifications",
     "planning",
     "tendering",
+    "tendering_credit",
     "tendering_review",
 ]
