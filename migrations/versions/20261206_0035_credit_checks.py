@@ -130,8 +130,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_procurements_credit_window", "procurements", type_="check")
-    op.drop_constraint("ck_procurements_credit_bars", "procurements", type_="check")
+    op.drop_constraint(op.f("ck_procurements_credit_window"), "procurements", type_="check")
+    op.drop_constraint(op.f("ck_procurements_credit_bars"), "procurements", type_="check")
     op.drop_column("procurements", "credit_window")
     op.drop_column("procurements", "credit_bars")
     op.execute(f"DROP FUNCTION IF EXISTS {BARS}")
@@ -168,5 +168,5 @@ def downgrade() -> None:
     """)
     _own(BARS)
     op.execute(f"REVOKE SELECT (ground) ON disqualifications FROM {READER}")
-    op.drop_constraint("ck_disqualifications_ground", "disqualifications", type_="check")
+    op.drop_constraint(op.f("ck_disqualifications_ground"), "disqualifications", type_="check")
     op.drop_column("disqualifications", "ground")

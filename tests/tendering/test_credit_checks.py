@@ -4,6 +4,7 @@ barred supplier makes no offer, and finance cannot approve a barred single sourc
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ import asyncpg
 import dramatiq
 import pytest
 
+from services.credit.rules import today
 from tests.support.client import Client, Login, error_fields, inbox, json_of
 from tests.support.credit import confirmed
 from tests.support.database import Sessions
@@ -204,3 +206,35 @@ async def test_a_procurement_must_apply_the_art77_ban(
     assert error_fields(response) == {"credit_bars"}
     after = await admin_db.fetchval("SELECT count(*) FROM procurements WHERE tenant_id = $1", GZ)
     assert after == before
+
+
+async def test_the_documents_window_decides_whether_a_bar_starting_later_counts(
+    client: Client, login: Login, gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker
+) -> None:
+    """Bids still open, the deadline 25 days away; a bar confirmed now that begins in 5 days.
+    Checked from the notice to the deadline, it counts; checked on the day, not yet."""
+    windowed = (await gz.published(credit_window="notice_to_deadline"))["id"]
+    on_the_day = (await gz.published())["id"]
+    bidder = await gz.bidder()
+    for pid in (windowed, on_the_day):
+        await gz.bid(pid, bidder, "300000")
+    await confirmed(
+        client, login, bidder.provider_id, "province", starts_on=today() + timedelta(days=5)
+    )
+    await relay_and_run(sessionmaker, broker)
+
+    async def status(pid: str) -> list[str]:
+        mine = await client.get(f"{gz.base}/{pid}/my-bids", headers=bidder.headers)
+        return [b["status"] for b in mine.json()]
+
+    assert await status(windowed) == ["invalid"]
+    assert await status(on_the_day) == ["submitted"]
+    [set_aside] = await _told(client, gz, windowed)
+    assert "已被认定无效并予以剔除" in set_aside["body"]
+    [kept] = await _told(client, gz, on_the_day)
+    assert "不在采购文件规定的信用查询期间内" in kept["body"]
+    # Nor may it bid again where the window holds the bar.
+    again = await client.post(
+        f"{gz.base}/{windowed}/bids", headers=bidder.headers, json={"price": "299000"}
+    )
+    assert again.status_code == 403 and again.json()["code"] == "provider_disqualified"
