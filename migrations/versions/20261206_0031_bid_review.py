@@ -31,6 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_bids_review_reasons", "bids", type_="check")
+    op.drop_constraint(op.f("ck_bids_review_reasons"), "bids", type_="check")
     for column in ("compliance_reason", "compliant", "qualification_reason", "qualified"):
         op.drop_column("bids", column)

@@ -52,6 +52,7 @@ FIELDS = (
     "ends_on",
     "reason",
     "legal_basis",
+    "ground",
     "status",
     "recorded_by",
     "decided_by",
@@ -123,6 +124,7 @@ async def create(
         ends_on=body.ends_on,
         reason=body.reason,
         legal_basis=body.legal_basis,
+        ground=body.ground.value,
         status=S.proposed.value,
         recorded_by=actor.user_id,
     )
@@ -321,5 +323,6 @@ async def create_from_facts(
             ends_on=body.ends_on,
             reason=reason_from(found, body.note),
             legal_basis=body.legal_basis,
+            ground=body.ground,
         ),
     )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from services.credit.schemas import LegalBasis, Note, Scope
+from services.credit.schemas import Ground, LegalBasis, Note, Scope
 
 # 民发〔2012〕196号 三(五): a failed evaluation may cost the provider its eligibility for a time.
 FACTS_LEGAL_BASIS = "《关于政府购买社会工作服务的指导意见》（民发〔2012〕196号）三（五）"
@@ -70,3 +70,4 @@ class FromFactsIn(msgspec.Struct, forbid_unknown_fields=True):
     ends_on: date
     note: Note | None = None
     legal_basis: LegalBasis = FACTS_LEGAL_BASIS
+    ground: Ground = Ground.regional_disqualification

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.credit.schemas import Scope
+from services.credit.schemas import Ground, Scope
 
 
 class Change(StrEnum):
@@ -37,6 +37,7 @@ class BarChange:
     ends_on: date
     # Whether any bar applies in ``tenant`` today, after the change.
     barred_now: bool
+    ground: Ground = Ground.art77
 
 
 BarListener = Callable[[AsyncSession, BarChange], Awaitable[None]]

@@ -67,6 +67,8 @@ class Disqualification(TenantOwned, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(String(200))
+    # art77 or regional_disqualification (migration 0035): which bar a procurement applies.
+    ground: Mapped[str] = mapped_column(String(32), default="art77")
     status: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

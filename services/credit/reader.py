@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.credit.schemas import Scope
+from services.credit.schemas import Ground, Scope
 
 _BARS = text(
-    "SELECT disqualification_id, source_tenant, scope, starts_on, ends_on"
-    " FROM credit_bars(:provider, :tenant, :day)"
+    "SELECT disqualification_id, source_tenant, scope, starts_on, ends_on, ground"
+    " FROM credit_bars_during(:provider, :tenant, :first, :last)"
 )
 _RECORD = text(
     "SELECT disqualification_id, source_tenant, scope, starts_on, ends_on, reason,"
@@ -36,23 +36,38 @@ class BarRow:
     scope: Scope
     starts_on: date
     ends_on: date
+    ground: Ground
 
 
 @dataclass(frozen=True)
-class RecordRow(BarRow):
+class RecordRow:
+    disqualification_id: uuid.UUID
+    source_tenant: str
+    scope: Scope
+    starts_on: date
+    ends_on: date
     reason: str
     legal_basis: str
     decided_at: datetime | None
 
 
 async def bars(
-    session: AsyncSession, provider_id: uuid.UUID, tenant: str, day: date
+    session: AsyncSession, provider_id: uuid.UUID, tenant: str, day: date, last: date | None = None
 ) -> list[BarRow]:
-    """Confirmed disqualifications of the provider in force in ``tenant`` on ``day``; the
-    session must be bound to ``tenant``."""
-    rows = await session.execute(_BARS, {"provider": provider_id, "tenant": tenant, "day": day})
+    """Confirmed disqualifications of the provider in force in ``tenant`` on ``day`` (or on
+    any day from ``day`` to ``last`` inclusive); the session must be bound to ``tenant``."""
+    rows = await session.execute(
+        _BARS, {"provider": provider_id, "tenant": tenant, "first": day, "last": last or day}
+    )
     return [
-        BarRow(r.disqualification_id, r.source_tenant, Scope(r.scope), r.starts_on, r.ends_on)
+        BarRow(
+            r.disqualification_id,
+            r.source_tenant,
+            Scope(r.scope),
+            r.starts_on,
+            r.ends_on,
+            Ground(r.ground),
+        )
         for r in rows
     ]
 

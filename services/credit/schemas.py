@@ -31,6 +31,16 @@ class Scope(StrEnum):
     national = "national"  # 全国
 
 
+class Ground(StrEnum):
+    """Which bar a record is: procurements choose in their documents which ones disqualify."""
+
+    # 政府采购法 art. 77: a ban from all government procurement; every procurement applies it.
+    art77 = "art77"
+    # 民发〔2012〕196号 三(五): civil affairs' disqualification of a social-work provider for
+    # poor performance; a procurement applies it where its documents say so (on by default).
+    regional_disqualification = "regional_disqualification"
+
+
 class Status(StrEnum):
     proposed = "proposed"  # 已登记，待审核
     confirmed = "confirmed"  # 已确认（生效）
@@ -45,6 +55,7 @@ class DisqualificationCreate(msgspec.Struct, forbid_unknown_fields=True):
     ends_on: date
     reason: Reason
     legal_basis: LegalBasis = DEFAULT_LEGAL_BASIS
+    ground: Ground = Ground.art77
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +83,7 @@ class DisqualificationOut(msgspec.Struct):
     reason: str
     legal_basis: str
     status: Status
+    ground: Ground
     # Confirmed, and today within its period.
     in_force: bool
     recorded_by: uuid.UUID
@@ -100,6 +112,8 @@ class _RecordTerms(msgspec.Struct):
 class BarOut(_RecordTerms):
     """A confirmed disqualification in force in the region asked about: where it was
     recorded, how far it reaches, when it ends. The recording region's reasons stay there."""
+
+    ground: Ground
 
 
 class ProviderBarsOut(msgspec.Struct):

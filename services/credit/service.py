@@ -28,7 +28,7 @@ from services.credit.listeners import (
     unregister_bar_listener,
 )
 from services.credit.rules import today
-from services.credit.schemas import Scope
+from services.credit.schemas import Ground, Scope
 from services.tenancy import service as tenancy
 
 __all__ = [
@@ -37,11 +37,13 @@ __all__ = [
     "BarListener",
     "Change",
     "FactKind",
+    "Ground",
     "ProviderDisqualified",
     "bars",
     "check_eligible",
     "record_fact",
     "register_bar_listener",
+    "today",
     "unregister_bar_listener",
 ]
 
@@ -56,6 +58,7 @@ class Bar:
     scope: Scope
     starts_on: date
     ends_on: date  # the first day the provider is free again
+    ground: Ground = Ground.art77
 
     @property
     def last_day(self) -> date:
@@ -63,11 +66,16 @@ class Bar:
 
 
 async def bars(
-    session: AsyncSession, provider_id: uuid.UUID, tenant: str, on_day: date | None = None
+    session: AsyncSession,
+    provider_id: uuid.UUID,
+    tenant: str,
+    on_day: date | None = None,
+    until: date | None = None,
 ) -> list[Bar]:
-    """The bars on ``provider_id`` in ``tenant`` on ``on_day`` (today in China by default),
-    longest-lasting first; empty when it may take part."""
-    rows = await reader.bars(session, provider_id, tenant, on_day or today())
+    """The bars on ``provider_id`` in ``tenant`` on ``on_day`` (today in China by default) —
+    or on any day from ``on_day`` to ``until`` inclusive — longest-lasting first; empty when
+    it may take part."""
+    rows = await reader.bars(session, provider_id, tenant, on_day or today(), until)
     names: dict[str, str] = {}
     for row in rows:
         if row.source_tenant not in names:
@@ -80,6 +88,7 @@ async def bars(
             row.scope,
             row.starts_on,
             row.ends_on,
+            row.ground,
         )
         for row in rows
     ]

@@ -21,7 +21,7 @@ from services.credit import disqualifications, events, reader, repository, rules
 from services.credit.disqualifications import BARS_CHANGED_JOB, QUEUE
 from services.credit.listeners import BarChange, Change, announce
 from services.credit.models import Disqualification
-from services.credit.schemas import Scope, Status
+from services.credit.schemas import Ground, Scope, Status
 from services.identity import service as identity
 from services.kit.audit import Actor
 from services.kit.authz.roles import Role
@@ -127,4 +127,5 @@ def _bar_change(
         starts_on=found.starts_on,
         ends_on=found.ends_on,
         barred_now=barred_now,
+        ground=Ground(found.ground),
     )

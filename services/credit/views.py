@@ -11,6 +11,7 @@ from services.credit.models import Disqualification
 from services.credit.schemas import (
     BarOut,
     DisqualificationOut,
+    Ground,
     OwnRecordOut,
     Scope,
     Status,
@@ -41,6 +42,7 @@ async def disqualifications(
             reason=row.reason,
             legal_basis=row.legal_basis,
             status=Status(row.status),
+            ground=Ground(row.ground),
             in_force=row.status == Status.confirmed
             and rules.in_force(row.starts_on, row.ends_on, day),
             recorded_by=row.recorded_by,
@@ -69,6 +71,7 @@ def bar(found: Bar) -> BarOut:
         starts_on=found.starts_on,
         ends_on=found.ends_on,
         last_day=found.last_day,
+        ground=found.ground,
     )
 
 

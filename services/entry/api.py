@@ -78,6 +78,7 @@ from services.tendering.controllers import (
     ProcurementController,
     TenderingRulesController,
 )
+from services.tendering.credit_controllers import CreditRecheckController
 from services.tendering.library_controllers import (
     CommitteeDrawController,
     ExpertController,
@@ -113,6 +114,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     # --- tendering: the review after opening ---
     ReviewController,
     # --- tendering: the province's expert library and committee draws ---
+    CreditRecheckController,
     ExpertController,
     ExpertLibraryController,
     CommitteeDrawController,

@@ -34,6 +34,7 @@ from services.notifications import tasks as notifications_tasks
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
+from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
 from services.tendering import models as tendering_models
 from services.tendering import tasks as tendering_tasks
@@ -79,6 +80,8 @@ JOB_MODULES = (
     documents_tasks,
     credit_tasks,
     tendering_tasks,
+    # --- tendering: credit's bar listener (runs inside credit.provider_bars_changed) ---
+    tendering_credit_listener,
     contracts_tasks,
     # --- delivery ---
     delivery_tasks,

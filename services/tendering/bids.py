@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.credit import service as credit
 from services.documents import service as documents
 from services.kit.audit import Actor, record
 from services.kit.errors import DomainError, NotFound
@@ -28,7 +27,7 @@ from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
 from services.tenancy.service import check_uscc
-from services.tendering import procurements, repository
+from services.tendering import credit_criteria, procurements, repository
 from services.tendering.errors import (
     BidDeadlinePassed,
     NotEligible,
@@ -103,7 +102,8 @@ async def _check_eligible(session: AsyncSession, actor: Actor, procurement: Proc
         invited = await procurements.invited_of(session, procurement)
         if provider_id not in invited:
             raise NotEligible("This procurement is by invitation, and you were not invited.")
-    await credit.check_eligible(session, provider_id, actor.tenant)
+    # The bars the documents apply, in their window (credit_criteria).
+    await credit_criteria.check_provider(session, procurement, provider_id)
 
 
 def _price(procurement: Procurement, price_text: str) -> Decimal:

@@ -21,6 +21,7 @@ from services.tenancy import service as tenancy
 from services.tendering import (
     award_notice,
     bids,
+    credit_criteria,
     events,
     notices,
     procurements,
@@ -197,6 +198,37 @@ async def _conclude_evaluation(
     await notify_report_ready(session, actor, procurement, procurement.report_at)
 
 
+async def recommend_again(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
+    """A bid set aside after the report (a bar the documents apply): the valid bids are
+    ranked again — the price benchmark is the lowest valid price (87号令 art. 55) — and the
+    best recommended; the approvers are told anew, with a new time to confirm."""
+    live = await bids.live_bids(session, procurement)
+    seats = await members(session, procurement)
+    scores = await repository.parts(session, Score, procurement)
+    ranked = _rank(procurement, live, scores, len(seats))
+    for bid in await bids.opened_bids(session, procurement):
+        bid.total_score, bid.rank = None, None
+    for position, (bid, _, _, total) in enumerate(ranked, start=1):
+        bid.total_score = total
+        bid.rank = position
+    before = procurement.recommended_bid_id
+    procurement.recommended_bid_id = ranked[0][0].id
+    procurement.recommended_provider_id = ranked[0][0].provider_id
+    procurement.recommended_price = ranked[0][0].price
+    procurement.report_at = datetime.now(UTC)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "procurement.recommendation_changed",
+        "procurement",
+        procurement.id,
+        before={"recommended": before},
+        after={"recommended": procurement.recommended_bid_id},
+    )
+    await notify_report_ready(session, actor, procurement, procurement.report_at)
+
+
 async def notify_report_ready(
     session: AsyncSession, actor: Actor, procurement: Procurement, report_at: datetime
 ) -> None:
@@ -254,6 +286,7 @@ async def confirm(session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status != Status.awaiting_confirmation:
         raise WrongState(f"A {procurement.status} procurement has no winner to confirm.")
+    await credit_criteria.check_winner(session, procurement)
     procurement.awarded_bid_id = procurement.recommended_bid_id
     procurement.awarded_provider_id = procurement.recommended_provider_id
     procurement.awarded_price = procurement.recommended_price

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from services.notifications.service import EN, ZH_CN
+from collections.abc import Mapping
+from typing import Any
+
+from services.notifications.service import EN, ZH_CN, EventType, register_event_type
 from services.notifications.service import define_event as _event
 
 APPROVAL_REQUESTED = _event(
@@ -250,4 +253,47 @@ CHALLENGE_ANSWERED = _event(
         "[{tenant_name}] Challenge answered: {title}",
         'Hello,\n\nYour challenge to "{title}" ({ocid}) has been answered.\n\n{answer}',
     ),
+)
+
+
+# --- credit: a bidder barred while the procurement runs (credit_listener) ---------------------
+_BAR_OUTCOMES = {
+    ZH_CN: {
+        "applied": "其投标（响应）已被认定无效并予以剔除，因为本项目采购文件适用该类记录。",
+        "not_applied": "其投标（响应）未被剔除，因为本项目采购文件未将该类记录列为资格条件。",
+        "outside_window": "其投标（响应）未被剔除，因为该记录不在采购文件规定的信用查询期间内。",
+    },
+    EN: {
+        "applied": "Its bid or offer is set aside, because your documents apply that bar.",
+        "not_applied": "Its bid or offer is not set aside, because your documents do not apply "
+        "that bar.",
+        "outside_window": "Its bid or offer is not set aside, because the bar falls outside the "
+        "credit window your documents fix.",
+    },
+}
+
+
+def _bar_outcome(context: Mapping[str, Any], locale: str) -> dict[str, str]:
+    return {"outcome": _BAR_OUTCOMES[locale if locale in _BAR_OUTCOMES else EN][context["why"]]}
+
+
+BIDDER_BARRED = register_event_type(
+    EventType(
+        name="tendering.bidder_barred",
+        label={ZH_CN: "供应商被列入不良行为记录", EN: "A bidder was barred"},
+        templates={
+            ZH_CN: (
+                "【{tenant_name}】供应商被列入不良行为记录：{title}",
+                "您好：\n\n“{title}”（{ocid}）的供应商{provider_name}已被列入{bar}。\n\n{outcome}",
+            ),
+            EN: (
+                "[{tenant_name}] A bidder was barred: {title}",
+                'Hello,\n\n{provider_name}, a supplier in "{title}" ({ocid}), was barred: '
+                "{bar}.\n\n{outcome}",
+            ),
+        },
+        derive=_bar_outcome,
+        derived_keys=frozenset({"outcome"}),
+        needs=frozenset({"why"}),
+    )
 )

@@ -69,6 +69,11 @@ class Procurement(TenantOwned, Base):
     ceiling_price: Mapped[Decimal] = mapped_column(MONEY)
     bid_security: Mapped[Decimal] = mapped_column(MONEY)
     qualification_criteria: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # The bars that disqualify (credit.Ground values) and when they count (migration 0035).
+    credit_bars: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), default=lambda: ["art77", "regional_disqualification"]
+    )
+    credit_window: Mapped[str] = mapped_column(String(32), default="at_check")
     # [{"name": ..., "weight": int, "price": bool}], weights summing to 100.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

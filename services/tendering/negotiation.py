@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField
 from services.kit.money import money, text
-from services.tendering import bids, evaluation, procurements, repository
+from services.tendering import bids, credit_criteria, evaluation, procurements, repository
 from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
 from services.tendering.models import Exclusion, NegotiationRound, Offer, Procurement
 from services.tendering.schemas import Method, Status
@@ -149,6 +149,8 @@ async def submit_offer(
         raise NotEligible(
             "The negotiation group found your response does not meet the requirements."
         )
+    # Before each offer: a supplier barred since it responded makes none (credit_criteria).
+    await credit_criteria.check_provider(session, procurement, actor.provider_id)
     held = await rounds(session, procurement)
     if not held:
         raise WrongState("No round is open yet.")
@@ -232,6 +234,38 @@ async def conclude(
     )
     await evaluation.notify_report_ready(session, actor, procurement, procurement.report_at)
     return procurement
+
+
+async def recommend_again(session: AsyncSession, actor: Actor, procurement: Procurement) -> bool:
+    """The recommended supplier was set aside (a bar the documents apply): the lowest final
+    offer of those still in is recommended; False when none is left."""
+    held = await rounds(session, procurement)
+    excluded = await _excluded(session, procurement)
+    final = [
+        o
+        for o in await offers(session, procurement)
+        if o.round == held[-1].round and o.provider_id not in excluded
+    ]
+    if not final:
+        return False
+    best = min(final, key=lambda o: (o.price, o.submitted_at))
+    before = procurement.recommended_provider_id
+    procurement.recommended_provider_id = best.provider_id
+    procurement.recommended_price = best.price
+    procurement.recommended_bid_id = await _bid_of(session, procurement, best.provider_id)
+    procurement.report_at = datetime.now(UTC)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "procurement.recommendation_changed",
+        "procurement",
+        procurement.id,
+        before={"recommended": before},
+        after={"recommended": best.provider_id, "price": best.price},
+    )
+    await evaluation.notify_report_ready(session, actor, procurement, procurement.report_at)
+    return True
 
 
 async def _bid_of(

@@ -36,7 +36,7 @@ from services.kit.settings import Settings
 from services.notifications import service as notifications
 from services.planning import service as planning
 from services.tenancy import service as tenancy
-from services.tendering import events, notices, repository, rules, scheduling
+from services.tendering import credit_criteria, events, notices, repository, rules, scheduling
 from services.tendering.errors import (
     BudgetLineUnavailable,
     MethodReasonMissing,
@@ -62,8 +62,9 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.qualification_review: frozenset({S.compliance_review, S.failed, S.cancelled}),
     S.compliance_review: frozenset({S.evaluation, S.failed, S.cancelled}),
     S.negotiating: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
-    S.evaluation: frozenset({S.awaiting_confirmation, S.cancelled}),
-    S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.cancelled}),
+    # failed from evaluation on: bids set aside for a bar leave too few (credit_listener).
+    S.evaluation: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
+    S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.failed, S.cancelled}),
     S.awarded: frozenset({S.result_published}),
     # awarded and failed from here on: the winner refused to sign (refusal.py).
     S.result_published: frozenset({S.challenged, S.concluded, S.awarded, S.failed}),
@@ -303,6 +304,8 @@ async def create(
         ceiling_price=ceiling,
         bid_security=security,
         qualification_criteria=list(body.qualification_criteria),
+        credit_bars=credit_criteria.bars_of(body.credit_bars),
+        credit_window=body.credit_window.value,
         criteria=[{"name": c.name, "weight": c.weight, "price": c.price} for c in body.criteria],
         enquiry_deadline=enquiry_deadline,
         bid_deadline=bid_deadline,
@@ -432,6 +435,8 @@ async def decide_approval(
         rules.check_single_source_notice(legal, notice.published_at, datetime.now(UTC))
         if await notices.unanswered_enquiries(session, procurement):
             raise WrongState("An objection to the single-source notice is still unanswered.")
+        (provider_id,) = await invited_of(session, procurement)
+        await credit_criteria.check_proposed(session, procurement, provider_id)
     if not approve and not note:
         raise InvalidField("say why the method is not approved", field="note")
     if approve:

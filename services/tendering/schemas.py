@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from services.credit.service import Ground
 from services.kit.money import Money
 from services.kit.types import Line, Text
 
@@ -105,6 +106,23 @@ class BidStatus(StrEnum):
     invalid = "invalid"  # 无效投标: failed the qualification or the compliance review
 
 
+# --- credit in the documents' qualification criteria (财库〔2016〕125号) ---
+class CreditWindow(StrEnum):
+    """When the documents say a bar counts (the 查询截止时点 they must name)."""
+
+    # A bar in force on the day of each check (filing, offer, approval, confirmation).
+    at_check = "at_check"
+    # A bar in force on any day from the notice's publication (a single source's drafting)
+    # to the response deadline, both inclusive; a bar that begins later does not count.
+    notice_to_deadline = "notice_to_deadline"
+
+
+# An art. 77 ban always disqualifies; 196号 三(五)'s regional disqualification too unless the
+# documents leave it out: the platform exists for these purchases, so the policy's own bar is
+# on by default and a buyer takes it out in writing.
+DEFAULT_CREDIT_BARS = (Ground.art77, Ground.regional_disqualification)
+
+
 class Criterion(msgspec.Struct, forbid_unknown_fields=True):
     name: CriterionName
     weight: Annotated[int, msgspec.Meta(ge=1, le=100)]
@@ -129,6 +147,11 @@ class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
     enquiry_deadline: datetime | None = None
     invited_provider_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=100)] = []
     proposed_provider_id: uuid.UUID | None = None
+    # Which bars disqualify (art77 must be among them) and in which window.
+    credit_bars: Annotated[list[Ground], msgspec.Meta(min_length=1, max_length=2)] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_CREDIT_BARS)
+    )
+    credit_window: CreditWindow = CreditWindow.at_check
 
 
 class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -171,6 +194,8 @@ class ProcurementOut(msgspec.Struct):
     bid_security: str
     qualification_criteria: list[str]
     criteria: list[Criterion]
+    credit_bars: list[Ground]
+    credit_window: CreditWindow
     enquiry_deadline: datetime | None
     bid_deadline: datetime
     opening_at: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.credit.service import Ground
 from services.kit.money import text
 from services.tendering import procurements
 from services.tendering.models import (
@@ -23,6 +24,7 @@ from services.tendering.schemas import (
     BidStatus,
     ChallengeOut,
     ChallengeOutcome,
+    CreditWindow,
     Criterion,
     EnquiryOut,
     ExclusionOut,
@@ -71,6 +73,8 @@ async def procurement(
         ceiling_price=text(p.ceiling_price),
         bid_security=text(p.bid_security),
         qualification_criteria=list(p.qualification_criteria),
+        credit_bars=[Ground(g) for g in p.credit_bars],
+        credit_window=CreditWindow(p.credit_window),
         criteria=[
             Criterion(name=c["name"], weight=c["weight"], price=c["price"]) for c in p.criteria
         ],

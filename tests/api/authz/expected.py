@@ -264,6 +264,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/qualification-review": CIVIL_AFFAIRS,
     f"POST {PR1}/compliance-review": SCORERS,
     f"GET {PR1}/review": PROCUREMENT_READERS | {EXPERT} | BIDDERS,
+    # --- tendering: credit. The buyer applies the documents' bars to the suppliers still in.
+    f"POST {PR1}/credit-recheck": CIVIL_AFFAIRS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
     f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},

@@ -14,6 +14,7 @@ from tests.api.authz.calls import (
     notifications,
     planning,
     tendering,
+    tendering_credit,
     tendering_review,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "notifications",
     "planning",
     "tendering",
+    "tendering_credit",
     "tendering_review",
 ]
