@@ -117,7 +117,7 @@ async def test_a_draw_takes_the_provinces_available_untied_experts_and_is_redone
         unavailable_to=(today + timedelta(days=2)).isoformat(),
     )
     # Back from leave yesterday: drawn like anyone.
-    back, _ = await gz.expert(
+    back, back_headers = await gz.expert(
         speciality=speciality,
         unavailable_from=(today - timedelta(days=9)).isoformat(),
         unavailable_to=(today - timedelta(days=1)).isoformat(),
@@ -147,11 +147,11 @@ async def test_a_draw_takes_the_provinces_available_untied_experts_and_is_redone
 
     # A seat lets the expert take part on this procurement; a library expert not drawn
     # has no business here.
-    headers_of = {u: h for u, h in good}
+    headers_of = {u: h for u, h in good} | {back: back_headers}
     sitting = next(iter(seated))
     own = await client.get(f"{gz.base}/{pid}/scores", headers=headers_of[sitting])
     assert own.status_code == 200 and own.json() == []
-    bystander = next(u for u, _ in good if u not in seated)
+    bystander = next(u for u in headers_of if u not in seated)
     outside = await client.get(f"{gz.base}/{pid}/scores", headers=headers_of[bystander])
     assert outside.status_code == 403
 
