@@ -289,7 +289,8 @@ async def draw_committee(
             "they are drawn at random",
             field="appointed_expert_ids",
         )
-    seed = body.seed or secrets.token_hex(16)
+    # The server draws the seed: the client never chooses who sits; it is recorded to redo.
+    seed = secrets.token_hex(16)
     rng = random.Random(seed)  # noqa: S311 - reproducible on purpose, see _sample
     lawyer = _sample(rng, lawyers, 1) if lawyers else []
     # The lawyer's pick comes first; without one, the draw is sample(pool, n) on the seed.
@@ -405,7 +406,8 @@ async def replace(
     candidates = await _eligible(session, await library.pool(session), speciality, ties, excluded)
     if not candidates:
         raise NotEnoughExperts(f"No eligible expert in '{speciality}' is left to draw.")
-    seed = body.seed or secrets.token_hex(16)
+    # The server draws the seed: the client never chooses who sits; it is recorded to redo.
+    seed = secrets.token_hex(16)
     (new,) = _sample(random.Random(seed), candidates, 1)  # noqa: S311 - reproducible
     await session.delete(seat)
     await session.flush()

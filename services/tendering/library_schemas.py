@@ -24,7 +24,6 @@ class ReplacementIn(msgspec.Struct, forbid_unknown_fields=True):
 
     user_id: uuid.UUID
     reason: Absence
-    seed: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
 class ExternalDrawIn(msgspec.Struct, forbid_unknown_fields=True):

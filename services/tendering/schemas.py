@@ -355,8 +355,6 @@ class CommitteeIn(msgspec.Struct, forbid_unknown_fields=True):
     # complex is so already.
     technically_complex: bool = False
     consent: ConsentIn | None = None
-    # Leave out to draw with a fresh random seed; give one to reproduce a recorded draw.
-    seed: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
 class MemberOut(msgspec.Struct):
