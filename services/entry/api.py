@@ -80,6 +80,7 @@ from services.tendering.controllers import (
     TenderingRulesController,
 )
 from services.tendering.review_controllers import ReviewController
+from services.tendering.selection_controllers import SupplierSelectionController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -108,6 +109,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProcurementController,
     # --- tendering: the review after opening ---
     ReviewController,
+    SupplierSelectionController,
     ExpertController,
     NoticeController,
     ContractController,

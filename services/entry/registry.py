@@ -35,6 +35,7 @@ from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import models as tenancy_models
 from services.tendering import models as tendering_models
+from services.tendering import selection_models as tendering_selection_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
@@ -66,6 +67,8 @@ MODEL_MODULES = (
     delivery_report_models,
     # --- delivery: acceptance ---
     delivery_acceptance_models,
+    # --- tendering: the supplier selection ---
+    tendering_selection_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

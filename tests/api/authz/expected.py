@@ -263,6 +263,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/qualification-review": CIVIL_AFFAIRS,
     f"POST {PR1}/compliance-review": SCORERS,
     f"GET {PR1}/review": PROCUREMENT_READERS | {EXPERT} | BIDDERS,
+    # --- tendering: the supplier selection. The buyer draws (or records a negotiation's
+    # written recommendations); whoever reads the procurement reads the draw's record.
+    f"POST {PR1}/supplier-selection": CIVIL_AFFAIRS,
+    f"GET {PR1}/supplier-selection": PROCUREMENT_READERS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
     f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},

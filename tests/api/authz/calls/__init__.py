@@ -14,6 +14,7 @@ from tests.api.authz.calls import (
     planning,
     tendering,
     tendering_review,
+    tendering_selection,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "planning",
     "tendering",
     "tendering_review",
+    "tendering_selection",
 ]

@@ -1,0 +1,78 @@
+"""Bodies of the supplier selection: the pool's source, its recommendations, the draw."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+from services.kit.types import Line, Text
+
+Reason = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
+Name = Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PoolSource(StrEnum):
+    # Registered, approved providers of the region not barred today: the region's supplier
+    # library (the province's library where the province keeps one is a later step).
+    library = "library"
+    # Written recommendations (书面推荐): the buyer's for an invited tender; the buyer's and the
+    # experts' for a negotiation (74号令 art. 12), the buyer's share at most half.
+    recommendations = "recommendations"
+
+
+class Recommender(StrEnum):
+    buyer = "buyer"
+    expert = "expert"
+
+
+class RecommendationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One written recommendation: who recommends whom and why, with its papers."""
+
+    provider_id: uuid.UUID
+    by: Recommender
+    # The person who signed the recommendation (the buyer's officer, or the expert).
+    recommender: Name
+    reason: Reason
+    document_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] = []
+
+
+class SelectionIn(msgspec.Struct, forbid_unknown_fields=True):
+    source: PoolSource
+    # How many suppliers the draw invites; none for a negotiation's recommendations (all of
+    # them are invited).
+    draw: Annotated[int, msgspec.Meta(ge=1, le=50)] | None = None
+    # At least two of the buyer's staff witness the draw (87号令 art. 14).
+    witness_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
+    recommendations: Annotated[list[RecommendationIn], msgspec.Meta(max_length=200)] = []
+
+
+class WitnessOut(msgspec.Struct):
+    user_id: uuid.UUID
+    name: str
+
+
+class RecommendationOut(msgspec.Struct):
+    provider_id: uuid.UUID
+    by: Recommender
+    recommender: str
+    reason: str
+    document_ids: list[uuid.UUID]
+
+
+class SelectionOut(msgspec.Struct):
+    """The draw's record: redo ``random.Random(seed).sample(pool, draw)`` to check it."""
+
+    procurement_id: uuid.UUID
+    source: PoolSource
+    draw: int | None
+    seed: str | None
+    pool: list[uuid.UUID]
+    invited: list[uuid.UUID]
+    witnesses: list[WitnessOut]
+    recommendations: list[RecommendationOut]
+    made_by: uuid.UUID
+    made_at: datetime
