@@ -80,7 +80,10 @@ from services.tendering.controllers import (
     TenderingRulesController,
 )
 from services.tendering.review_controllers import ReviewController
-from services.tendering.selection_controllers import SupplierSelectionController
+from services.tendering.selection_controllers import (
+    PrequalificationController,
+    SupplierSelectionController,
+)
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -110,6 +113,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     # --- tendering: the review after opening ---
     ReviewController,
     SupplierSelectionController,
+    PrequalificationController,
     ExpertController,
     NoticeController,
     ContractController,

@@ -1,11 +1,13 @@
 """Who is invited to an invited tender or a negotiation: never the buyer's free choice.
 
 Invited tender (政府采购法 art. 34, 87号令 art. 14): the invitees are drawn at random from a
-qualified pool — the region's supplier library (providers registered and approved here, not
-barred today) or the buyer's written recommendations. The pool holds at least twice the number
-drawn, at least two of the buyer's staff witness the draw, and the draw is reproducible: the
-pool in a fixed order (provider ids as text, ascending) and a seed the server picks and records
-give the invitees as ``random.Random(seed).sample(pool, n)``, the way draw_committee draws.
+qualified pool — the providers found qualified after a prequalification notice
+(prequalification.py), the region's supplier library (providers registered and approved here,
+not barred today) or the buyer's written recommendations. A library's or recommendations' pool
+holds at least twice the number drawn; at least two of the buyer's staff witness the draw, and
+the draw is reproducible: the pool in a fixed order (provider ids as text, ascending) and a
+seed the server picks and records give the invitees as ``random.Random(seed).sample(pool, n)``,
+the way draw_committee draws.
 
 Competitive negotiation (74号令 art. 12): the same draw, or written recommendations of the
 buyer and the experts, all of them invited, the buyer's share at most half.
@@ -31,7 +33,7 @@ from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.objects import ObjectType
 from services.tenancy import service as tenancy
-from services.tendering import procurements, rules
+from services.tendering import prequalification, procurements, rules
 from services.tendering.errors import WrongState
 from services.tendering.models import Invitation, Procurement
 from services.tendering.schemas import Method, Status
@@ -177,8 +179,15 @@ async def select_suppliers(
         pool = await _recommended(session, actor, procurement, method, body.recommendations)
     else:
         if body.recommendations:
-            raise InvalidField("a library pool takes no recommendations", field="recommendations")
-        pool = await _library(session, actor.tenant)
+            raise InvalidField(
+                f"a {body.source.value} pool takes no recommendations", field="recommendations"
+            )
+        if body.source is PoolSource.prequalification:
+            if method is not Method.invited_tender:
+                raise InvalidField("only an invited tender is prequalified", field="source")
+            pool = await prequalification.qualified_pool(session, procurement)
+        else:
+            pool = await _library(session, actor.tenant)
 
     to_draw: int | None = body.draw
     seed: str | None = None
@@ -201,10 +210,12 @@ async def select_suppliers(
             rules.check_invited(legal, to_draw, field="draw")
         else:
             rules.check_negotiation_suppliers(legal, to_draw, field="draw")
-        if len(pool) < POOL_RATIO * to_draw:
+        # The prequalified are all qualified answers to a public notice: no ratio, enough.
+        needed = to_draw if body.source is PoolSource.prequalification else POOL_RATIO * to_draw
+        if len(pool) < needed:
             raise PoolTooSmall(
                 f"the pool holds {len(pool)} qualified suppliers; drawing {to_draw} needs at "
-                f"least {POOL_RATIO * to_draw} (87号令 art. 14)",
+                f"least {needed} (87号令 art. 14)",
                 field="draw",
             )
         witnesses = await _witnesses(session, actor, body.witness_ids)

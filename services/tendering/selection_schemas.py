@@ -16,6 +16,9 @@ Name = Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class PoolSource(StrEnum):
+    # Providers that answered the prequalification notice (资格预审公告) and were found
+    # qualified (87号令 art. 14); the pool needs no more than the number drawn.
+    prequalification = "prequalification"
     # Registered, approved providers of the region not barred today: the region's supplier
     # library (the province's library where the province keeps one is a later step).
     library = "library"
@@ -76,3 +79,29 @@ class SelectionOut(msgspec.Struct):
     recommendations: list[RecommendationOut]
     made_by: uuid.UUID
     made_at: datetime
+
+
+class PrequalificationNoticeIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Until when providers answer; at least 5 working days after the notice (87号令 art. 14).
+    applications_deadline: datetime
+
+
+class PrequalificationOut(msgspec.Struct):
+    procurement_id: uuid.UUID
+    notice_id: uuid.UUID
+    published_at: datetime
+    applications_deadline: datetime
+
+
+class ApplicationReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    qualified: bool
+    # Required when not qualified: the provider is told why.
+    reason: Reason | None = None
+
+
+class ApplicationOut(msgspec.Struct):
+    provider_id: uuid.UUID
+    applied_at: datetime
+    qualified: bool | None
+    reason: str | None
+    reviewed_at: datetime | None

@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from tests.support.client import Client, error_fields, json_of
-from tests.support.tendering import Bidder, Tenderer, assert_rule_broken, procurement_body
+from tests.support.tendering import (
+    Bidder,
+    Tenderer,
+    assert_rule_broken,
+    later,
+    procurement_body,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -21,6 +27,12 @@ INVITED = {
     "method_reason": "limited_suppliers",
     "method_justification": "具备戒毒康复服务资质的机构有限",
 }
+
+
+def json_of_list(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()
+    return items
 
 
 def _refused(response: httpx.Response, field: str, code: str = "validation_failed") -> None:
@@ -266,3 +278,80 @@ async def test_another_regions_procurement_is_not_found(
         headers=await sz.as_("civil_affairs_officer"),
     )
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+
+
+async def test_a_prequalification_pool_is_the_qualified_answers_to_its_notice(
+    client: Client, gz: Tenderer, sz: Tenderer
+) -> None:
+    answering = [await gz.bidder() for _ in range(4)]
+    stranger = await sz.bidder()  # registered in 深圳 only
+    procurement = await gz.create(**INVITED)
+    pid = procurement["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    notice_url = f"{gz.base}/{pid}/prequalification-notice"
+    short = await client.post(
+        notice_url, headers=officer, json={"applications_deadline": later(days=1)}
+    )
+    _refused(short, "applications_deadline")
+    out = await client.post(
+        notice_url, headers=officer, json={"applications_deadline": later(days=14)}
+    )
+    assert out.status_code == 201, out.text
+    public = await client.get(
+        "/v1/notices", params={"kind": "prequalification", "q": procurement["title"]}
+    )
+    assert "资格预审公告" in public.json()["items"][0]["title"]
+
+    apply_url = f"{gz.base}/{pid}/prequalification-applications"
+    for provider in answering:
+        assert (await client.post(apply_url, headers=provider.headers)).status_code == 201
+    twice = await client.post(apply_url, headers=answering[0].headers)
+    assert twice.status_code == 409
+    elsewhere = await client.post(apply_url, headers=stranger.headers)
+    assert elsewhere.status_code == 403
+
+    draw = {"source": "prequalification", "draw": 3, "witness_ids": await gz.witnesses()}
+    early = await gz.select(pid, draw)
+    assert early.status_code == 409  # still taking applications
+    await gz.admin_db.execute(
+        "UPDATE prequalifications SET applications_deadline = now() - interval '1 second'"
+        " WHERE tenant_id = $1 AND procurement_id = $2",
+        gz.city,
+        uuid.UUID(pid),
+    )
+    late = await client.post(apply_url, headers=(await gz.bidder()).headers)
+    assert late.status_code == 409
+    unjudged = await gz.select(pid, draw)
+    assert unjudged.status_code == 409  # every answer needs its verdict first
+
+    def review_url(provider: Bidder) -> str:
+        return f"{apply_url}/{provider.provider_id}/review"
+
+    *qualified, refused = answering
+    no_reason = await client.post(review_url(refused), headers=officer, json={"qualified": False})
+    _refused(no_reason, "reason")
+    judged = await client.post(
+        review_url(refused), headers=officer, json={"qualified": False, "reason": "无相应资质"}
+    )
+    assert judged.status_code == 200 and judged.json()["qualified"] is False
+    for provider in qualified:
+        ok = await client.post(review_url(provider), headers=officer, json={"qualified": True})
+        assert ok.status_code == 200, ok.text
+
+    # Three qualified, three drawn: a prequalified pool needs no more than the number drawn.
+    record = json_of(await gz.select(pid, draw), 201)
+    assert record["pool"] == sorted(p.provider_id for p in qualified)
+    assert refused.provider_id not in record["invited"]
+    assert random.Random(record["seed"]).sample(record["pool"], 3) == record["invited"]
+    after = await client.post(review_url(refused), headers=officer, json={"qualified": True})
+    assert after.status_code == 409
+    listed = await client.get(apply_url, headers=await gz.as_("finance_officer"))
+    assert {a["provider_id"]: a["qualified"] for a in json_of_list(listed)} == {
+        **{p.provider_id: True for p in qualified},
+        refused.provider_id: False,
+    }
+    foreign = await client.get(
+        f"{sz.base}/{pid}/prequalification-applications",
+        headers=await sz.as_("civil_affairs_officer"),
+    )
+    assert foreign.status_code == 404
