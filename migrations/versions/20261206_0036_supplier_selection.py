@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("made_by", sa.Uuid(), nullable=False),
         sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "source IN ('prequalification', 'library', 'recommendations')",
+            "source IN ('prequalification', 'library', 'recommendations', 'notice')",
             name=op.f("ck_supplier_selections_source_known"),
         ),
         sa.CheckConstraint(

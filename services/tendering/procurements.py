@@ -360,6 +360,13 @@ async def _selection(session: AsyncSession, procurement: Procurement) -> Supplie
     return await session.get(SupplierSelection, (procurement.tenant_id, procurement.id))
 
 
+async def open_by_notice(session: AsyncSession, procurement: Procurement) -> bool:
+    """Whether a negotiation takes responses from every provider registered here, its public
+    notice being the invitation (74号令 art. 12)."""
+    selection = await _selection(session, procurement)
+    return selection is not None and selection.source == "notice"
+
+
 async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
     rows = await session.scalars(
         select(Invitation.provider_id).where(repository.belongs_to(Invitation, procurement))

@@ -175,6 +175,8 @@ async def select_suppliers(
     if await find(session, procurement) is not None:
         raise WrongState("The suppliers have been chosen already; the draw stands.")
     legal = await rules.rules_for(session, actor.tenant)
+    if body.source is PoolSource.notice:
+        return await _by_notice(session, actor, procurement, method, body)
     if body.source is PoolSource.recommendations:
         pool = await _recommended(session, actor, procurement, method, body.recommendations)
     else:
@@ -267,6 +269,53 @@ async def select_suppliers(
             "invited": [str(p) for p in invited],
             "witnesses": [str(u) for u in witnesses],
         },
+    )
+    return selection
+
+
+async def _by_notice(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    method: Method,
+    body: SelectionIn,
+) -> SupplierSelection:
+    """A negotiation open to every provider registered here through its public notice."""
+    assert actor.user_id is not None
+    if method is not Method.competitive_negotiation:
+        raise InvalidField(
+            "only a negotiation invites by its public notice; an invited tender draws",
+            field="source",
+        )
+    for field, given in (
+        ("draw", body.draw is not None),
+        ("witness_ids", bool(body.witness_ids)),
+        ("recommendations", bool(body.recommendations)),
+    ):
+        if given:
+            raise InvalidField("a public notice invites everyone: no draw, no pool", field=field)
+    selection = SupplierSelection(
+        tenant_id=actor.tenant,
+        procurement_id=procurement.id,
+        source=body.source.value,
+        to_draw=None,
+        seed=None,
+        pool=[],
+        invited=[],
+        witness_ids=[],
+        recommendations=[],
+        made_by=actor.user_id,
+        made_at=datetime.now(UTC),
+    )
+    session.add(selection)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "procurement.suppliers_selected",
+        "procurement",
+        procurement.id,
+        after={"source": body.source.value},
     )
     return selection
 

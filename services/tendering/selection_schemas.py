@@ -25,6 +25,9 @@ class PoolSource(StrEnum):
     # Written recommendations (书面推荐): the buyer's for an invited tender; the buyer's and the
     # experts' for a negotiation (74号令 art. 12), the buyer's share at most half.
     recommendations = "recommendations"
+    # A negotiation's public notice (74号令 art. 12): its tender notice invites every provider
+    # registered here; no pool, no draw. Fewer than three responses fail it at the opening.
+    notice = "notice"
 
 
 class Recommender(StrEnum):

@@ -355,3 +355,41 @@ async def test_a_prequalification_pool_is_the_qualified_answers_to_its_notice(
         headers=await sz.as_("civil_affairs_officer"),
     )
     assert foreign.status_code == 404
+
+
+async def test_a_negotiation_by_public_notice_takes_any_provider_registered_here(
+    client: Client, gz: Tenderer, sz: Tenderer
+) -> None:
+    responding = [await gz.bidder() for _ in range(3)]
+    stranger = await sz.bidder()
+    invited_tender = (await gz.create(**INVITED))["id"]
+    _refused(await gz.select(invited_tender, {"source": "notice"}), "source")
+    pid = (
+        await gz.create(
+            method="competitive_negotiation",
+            method_reason="technically_complex",
+            method_justification="服务内容需与供应商逐项谈判确定",
+            bid_deadline=later(days=10),
+        )
+    )["id"]
+    _refused(await gz.select(pid, {"source": "notice", "draw": 3}), "draw")
+    record = json_of(await gz.select(pid, {"source": "notice"}), 201)
+    assert (record["source"], record["pool"], record["invited"]) == ("notice", [], [])
+    officer = await gz.as_("civil_affairs_officer")
+    assert (
+        await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer)
+    ).status_code == 200
+    approved = await client.post(
+        f"{gz.base}/{pid}/approval",
+        headers=await gz.as_("finance_approver"),
+        json={"approve": True},
+    )
+    assert approved.status_code == 200, approved.text
+    published = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    assert published.status_code == 200, published.text
+    for provider in responding:
+        await gz.bid(pid, provider, "340000")
+    outside = await client.post(
+        f"{gz.base}/{pid}/bids", headers=stranger.headers, json={"price": "300000"}
+    )
+    assert outside.status_code == 403 and outside.json()["code"] == "provider_not_eligible"
