@@ -85,6 +85,10 @@ from services.tendering.library_controllers import (
     ExpertLibraryController,
 )
 from services.tendering.review_controllers import ReviewController
+from services.tendering.selection_controllers import (
+    PrequalificationController,
+    SupplierSelectionController,
+)
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -115,6 +119,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ReviewController,
     # --- tendering: the province's expert library and committee draws ---
     CreditRecheckController,
+    SupplierSelectionController,
+    PrequalificationController,
     ExpertController,
     ExpertLibraryController,
     CommitteeDrawController,

@@ -37,6 +37,7 @@ from services.tenancy import models as tenancy_models
 from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
 from services.tendering import models as tendering_models
+from services.tendering import selection_models as tendering_selection_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
@@ -70,6 +71,8 @@ MODEL_MODULES = (
     delivery_acceptance_models,
     # --- tendering: the province's expert library and committee draws ---
     tendering_library_models,
+    # --- tendering: the supplier selection ---
+    tendering_selection_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

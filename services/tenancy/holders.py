@@ -67,6 +67,15 @@ async def is_registered(session: AsyncSession, tenant: str, provider_id: uuid.UU
     return bool(rows)
 
 
+async def registered_providers(session: AsyncSession, tenant: str) -> list[uuid.UUID]:
+    """Every provider whose registration here is approved (the region's supplier library),
+    in id order."""
+    rows = await repository.registered_provider_ids(
+        session, tenant, RegistrationStatus.approved.value
+    )
+    return sorted(rows, key=str)
+
+
 async def provider_admins(session: AsyncSession, provider_id: uuid.UUID) -> list[uuid.UUID]:
     """Whom to tell at a provider: its administrators."""
     return [

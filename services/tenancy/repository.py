@@ -97,6 +97,17 @@ async def get_registration(
     return (row[0], row[1]) if row else None
 
 
+async def registered_provider_ids(
+    session: AsyncSession, tenant: str, status: str
+) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(ProviderRegistration.provider_id).where(
+            ProviderRegistration.tenant_id == tenant, ProviderRegistration.status == status
+        )
+    )
+    return list(dict.fromkeys(rows.all()))
+
+
 async def list_registrations(
     session: AsyncSession,
     tenant: str | None,

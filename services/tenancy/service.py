@@ -8,6 +8,7 @@ from services.tenancy.holders import (
     is_registered,
     organisations_of,
     provider_admins,
+    registered_providers,
     roles_in,
 )
 from services.tenancy.object_grants import grant_on_object, object_grantees, revoke_on_object
@@ -55,6 +56,7 @@ __all__ = [
     "organisations_of",
     "provider_admins",
     "provider_registration_id",
+    "registered_providers",
     "revoke_on_object",
     "roles_in",
     "sign_up_provider",

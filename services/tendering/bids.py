@@ -100,7 +100,9 @@ async def _check_eligible(session: AsyncSession, actor: Actor, procurement: Proc
         raise NotEligible("The provider's 统一社会信用代码 is not valid.") from None
     if Method(procurement.method) is not Method.open_tender:
         invited = await procurements.invited_of(session, procurement)
-        if provider_id not in invited:
+        if provider_id not in invited and not await procurements.open_by_notice(
+            session, procurement
+        ):
             raise NotEligible("This procurement is by invitation, and you were not invited.")
     # The bars the documents apply, in their window (credit_criteria).
     await credit_criteria.check_provider(session, procurement, provider_id)

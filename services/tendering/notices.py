@@ -29,6 +29,7 @@ KIND_NAMES = {
     NoticeKind.contract: "合同公告",
     NoticeKind.amendment: "合同变更公告",
     NoticeKind.acceptance: "验收结果公告",
+    NoticeKind.prequalification: "资格预审公告",
 }
 # An amendment's notice is named for what it does to the contract.
 AMENDMENT_NAMES = {
@@ -105,6 +106,12 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
         lines += _amendment_lines(data)
     if kind is NoticeKind.acceptance:
         lines += _acceptance_lines(data)
+    if kind is NoticeKind.prequalification:
+        lines += [
+            f"资格条件：{'；'.join(procurement.qualification_criteria)}",
+            f"提交资格证明文件截止时间：{_local(data['applications_deadline'])}",
+            "资格预审合格的供应商中随机抽取被邀请的供应商。",
+        ]
     return "\n".join(lines)
 
 

@@ -51,6 +51,7 @@ from services.tendering.schemas import (
     ProcurementCreate,
     Status,
 )
+from services.tendering.selection_models import SupplierSelection
 
 S = Status
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -252,16 +253,15 @@ async def create(
         # Checked again at publication, against the day the documents are issued.
         rules.check_bid_period(legal, now, bid_deadline, field="bid_deadline")
 
-    invited = list(dict.fromkeys(body.invited_provider_ids))
-    if body.method is Method.invited_tender:
-        rules.check_invited(legal, len(invited), field="invited_provider_ids")
-    elif body.method is Method.competitive_negotiation:
-        rules.check_negotiation_suppliers(legal, len(invited), field="invited_provider_ids")
-    elif invited:
+    # The buyer never names its invitees: they come from the supplier selection's recorded
+    # draw or, for a negotiation, from written recommendations (selection.py).
+    if body.invited_provider_ids:
         raise InvalidField(
-            "only invited tenders and negotiations invite", field="invited_provider_ids"
+            "invitees come from the supplier selection (POST …/supplier-selection), not from "
+            "the buyer's list (政府采购法 art. 34)",
+            field="invited_provider_ids",
         )
-    await _check_providers(session, actor.tenant, invited, "invited_provider_ids")
+    invited: list[uuid.UUID] = []
     if body.method is Method.single_source:
         if body.proposed_provider_id is None:
             raise InvalidField("name the one provider", field="proposed_provider_id")
@@ -357,6 +357,17 @@ async def _project_in_procurement(
         await planning.advance(session, actor, project_id, planning.ProjectStatus.in_procurement)
     except planning.WrongState:
         pass  # already in procurement (a second lot, or a repeat after a failed tender)
+
+
+async def _selection(session: AsyncSession, procurement: Procurement) -> SupplierSelection | None:
+    return await session.get(SupplierSelection, (procurement.tenant_id, procurement.id))
+
+
+async def open_by_notice(session: AsyncSession, procurement: Procurement) -> bool:
+    """Whether a negotiation takes responses from every provider registered here, its public
+    notice being the invitation (74号令 art. 12)."""
+    selection = await _selection(session, procurement)
+    return selection is not None and selection.source == "notice"
 
 
 async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
@@ -481,6 +492,11 @@ async def publish(
         )
     if procurement.bid_deadline <= now:
         raise InvalidField("has passed; set a new one", field="bid_deadline")
+    if method in NEEDS_APPROVAL and await _selection(session, procurement) is None:
+        raise WrongState(
+            "Choose the suppliers first (POST …/supplier-selection): the invitations go out "
+            "with the publication."
+        )
     procurement.documents_issued_at = issued
     await move(session, actor, procurement, S.tendering)
     await notices.publish(

@@ -97,6 +97,8 @@ class NoticeKind(StrEnum):
     amendment = "amendment"  # 补充合同、合同变更、合同解除公告 (政府采购法 arts. 49, 50)
     # --- delivery ---
     acceptance = "acceptance"  # 验收结果公告 (实施条例 art. 45)
+    # --- tendering: the supplier selection ---
+    prequalification = "prequalification"  # 资格预审公告 (87号令 art. 14)
 
 
 class BidStatus(StrEnum):

@@ -41,6 +41,12 @@ CRITERIA = [
 ]
 
 
+# A written recommendation's scan, as the buyer uploads it.
+RECOMMENDATION_PDF = (
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n% recommendation\ntrailer <<>>\n%%EOF\n"
+)
+
+
 def assert_rule_broken(response: httpx.Response, rule: str) -> None:
     """A 422 that names the legal rule the request broke."""
     assert response.status_code == 422, response.text
@@ -148,6 +154,99 @@ class Tenderer:
             self.city,
             uuid.UUID(procurement_id),
         )
+
+    async def user_id(self, role: str) -> str:
+        me = await self.client.get("/v1/me", headers=await self.as_(role))
+        return str(json_of(me)["user"]["id"])
+
+    async def written(self, procurement_id: str) -> str:
+        """A written recommendation, uploaded to the procurement's documents: its id."""
+        uploaded = await self.client.post(
+            f"/v1/tenants/{self.city}/documents",
+            headers=await self.as_("civil_affairs_officer"),
+            params={
+                "object_type": "tender",
+                "object_id": procurement_id,
+                "filename": "推荐意见.pdf",
+            },
+            content=RECOMMENDATION_PDF,
+        )
+        return str(json_of(uploaded, 201)["id"])
+
+    def recommendation(
+        self, supplier: Bidder, by: str, document_id: str, recommender: str = "推荐人"
+    ) -> dict[str, Any]:
+        return {
+            "provider_id": supplier.provider_id,
+            "by": by,
+            "recommender": recommender,
+            "reason": f"{supplier.name}具备同类服务经验",
+            "document_ids": [document_id],
+        }
+
+    async def select(self, procurement_id: str, body: dict[str, Any]) -> httpx.Response:
+        """The buyer's supplier selection (a draw, or a negotiation's recommendations)."""
+        return await self.client.post(
+            f"{self.base}/{procurement_id}/supplier-selection",
+            headers=await self.as_("civil_affairs_officer"),
+            json=body,
+        )
+
+    async def witnesses(self) -> list[str]:
+        """Two of the buyer's staff: the officer who draws and the approver."""
+        return [
+            await self.user_id("civil_affairs_officer"),
+            await self.user_id("civil_affairs_approver"),
+        ]
+
+    async def drawn(
+        self, procurement_id: str, pool: list[Bidder], draw: int
+    ) -> tuple[dict[str, Any], list[Bidder]]:
+        """Invitees drawn at random from the buyer's written recommendations of ``pool``
+        before two witnesses: the draw's record and the drawn bidders."""
+        document_id = await self.written(procurement_id)
+        made = await self.select(
+            procurement_id,
+            {
+                "source": "recommendations",
+                "draw": draw,
+                "witness_ids": await self.witnesses(),
+                "recommendations": [
+                    self.recommendation(supplier, "buyer", document_id) for supplier in pool
+                ],
+            },
+        )
+        record = json_of(made, 201)
+        by_id = {supplier.provider_id: supplier for supplier in pool}
+        return record, [by_id[provider_id] for provider_id in record["invited"]]
+
+    async def recommended(self, procurement_id: str, suppliers: list[Bidder]) -> dict[str, Any]:
+        """A negotiation's suppliers from written recommendations, all invited: the first the
+        buyer's, the others the experts' (the buyer's share at most half)."""
+        document_id = await self.written(procurement_id)
+        made = await self.select(
+            procurement_id,
+            {
+                "source": "recommendations",
+                "recommendations": [
+                    self.recommendation(supplier, "buyer" if i == 0 else "expert", document_id)
+                    for i, supplier in enumerate(suppliers)
+                ],
+            },
+        )
+        return json_of(made, 201)
+
+    async def negotiation(self, suppliers: list[Bidder], **changes: Any) -> dict[str, Any]:
+        """A draft competitive negotiation inviting ``suppliers`` on written recommendations."""
+        procurement = await self.create(
+            method="competitive_negotiation",
+            method_reason="technically_complex",
+            method_justification="服务内容需与供应商逐项谈判确定",
+            bid_deadline=later(days=10),
+            **changes,
+        )
+        await self.recommended(str(procurement["id"]), suppliers)
+        return procurement
 
     async def published(self, **changes: Any) -> dict[str, Any]:
         procurement = await self.create(**changes)

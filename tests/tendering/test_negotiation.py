@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.support.client import Client, inbox
-from tests.support.tendering import Tenderer, later
+from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -17,13 +17,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     client: Client, gz: Tenderer
 ) -> None:
     suppliers = [await gz.bidder() for _ in range(3)]
-    procurement = await gz.create(
-        method="competitive_negotiation",
-        method_reason="technically_complex",
-        method_justification="服务内容需与供应商逐项谈判确定",
-        invited_provider_ids=[s.provider_id for s in suppliers],
-        bid_deadline=later(days=10),
-    )
+    procurement = await gz.negotiation(suppliers)
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
     assert (

@@ -27,7 +27,7 @@ from services.tendering import tasks
 from tests.support.client import Client, inbox
 from tests.support.database import Sessions
 from tests.support.demo import GZ
-from tests.support.tendering import Bidder, Tenderer, later
+from tests.support.tendering import Bidder, Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
 T = TypeVar("T")
@@ -341,13 +341,7 @@ async def _negotiated(
 ) -> str:
     """A competitive negotiation to its published result: one round of final offers, the
     lowest one's supplier excluded."""
-    procurement = await gz.create(
-        method="competitive_negotiation",
-        method_reason="technically_complex",
-        method_justification="服务内容需与供应商逐项谈判确定",
-        invited_provider_ids=[s.provider_id for s in suppliers],
-        bid_deadline=later(days=10),
-    )
+    procurement = await gz.negotiation(suppliers)
     pid: str = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
     submitted = await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer)

@@ -19,7 +19,7 @@ from tests.support.client import Client
 from tests.support.database import Sessions
 from tests.support.demo import GZ
 from tests.support.shanghai import end_of, sh
-from tests.support.tendering import Tenderer, later
+from tests.support.tendering import Tenderer
 
 US = timedelta(microseconds=1)
 NEGOTIATION, CONSULTATION = "competitive_negotiation", "competitive_consultation"
@@ -125,13 +125,7 @@ async def _published_negotiation(client: Client, gz: Tenderer) -> tuple[str, str
     """A competitive negotiation approved and published; its id and one invited supplier's
     question asked."""
     suppliers = [await gz.bidder() for _ in range(3)]
-    procurement = await gz.create(
-        method="competitive_negotiation",
-        method_reason="technically_complex",
-        method_justification="服务内容需与供应商逐项谈判确定",
-        invited_provider_ids=[s.provider_id for s in suppliers],
-        bid_deadline=later(days=10),
-    )
+    procurement = await gz.negotiation(suppliers)
     pid = str(procurement["id"])
     officer = await gz.as_("civil_affairs_officer")
     asked = await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer)

@@ -17,40 +17,39 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tenderer) -> None:
-    """Three invitations, a reason from the law and finance's approval; then bids from the
-    invited only, the opening, the committee, the award."""
-    bidders = [await gz.bidder() for _ in range(4)]
+    """A reason from the law, three invitees drawn from the buyer's six recommendations and
+    finance's approval; then bids from the drawn only, the opening, the committee, the award."""
+    pool = [await gz.bidder() for _ in range(6)]
     line = await gz.line()
     officer = await gz.as_("civil_affairs_officer")
     base = {"budget_line_id": line, "method": "invited_tender"}
-    no_reason = await client.post(
-        gz.base,
-        headers=officer,
-        json=procurement_body(
-            line, **base, invited_provider_ids=[b.provider_id for b in bidders[:3]]
-        ),
-    )
+    no_reason = await client.post(gz.base, headers=officer, json=procurement_body(line, **base))
     assert no_reason.status_code == 422 and no_reason.json()["code"] == "method_reason_required"
-    two = await client.post(
-        gz.base,
-        headers=officer,
-        json=procurement_body(
-            line,
-            **base,
-            method_reason="limited_suppliers",
-            method_justification="具备戒毒康复服务资质的机构有限",
-            invited_provider_ids=[b.provider_id for b in bidders[:2]],
-        ),
-    )
-    assert_rule_broken(two, "invited_min_suppliers")
-    assert two.json()["field"] == "invited_provider_ids"
     procurement = await gz.create(
         **base,
         method_reason="limited_suppliers",
         method_justification="具备戒毒康复服务资质的机构有限",
-        invited_provider_ids=[b.provider_id for b in bidders[:3]],
     )
     pid = procurement["id"]
+    assert procurement["invited_provider_ids"] == []
+    two = await gz.select(
+        pid,
+        {
+            "source": "recommendations",
+            "draw": 2,
+            "witness_ids": await gz.witnesses(),
+            "recommendations": [
+                gz.recommendation(s, "buyer", await gz.written(pid)) for s in pool[:4]
+            ],
+        },
+    )
+    assert_rule_broken(two, "invited_min_suppliers")
+    assert two.json()["field"] == "draw"
+    unchosen = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
+    assert unchosen.status_code == 409
+    _, invited = await gz.drawn(pid, pool, 3)
+    shown = await client.get(f"{gz.base}/{pid}", headers=officer)
+    assert sorted(shown.json()["invited_provider_ids"]) == sorted(b.provider_id for b in invited)
     early = await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
     assert early.status_code == 409
     assert (
@@ -73,19 +72,21 @@ async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tend
     assert published.status_code == 200, published.text
     assert any(
         n["data"]["procurement_id"] == pid
-        for n in await inbox(client, bidders[0].headers, "tendering.invited")
+        for n in await inbox(client, invited[0].headers, "tendering.invited")
     )
+    # In the pool, not drawn: not invited.
+    (outside, *_) = [s for s in pool if s not in invited]
     uninvited = await client.post(
-        f"{gz.base}/{pid}/bids", headers=bidders[3].headers, json={"price": "300000"}
+        f"{gz.base}/{pid}/bids", headers=outside.headers, json={"price": "300000"}
     )
     assert uninvited.status_code == 403 and uninvited.json()["code"] == "provider_not_eligible"
-    for bidder, price in zip(bidders[:3], ("300000", "290000", "310000"), strict=True):
+    for bidder, price in zip(invited, ("300000", "290000", "310000"), strict=True):
         await gz.bid(pid, bidder, price)
     await gz.open_now(pid, await gz.closed(pid))
     await gz.scored_by_committee(pid)
     result = await gz.award_and_publish(pid)
     assert (result["awarded_provider_id"], result["awarded_price"]) == (
-        bidders[1].provider_id,
+        invited[1].provider_id,
         "290000.00",
     )
 

@@ -162,13 +162,7 @@ async def test_a_citys_override_overtaken_by_a_later_province_change_yields(
 
 async def _negotiation(gz: Tenderer) -> str:
     suppliers = [await gz.bidder() for _ in range(3)]
-    procurement = await gz.create(
-        method="competitive_negotiation",
-        method_reason="technically_complex",
-        method_justification="服务内容需与供应商逐项谈判确定",
-        invited_provider_ids=[s.provider_id for s in suppliers],
-        bid_deadline=later(days=10),
-    )
+    procurement = await gz.negotiation(suppliers)
     return str(procurement["id"])
 
 

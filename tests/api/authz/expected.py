@@ -266,6 +266,15 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {PR1}/review": PROCUREMENT_READERS | {EXPERT} | BIDDERS,
     # --- tendering: credit. The buyer applies the documents' bars to the suppliers still in.
     f"POST {PR1}/credit-recheck": CIVIL_AFFAIRS,
+    # --- tendering: the supplier selection. The buyer draws (or records a negotiation's
+    # written recommendations); whoever reads the procurement reads the draw's record.
+    f"POST {PR1}/supplier-selection": CIVIL_AFFAIRS,
+    f"GET {PR1}/supplier-selection": PROCUREMENT_READERS,
+    # An invited tender's prequalification: the buyer publishes and judges, providers answer.
+    f"POST {PR1}/prequalification-notice": CIVIL_AFFAIRS,
+    f"POST {PR1}/prequalification-applications": BIDDERS,
+    f"POST {PR1}/prequalification-applications/{{provider_id}}/review": CIVIL_AFFAIRS,
+    f"GET {PR1}/prequalification-applications": PROCUREMENT_READERS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
     f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},

@@ -16,6 +16,7 @@ from tests.api.authz.calls import (
     tendering,
     tendering_credit,
     tendering_review,
+    tendering_selection,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "tendering",
     "tendering_credit",
     "tendering_review",
+    "tendering_selection",
 ]

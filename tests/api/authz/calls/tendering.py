@@ -90,13 +90,12 @@ async def _registered_providers(w: World) -> list[str]:
 
 
 async def _invited_tender(w: World) -> str:
-    """A draft invited tender of the three registered providers."""
+    """A draft invited tender (its invitees are drawn later, tendering_selection.py)."""
     return await _procurement(
         w,
         method="invited_tender",
         method_reason="limited_suppliers",
         method_justification="资质机构有限",
-        invited_provider_ids=await _registered_providers(w),
     )
 
 
