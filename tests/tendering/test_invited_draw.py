@@ -127,17 +127,8 @@ async def test_a_library_draw_takes_the_regions_registered_providers(
     assert elsewhere.provider_id not in record["pool"]
     assert record["pool"] == sorted(record["pool"])
     assert random.Random(record["seed"]).sample(record["pool"], 3) == record["invited"]
-    # More than half the library cannot be drawn: the pool must hold twice the number.
-    other = (await gz.create(**INVITED))["id"]
-    too_many = await gz.select(
-        other,
-        {
-            "source": "library",
-            "draw": len(record["pool"]) // 2 + 1,
-            "witness_ids": await gz.witnesses(),
-        },
-    )
-    _refused(too_many, "draw", "pool_too_small")
+    # The pool must hold twice the number drawn: the same check as for recommendations (the
+    # next test); a region's library grows with the suite, past the largest draw allowed.
 
 
 async def test_a_pool_under_twice_the_draw_is_refused(client: Client, gz: Tenderer) -> None:
