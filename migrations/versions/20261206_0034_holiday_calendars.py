@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "holiday_calendar_gaps",
         sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("tenant_id", sa.String(length=6), nullable=False),
+        sa.Column("region", sa.String(length=6), nullable=False),
         sa.Column(
             "noted_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
         ),

@@ -21,6 +21,8 @@ datetimes, the last microsecond (23:59:59.999999) of a Shanghai day.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -51,6 +53,25 @@ def install(years: dict[int, YearArrangement]) -> None:
     """Replace the entered years this process counts with (called by the loader)."""
     global _entered
     _entered = dict(years)
+
+
+@contextmanager
+def counting_as(year: int, arrangement: YearArrangement | None) -> Iterator[None]:
+    """Count ``year`` by ``arrangement`` (None: as if nobody had entered it) inside the block,
+    to tell what a deadline was before a year was entered. Only for synchronous blocks: with
+    no ``await`` inside, no other task of the event loop counts meanwhile."""
+    global _entered
+    saved = _entered
+    changed = dict(saved)
+    if arrangement is None:
+        changed.pop(year, None)
+    else:
+        changed[year] = arrangement
+    _entered = changed
+    try:
+        yield
+    finally:
+        _entered = saved
 
 
 def entered_years() -> frozenset[int]:
@@ -217,6 +238,7 @@ __all__ = [
     "SHANGHAI",
     "YearArrangement",
     "add_working_days",
+    "counting_as",
     "deadline_after",
     "deadline_after_days",
     "earliest_after_working_days",

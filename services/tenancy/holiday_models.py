@@ -34,5 +34,5 @@ class HolidayCalendarGap(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     # The region whose deadline met the gap first (where the notice went).
-    tenant_id: Mapped[str] = mapped_column(String(6))
+    region: Mapped[str] = mapped_column(String(6))
     noted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -23,13 +23,16 @@ from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.db import PLATFORM_TENANT, bind_tenant, forget_calendars
 from services.kit.errors import InvalidField
+from services.kit.workdays import YearArrangement
 from services.notifications.service import define_event, notify
 from services.tenancy.holiday_models import HolidayCalendar
 from services.tenancy.models import Tenant
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
-CalendarListener = Callable[[AsyncSession, Actor, int], Awaitable[None]]
+# (session bound to a region, actor in it, the year, the year's arrangement before: None when
+# nobody had entered it).
+CalendarListener = Callable[[AsyncSession, Actor, int, YearArrangement | None], Awaitable[None]]
 _LISTENERS: list[CalendarListener] = []
 
 CALENDAR_MISSING = define_event(
@@ -50,8 +53,8 @@ CALENDAR_MISSING = define_event(
 
 
 def register_calendar_listener(listener: CalendarListener) -> CalendarListener:
-    """Call ``listener(session, actor, year)`` in every active region when a year is entered;
-    usable as a decorator. Registered once."""
+    """Call ``listener(session, actor, year, previous)`` in every active region when a year
+    is entered; usable as a decorator. Registered once."""
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
     return listener
@@ -107,11 +110,13 @@ async def enter_year(
     assert actor.user_id is not None
     calendar = await session.get(HolidayCalendar, year, with_for_update=True)
     before = None
+    previous = None
     if calendar is None:
         calendar = HolidayCalendar(year=year)
         session.add(calendar)
     else:
         before = _audited(calendar)
+        previous = YearArrangement(frozenset(calendar.holidays), frozenset(calendar.workdays))
     calendar.holidays = sorted(off)
     calendar.workdays = sorted(on)
     calendar.notice_no = notice_no.strip()
@@ -137,7 +142,9 @@ async def enter_year(
         for region in list(regions):
             await bind_tenant(session, region)
             for listener in _LISTENERS:
-                await listener(session, Actor(actor.user_id, region, actor.request_id), year)
+                await listener(
+                    session, Actor(actor.user_id, region, actor.request_id), year, previous
+                )
         await bind_tenant(session, PLATFORM_TENANT)
     return calendar
 
@@ -169,7 +176,7 @@ async def note_provisional(
     for year in sorted(years):
         noted = await session.scalar(
             text(
-                "INSERT INTO holiday_calendar_gaps (year, tenant_id) VALUES (:y, :t) "
+                "INSERT INTO holiday_calendar_gaps (year, region) VALUES (:y, :t) "
                 "ON CONFLICT (year) DO NOTHING RETURNING year"
             ),
             {"y": year, "t": actor.tenant},

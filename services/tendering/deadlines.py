@@ -77,9 +77,11 @@ def _computed(legal: rules.LegalRules, procurement: Procurement) -> dict[str, An
     }
 
 
-async def recompute_year(session: AsyncSession, actor: Actor, year: int) -> None:
+async def recompute_year(
+    session: AsyncSession, actor: Actor, year: int, previous: workdays.YearArrangement | None
+) -> None:
     """Count again the deadlines of the region's waiting procurements (the session is bound
-    to the region; a year was just entered)."""
+    to the region; ``year`` was just entered, ``previous`` is how it was counted before)."""
     waiting = await session.scalars(
         select(Procurement)
         .where(Procurement.tenant_id == actor.tenant, Procurement.status.not_in(FINISHED))
@@ -88,7 +90,7 @@ async def recompute_year(session: AsyncSession, actor: Actor, year: int) -> None
     )
     legal = await rules.rules_for(session, actor.tenant)
     for procurement in list(waiting):
-        await _recompute(session, actor, legal, procurement, year)
+        await _recompute(session, actor, legal, procurement, year, previous)
 
 
 async def _recompute(
@@ -97,8 +99,11 @@ async def _recompute(
     legal: rules.LegalRules,
     procurement: Procurement,
     year: int,
+    previous: workdays.YearArrangement | None,
 ) -> None:
-    before = _computed(legal, procurement)
+    # The stored deadlines hold their old values; the computed one is counted as it was.
+    with workdays.counting_as(year, previous):
+        before = _computed(legal, procurement)
     open_challenges = await session.scalars(
         select(Challenge).where(belongs_to(Challenge, procurement), Challenge.answered_at.is_(None))
     )
