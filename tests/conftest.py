@@ -27,7 +27,8 @@ from services.demo import DEMO_PASSWORD, seed
 from services.entry.api import create_app
 from services.entry.local_servers import broker_url as embedded_broker_url
 from services.entry.local_servers import start_postgres, start_s3, stop_redis
-from services.kit.db import make_engine, make_sessionmaker
+from services.kit import workdays
+from services.kit.db import forget_calendars, make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.support.client import Client, Login
@@ -220,6 +221,15 @@ async def login(client: AsyncTestClient[Litestar]) -> Login:
         return cache[who][0]
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _calendar_as_the_package_knows_it() -> None:
+    """Each test starts counting by the chinesecalendar package alone: years another test
+    entered (or the fuzzer, in its own database) are read again from the database by the next
+    transaction, and never leak into a test that counts without one."""
+    workdays.install({})
+    forget_calendars()
 
 
 # --- a tenderer of each demo city (tendering, contracts and what follows an award) ------------

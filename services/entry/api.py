@@ -72,6 +72,7 @@ from services.tenancy.controllers import (
     RegistrationController,
     TenantController,
 )
+from services.tenancy.holiday_controllers import HolidayCalendarController
 from services.tenancy.tie_controllers import EvaluatorFlagController, ProviderTiesController
 from services.tendering.controllers import (
     NoticeController,
@@ -97,6 +98,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     MeController,
     TenantController,
     PlatformController,
+    # --- platform: the holiday calendar ---
+    HolidayCalendarController,
     OrganisationController,
     MembershipController,
     RegistrationController,

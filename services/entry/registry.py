@@ -33,6 +33,7 @@ from services.notifications import models as notifications_models
 from services.notifications import tasks as notifications_tasks
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
+from services.tenancy import holiday_models as tenancy_holiday_models
 from services.tenancy import models as tenancy_models
 from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
@@ -51,6 +52,8 @@ MODEL_MODULES = (
     outbox,
     identity_models,
     tenancy_models,
+    # --- platform: the holiday calendar ---
+    tenancy_holiday_models,
     notifications_models,
     documents_models,
     planning_models,

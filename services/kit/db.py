@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.kit import workdays
 from services.kit.pool import FairAsyncPool
 from services.kit.settings import Settings
 
@@ -90,9 +91,34 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+# The stamp of the entered holiday calendars rides along (no extra round trip): when it
+# differs from the one this process loaded, the years are read again (see workdays.install).
 _BIND = text(
-    "SELECT set_config('app.tenant_id', :t, true), set_config('app.provider_id', :p, true)"
+    "SELECT set_config('app.tenant_id', :t, true), set_config('app.provider_id', :p, true), "
+    "(SELECT count(*) || '/' || coalesce(max(entered_at)::text, '') FROM holiday_calendars)"
 )
+_CALENDARS = text("SELECT year, holidays, workdays FROM holiday_calendars")
+_calendar_stamp: str | None = None
+
+
+async def _refresh_calendars(connection: Any, stamp: str) -> None:
+    global _calendar_stamp
+    if stamp == _calendar_stamp:
+        return
+    rows = (await connection.execute(_CALENDARS)).all()
+    workdays.install(
+        {
+            row.year: workdays.YearArrangement(frozenset(row.holidays), frozenset(row.workdays))
+            for row in rows
+        }
+    )
+    _calendar_stamp = stamp
+
+
+def forget_calendars() -> None:
+    """Make the next bound transaction read the entered years again."""
+    global _calendar_stamp
+    _calendar_stamp = None
 
 
 async def bind_tenant(
@@ -105,7 +131,10 @@ async def bind_tenant(
         await session.flush()
     # Through the Core connection: the ORM's execute path adds nothing for this statement.
     connection = await session.connection()
-    await connection.execute(_BIND, {"t": tenant, "p": str(provider_id) if provider_id else ""})
+    bound = await connection.execute(
+        _BIND, {"t": tenant, "p": str(provider_id) if provider_id else ""}
+    )
+    await _refresh_calendars(connection, bound.one()[2])
 
 
 @asynccontextmanager

@@ -8,6 +8,11 @@ weekends do not, and a warning is logged once per year: the deployment must then
 package (``pip install -U chinesecalendar``), which it does every year once the next year's
 holidays are announced (usually in November).
 
+A platform administrator may also enter a year's arrangement (``holiday_calendars``, see
+``services.kit.holiday_calendars``): an entered year takes precedence over the package. Each
+process keeps the entered years in memory (:func:`install`), so these functions stay
+synchronous; a day of a year that neither knows is *provisional* (:func:`is_provisional`).
+
 Every day is a day in Asia/Shanghai. Functions that take a moment require a timezone-aware
 datetime and convert it to Shanghai before taking its date; deadlines come back as aware UTC
 datetimes, the last microsecond (23:59:59.999999) of a Shanghai day, and earliest moments as
@@ -25,6 +30,9 @@ day; a calendar-day period whose last day is a rest day ends on the next working
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +44,67 @@ log = structlog.get_logger(__name__)
 
 _warned_years: set[int] = set()
 _warned_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class YearArrangement:
+    """One year's official arrangement as entered: days off and make-up working days."""
+
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+# Entered years, replaced whole by install(): readers never see half a reload.
+_entered: dict[int, YearArrangement] = {}
+
+
+def install(years: dict[int, YearArrangement]) -> None:
+    """Replace the entered years this process counts with (called by the loader)."""
+    global _entered
+    _entered = dict(years)
+
+
+@contextmanager
+def counting_as(year: int, arrangement: YearArrangement | None) -> Iterator[None]:
+    """Count ``year`` by ``arrangement`` (None: as if nobody had entered it) inside the block,
+    to tell what a deadline was before a year was entered. Only for synchronous blocks: with
+    no ``await`` inside, no other task of the event loop counts meanwhile."""
+    global _entered
+    saved = _entered
+    changed = dict(saved)
+    if arrangement is None:
+        changed.pop(year, None)
+    else:
+        changed[year] = arrangement
+    _entered = changed
+    try:
+        yield
+    finally:
+        _entered = saved
+
+
+def entered_years() -> frozenset[int]:
+    return frozenset(_entered)
+
+
+def _package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def is_provisional(day: date) -> bool:
+    """Whether ``day``'s year is known to nobody (neither entered nor in the package): a
+    deadline on such a day was counted Monday–Friday and may move once the year is entered."""
+    day = _plain_date(day)
+    return day.year not in _entered and not _package_knows(day.year)
+
+
+def is_provisional_moment(moment: datetime) -> bool:
+    """:func:`is_provisional` of an aware moment's Shanghai date."""
+    return is_provisional(local_date(moment))
 
 
 def _fallback_warning(year: int) -> None:
@@ -61,12 +130,19 @@ def _plain_date(day: date) -> date:
 def is_working_day(day: date) -> bool:
     """Whether ``day`` is a working day in mainland China.
 
+    A year a platform administrator entered is read from that entry first.
+
     Public holidays are not; make-up working days (调休) on a Saturday or Sunday are. For a
     year the installed ``chinesecalendar`` does not know (1.11.0 knows 2004–2026), Monday to
     Friday are working days and Saturday and Sunday are not, and a structlog warning
     ``working_days_calendar_unknown_year`` is logged once per year and process.
     """
     day = _plain_date(day)
+    entered = _entered.get(day.year)
+    if entered is not None:
+        if day in entered.holidays:
+            return False
+        return day in entered.workdays or day.weekday() < 5
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -261,14 +337,20 @@ deadline_after_days = calendar_deadline
 
 __all__ = [
     "SHANGHAI",
+    "YearArrangement",
     "add_working_days",
     "after_working_day_period",
     "calendar_deadline",
     "calendar_last_day",
+    "counting_as",
     "deadline_after",
     "deadline_after_days",
     "end_of_day",
     "end_of_nth_working_day",
+    "entered_years",
+    "install",
+    "is_provisional",
+    "is_provisional_moment",
     "is_working_day",
     "latest_before_nth_day",
     "latest_before_nth_working_day",

@@ -11,6 +11,7 @@ from services.tenancy.holders import (
     registered_providers,
     roles_in,
 )
+from services.tenancy.holidays import note_provisional, register_calendar_listener
 from services.tenancy.object_grants import grant_on_object, object_grantees, revoke_on_object
 from services.tenancy.providers import (
     add_provider_user,
@@ -52,10 +53,12 @@ __all__ = [
     "grant_role",
     "holders",
     "is_registered",
+    "note_provisional",
     "object_grantees",
     "organisations_of",
     "provider_admins",
     "provider_registration_id",
+    "register_calendar_listener",
     "registered_providers",
     "revoke_on_object",
     "roles_in",

@@ -47,7 +47,7 @@ async def file(
     )
     session.add(challenge)
     await session.flush()
-    await _track_answer_due(session, procurement)
+    await track_answer_due(session, procurement)
     if procurement.status == Status.result_published:
         await procurements.move(session, actor, procurement, Status.challenged, "质疑")
     await record(
@@ -89,7 +89,7 @@ async def answer(
     challenge.answered_at = datetime.now(UTC)
     challenge.answered_by = actor.user_id
     await session.flush()
-    await _track_answer_due(session, procurement)
+    await track_answer_due(session, procurement)
     await record(
         session,
         actor,
@@ -122,7 +122,7 @@ async def answer(
     return challenge
 
 
-async def _track_answer_due(session: AsyncSession, procurement: Procurement) -> None:
+async def track_answer_due(session: AsyncSession, procurement: Procurement) -> None:
     """Keep on the procurement when its oldest open challenge is due, for the sweep."""
     procurement.challenge_answer_due = await session.scalar(
         select(func.min(Challenge.answer_due)).where(

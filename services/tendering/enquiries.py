@@ -106,6 +106,11 @@ async def _track_answer_due(
     await session.flush()
 
 
+async def track_answer_due(session: AsyncSession, procurement: Procurement) -> None:
+    """Count again when the oldest open question is due (after a holiday year was entered)."""
+    await _track_answer_due(session, procurement, await _due_of(session, procurement))
+
+
 async def _tell_civil_affairs(
     session: AsyncSession, actor: Actor, procurement: Procurement, answer_by: datetime
 ) -> None:

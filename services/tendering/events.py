@@ -297,3 +297,20 @@ BIDDER_BARRED = register_event_type(
         needs=frozenset({"why"}),
     )
 )
+
+
+# --- holiday calendar: deadlines counted again once their year was entered ---
+DEADLINES_RECOMPUTED = _event(
+    "tendering.deadlines_recomputed",
+    ("期限已重新计算", "Deadlines recomputed"),
+    (
+        "【{tenant_name}】期限已按{year}年节假日安排重新计算：{title}",
+        "您好：\n\n{year}年节假日安排已录入，“{title}”（{ocid}）按该年安排暂定的期限已重新"
+        "计算：{changes}。",
+    ),
+    (
+        "[{tenant_name}] Deadlines recomputed with the {year} holidays: {title}",
+        "Hello,\n\nThe holiday arrangement of {year} was entered; the provisional deadlines of "
+        '"{title}" ({ocid}) were counted again: {changes}.',
+    ),
+)

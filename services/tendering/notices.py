@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.jsonsafe import json_safe
 from services.kit.money import text
@@ -49,6 +50,16 @@ def _local(moment: datetime) -> str:
     return f"{moment.astimezone(LOCAL):%Y年%m月%d日 %H:%M}"
 
 
+def local_time(moment: datetime | None) -> str:
+    """A moment as a notice shows it; one in a year whose holidays nobody has entered is
+    marked provisional (it was counted Monday–Friday and may move)."""
+    if moment is None:
+        return "无"
+    if workdays.is_provisional_moment(moment):
+        return f"{_local(moment)}（暂定：该年节假日安排尚未公布）"
+    return _local(moment)
+
+
 def tender_data(procurement: Procurement) -> dict[str, Any]:
     return {
         "method": procurement.method,
@@ -75,8 +86,8 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
     if kind in (NoticeKind.tender, NoticeKind.correction):
         lines += [
             f"最高限价：{text(procurement.ceiling_price)}元",
-            f"投标截止时间：{_local(procurement.bid_deadline)}",
-            f"开标时间：{_local(procurement.opening_at)}",
+            f"投标截止时间：{local_time(procurement.bid_deadline)}",
+            f"开标时间：{local_time(procurement.opening_at)}",
         ]
     if kind is NoticeKind.correction:
         lines.append(f"更正事项：{data.get('change', '')}")

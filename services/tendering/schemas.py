@@ -179,6 +179,15 @@ class TransitionOut(msgspec.Struct):
     reason: str | None
 
 
+class DeadlineOut(msgspec.Struct):
+    """A deadline the procurement shows; ``provisional`` when its year's holidays are known
+    to nobody yet (counted Monday–Friday; it may move once the year is entered)."""
+
+    name: str
+    at: datetime
+    provisional: bool
+
+
 class ProcurementOut(msgspec.Struct):
     id: uuid.UUID
     tenant_id: str
@@ -212,6 +221,8 @@ class ProcurementOut(msgspec.Struct):
     awarded_provider_id: uuid.UUID | None = None
     awarded_price: str | None = None
     transitions: list[TransitionOut] | None = None
+    # --- holiday calendar: the deadlines shown, each with its provisional flag ---
+    deadlines: list[DeadlineOut] = msgspec.field(default_factory=list)
 
 
 class NoticeOut(msgspec.Struct):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit.service import Ground
+from services.kit.audit import Actor
 from services.kit.money import text
-from services.tendering import procurements
+from services.tendering import deadlines, procurements
 from services.tendering.models import (
     Bid,
     BidSecurity,
@@ -92,6 +93,7 @@ async def procurement(
         awarded_provider_id=p.awarded_provider_id,
         awarded_price=text(p.awarded_price) if p.awarded_price is not None else None,
         transitions=transitions,
+        deadlines=await deadlines.show(session, Actor(None, p.tenant_id), p),
     )
 
 

@@ -405,6 +405,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {AC1}/conclusion": CIVIL_AFFAIRS,
     f"POST {AC1}/signatures/buyer": frozenset({CIVIL_AFFAIRS_APPROVER}),
     f"POST {AC1}/signatures/provider": frozenset({PROVIDER_ADMIN}),
+    # --- platform: the holiday calendar --- a platform administrator enters and reads years.
+    "GET /v1/platform/holiday-calendars": PLATFORM,
+    "PUT /v1/platform/holiday-calendars/{year}": PLATFORM,
 }
 
 # Routes for anyone, signed in or not.

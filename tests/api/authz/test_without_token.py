@@ -14,7 +14,7 @@ from tests.support.demo import GZ
 
 def _example_path(route: str) -> tuple[str, str]:
     method, template = route.split(" ", 1)
-    values = {"tenant": GZ, "code": GZ, "role": MINISTRY_VIEWER}
+    values = {"tenant": GZ, "code": GZ, "role": MINISTRY_VIEWER, "year": "2099"}
     return method, re.sub(
         r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), template
     )
