@@ -87,16 +87,28 @@ async def seed_contracts(
 
 
 async def nth_line(session: AsyncSession, city: str, index: int) -> uuid.UUID | None:
-    """The city's approved budget line at ``index`` (from 0), largest first: the open tender
-    takes the first, this contract the second, the project taken to its end (``delivery``)
-    the third."""
+    """The line at ``index`` (from 0), largest first, of the demo's own budget — the city's
+    first, approved: the open tender takes the first, this contract the second, the project
+    taken to its end (``delivery``) the third. Budgets made later (by people trying the demo,
+    or by tests) never shift them, so seeding again finds the same lines."""
+    demo_budget = (
+        select(Budget.id)
+        .where(Budget.tenant_id == city)
+        .order_by(Budget.created_at, Budget.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     line_id: uuid.UUID | None = await session.scalar(
         select(BudgetLine.id)
         .join(
             Budget,
             (Budget.tenant_id == BudgetLine.tenant_id) & (Budget.id == BudgetLine.budget_id),
         )
-        .where(BudgetLine.tenant_id == city, Budget.status == "approved")
+        .where(
+            BudgetLine.tenant_id == city,
+            Budget.id == demo_budget,
+            Budget.status == "approved",
+        )
         .order_by(BudgetLine.requested_amount.desc(), BudgetLine.id)
         .offset(index)
         .limit(1)
