@@ -104,7 +104,15 @@ def _check_size(
             legal, size, experts, procurement.budget_amount, field="experts"
         )
     else:
-        rules.check_committee(legal, size, experts, procurement.budget_amount, field="experts")
+        rules.check_committee(
+            legal,
+            size,
+            experts,
+            procurement.budget_amount,
+            field="experts",
+            complex_or_wide_impact=procurement.technically_complex
+            or procurement.wide_social_impact,
+        )
 
 
 async def _representatives(
@@ -141,8 +149,13 @@ async def _open_for_a_committee(
     return procurement
 
 
-def _technically_complex(procurement: Procurement, declared: bool) -> bool:
-    return declared or procurement.method_reason == MethodReason.technically_complex
+def _technically_complex(procurement: Procurement) -> bool:
+    # The buyer's flag on the procurement is the one source; a negotiation chosen because the
+    # project is technically complex is so already.
+    return (
+        procurement.technically_complex
+        or procurement.method_reason == MethodReason.technically_complex
+    )
 
 
 async def _eligible(
@@ -232,16 +245,16 @@ async def draw_committee(
     ties = await Ties.of(session, await bids.live_bids(session, procurement))
     library_experts = await library.pool(session)
     in_library = {e.user_id: e for e in library_experts}
-    complex_ = _technically_complex(procurement, body.technically_complex)
+    complex_ = _technically_complex(procurement)
     needs_lawyer = complex_ and Method(procurement.method) is Method.competitive_negotiation
 
     appointed = list(dict.fromkeys(body.appointed_expert_ids))
     if appointed:
         if not complex_:
             raise AppointmentRefused(
-                "only a technically complex project may have experts the buyer chooses "
-                "(财政部令第87号 art. 48)",
-                field="technically_complex",
+                "only a procurement marked technically complex may have experts the buyer "
+                "chooses (财政部令第87号 art. 48)",
+                field="appointed_expert_ids",
             )
         if body.consent is None:
             raise AppointmentRefused(

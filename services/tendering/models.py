@@ -74,6 +74,10 @@ class Procurement(TenantOwned, Base):
         ARRAY(String(32)), default=lambda: ["art77", "regional_disqualification"]
     )
     credit_window: Mapped[str] = mapped_column(String(32), default="at_check")
+    # 87号令 art. 47: either flag calls for the larger committee whatever the budget; the
+    # first also lets the buyer choose experts (art. 48). Set by the buyer on the draft (0037).
+    technically_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    wide_social_impact: Mapped[bool] = mapped_column(Boolean, default=False)
     # [{"name": ..., "weight": int, "price": bool}], weights summing to 100.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -306,6 +306,8 @@ async def create(
         qualification_criteria=list(body.qualification_criteria),
         credit_bars=credit_criteria.bars_of(body.credit_bars),
         credit_window=body.credit_window.value,
+        technically_complex=body.technically_complex,
+        wide_social_impact=body.wide_social_impact,
         criteria=[{"name": c.name, "weight": c.weight, "price": c.price} for c in body.criteria],
         enquiry_deadline=enquiry_deadline,
         bid_deadline=bid_deadline,
@@ -344,6 +346,8 @@ async def create(
             "ceiling_price": ceiling,
             "bid_deadline": bid_deadline,
             "invited": [str(p) for p in invited],
+            "technically_complex": procurement.technically_complex,
+            "wide_social_impact": procurement.wide_social_impact,
         },
     )
     return procurement

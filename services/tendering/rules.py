@@ -936,12 +936,20 @@ def _check_panel(
 
 
 def check_committee(
-    rules: LegalRules, members: int, experts: int, budget: Decimal, field: str = "committee"
+    rules: LegalRules,
+    members: int,
+    experts: int,
+    budget: Decimal,
+    field: str = "committee",
+    *,
+    complex_or_wide_impact: bool = False,
 ) -> None:
     """Tender evaluation committee: an odd number of at least ``committee_min_members``
-    (``committee_min_members_large`` when the budget is ≥ ``large_budget_yuan``), of whom
-    experts are at least ``committee_min_expert_share`` (exact fractions)."""
-    large = budget >= rules.large_budget_yuan
+    (``committee_min_members_large`` when the budget is ≥ ``large_budget_yuan`` or the
+    project is technically complex or of wide social impact), of whom experts are at least
+    ``committee_min_expert_share`` (exact fractions)."""
+    # 87号令 art. 47: 采购预算金额在1000万元以上、技术复杂、社会影响较大 — any one suffices.
+    large = complex_or_wide_impact or budget >= rules.large_budget_yuan
     rule = "committee_min_members_large" if large else "committee_min_members"
     needed = rules.committee_min_members
     if large:

@@ -154,6 +154,9 @@ class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
         default_factory=lambda: list(DEFAULT_CREDIT_BARS)
     )
     credit_window: CreditWindow = CreditWindow.at_check
+    # 87号令 art. 47: 技术复杂、专业性强 / 社会影响较大 — the larger committee applies.
+    technically_complex: bool = False
+    wide_social_impact: bool = False
 
 
 class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -223,6 +226,9 @@ class ProcurementOut(msgspec.Struct):
     transitions: list[TransitionOut] | None = None
     # --- holiday calendar: the deadlines shown, each with its provisional flag ---
     deadlines: list[DeadlineOut] = msgspec.field(default_factory=list)
+    # --- committee size (87号令 art. 47) ---
+    technically_complex: bool = False
+    wide_social_impact: bool = False
 
 
 class NoticeOut(msgspec.Struct):
@@ -361,12 +367,10 @@ class CommitteeIn(msgspec.Struct, forbid_unknown_fields=True):
     experts: Annotated[int, msgspec.Meta(ge=1, le=50)]
     speciality: Speciality
     buyer_representative_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
-    # Experts the buyer names itself: only for a technically complex project whose speciality
-    # the library cannot supply, with the consent recorded; the rest are drawn.
+    # Experts the buyer names itself: only for a technically complex project (the procurement's
+    # flag) whose speciality the library cannot supply, with the consent recorded; the rest
+    # are drawn.
     appointed_expert_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
-    # 技术复杂、专业性强 (87号令 art. 48); a negotiation whose method reason is technically
-    # complex is so already.
-    technically_complex: bool = False
     consent: ConsentIn | None = None
 
 

@@ -94,6 +94,8 @@ async def procurement(
         awarded_price=text(p.awarded_price) if p.awarded_price is not None else None,
         transitions=transitions,
         deadlines=await deadlines.show(session, Actor(None, p.tenant_id), p),
+        technically_complex=p.technically_complex,
+        wide_social_impact=p.wide_social_impact,
     )
 
 

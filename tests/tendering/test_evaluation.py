@@ -28,19 +28,20 @@ COMMUNITY_WORK = f"community_work_{uuid.uuid4().hex[:6]}"
 async def test_a_committee_of_four_and_a_conflicted_expert_are_refused(
     client: Client, gz: Tenderer
 ) -> None:
-    pid, bidders = await gz.opened()
+    pid, _ = await gz.opened()
     for _ in range(5):
         await gz.expert(speciality=YOUTH_WORK)
     four = await gz.draw_committee(pid, 4, YOUTH_WORK)
     assert_rule_broken(four, "committee_min_members")
-    tied, _ = await gz.expert(employer=bidders[1].name, speciality=YOUTH_WORK)
-    # Even one the buyer may choose itself (a technically complex project, with consent).
+    # Even one the buyer may choose itself (a project it marked technically complex, with
+    # consent: a committee of seven).
+    complex_pid, complex_bidders = await gz.opened(technically_complex=True)
+    tied, _ = await gz.expert(employer=complex_bidders[1].name, speciality=YOUTH_WORK)
     conflicted = await gz.draw_committee(
-        pid,
-        5,
+        complex_pid,
+        7,
         YOUTH_WORK,
         appointed_expert_ids=[tied],
-        technically_complex=True,
         consent={"by": "广州市民政局", "document_number": "穗民函〔2026〕1号"},
     )
     assert conflicted.status_code == 422 and conflicted.json()["code"] == "expert_conflicted"

@@ -97,7 +97,7 @@ async def test_a_citys_buyer_cannot_add_experts_of_its_own(
     city_expert = await _user_id(client, await gz.as_("expert"))
     chosen = await gz.draw_committee(pid, 5, speciality, appointed_expert_ids=[city_expert])
     assert chosen.status_code == 422 and chosen.json()["code"] == "expert_appointment_refused"
-    assert error_fields(chosen) == {"technically_complex"}
+    assert error_fields(chosen) == {"appointed_expert_ids"}
     # The province's finance bureau reads its library: the entry as put.
     library = await client.get(f"/v1/tenants/{GD}/experts", headers=await login(PROVINCE_FINANCE))
     assert library.status_code == 200
@@ -222,35 +222,35 @@ async def test_buyer_representatives_above_one_third_are_refused(
 async def test_the_buyer_chooses_experts_only_where_the_library_cannot_serve_with_consent(
     client: Client, gz: Tenderer
 ) -> None:
-    pid, _ = await gz.opened()
+    # Marked technically complex by the buyer: choosing is possible, and the committee is the
+    # larger one (87号令 art. 47, 48).
+    pid, _ = await gz.opened(technically_complex=True)
     rare = _speciality("autism_support")
-    for _ in range(3):
+    for _ in range(5):
         await gz.expert(speciality=rare)
     chosen = [await gz.expert(speciality=_speciality("clinical")) for _ in range(2)]
     chosen_ids = [u for u, _ in chosen]
 
-    short = await gz.draw_committee(pid, 5, rare)
+    short = await gz.draw_committee(pid, 7, rare)
     assert short.status_code == 409 and short.json()["code"] == "not_enough_experts"
-    unconsented = await gz.draw_committee(
-        pid, 5, rare, appointed_expert_ids=chosen_ids, technically_complex=True
-    )
+    unconsented = await gz.draw_committee(pid, 7, rare, appointed_expert_ids=chosen_ids)
     assert unconsented.status_code == 422 and error_fields(unconsented) == {"consent"}
     # Where the library holds enough of the speciality, it draws them: no choosing.
     common = _speciality("common")
-    for _ in range(5):
+    for _ in range(7):
         await gz.expert(speciality=common)
     served = await gz.draw_committee(
-        pid, 5, common, appointed_expert_ids=chosen_ids, technically_complex=True, consent=CONSENT
+        pid, 7, common, appointed_expert_ids=chosen_ids, consent=CONSENT
     )
     assert served.status_code == 422 and error_fields(served) == {"appointed_expert_ids"}
 
     allowed = await gz.draw_committee(
-        pid, 5, rare, appointed_expert_ids=chosen_ids, technically_complex=True, consent=CONSENT
+        pid, 7, rare, appointed_expert_ids=chosen_ids, consent=CONSENT
     )
     assert allowed.status_code == 201, allowed.text
     assert set(chosen_ids) <= {m["user_id"] for m in allowed.json()["members"]}
     [draw] = await _draws(gz, pid)
-    assert draw["appointed"] == chosen_ids and len(draw["drawn"]) == 3
+    assert draw["appointed"] == chosen_ids and len(draw["drawn"]) == 5
     assert (draw["consent_by"], draw["consent_document"]) == (
         CONSENT["by"],
         CONSENT["document_number"],
