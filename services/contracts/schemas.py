@@ -131,6 +131,9 @@ class ContractOut(msgspec.Struct):
     award_notice_at: datetime
     # The last moment to sign: 30 days from the day after the award notice (政府采购法 art. 46).
     sign_by: datetime
+    # True when the holidays of that year are not known yet: counted Monday–Friday, it may
+    # move once the year is entered (README "Holiday calendar").
+    sign_by_provisional: bool
     # The parties: the buyer (the region's civil affairs bureau) and the provider.
     buyer_organisation_id: uuid.UUID | None
     buyer_name: str | None
@@ -168,6 +171,9 @@ class ContractOut(msgspec.Struct):
     published_at: datetime | None
     file_by: datetime | None
     filed_at: datetime | None
+    # True when publish_by / file_by falls in a year whose holidays are not known yet.
+    publish_by_provisional: bool
+    file_by_provisional: bool
     ended_at: datetime | None
     end_reason: str | None
     created_at: datetime
@@ -239,6 +245,9 @@ class ChallengeOut(msgspec.Struct):
     id: uuid.UUID
     filed_at: datetime
     answer_due: datetime
+    # True when the holidays of that year are not known yet: counted Monday–Friday, it may
+    # move once the year is entered (README "Holiday calendar").
+    answer_due_provisional: bool
 
 
 class SigningOut(msgspec.Struct):

@@ -100,7 +100,13 @@ async def view(session: AsyncSession, actor: Actor, contract_id: uuid.UUID) -> S
             for b in bars
         ],
         open_challenges=[
-            ChallengeOut(id=c.id, filed_at=c.filed_at, answer_due=c.answer_due) for c in challenges
+            ChallengeOut(
+                id=c.id,
+                filed_at=c.filed_at,
+                answer_due=c.answer_due,
+                answer_due_provisional=workdays.is_provisional_moment(c.answer_due),
+            )
+            for c in challenges
         ],
         suspensions_in_force=[suspension_out(s, now) for s in suspended],
         signatures=[signature_out(s) for s in await repository.signatures(session, contract)],

@@ -19,6 +19,7 @@ from services.contracts.schemas import (
     TargetOut,
     YearShareOut,
 )
+from services.kit import workdays
 from services.kit.money import text
 
 
@@ -38,6 +39,7 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
         price=text(c.price),
         award_notice_at=c.award_notice_at,
         sign_by=c.sign_by,
+        sign_by_provisional=workdays.is_provisional_moment(c.sign_by),
         buyer_organisation_id=c.buyer_organisation_id,
         buyer_name=c.buyer_name,
         provider_name=c.provider_name,
@@ -89,6 +91,8 @@ async def contract(session: AsyncSession, c: Contract) -> ContractOut:
         published_at=c.published_at,
         file_by=c.file_by,
         filed_at=c.filed_at,
+        publish_by_provisional=_provisional(c.publish_by),
+        file_by_provisional=_provisional(c.file_by),
         ended_at=c.ended_at,
         end_reason=c.end_reason,
         created_at=c.created_at,
@@ -121,3 +125,7 @@ def suspension(s: Suspension, now: datetime) -> SuspensionOut:
         lift_reason=s.lift_reason,
         in_force=repository.in_force(s, now),
     )
+
+
+def _provisional(moment: datetime | None) -> bool:
+    return moment is not None and workdays.is_provisional_moment(moment)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
+from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.objects import ObjectType
 from services.tenancy import service as tenancy
@@ -218,6 +219,7 @@ async def received(session: AsyncSession, procurement: Procurement) -> list[Rece
                 question=e.question,
                 asked_at=e.asked_at,
                 answer_due=due_of(e),
+                answer_due_provisional=workdays.is_provisional_moment(due_of(e)),
                 answer=e.answer,
                 answered_at=e.answered_at,
                 affects_bids=e.affects_bids,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
+from services.kit import workdays
 from services.notifications.service import EN, ZH_CN, EventType, register_event_type
 from services.notifications.service import define_event as _event
 
@@ -121,35 +123,61 @@ REPORT_READY = _event(
         "{confirm_by}.",
     ),
 )
-RESULT = _event(
-    "tendering.result",
-    ("采购结果", "Procurement result"),
-    (
-        "【{tenant_name}】采购结果：{title}",
-        "您好：\n\n“{title}”（{ocid}）的中标（成交）供应商为{winner}，金额{price}元。"
-        "如有异议，可在{challenge_by}前提出质疑。",
-    ),
-    (
-        "[{tenant_name}] Result: {title}",
-        'Hello,\n\nThe winner of "{title}" ({ocid}) is {winner} at {price} yuan. '
-        "Challenges may be filed until {challenge_by}.",
-    ),
+# A deadline quoted in a notice whose year's holidays nobody has entered was counted
+# Monday–Friday and may move: the text says so, as the tender notice does.
+_PROVISIONAL = {ZH_CN: "（暂定）", EN: " (provisional)"}
+
+
+def _provisional_mark(key: str) -> Callable[[Mapping[str, Any], str], dict[str, str]]:
+    def derive(context: Mapping[str, Any], locale: str) -> dict[str, str]:
+        moment = context.get(key)
+        provisional = isinstance(moment, datetime) and workdays.is_provisional_moment(moment)
+        return {f"{key}_mark": _PROVISIONAL.get(locale, _PROVISIONAL[EN]) if provisional else ""}
+
+    return derive
+
+
+RESULT = register_event_type(
+    EventType(
+        name="tendering.result",
+        label={ZH_CN: "采购结果", EN: "Procurement result"},
+        templates={
+            ZH_CN: (
+                "【{tenant_name}】采购结果：{title}",
+                "您好：\n\n“{title}”（{ocid}）的中标（成交）供应商为{winner}，金额{price}元。"
+                "如有异议，可在{challenge_by}{challenge_by_mark}前提出质疑。",
+            ),
+            EN: (
+                "[{tenant_name}] Result: {title}",
+                'Hello,\n\nThe winner of "{title}" ({ocid}) is {winner} at {price} yuan. '
+                "Challenges may be filed until {challenge_by}{challenge_by_mark}.",
+            ),
+        },
+        derive=_provisional_mark("challenge_by"),
+        derived_keys=frozenset({"challenge_by_mark"}),
+    )
 )
-AWARD_NOTICE = _event(
-    "tendering.award_notice",
-    ("中标（成交）通知书", "Award notice"),
-    (
-        "【{tenant_name}】中标（成交）通知书：{title}",
-        "您好：\n\n贵单位为“{title}”（{ocid}）的中标（成交）供应商，中标（成交）金额{price}元。"
-        "请于{sign_by}前与采购人按照采购文件和响应文件签订政府采购合同"
-        "（《政府采购法》第四十六条）。",
-    ),
-    (
-        "[{tenant_name}] Award notice: {title}",
-        'Hello,\n\nYou are the winner of "{title}" ({ocid}) at {price} yuan. Please sign the '
-        "contract with the buyer, on the terms of the procurement documents and your bid, by "
-        "{sign_by} (Government Procurement Law art. 46).",
-    ),
+AWARD_NOTICE = register_event_type(
+    EventType(
+        name="tendering.award_notice",
+        label={ZH_CN: "中标（成交）通知书", EN: "Award notice"},
+        templates={
+            ZH_CN: (
+                "【{tenant_name}】中标（成交）通知书：{title}",
+                "您好：\n\n贵单位为“{title}”（{ocid}）的中标（成交）供应商，"
+                "中标（成交）金额{price}元。请于{sign_by}{sign_by_mark}前与采购人按照采购文件和"
+                "响应文件签订政府采购合同（《政府采购法》第四十六条）。",
+            ),
+            EN: (
+                "[{tenant_name}] Award notice: {title}",
+                'Hello,\n\nYou are the winner of "{title}" ({ocid}) at {price} yuan. Please '
+                "sign the contract with the buyer, on the terms of the procurement documents and "
+                "your bid, by {sign_by}{sign_by_mark} (Government Procurement Law art. 46).",
+            ),
+        },
+        derive=_provisional_mark("sign_by"),
+        derived_keys=frozenset({"sign_by_mark"}),
+    )
 )
 OWN_STANDING = _event(
     "tendering.own_standing",

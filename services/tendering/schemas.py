@@ -288,6 +288,9 @@ class ReceivedEnquiryOut(msgspec.Struct):
     # When the law wants it answered (see rules.enquiry_answer_deadline and
     # rules.objection_answer_deadline).
     answer_due: datetime
+    # True when the holidays of its year are not known yet: counted Monday–Friday, it may move
+    # once the year is entered (README "Holiday calendar").
+    answer_due_provisional: bool
     answer: str | None
     answered_at: datetime | None
     affects_bids: bool
@@ -487,6 +490,9 @@ class ChallengeOut(msgspec.Struct):
     grounds: str
     filed_at: datetime
     answer_due: datetime
+    # True when the holidays of its year are not known yet: counted Monday–Friday, it may move
+    # once the year is entered (README "Holiday calendar").
+    answer_due_provisional: bool
     outcome: ChallengeOutcome | None
     answer: str | None
     answered_at: datetime | None
@@ -502,6 +508,9 @@ class BidSecurityOut(msgspec.Struct):
     amount: Money
     winner: bool
     due_at: datetime | None
+    # True when ``due_at`` is set and the holidays of its year are not known yet: counted
+    # Monday–Friday, it may move once the year is entered (README "Holiday calendar").
+    due_at_provisional: bool
     returned_at: datetime | None
     returned_by: uuid.UUID | None
     note: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.credit.service import Ground
+from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
 from services.tendering import deadlines, procurements
@@ -151,6 +152,7 @@ def challenge(c: Challenge) -> ChallengeOut:
         grounds=c.grounds,
         filed_at=c.filed_at,
         answer_due=c.answer_due,
+        answer_due_provisional=workdays.is_provisional_moment(c.answer_due),
         outcome=ChallengeOutcome(c.outcome) if c.outcome else None,
         answer=c.answer,
         answered_at=c.answered_at,
@@ -182,6 +184,7 @@ def bid_security(s: BidSecurity) -> BidSecurityOut:
         amount=text(s.amount),
         winner=s.winner,
         due_at=s.due_at,
+        due_at_provisional=s.due_at is not None and workdays.is_provisional_moment(s.due_at),
         returned_at=s.returned_at,
         returned_by=s.returned_by,
         note=s.note,
