@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+import dramatiq
 import pytest
 
-from tests.support.client import Client, inbox, json_of
+from tests.support.client import Client, Login, inbox, json_of
+from tests.support.credit import confirmed
+from tests.support.database import Sessions
+from tests.support.jobs import relay_and_run
 from tests.support.tendering import Bidder, Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -111,3 +115,26 @@ async def test_four_suppliers_one_excluded_go_on(client: Client, gz: Tenderer) -
     assert concluded["status"] == "awaiting_confirmation"
     result = await gz.award_and_publish(pid)
     assert result["awarded_provider_id"] == suppliers[2].provider_id
+
+
+async def test_a_supplier_set_aside_for_a_bar_ends_a_negotiation_of_three(
+    client: Client, login: Login, gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker
+) -> None:
+    line = await gz.line()
+    before = await gz.available(line)
+    suppliers = [await gz.bidder() for _ in range(3)]
+    pid = await _negotiating(client, gz, suppliers, line)
+
+    await confirmed(client, login, suppliers[0].provider_id, "province")
+    await relay_and_run(sessionmaker, broker)
+    officer = await gz.as_("civil_affairs_officer")
+    procurement = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
+    assert procurement["status"] == "failed"
+    failure = await client.get("/v1/notices", params={"kind": "failure", "q": procurement["title"]})
+    [notice] = failure.json()["items"]
+    assert "谈判中符合要求的供应商不足3家（2家）" in notice["body"]
+    assert "信用审查" in notice["body"]
+    assert await gz.available(line) == before
+    for supplier in suppliers:
+        told = await inbox(client, supplier.headers, "tendering.failed")
+        assert [n for n in told if n["data"]["procurement_id"] == pid], supplier
