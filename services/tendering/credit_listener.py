@@ -147,16 +147,24 @@ async def set_aside(
         events.BID_INVALID.name,
         {"stage": STAGE, "reason": reason},
     )
-    await _follow(session, actor, procurement, provider_id)
+    await _follow(session, actor, procurement, provider_id, reason)
     return True
 
 
 async def _follow(
-    session: AsyncSession, actor: Actor, procurement: Procurement, provider_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    provider_id: uuid.UUID,
+    reason: str,
 ) -> None:
     status, method = Status(procurement.status), Method(procurement.method)
+    if status is Status.negotiating:
+        # 74号令 art. 37: too few suppliers left end the negotiation (single source excepted).
+        await negotiation.end_if_too_few(session, actor, procurement, reason)
+        return
     if status not in (Status.evaluation, Status.awaiting_confirmation):
-        return  # the review, the opening or the rounds count what remains
+        return  # the review or the opening count what remains
     if method in TENDERS:
         legal = await rules.rules_for(session, procurement.tenant_id)
         valid = len(await bids.live_bids(session, procurement))

@@ -5,6 +5,13 @@ Competitive negotiation (财政部令74号): the negotiation group (drawn like a
 with each supplier that responded, in rounds; the final round asks for final offers (最后报价)
 and the lowest final price meeting the requirements is recommended. Single source: the buyer
 negotiates the price with the one provider and records it.
+
+Too few left (74号令 art. 37(1)-(2)): when, during the negotiation, fewer than
+``negotiation_min_suppliers`` suppliers still meet the requirements — the group excluded one,
+or a bar set one aside (credit_listener) — the negotiation cannot go on: it is ended as failed
+(终止竞争性谈判采购活动) with a failure notice giving the reason, the money going back and every
+supplier told, as a tender that failed at its opening. Single source is out of it: one
+supplier by nature.
 """
 
 from __future__ import annotations
@@ -20,7 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField
 from services.kit.money import money, text
-from services.tendering import bids, credit_criteria, evaluation, procurements, repository
+from services.tendering import (
+    bids,
+    credit_criteria,
+    evaluation,
+    opening,
+    procurements,
+    repository,
+    rules,
+)
 from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
 from services.tendering.models import Exclusion, NegotiationRound, Offer, Procurement
 from services.tendering.schemas import Method, Status
@@ -124,7 +139,40 @@ async def exclude(
         procurement.id,
         after={"provider_id": provider_id, "reason": reason},
     )
+    await end_if_too_few(session, actor, procurement, f"谈判小组排除一家供应商：{reason}")
     return exclusion
+
+
+async def still_in(session: AsyncSession, procurement: Procurement) -> list[uuid.UUID]:
+    """The suppliers still meeting the requirements: a live response, not excluded."""
+    excluded = await _excluded(session, procurement)
+    return [p for p in await bids.participants(session, procurement) if p not in excluded]
+
+
+async def end_if_too_few(
+    session: AsyncSession, actor: Actor, procurement: Procurement, why: str
+) -> bool:
+    """After a supplier drops out of a competitive negotiation under way: below the minimum,
+    the negotiation ends as failed (74号令 art. 37(1)-(2)); True when it did."""
+    if (
+        procurement.method != Method.competitive_negotiation
+        or procurement.status != Status.negotiating
+    ):
+        return False
+    legal = await rules.rules_for(session, procurement.tenant_id)
+    needed = legal.negotiation_min_suppliers
+    left = len(await still_in(session, procurement))
+    if left >= needed:
+        return False
+    await opening.fail(
+        session,
+        actor,
+        procurement,
+        # Every supplier that responded is told, the excluded and the set aside too.
+        list(await bids.opened_bids(session, procurement)),
+        f"谈判中符合要求的供应商不足{needed}家（{left}家），终止竞争性谈判采购活动（{why}）",
+    )
+    return True
 
 
 async def _excluded(session: AsyncSession, procurement: Procurement) -> set[uuid.UUID]:

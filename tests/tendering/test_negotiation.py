@@ -16,7 +16,8 @@ pytestmark = pytest.mark.usefixtures("demo")
 async def test_competitive_negotiation_from_budget_line_to_award(
     client: Client, gz: Tenderer
 ) -> None:
-    suppliers = [await gz.bidder() for _ in range(3)]
+    # Four, so that one excluded leaves the three the negotiation needs (74号令 art. 37).
+    suppliers = [await gz.bidder() for _ in range(4)]
     procurement = await gz.negotiation(suppliers)
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
@@ -32,7 +33,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     assert (
         await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={})
     ).status_code == 200
-    for supplier, price in zip(suppliers, ("340000", "330000", "345000"), strict=True):
+    for supplier, price in zip(suppliers, ("340000", "330000", "345000", "348000"), strict=True):
         await gz.bid(pid, supplier, price)
     await gz.open_now(pid, await gz.closed(pid))
     assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "negotiating"
@@ -54,7 +55,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
         f"{gz.base}/{pid}/rounds", headers=officer, json={"note": "第一轮：服务方案"}
     )
     assert first.status_code == 201 and first.json()["round"] == 1
-    for supplier, price in zip(suppliers, ("330000", "320000", "335000"), strict=True):
+    for supplier, price in zip(suppliers, ("330000", "320000", "335000", "338000"), strict=True):
         made = await client.post(
             f"{gz.base}/{pid}/offers",
             headers=supplier.headers,
@@ -63,7 +64,7 @@ async def test_competitive_negotiation_from_budget_line_to_award(
         assert made.status_code == 201, made.text
     final = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={"final": True})
     assert final.status_code == 201 and final.json()["final"] is True
-    for supplier, price in zip(suppliers, ("318000", "319000", "325000"), strict=True):
+    for supplier, price in zip(suppliers, ("318000", "319000", "325000", "329000"), strict=True):
         await client.post(
             f"{gz.base}/{pid}/offers", headers=supplier.headers, json={"price": price}
         )
@@ -84,10 +85,10 @@ async def test_competitive_negotiation_from_budget_line_to_award(
     )
     assert again.status_code == 403
 
-    concluded = await gz.conclude(pid, "三家供应商两轮谈判后提交最后报价，一家未实质性响应。")
+    concluded = await gz.conclude(pid, "四家供应商两轮谈判后提交最后报价，一家未实质性响应。")
     assert concluded["status"] == "awaiting_confirmation"
     record = (await client.get(f"{gz.base}/{pid}/negotiation", headers=officer)).json()
-    assert [r["round"] for r in record["rounds"]] == [1, 2] and len(record["offers"]) == 6
+    assert [r["round"] for r in record["rounds"]] == [1, 2] and len(record["offers"]) == 8
     assert [e["provider_id"] for e in record["exclusions"]] == [suppliers[0].provider_id]
     result = await gz.award_and_publish(pid)
     assert result["awarded_provider_id"] == suppliers[1].provider_id
