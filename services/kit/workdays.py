@@ -9,7 +9,7 @@ package (``pip install -U chinesecalendar``), which it does every year once the 
 holidays are announced (usually in November).
 
 A platform administrator may also enter a year's arrangement (``holiday_calendars``, see
-``services.kit.holiday_calendars``): an entered year takes precedence over the package. Each
+``services.tenancy.holidays``): an entered year takes precedence over the package. Each
 process keeps the entered years in memory (:func:`install`), so these functions stay
 synchronous; a day of a year that neither knows is *provisional* (:func:`is_provisional`).
 
