@@ -62,6 +62,8 @@ RUNNING = frozenset(
     }
 )
 TENDERS = frozenset({Method.open_tender, Method.invited_tender})
+# Ranked by the committee's (group's) scores: a consultation after its rounds too.
+SCORED = TENDERS | {Method.competitive_consultation}
 NEGOTIATED = negotiation.NEGOTIATED
 STAGE = "信用审查"
 
@@ -165,17 +167,22 @@ async def _follow(
         return
     if status not in (Status.evaluation, Status.awaiting_confirmation):
         return  # the review or the opening count what remains
-    if method in TENDERS:
+    if method in SCORED:
         legal = await rules.rules_for(session, procurement.tenant_id)
-        valid = len(await bids.live_bids(session, procurement))
-        if valid < legal.open_tender_min_bids:
+        valid = len(await evaluation.scored_bids(session, procurement))
+        needed = (
+            legal.open_tender_min_bids
+            if method in TENDERS
+            else legal.consultation_services_min_suppliers
+        )
+        if valid < needed:
             # 政府采购法 art. 36(1), as after the review: too few suppliers meet the requirements.
             await opening.fail(
                 session,
                 actor,
                 procurement,
                 list(await bids.opened_bids(session, procurement)),
-                f"{STAGE}后符合要求的供应商不足{legal.open_tender_min_bids}家（{valid}家）",
+                f"{STAGE}后符合要求的供应商不足{needed}家（{valid}家）",
             )
         elif status is Status.awaiting_confirmation:
             await evaluation.recommend_again(session, actor, procurement)

@@ -37,7 +37,15 @@ from services.kit.errors import InvalidField
 from services.kit.workdays import local_date
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import bids, evaluation, events, library, procurements, rules
+from services.tendering import (
+    bids,
+    consultation,
+    evaluation,
+    events,
+    library,
+    procurements,
+    rules,
+)
 from services.tendering.errors import ExpertConflicted, NotEnoughExperts, WrongState
 from services.tendering.library import LibraryExpert
 from services.tendering.library_models import CommitteeDraw
@@ -99,7 +107,8 @@ def _check_size(
             rule="committee_min_expert_share",
             field="buyer_representative_ids",
         )
-    if Method(procurement.method) is Method.competitive_negotiation:
+    # A consultation group (磋商小组, 财库〔2014〕214号 art. 14) is sized as a negotiation group.
+    if Method(procurement.method) in consultation.GROUPED:
         rules.check_negotiation_group(
             legal, size, experts, procurement.budget_amount, field="experts"
         )
@@ -246,7 +255,8 @@ async def draw_committee(
     library_experts = await library.pool(session)
     in_library = {e.user_id: e for e in library_experts}
     complex_ = _technically_complex(procurement)
-    needs_lawyer = complex_ and Method(procurement.method) is Method.competitive_negotiation
+    # 74号令 art. 7 and 214号 art. 14 alike: a legal expert in a technically complex group.
+    needs_lawyer = complex_ and Method(procurement.method) in consultation.GROUPED
 
     appointed = list(dict.fromkeys(body.appointed_expert_ids))
     if appointed:

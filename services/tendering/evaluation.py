@@ -1,6 +1,9 @@
 """评审: the committee's seats (drawn from the province's library in ``draws``), scores, the
 report and the award. A member's scores stay hidden from the other members until every
 member has submitted.
+
+A competitive consultation's group scores the same way, after the rounds: the final
+responses of the suppliers still in, priced at their final offers (consultation.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from services.tenancy import service as tenancy
 from services.tendering import (
     award_notice,
     bids,
+    consultation,
     credit_criteria,
     events,
     notices,
@@ -67,10 +71,20 @@ async def seat_of(session: AsyncSession, actor: Actor, procurement: Procurement)
 
 
 def _criteria(procurement: Procurement) -> tuple[dict[str, int], int]:
-    """Scored criteria (name → weight) and the price weight."""
+    """Scored criteria (name → weight) and the price weight (0 at a fixed price)."""
     scored = {c["name"]: int(c["weight"]) for c in procurement.criteria if not c["price"]}
-    price_weight = next(int(c["weight"]) for c in procurement.criteria if c["price"])
+    price_weight = next((int(c["weight"]) for c in procurement.criteria if c["price"]), 0)
     return scored, price_weight
+
+
+async def scored_bids(session: AsyncSession, procurement: Procurement) -> list[tuple[Bid, Decimal]]:
+    """The bids the committee scores, each with the price it is scored at: a tender's valid
+    bids at their price; a consultation's final responses at their final offers (最后报价)."""
+    live = await bids.live_bids(session, procurement)
+    if not consultation.is_consultation(procurement):
+        return [(bid, bid.price or Decimal(0)) for bid in live]
+    final = await consultation.final_prices(session, procurement)
+    return [(bid, final[bid.provider_id]) for bid in live if bid.provider_id in final]
 
 
 async def submit_scores(
@@ -84,7 +98,7 @@ async def submit_scores(
     if seat.scores_submitted_at is not None:
         raise WrongState("Your scores are submitted already.")
     scored, _ = _criteria(procurement)
-    live = {bid.id for bid in await bids.live_bids(session, procurement)}
+    live = {bid.id for bid, _ in await scored_bids(session, procurement)}
     given: dict[tuple[uuid.UUID, str], Decimal] = {}
     for index, item in enumerate(items):
         if item.bid_id not in live:
@@ -148,16 +162,22 @@ async def scores_visible_to(
     return list(rows.all())
 
 
+Ranked = tuple[Bid, Decimal, Decimal, dict[str, Decimal], Decimal]
+
+
 def _rank(
-    procurement: Procurement, live: Sequence[Bid], scores: Sequence[Score], seats: int
-) -> list[tuple[Bid, Decimal, dict[str, Decimal], Decimal]]:
-    """(bid, price score, averaged criterion scores, total), best first."""
+    procurement: Procurement,
+    live: Sequence[tuple[Bid, Decimal]],
+    scores: Sequence[Score],
+    seats: int,
+) -> list[Ranked]:
+    """(bid, its price, price score, averaged criterion scores, total), best first. The price
+    score's benchmark is the lowest valid price (87号令 art. 55; 214号 art. 24)."""
     scored, price_weight = _criteria(procurement)
-    lowest = min(bid.price or Decimal(0) for bid in live)
+    lowest = min(price for _, price in live)
     ranked = []
-    for bid in live:
-        assert bid.price is not None
-        price_score = (lowest / bid.price * price_weight).quantize(TWO, rounding=ROUND_HALF_UP)
+    for bid, price in live:
+        price_score = (lowest / price * price_weight).quantize(TWO, rounding=ROUND_HALF_UP)
         others = {
             name: (
                 sum(
@@ -168,24 +188,26 @@ def _rank(
             ).quantize(TWO, rounding=ROUND_HALF_UP)
             for name in scored
         }
-        ranked.append((bid, price_score, others, price_score + sum(others.values(), Decimal(0))))
-    ranked.sort(key=lambda row: (-row[3], row[0].price, row[0].submitted_at))
+        total = price_score + sum(others.values(), Decimal(0))
+        ranked.append((bid, price, price_score, others, total))
+    ranked.sort(key=lambda row: (-row[4], row[1], row[0].submitted_at))
     return ranked
 
 
 async def _conclude_evaluation(
     session: AsyncSession, actor: Actor, procurement: Procurement
 ) -> None:
-    live = await bids.live_bids(session, procurement)
+    live = await scored_bids(session, procurement)
     seats = await members(session, procurement)
     scores = await repository.parts(session, Score, procurement)
     ranked = _rank(procurement, live, scores, len(seats))
-    for position, (bid, _, _, total) in enumerate(ranked, start=1):
+    for position, (bid, *_, total) in enumerate(ranked, start=1):
         bid.total_score = total
         bid.rank = position
-    procurement.recommended_bid_id = ranked[0][0].id
-    procurement.recommended_provider_id = ranked[0][0].provider_id
-    procurement.recommended_price = ranked[0][0].price
+    best, price = ranked[0][0], ranked[0][1]
+    procurement.recommended_bid_id = best.id
+    procurement.recommended_provider_id = best.provider_id
+    procurement.recommended_price = price
     procurement.report_at = datetime.now(UTC)
     await procurements.move(
         session,
@@ -193,7 +215,9 @@ async def _conclude_evaluation(
         procurement,
         Status.awaiting_confirmation,
         "评审报告",
-        recommended=str(ranked[0][0].id),
+        recommended=str(best.id),
+        # 214号: the group recommends the top three, in their order.
+        candidates=[str(row[0].id) for row in ranked[:3]],
     )
     await notify_report_ready(session, actor, procurement, procurement.report_at)
 
@@ -202,19 +226,19 @@ async def recommend_again(session: AsyncSession, actor: Actor, procurement: Proc
     """A bid set aside after the report (a bar the documents apply): the valid bids are
     ranked again — the price benchmark is the lowest valid price (87号令 art. 55) — and the
     best recommended; the approvers are told anew, with a new time to confirm."""
-    live = await bids.live_bids(session, procurement)
+    live = await scored_bids(session, procurement)
     seats = await members(session, procurement)
     scores = await repository.parts(session, Score, procurement)
     ranked = _rank(procurement, live, scores, len(seats))
     for bid in await bids.opened_bids(session, procurement):
         bid.total_score, bid.rank = None, None
-    for position, (bid, _, _, total) in enumerate(ranked, start=1):
+    for position, (bid, *_, total) in enumerate(ranked, start=1):
         bid.total_score = total
         bid.rank = position
     before = procurement.recommended_bid_id
     procurement.recommended_bid_id = ranked[0][0].id
     procurement.recommended_provider_id = ranked[0][0].provider_id
-    procurement.recommended_price = ranked[0][0].price
+    procurement.recommended_price = ranked[0][1]
     procurement.report_at = datetime.now(UTC)
     await session.flush()
     await record(
@@ -250,9 +274,9 @@ async def report(session: AsyncSession, actor: Actor, procurement: Procurement) 
     complete = bool(seats) and submitted == len(seats)
     ranking: list[RankedBid] = []
     if complete:
-        live = await bids.live_bids(session, procurement)
+        live = await scored_bids(session, procurement)
         scores = await repository.parts(session, Score, procurement)
-        for position, (bid, price_score, others, total) in enumerate(
+        for position, (bid, price, price_score, others, total) in enumerate(
             _rank(procurement, live, scores, len(seats)), start=1
         ):
             ranking.append(
@@ -260,7 +284,7 @@ async def report(session: AsyncSession, actor: Actor, procurement: Procurement) 
                     bid_id=bid.id,
                     provider_id=bid.provider_id,
                     provider_name=(await tenancy.get_provider(session, bid.provider_id)).name,
-                    price=text(bid.price or Decimal(0)),
+                    price=text(price),
                     price_score=text(price_score),
                     other_scores={k: text(v) for k, v in others.items()},
                     total_score=text(total),

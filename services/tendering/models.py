@@ -78,6 +78,10 @@ class Procurement(TenantOwned, Base):
     # first also lets the buyer choose experts (art. 48). Set by the buyer on the draft (0037).
     technically_complex: Mapped[bool] = mapped_column(Boolean, default=False)
     wide_social_impact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Competitive consultation (migration 0041): a fixed-price purchase scores no price; a
+    # price weight outside 10–30 % waits for finance's approval of the method.
+    fixed_price: Mapped[bool] = mapped_column(Boolean, default=False)
+    price_weight_outside_range: Mapped[bool] = mapped_column(Boolean, default=False)
     # [{"name": ..., "weight": int, "price": bool}], weights summing to 100.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,11 @@ or a bar set one aside (credit_listener) — the negotiation cannot go on: it is
 (终止竞争性谈判采购活动) with a failure notice giving the reason, the money going back and every
 supplier told, as a tender that failed at its opening. Single source is out of it: one
 supplier by nature.
+
+Competitive consultation (财库〔2014〕214号) shares the rounds, offers and exclusions; its
+group is a 磋商小组, two compliant suppliers suffice to go on (财库〔2015〕124号), and its
+conclusion sends the final responses to the group's scoring (evaluation) instead of
+recommending the lowest price (consultation.py).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from services.kit.errors import InvalidField
 from services.kit.money import money, text
 from services.tendering import (
     bids,
+    consultation,
     credit_criteria,
     evaluation,
     opening,
@@ -40,7 +46,9 @@ from services.tendering.errors import NotEligible, PriceAboveCeiling, WrongState
 from services.tendering.models import Exclusion, NegotiationRound, Offer, Procurement
 from services.tendering.schemas import Method, Status
 
-NEGOTIATED = frozenset({Method.competitive_negotiation, Method.single_source})
+NEGOTIATED = frozenset(
+    {Method.competitive_negotiation, Method.single_source, Method.competitive_consultation}
+)
 
 
 async def rounds(session: AsyncSession, procurement: Procurement) -> list[NegotiationRound]:
@@ -70,10 +78,8 @@ async def open_round(
         await procurements.move(session, actor, procurement, Status.negotiating, "开始单一来源谈判")
     if procurement.status != Status.negotiating:
         raise WrongState(f"A {procurement.status} procurement is not negotiating.")
-    if method is Method.competitive_negotiation and not await evaluation.members(
-        session, procurement
-    ):
-        raise WrongState("Draw the negotiation group before the first round.")
+    if method in consultation.GROUPED and not await evaluation.members(session, procurement):
+        raise WrongState("Draw the negotiation (consultation) group before the first round.")
     held = await rounds(session, procurement)
     if held and held[-1].final:
         raise WrongState("The final round has been held; conclude the negotiation.")
@@ -115,8 +121,8 @@ async def exclude(
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     if procurement.status != Status.negotiating:
         raise WrongState(f"A {procurement.status} procurement is not negotiating.")
-    if procurement.method != Method.competitive_negotiation:
-        raise WrongState("Only a competitive negotiation excludes suppliers.")
+    if Method(procurement.method) not in consultation.GROUPED:
+        raise WrongState("Only a competitive negotiation or consultation excludes suppliers.")
     if provider_id not in await bids.participants(session, procurement):
         raise InvalidField("is not a supplier in this negotiation", field="provider_id")
     if await session.get(Exclusion, (actor.tenant, procurement.id, provider_id)) is not None:
@@ -152,25 +158,28 @@ async def still_in(session: AsyncSession, procurement: Procurement) -> list[uuid
 async def end_if_too_few(
     session: AsyncSession, actor: Actor, procurement: Procurement, why: str
 ) -> bool:
-    """After a supplier drops out of a competitive negotiation under way: below the minimum,
-    the negotiation ends as failed (74号令 art. 37(1)-(2)); True when it did."""
-    if (
-        procurement.method != Method.competitive_negotiation
-        or procurement.status != Status.negotiating
-    ):
+    """After a supplier drops out of a competitive negotiation (consultation) under way: below
+    the minimum, it ends as failed (74号令 art. 37(1)-(2); 214号 art. 21 with 财库〔2015〕124号:
+    two suffice for services); True when it did."""
+    method = Method(procurement.method)
+    if method not in consultation.GROUPED or procurement.status != Status.negotiating:
         return False
     legal = await rules.rules_for(session, procurement.tenant_id)
-    needed = legal.negotiation_min_suppliers
+    needed = consultation.min_suppliers(legal, method)
     left = len(await still_in(session, procurement))
     if left >= needed:
         return False
+    if method is Method.competitive_consultation:
+        why = f"磋商中符合要求的供应商不足{needed}家（{left}家），终止竞争性磋商采购活动（{why}）"
+    else:
+        why = f"谈判中符合要求的供应商不足{needed}家（{left}家），终止竞争性谈判采购活动（{why}）"
     await opening.fail(
         session,
         actor,
         procurement,
         # Every supplier that responded is told, the excluded and the set aside too.
         list(await bids.opened_bids(session, procurement)),
-        f"谈判中符合要求的供应商不足{needed}家（{left}家），终止竞争性谈判采购活动（{why}）",
+        why,
     )
     return True
 
@@ -264,6 +273,8 @@ async def conclude(
         raise InvalidField(
             "no supplier still in the negotiation made a final offer", field="offers"
         )
+    if procurement.method == Method.competitive_consultation:
+        return await _to_scoring(session, actor, procurement, minutes, final)
     best = min(final, key=lambda o: (o.price, o.submitted_at))
     procurement.recommended_provider_id = best.provider_id
     procurement.recommended_price = best.price
@@ -281,6 +292,37 @@ async def conclude(
         final_offers={str(o.provider_id): o.price for o in final},
     )
     await evaluation.notify_report_ready(session, actor, procurement, procurement.report_at)
+    return procurement
+
+
+async def _to_scoring(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    minutes: str,
+    final: Sequence[Offer],
+) -> Procurement:
+    """A consultation's final offers go to its group's comprehensive scoring (214号 arts.
+    23–24); with fewer final offers than it needs, it fails (214号 art. 21, 财库〔2015〕124号)."""
+    legal = await rules.rules_for(session, procurement.tenant_id)
+    needed = consultation.min_suppliers(legal, Method.competitive_consultation)
+    if len(final) < needed:
+        await opening.fail(
+            session,
+            actor,
+            procurement,
+            list(await bids.opened_bids(session, procurement)),
+            f"提交最后报价的供应商不足{needed}家（{len(final)}家），终止竞争性磋商采购活动",
+        )
+        return procurement
+    await procurements.move(
+        session,
+        actor,
+        procurement,
+        Status.evaluation,
+        minutes,
+        final_offers={str(o.provider_id): o.price for o in final},
+    )
     return procurement
 
 

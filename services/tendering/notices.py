@@ -43,6 +43,7 @@ METHOD_NAMES = {
     Method.invited_tender: "邀请招标",
     Method.competitive_negotiation: "竞争性谈判",
     Method.single_source: "单一来源",
+    Method.competitive_consultation: "竞争性磋商",
 }
 
 

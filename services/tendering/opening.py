@@ -18,7 +18,7 @@ from services.kit.money import text
 from services.kit.objects import ObjectType
 from services.kit.settings import Settings
 from services.tenancy import service as tenancy
-from services.tendering import bids, events, notices, procurements, rules
+from services.tendering import bids, consultation, events, notices, procurements, rules
 from services.tendering.models import Bid, Procurement
 from services.tendering.schemas import Method, NoticeKind, Status
 
@@ -40,7 +40,11 @@ async def open_bids(
     live = list(await bids.live_bids(session, procurement))
     legal = await rules.rules_for(session, actor.tenant)
     method = Method(procurement.method)
-    needed = legal.open_tender_min_bids if method in TENDERS else legal.negotiation_min_suppliers
+    needed = (
+        legal.open_tender_min_bids
+        if method in TENDERS
+        else consultation.min_suppliers(legal, method)
+    )
     if len(live) < needed:
         await fail(
             session,

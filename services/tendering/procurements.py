@@ -2,7 +2,7 @@
 through ``move``, which checks the transition table and writes the transition row.
 
 Open tender:            draft → tendering
-Invited / negotiation:  draft → awaiting_approval → approved → tendering
+Invited / negotiation / consultation:  draft → awaiting_approval → approved → tendering
 Single source:          draft → single_source_notice → approved (after ≥ 5 working days)
 A tender's opening leads to its review: tendering → qualification_review (the buyer's 资格审查)
 → compliance_review (the committee's 符合性审查) → evaluation, each review failing the tender
@@ -10,7 +10,9 @@ when fewer than three valid bids remain (政府采购法 art. 36). Then: evaluat
 awaiting_confirmation → awarded →
 result_published → concluded (or challenged → …). A competitive negotiation goes from
 tendering (its responses) to negotiating, a single source from approved to negotiating;
-both end their rounds in awaiting_confirmation. Any state before the award → cancelled.
+both end their rounds in awaiting_confirmation. A competitive consultation negotiates as a
+negotiation does, then its group scores the final responses: negotiating → evaluation.
+Any state before the award → cancelled.
 After the award notice, a winner that refuses to sign (实施条例 art. 49) sends the procurement
 back to awarded — the next-ranked candidate, and a new result notice — or to failed.
 """
@@ -36,7 +38,15 @@ from services.kit.settings import Settings
 from services.notifications import service as notifications
 from services.planning import service as planning
 from services.tenancy import service as tenancy
-from services.tendering import credit_criteria, events, notices, repository, rules, scheduling
+from services.tendering import (
+    consultation,
+    credit_criteria,
+    events,
+    notices,
+    repository,
+    rules,
+    scheduling,
+)
 from services.tendering.errors import (
     BudgetLineUnavailable,
     MethodReasonMissing,
@@ -62,7 +72,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.tendering: frozenset({S.qualification_review, S.negotiating, S.failed, S.cancelled}),
     S.qualification_review: frozenset({S.compliance_review, S.failed, S.cancelled}),
     S.compliance_review: frozenset({S.evaluation, S.failed, S.cancelled}),
-    S.negotiating: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
+    # evaluation: a consultation's group scores the final responses (consultation.py).
+    S.negotiating: frozenset({S.awaiting_confirmation, S.evaluation, S.failed, S.cancelled}),
     # failed from evaluation on: bids set aside for a bar leave too few (credit_listener).
     S.evaluation: frozenset({S.awaiting_confirmation, S.failed, S.cancelled}),
     S.awaiting_confirmation: frozenset({S.awarded, S.evaluation, S.failed, S.cancelled}),
@@ -77,15 +88,20 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 # Methods that need finance's approval, and so an approved state before publication: at or
 # above the open-tender threshold by law (政府采购法 art. 27), below it where the region keeps
 # 196号's approval of every non-open purchase (rules.approval_below_threshold, on by default).
-NEEDS_APPROVAL = frozenset({Method.invited_tender, Method.competitive_negotiation})
+# A competitive consultation is approved as a negotiation is (财库〔2014〕214号 art. 4).
+NEEDS_APPROVAL = frozenset(
+    {Method.invited_tender, Method.competitive_negotiation, Method.competitive_consultation}
+)
 
 
 def needs_approval(legal: rules.LegalRules, procurement: Procurement) -> bool:
-    """Whether this invited tender or negotiation waits for finance before publication."""
+    """Whether this invited tender, negotiation or consultation waits for finance before
+    publication; a consultation whose price weight needs finance's approval always does."""
     if Method(procurement.method) not in NEEDS_APPROVAL:
         return False
     return (
-        legal.approval_below_threshold
+        procurement.price_weight_outside_range
+        or legal.approval_below_threshold
         or procurement.budget_amount >= legal.open_tender_threshold_yuan
     )
 
@@ -195,7 +211,9 @@ def _check_method(body: ProcurementCreate) -> None:
         )
 
 
-def _check_criteria(body: ProcurementCreate, legal: rules.LegalRules) -> None:
+def _check_criteria(body: ProcurementCreate, legal: rules.LegalRules) -> bool:
+    """The criteria's names, weights and price; True when a consultation's price weight waits
+    for finance's approval."""
     names = [criterion.name for criterion in body.criteria]
     for index, name in enumerate(names):
         if names.index(name) != index:
@@ -203,10 +221,16 @@ def _check_criteria(body: ProcurementCreate, legal: rules.LegalRules) -> None:
                 f"criterion {name!r} is named twice", field=f"criteria[{index}].name"
             )
     prices = [criterion for criterion in body.criteria if criterion.price]
-    if len(prices) != 1:
+    # A fixed-price consultation has none (consultation.check_criteria refuses one).
+    fixed = body.method is Method.competitive_consultation and body.fixed_price
+    if not fixed and len(prices) != 1:
         raise InvalidField("exactly one criterion is the price", field="criteria")
     rules.check_weights_sum([criterion.weight for criterion in body.criteria], field="criteria")
-    rules.check_price_weight(legal, prices[0].weight, field="criteria")
+    outside = consultation.check_criteria(body, legal)
+    if body.method is not Method.competitive_consultation:
+        # A consultation's price weight follows its own range (214号 art. 24).
+        rules.check_price_weight(legal, prices[0].weight, field="criteria")
+    return outside
 
 
 async def _check_providers(
@@ -237,7 +261,7 @@ async def create(
             field="ceiling_price",
         )
     rules.check_bid_security(legal, security, budget_amount, field="bid_security")
-    _check_criteria(body, legal)
+    price_weight_outside_range = _check_criteria(body, legal)
     bid_deadline = _aware(body.bid_deadline, "bid_deadline")
     assert bid_deadline is not None
     opening_at = _aware(body.opening_at, "opening_at") or bid_deadline
@@ -308,6 +332,8 @@ async def create(
         credit_window=body.credit_window.value,
         technically_complex=body.technically_complex,
         wide_social_impact=body.wide_social_impact,
+        fixed_price=body.fixed_price,
+        price_weight_outside_range=price_weight_outside_range,
         criteria=[{"name": c.name, "weight": c.weight, "price": c.price} for c in body.criteria],
         enquiry_deadline=enquiry_deadline,
         bid_deadline=bid_deadline,
@@ -348,6 +374,8 @@ async def create(
             "invited": [str(p) for p in invited],
             "technically_complex": procurement.technically_complex,
             "wide_social_impact": procurement.wide_social_impact,
+            "fixed_price": procurement.fixed_price,
+            "price_weight_outside_range": price_weight_outside_range,
         },
     )
     return procurement
@@ -384,7 +412,8 @@ async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uu
 async def submit_for_approval(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
 ) -> Procurement:
-    """Invited tender and negotiation go to finance for approval of the method."""
+    """Invited tender, negotiation and consultation go to finance for approval of the method
+    (and of a consultation's price weight outside its range)."""
     procurement = await get(session, actor, procurement_id, lock=True)
     if Method(procurement.method) not in NEEDS_APPROVAL:
         raise WrongState(f"{procurement.method} does not go to finance this way.")
@@ -431,7 +460,10 @@ async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procur
         procurement,
         (Role.finance_approver,),
         events.APPROVAL_REQUESTED.name,
-        {"method": procurement.method},
+        {
+            "method": procurement.method,
+            "price_weight_outside_range": procurement.price_weight_outside_range,
+        },
     )
 
 
@@ -462,9 +494,29 @@ async def decide_approval(
     else:
         procurement.approval_note = note
         await move(session, actor, procurement, S.draft, note)
+    await _decide_price_weight(session, actor, procurement, approve, note)
     decided = events.METHOD_APPROVED if approve else events.METHOD_REFUSED
     await tell_roles(session, actor, procurement, CIVIL_AFFAIRS, decided.name, {"note": note})
     return procurement
+
+
+async def _decide_price_weight(
+    session: AsyncSession, actor: Actor, procurement: Procurement, approve: bool, note: str | None
+) -> None:
+    """A consultation's price weight outside its range rides on the method's approval
+    (财库〔2014〕214号 art. 24): approving the method approves it, refusing refuses both. The
+    decision is recorded on its own so the file shows finance decided the weight too."""
+    if not procurement.price_weight_outside_range:
+        return
+    price = next((c for c in procurement.criteria if c["price"]), None)
+    await record(
+        session,
+        actor,
+        "procurement.price_weight_approved" if approve else "procurement.price_weight_refused",
+        "procurement",
+        procurement.id,
+        after={"price_weight": price["weight"] if price else None, "note": note},
+    )
 
 
 async def publish(
@@ -490,6 +542,10 @@ async def publish(
         raise InvalidField("cannot be in the future", field="issued_at")
     if method in (Method.open_tender, Method.invited_tender):
         rules.check_bid_period(legal, issued, procurement.bid_deadline, field="bid_deadline")
+    elif method is Method.competitive_consultation:
+        rules.check_consultation_response(
+            legal, issued, procurement.bid_deadline, field="bid_deadline"
+        )
     else:
         rules.check_negotiation_response(
             legal, issued, procurement.bid_deadline, field="bid_deadline"

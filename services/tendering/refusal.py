@@ -31,6 +31,7 @@ from services.tendering import (
     award_notice,
     bids,
     challenges,
+    consultation,
     evaluation,
     negotiation,
     opening,
@@ -141,7 +142,16 @@ async def ranked(session: AsyncSession, procurement: Procurement) -> list[Candid
         if bid.rank is not None and bid.price is not None
     ]
     scored.sort(key=lambda bid: bid.rank or 0)
-    return [Candidate(bid.provider_id, bid.id, bid.price or Decimal(0)) for bid in scored]
+    # A consultation's candidates stand at their final offers (最后报价), not their first.
+    final = (
+        await consultation.final_prices(session, procurement)
+        if consultation.is_consultation(procurement)
+        else {}
+    )
+    return [
+        Candidate(bid.provider_id, bid.id, final.get(bid.provider_id, bid.price or Decimal(0)))
+        for bid in scored
+    ]
 
 
 async def _final_offers(session: AsyncSession, procurement: Procurement) -> list[Candidate]:

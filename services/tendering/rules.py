@@ -75,8 +75,20 @@ class LegalRules:
     # deadline moves (顺延).
     negotiation_clarification_min_working_days: int = 3
     # 财库〔2014〕214号 art. 10: in a competitive consultation, ≥ 5 days before the deadline of
-    # the first responses, else it moves. Kept now so the method finds its number here.
+    # the first responses, else it moves.
     consultation_clarification_min_days: int = 5
+    # 财库〔2014〕214号 art. 9: ≥ 10 calendar days from issuing the consultation documents to
+    # the first responses ("不得少于10日").
+    consultation_response_min_days: int = 10
+    # 财库〔2014〕214号 art. 6: a consultation invites ≥ 3 suppliers.
+    consultation_min_suppliers: int = 3
+    # 财库〔2015〕124号 (reading 214号 art. 21): a consultation purchasing services may go on
+    # with 2 compliant suppliers; with fewer it fails. Every purchase here is of services.
+    consultation_services_min_suppliers: int = 2
+    # 财库〔2014〕214号 art. 24: in a consultation's comprehensive scoring the price weighs
+    # 10–30 % for services; outside it only with finance's approval.
+    consultation_price_weight_min: int = 10
+    consultation_price_weight_max: int = 30
     # 财政部令第87号: fewer than 3 bids at the deadline → not opened, the tender fails.
     open_tender_min_bids: int = 3
     # 政府采购法 art. 34: invited tender invites ≥ 3 qualified suppliers.
@@ -207,6 +219,37 @@ RULES: dict[str, RuleInfo] = {
         "min",
         "财库〔2014〕214号 art. 10",
         "days a clarification must precede a consultation's first-response deadline",
+    ),
+    "consultation_response_min_days": _days(
+        "min",
+        "财库〔2014〕214号 art. 9",
+        "calendar days from issuing the consultation documents to the first responses",
+    ),
+    "consultation_min_suppliers": _count(
+        "财库〔2014〕214号 art. 6", "suppliers", "suppliers invited to a competitive consultation"
+    ),
+    "consultation_services_min_suppliers": _count(
+        "财库〔2015〕124号; 财库〔2014〕214号 art. 21",
+        "suppliers",
+        "compliant suppliers a consultation purchasing services needs to go on (fewer: it fails)",
+    ),
+    "consultation_price_weight_min": RuleInfo(
+        "min",
+        "财库〔2014〕214号 art. 24",
+        "percent",
+        "lowest weight of the price in a consultation's scoring (services; finance may approve"
+        " another)",
+        0,
+        100,
+    ),
+    "consultation_price_weight_max": RuleInfo(
+        "max",
+        "财库〔2014〕214号 art. 24",
+        "percent",
+        "highest weight of the price in a consultation's scoring (services; finance may approve"
+        " another)",
+        0,
+        100,
     ),
     "open_tender_min_bids": _count(
         "财政部令第87号", "bids", "bids needed at the deadline to open a tender"
@@ -367,6 +410,8 @@ READINGS: dict[str, Reading] = {
     "negotiation_clarification_min_working_days": "not_before_nth_working_day",
     # "在提交首次响应文件截止时间至少5日前" (214号 art. 10).
     "consultation_clarification_min_days": "not_before_nth_day",
+    # "从磋商文件开始发出之日起至供应商提交首次响应文件截止之日止不得少于10日" (214号 art. 9).
+    "consultation_response_min_days": "not_before_nth_day",
     # "从谈判文件发出之日起至供应商提交首次响应文件截止之日止不得少于3个工作日" (74号令 art. 10).
     "negotiation_min_response_working_days": "not_before_nth_working_day",
     # "公示期不得少于5个工作日" (74号令 art. 38), then the approval: after the period.
@@ -563,6 +608,14 @@ def validate_overrides(overrides: dict[str, Any], bound: Bound = LAW) -> dict[st
             f"price_weight_min ({merged.price_weight_min}) is above price_weight_max "
             f"({merged.price_weight_max}): no price weight could satisfy both.",
             field="price_weight_min" if "price_weight_min" in values else "price_weight_max",
+        )
+    if merged.consultation_price_weight_min > merged.consultation_price_weight_max:
+        low = "consultation_price_weight_min"
+        raise RulesContradict(
+            f"{low} ({merged.consultation_price_weight_min}) is above "
+            f"consultation_price_weight_max ({merged.consultation_price_weight_max}): no price "
+            "weight could satisfy both.",
+            field=low if low in values else "consultation_price_weight_max",
         )
     return values
 
@@ -845,6 +898,14 @@ def check_negotiation_suppliers(
     _check_count("negotiation_min_suppliers", needed, count, "A competitive negotiation", field)
 
 
+def check_consultation_suppliers(
+    rules: LegalRules, count: int, field: str = "invited_provider_ids"
+) -> None:
+    """Competitive consultation: at least ``consultation_min_suppliers`` suppliers invited."""
+    needed = rules.consultation_min_suppliers
+    _check_count("consultation_min_suppliers", needed, count, "A competitive consultation", field)
+
+
 def check_open_tender_bids(rules: LegalRules, count: int, field: str = "bids") -> None:
     """Open tender: with fewer than ``open_tender_min_bids`` bids at the deadline the bids are
     not opened and the tender fails (废标)."""
@@ -875,6 +936,28 @@ def check_negotiation_response(
             f"documents are issued (negotiation_min_response_working_days, "
             f"{_source('negotiation_min_response_working_days')}): not before {_at(earliest)}.",
             rule="negotiation_min_response_working_days",
+            field=field,
+        )
+
+
+def check_consultation_response(
+    rules: LegalRules,
+    issued_at: datetime,
+    response_deadline: datetime,
+    field: str = "bid_deadline",
+) -> None:
+    """Competitive consultation: not less than ``consultation_response_min_days`` calendar days
+    from issuing the documents to the first responses (214号 art. 9): the deadline may fall on
+    the N-th day after the day of issue, at any time that day (``workdays.not_before_nth_day``):
+    documents issued on 2 Nov allow first responses from 12 Nov 00:00 Asia/Shanghai."""
+    days = rules.consultation_response_min_days
+    earliest = workdays.not_before_nth_day(issued_at, days)
+    if workdays.require_aware(response_deadline) < earliest:
+        raise LegalRuleBroken(
+            f"The first responses are due at least {days} days after the consultation documents "
+            f"are issued (consultation_response_min_days, "
+            f"{_source('consultation_response_min_days')}): not before {_at(earliest)}.",
+            rule="consultation_response_min_days",
             field=field,
         )
 
@@ -1009,6 +1092,26 @@ def check_price_weight(rules: LegalRules, price_weight: int, field: str = "crite
             f"The price may weigh at most {rules.price_weight_max} % of the score here; got "
             f"{price_weight} % (price_weight_max, {_source('price_weight_max')}).",
             rule="price_weight_max",
+            field=field,
+        )
+
+
+def check_consultation_price_weight(
+    rules: LegalRules, price_weight: int, field: str = "criteria"
+) -> None:
+    """Competitive consultation for services: consultation_price_weight_min ≤ the price's
+    weight (%) ≤ consultation_price_weight_max (214号 art. 24), unless finance approves another
+    with the method (the caller decides that)."""
+    low, high = rules.consultation_price_weight_min, rules.consultation_price_weight_max
+    rule = "consultation_price_weight_min" if price_weight < low else None
+    if price_weight > high:
+        rule = "consultation_price_weight_max"
+    if rule is not None:
+        raise LegalRuleBroken(
+            f"In a consultation for services the price weighs {low}–{high} % of the score; got "
+            f"{price_weight} % ({rule}, {_source(rule)}). Another weight needs finance's "
+            "approval: ask for it with price_weight_approved_by_finance.",
+            rule=rule,
             field=field,
         )
 

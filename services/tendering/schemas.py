@@ -25,10 +25,12 @@ class Method(StrEnum):
     invited_tender = "invited_tender"  # 邀请招标
     competitive_negotiation = "competitive_negotiation"  # 竞争性谈判
     single_source = "single_source"  # 单一来源
+    competitive_consultation = "competitive_consultation"  # 竞争性磋商 (财库〔2014〕214号)
 
 
 class MethodReason(StrEnum):
-    """The law's grounds for a method other than open tender (政府采购法 arts. 29–31)."""
+    """The law's grounds for a method other than open tender (政府采购法 arts. 29–31;
+    财库〔2014〕214号 art. 3 for competitive consultation)."""
 
     # 邀请招标 (art. 29)
     limited_suppliers = "limited_suppliers"  # 具有特殊性，只能从有限范围的供应商处采购
@@ -42,6 +44,10 @@ class MethodReason(StrEnum):
     only_one_supplier = "only_one_supplier"  # 只能从唯一供应商处采购
     unforeseeable_emergency = "unforeseeable_emergency"  # 不可预见的紧急情况
     continuity_addition = "continuity_addition"  # 保证一致性或服务配套，添购不超过原合同10%
+    # 竞争性磋商 (214号 art. 3; (二) and (三) are technically_complex and price_not_calculable)
+    purchase_of_services = "purchase_of_services"  # (一) 政府购买服务项目
+    research_insufficient_competition = "research_insufficient_competition"  # (四) 科研项目等
+    construction_outside_tendering = "construction_outside_tendering"  # (五) 不必招标的工程
 
 
 REASONS_OF: dict[Method, frozenset[MethodReason]] = {
@@ -62,6 +68,15 @@ REASONS_OF: dict[Method, frozenset[MethodReason]] = {
             MethodReason.only_one_supplier,
             MethodReason.unforeseeable_emergency,
             MethodReason.continuity_addition,
+        }
+    ),
+    Method.competitive_consultation: frozenset(
+        {
+            MethodReason.purchase_of_services,
+            MethodReason.technically_complex,
+            MethodReason.price_not_calculable,
+            MethodReason.research_insufficient_competition,
+            MethodReason.construction_outside_tendering,
         }
     ),
 }
@@ -157,6 +172,11 @@ class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
     # 87号令 art. 47: 技术复杂、专业性强 / 社会影响较大 — the larger committee applies.
     technically_complex: bool = False
     wide_social_impact: bool = False
+    # --- competitive consultation (财库〔2014〕214号 art. 24) ---
+    # 固定价格采购: the price is set, so no criterion scores it.
+    fixed_price: bool = False
+    # A price weight outside 10–30 % goes to finance with the method, whose approval carries it.
+    price_weight_approved_by_finance: bool = False
 
 
 class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -229,6 +249,10 @@ class ProcurementOut(msgspec.Struct):
     # --- committee size (87号令 art. 47) ---
     technically_complex: bool = False
     wide_social_impact: bool = False
+    # --- competitive consultation: the price weight outside 10–30 % waits for finance's
+    # approval of the method (approved once ``approved_at`` is set) ---
+    fixed_price: bool = False
+    price_weight_outside_range: bool = False
 
 
 class NoticeOut(msgspec.Struct):

@@ -53,7 +53,10 @@ POOL_RATIO = 2
 MIN_WITNESSES = 2
 # The buyer's recommendations are at most half of a negotiation's (74号令 art. 12).
 BUYER_SHARE = Fraction(1, 2)
-SELECTING = (Method.invited_tender, Method.competitive_negotiation)
+# A consultation chooses as a negotiation does (财库〔2014〕214号 art. 6: a notice, a draw from a
+# library, or written recommendations with the buyer's at most half).
+SELECTING = (Method.invited_tender, Method.competitive_negotiation, Method.competitive_consultation)
+NEGOTIATING = (Method.competitive_negotiation, Method.competitive_consultation)
 # Before the publication: the invitations go out with it.
 OPEN_STATES = (Status.draft, Status.awaiting_approval, Status.approved)
 
@@ -159,6 +162,13 @@ def _check_buyer_share(recommendations: list[RecommendationIn]) -> None:
         )
 
 
+def _check_suppliers(legal: rules.LegalRules, method: Method, count: int, field: str) -> None:
+    if method is Method.competitive_consultation:
+        rules.check_consultation_suppliers(legal, count, field=field)
+    else:
+        rules.check_negotiation_suppliers(legal, count, field=field)
+
+
 async def select_suppliers(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, body: SelectionIn
 ) -> SupplierSelection:
@@ -194,7 +204,7 @@ async def select_suppliers(
     to_draw: int | None = body.draw
     seed: str | None = None
     witnesses: list[uuid.UUID] = []
-    if method is Method.competitive_negotiation and body.source is PoolSource.recommendations:
+    if method in NEGOTIATING and body.source is PoolSource.recommendations:
         # 74号令 art. 12: every recommended supplier is invited; no draw.
         if to_draw is not None:
             raise InvalidField(
@@ -203,7 +213,7 @@ async def select_suppliers(
         if body.witness_ids:
             raise InvalidField("no draw, no witnesses", field="witness_ids")
         _check_buyer_share(body.recommendations)
-        rules.check_negotiation_suppliers(legal, len(pool), field="recommendations")
+        _check_suppliers(legal, method, len(pool), field="recommendations")
         invited = pool
     else:
         if to_draw is None:
@@ -211,7 +221,7 @@ async def select_suppliers(
         if method is Method.invited_tender:
             rules.check_invited(legal, to_draw, field="draw")
         else:
-            rules.check_negotiation_suppliers(legal, to_draw, field="draw")
+            _check_suppliers(legal, method, to_draw, field="draw")
         # The prequalified are all qualified answers to a public notice: no ratio, enough.
         needed = to_draw if body.source is PoolSource.prequalification else POOL_RATIO * to_draw
         if len(pool) < needed:
@@ -282,9 +292,10 @@ async def _by_notice(
 ) -> SupplierSelection:
     """A negotiation open to every provider registered here through its public notice."""
     assert actor.user_id is not None
-    if method is not Method.competitive_negotiation:
+    if method not in NEGOTIATING:
         raise InvalidField(
-            "only a negotiation invites by its public notice; an invited tender draws",
+            "only a negotiation or a consultation invites by its public notice; an invited "
+            "tender draws",
             field="source",
         )
     for field, given in (

@@ -97,6 +97,8 @@ async def procurement(
         deadlines=await deadlines.show(session, Actor(None, p.tenant_id), p),
         technically_complex=p.technically_complex,
         wide_social_impact=p.wide_social_impact,
+        fixed_price=p.fixed_price,
+        price_weight_outside_range=p.price_weight_outside_range,
     )
 
 
