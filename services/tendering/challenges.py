@@ -19,7 +19,7 @@ from services.tendering import bids, evaluation, events, procurements, repositor
 from services.tendering.errors import NotEligible, WrongState
 from services.tendering.models import Challenge, Procurement
 from services.tendering.negotiation import NEGOTIATED
-from services.tendering.schemas import ChallengeOutcome, Status
+from services.tendering.schemas import ChallengeOutcome, Method, Status
 
 
 async def file(
@@ -79,7 +79,10 @@ async def answer(
 ) -> Challenge:
     procurement = await procurements.get(session, actor, procurement_id, lock=True)
     challenge = await repository.awaiting_answer(session, Challenge, procurement, challenge_id)
-    if outcome is ChallengeOutcome.reevaluate and procurement.method in NEGOTIATED:
+    # A consultation's group scored the final responses: it scores them again (214号 arts.
+    # 23–24), as a committee would; the negotiated methods have no scores to redo.
+    rescored = procurement.method == Method.competitive_consultation
+    if outcome is ChallengeOutcome.reevaluate and procurement.method in NEGOTIATED and not rescored:
         raise InvalidField(
             "a negotiation is not evaluated again; an upheld challenge cancels it",
             field="outcome",

@@ -163,6 +163,23 @@ async def test_a_consultation_from_approval_to_award_on_comprehensive_scores(
     notice = await client.get("/v1/notices", params={"kind": "tender", "q": procurement["title"]})
     assert "竞争性磋商" in notice.json()["items"][0]["body"]
 
+    # An upheld challenge sends the final responses back to the group, to be scored again.
+    filed = await client.post(
+        f"{gz.base}/{pid}/challenges", headers=c.headers, json={"grounds": "服务方案评分有误"}
+    )
+    assert filed.status_code == 201, filed.text
+    answered = await client.post(
+        f"{gz.base}/{pid}/challenges/{filed.json()['id']}/answer",
+        headers=await gz.as_("civil_affairs_approver"),
+        json={"outcome": "reevaluate", "answer": "质疑成立，磋商小组重新评审。"},
+    )
+    assert answered.status_code == 200, answered.text
+    assert (await client.get(f"{gz.base}/{pid}", headers=officer)).json()["status"] == "evaluation"
+    await scored(client, gz, pid, group, [(a, "30", "10"), (b, "40", "15"), (c, "48", "19")])
+    again = json_of(await client.get(f"{gz.base}/{pid}/report", headers=officer))
+    assert again["recommended_bid_id"] == bid_of[c.provider_id]
+    assert again["ranking"][0]["price"] == "330000.00"
+
 
 async def test_a_price_weight_over_30_needs_finance_and_its_approval_carries_it(
     client: Client, gz: Tenderer
