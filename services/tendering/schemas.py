@@ -191,6 +191,11 @@ class DeadlineOut(msgspec.Struct):
     provisional: bool
 
 
+class RegionOut(msgspec.Struct):
+    code: str
+    name: str
+
+
 class ProcurementOut(msgspec.Struct):
     id: uuid.UUID
     tenant_id: str
@@ -229,6 +234,8 @@ class ProcurementOut(msgspec.Struct):
     # --- committee size (87号令 art. 47) ---
     technically_complex: bool = False
     wide_social_impact: bool = False
+    # --- whose finance approves the method (approval_authority), once submitted ---
+    approving_region: RegionOut | None = None
 
 
 class NoticeOut(msgspec.Struct):
