@@ -18,7 +18,7 @@ from tests.support.database import Sessions
 from tests.support.demo import GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.jobs import relay_and_run
 from tests.support.planning import Planner
-from tests.support.tendering import PASSWORD, Tenderer, later
+from tests.support.tendering import PASSWORD, Tenderer, assert_rule_broken, later
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -286,3 +286,58 @@ async def test_an_unknown_request_is_not_found(client: Client, login: Login) -> 
     assert (await client.get(missing, headers=approver)).status_code == 404
     decided = await client.post(f"{missing}/decision", headers=approver, json={"approve": True})
     assert decided.status_code == 404
+
+
+async def test_the_city_approves_a_county_single_source_after_its_notice_and_objections(
+    client: Client,
+    login: Login,
+    county: CountyTenderer,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    await _threshold(county, LOW_THRESHOLD)
+    only = await county.bidder("唯一的精神康复社工机构")
+    objector = await county.bidder()
+    noticed = await county.single_source(only, "该机构为本区唯一具备精神康复社工服务能力的机构")
+    pid = str(noticed["id"])
+    assert noticed["approving_region"] == {"code": GZ, "name": "广州市"}
+    approver = await login(city_login("finance_approver", GZ))
+    request = await _request_of(client, approver, pid)
+    assert request["method"] == "single_source"
+    [proposed] = request["proposed_providers"]
+    assert proposed["name"] == "唯一的精神康复社工机构" and len(proposed["uscc"]) == 18
+    assert request["notice_published_at"] and request["approvable_from"]
+    decision = f"{_methods(GZ)}/{request['id']}/decision"
+
+    too_soon = await client.post(decision, headers=approver, json={"approve": True})
+    assert_rule_broken(too_soon, "single_source_notice_working_days")
+
+    objection = await client.post(
+        f"{county.base}/{pid}/enquiries",
+        headers=objector.headers,
+        json={"question": "我机构同样具备该服务能力，对单一来源有异议。"},
+    )
+    assert objection.status_code == 201, objection.text
+    # As if the notice had run: the county's notice and the request's date move back.
+    await county.notice_ran(pid)
+    await county.admin_db.execute(
+        "UPDATE method_approval_requests SET approvable_from = now() - interval '1 day'"
+        " WHERE tenant_id = $1 AND id = $2",
+        GZ,
+        uuid.UUID(request["id"]),
+    )
+    seen = json_of(await client.get(f"{_methods(GZ)}/{request['id']}", headers=approver))
+    assert seen["open_objections"] == 1
+    unanswered = await client.post(decision, headers=approver, json={"approve": True})
+    assert unanswered.status_code == 409 and "objection" in unanswered.json()["detail"]
+
+    answered = await client.post(
+        f"{county.base}/{pid}/enquiries/{objection.json()['id']}/answer",
+        headers=await county.as_("civil_affairs_officer"),
+        json={"answer": "经核实，异议人不具备精神康复专业资质，异议不成立。"},
+    )
+    assert answered.status_code == 200, answered.text
+    approved = await client.post(decision, headers=approver, json={"approve": True})
+    assert json_of(approved)["status"] == "approved"
+    await relay_and_run(sessionmaker, broker)
+    assert (await _procurement(county, pid))["status"] == "approved"
