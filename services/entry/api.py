@@ -85,6 +85,7 @@ from services.tendering.library_controllers import (
     ExpertController,
     ExpertLibraryController,
 )
+from services.tendering.method_approval_controllers import MethodApprovalController
 from services.tendering.review_controllers import ReviewController
 from services.tendering.selection_controllers import (
     PrequalificationController,
@@ -118,6 +119,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderBarsController,
     MyDisqualificationsController,
     ProcurementController,
+    # --- tendering: a county's method approved by its city ---
+    MethodApprovalController,
     # --- tendering: the review after opening ---
     ReviewController,
     # --- tendering: the province's expert library and committee draws ---

@@ -37,6 +37,8 @@ from services.tenancy import holiday_models as tenancy_holiday_models
 from services.tenancy import models as tenancy_models
 from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
+from services.tendering import method_approval_models as tendering_method_approval_models
+from services.tendering import method_approval_tasks as tendering_method_approval_tasks
 from services.tendering import models as tendering_models
 from services.tendering import selection_models as tendering_selection_models
 from services.tendering import tasks as tendering_tasks
@@ -76,6 +78,8 @@ MODEL_MODULES = (
     tendering_library_models,
     # --- tendering: the supplier selection ---
     tendering_selection_models,
+    # --- tendering: a county's method approved by its city ---
+    tendering_method_approval_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------
@@ -88,6 +92,8 @@ JOB_MODULES = (
     tendering_tasks,
     # --- tendering: credit's bar listener (runs inside credit.provider_bars_changed) ---
     tendering_credit_listener,
+    # --- tendering: a county's method approved by its city ---
+    tendering_method_approval_tasks,
     contracts_tasks,
     # --- delivery ---
     delivery_tasks,

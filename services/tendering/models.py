@@ -91,6 +91,9 @@ class Procurement(TenantOwned, Base):
     approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approval_note: Mapped[str | None] = mapped_column(Text)
+    # Whose finance approves (approved) the method: set on submission (0038); a county's at or
+    # above the threshold is its city's (approval_authority).
+    approving_region: Mapped[str | None] = mapped_column(ForeignKey("tenants.code"))
     committee_seed: Mapped[str | None] = mapped_column(String(64))
     report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recommended_bid_id: Mapped[uuid.UUID | None] = mapped_column()

@@ -39,9 +39,11 @@ from services.notifications import service as notifications
 from services.planning import service as planning
 from services.tenancy import service as tenancy
 from services.tendering import (
+    approval_authority,
     consultation,
     credit_criteria,
     events,
+    method_approvals,
     notices,
     repository,
     rules,
@@ -423,7 +425,7 @@ async def submit_for_approval(
             "method (approval_below_threshold is off): publish it."
         )
     await move(session, actor, procurement, S.awaiting_approval)
-    await _tell_finance(session, actor, procurement)
+    await _to_approver(session, actor, procurement, await invited_of(session, procurement))
     return procurement
 
 
@@ -437,7 +439,7 @@ async def publish_single_source_notice(
     await move(session, actor, procurement, S.single_source_notice)
     (provider_id,) = await invited_of(session, procurement)
     provider = await tenancy.get_provider(session, provider_id)
-    await notices.publish(
+    notice = await notices.publish(
         session,
         actor,
         procurement,
@@ -449,8 +451,27 @@ async def publish_single_source_notice(
             "justification": procurement.method_justification,
         },
     )
-    await _tell_finance(session, actor, procurement)
+    await _to_approver(session, actor, procurement, [provider_id], notice.published_at)
     return procurement
+
+
+async def _to_approver(
+    session: AsyncSession,
+    actor: Actor,
+    procurement: Procurement,
+    provider_ids: Sequence[uuid.UUID],
+    notice_published_at: datetime | None = None,
+) -> None:
+    """Record whose finance approves the method and ask it: the region's own, or for a
+    county at or above the threshold its city's, through a request filed there."""
+    legal = await rules.rules_for(session, actor.tenant)
+    authority = await approval_authority.approving_region(session, legal, procurement)
+    procurement.approving_region = authority.code
+    await session.flush()
+    if authority.code == actor.tenant:
+        await _tell_finance(session, actor, procurement)
+        return
+    await method_approvals.file(session, legal, procurement, provider_ids, notice_published_at)
 
 
 async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procurement) -> None:
@@ -468,13 +489,21 @@ async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procur
 
 
 async def decide_approval(
-    session: AsyncSession, actor: Actor, procurement_id: uuid.UUID, approve: bool, note: str | None
+    session: AsyncSession,
+    actor: Actor,
+    procurement_id: uuid.UUID,
+    approve: bool,
+    note: str | None,
+    decided_in: str | None = None,
 ) -> Procurement:
     """Finance approves the method (and, for single source, only after its notice ran its
     legal time with every objection answered) or sends it back to the draft."""
     procurement = await get(session, actor, procurement_id, lock=True)
     if procurement.status not in (S.awaiting_approval, S.single_source_notice):
         raise WrongState(f"A {procurement.status} procurement is not waiting for approval.")
+    # A county's method at or above the threshold is its city's finance's to approve: the
+    # decision comes as a job on its behalf (method_approval_tasks), never from the county.
+    await approval_authority.check_decider(session, procurement, decided_in or actor.tenant)
     if approve and procurement.status == S.single_source_notice:
         legal = await rules.rules_for(session, actor.tenant)
         notice = await notices.latest(session, procurement, NoticeKind.single_source)

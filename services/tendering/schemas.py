@@ -211,6 +211,11 @@ class DeadlineOut(msgspec.Struct):
     provisional: bool
 
 
+class RegionOut(msgspec.Struct):
+    code: str
+    name: str
+
+
 class ProcurementOut(msgspec.Struct):
     id: uuid.UUID
     tenant_id: str
@@ -253,6 +258,8 @@ class ProcurementOut(msgspec.Struct):
     # approval of the method (approved once ``approved_at`` is set) ---
     fixed_price: bool = False
     price_weight_outside_range: bool = False
+    # --- whose finance approves the method (approval_authority), once submitted ---
+    approving_region: RegionOut | None = None
 
 
 class NoticeOut(msgspec.Struct):

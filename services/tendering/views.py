@@ -8,6 +8,7 @@ from services.credit.service import Ground
 from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
+from services.tenancy import service as tenancy
 from services.tendering import deadlines, procurements
 from services.tendering.models import (
     Bid,
@@ -36,6 +37,7 @@ from services.tendering.schemas import (
     NoticeOut,
     OfferOut,
     ProcurementOut,
+    RegionOut,
     RoundOut,
     Status,
     TransitionOut,
@@ -99,7 +101,14 @@ async def procurement(
         wide_social_impact=p.wide_social_impact,
         fixed_price=p.fixed_price,
         price_weight_outside_range=p.price_weight_outside_range,
+        approving_region=await _region(session, p.approving_region),
     )
+
+
+async def _region(session: AsyncSession, code: str | None) -> RegionOut | None:
+    if code is None:
+        return None
+    return RegionOut(code=code, name=(await tenancy.get_tenant(session, code)).name)
 
 
 def notice(n: Notice) -> NoticeOut:

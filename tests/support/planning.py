@@ -16,7 +16,8 @@ TARGETS = [
     {"dimension": "quantity", "name": "开展小组活动", "unit": "次", "target_value": "48"},
     {"dimension": "quality", "name": "服务对象满意度", "unit": "%", "target_value": "90"},
 ]
-COUNTY = {"440100": "440106", "440300": "440304"}  # 天河区, 福田区
+# A district of each demo city (天河区, 福田区); a county itself is its own location.
+COUNTY = {"440100": "440106", "440300": "440304"}
 
 
 def declaration_body(city: str = GZ, **changes: Any) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def declaration_body(city: str = GZ, **changes: Any) -> dict[str, Any]:
         "title": f"流动儿童社区融入服务{uuid.uuid4().hex[:6]}",
         "programme_area": "urban_migrants",
         "target_groups": ["migrants", "families"],
-        "county_code": COUNTY[city],
+        "county_code": COUNTY.get(city, city),
         "street": "石牌街道",
         "estimated_beneficiaries": 300,
         "requested_amount": "480000.00",
@@ -128,7 +129,7 @@ class Planner:
             "title": f"社区流动儿童关爱项目{uuid.uuid4().hex[:6]}",
             "programme_area": "urban_migrants",
             "target_groups": ["migrants"],
-            "county_code": COUNTY[self.city],
+            "county_code": COUNTY.get(self.city, self.city),
             "estimated_beneficiaries": 400,
             "rationale": "根据需求评估，辖区流动儿童服务缺口明显。",
             "declaration_ids": declaration_ids or [],

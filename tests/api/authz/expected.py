@@ -357,6 +357,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/committee/replacements": CIVIL_AFFAIRS,
     f"POST {PR1}/committee/external": CIVIL_AFFAIRS,
     f"GET {PR1}/committee/draws": PROCUREMENT_READERS,
+    # --- tendering: a county's method approved by its city ---
+    # The city's finance reads the requests of the counties under it, its approver decides.
+    f"GET {T}/method-approvals": FINANCE,
+    f"GET {T}/method-approvals/{{request_id}}": FINANCE,
+    f"POST {T}/method-approvals/{{request_id}}/decision": frozenset({FINANCE_APPROVER}),
     # --- delivery: third-party evaluation ---
     # Civil affairs engages an evaluation organisation and returns its result, the approver
     # confirms it, finance reads; the evaluator's own users read and score, its administrator
