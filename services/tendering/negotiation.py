@@ -11,7 +11,8 @@ Too few left (74号令 art. 37(1)-(2)): when, during the negotiation, fewer than
 or a bar set one aside (credit_listener) — the negotiation cannot go on: it is ended as failed
 (终止竞争性谈判采购活动) with a failure notice giving the reason, the money going back and every
 supplier told, as a tender that failed at its opening. Single source is out of it: one
-supplier by nature.
+supplier by nature. A failed open tender's continuation with its two valid bidders (74号令
+art. 27, continuation.py) goes on with two, and fails when one of them drops out.
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ async def end_if_too_few(
     ):
         return False
     legal = await rules.rules_for(session, procurement.tenant_id)
-    needed = legal.negotiation_min_suppliers
+    # A failed tender's continuation goes on with two, and fails below (74号令 art. 27).
+    needed = rules.negotiation_minimum(legal, procurement.continues_from is not None)
     left = len(await still_in(session, procurement))
     if left >= needed:
         return False

@@ -40,7 +40,12 @@ async def open_bids(
     live = list(await bids.live_bids(session, procurement))
     legal = await rules.rules_for(session, actor.tenant)
     method = Method(procurement.method)
-    needed = legal.open_tender_min_bids if method in TENDERS else legal.negotiation_min_suppliers
+    needed = (
+        legal.open_tender_min_bids
+        if method in TENDERS
+        # A failed tender's continuation opens with its two (74号令 art. 27).
+        else rules.negotiation_minimum(legal, procurement.continues_from is not None)
+    )
     if len(live) < needed:
         await fail(
             session,

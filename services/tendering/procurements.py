@@ -84,6 +84,9 @@ def needs_approval(legal: rules.LegalRules, procurement: Procurement) -> bool:
     """Whether this invited tender or negotiation waits for finance before publication."""
     if Method(procurement.method) not in NEEDS_APPROVAL:
         return False
+    if procurement.continues_from is not None:
+        # 74号令 art. 27 (by its art. 4): a failed tender's continuation, always.
+        return True
     return (
         legal.approval_below_threshold
         or procurement.budget_amount >= legal.open_tender_threshold_yuan

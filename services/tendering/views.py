@@ -8,7 +8,7 @@ from services.credit.service import Ground
 from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
-from services.tendering import deadlines, procurements
+from services.tendering import deadlines, procurements, repository
 from services.tendering.models import (
     Bid,
     BidSecurity,
@@ -97,6 +97,10 @@ async def procurement(
         deadlines=await deadlines.show(session, Actor(None, p.tenant_id), p),
         technically_complex=p.technically_complex,
         wide_social_impact=p.wide_social_impact,
+        continues_from=p.continues_from,
+        continued_by=await repository.continuation_of(session, p)
+        if p.status == Status.failed
+        else None,
     )
 
 
