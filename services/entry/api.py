@@ -74,6 +74,7 @@ from services.tenancy.controllers import (
 )
 from services.tenancy.holiday_controllers import HolidayCalendarController
 from services.tenancy.tie_controllers import EvaluatorFlagController, ProviderTiesController
+from services.tendering.continuation_controllers import ContinuationController
 from services.tendering.controllers import (
     NoticeController,
     ProcurementController,
@@ -127,6 +128,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     CreditRecheckController,
     SupplierSelectionController,
     PrequalificationController,
+    # --- tendering: a failed open tender going on by negotiation (74号令 art. 27) ---
+    ContinuationController,
     ExpertController,
     ExpertLibraryController,
     CommitteeDrawController,

@@ -34,12 +34,13 @@ def is_consultation(procurement: Procurement) -> bool:
     return procurement.method == CONSULTATION
 
 
-def min_suppliers(legal: rules.LegalRules, method: Method) -> int:
-    """How many suppliers a negotiation or consultation needs to go on (at its opening and
-    during its rounds)."""
-    if method is CONSULTATION:
+def min_suppliers(legal: rules.LegalRules, procurement: Procurement) -> int:
+    """How many suppliers a negotiation or consultation needs to open and to go on during its
+    rounds: two for a consultation of services (财库〔2015〕124号) and for a failed tender's
+    continuation with its two (74号令 art. 27), three for any other negotiation."""
+    if procurement.method == CONSULTATION:
         return legal.consultation_services_min_suppliers
-    return legal.negotiation_min_suppliers
+    return rules.negotiation_minimum(legal, procurement.continues_from is not None)
 
 
 def check_criteria(body: ProcurementCreate, legal: rules.LegalRules) -> bool:

@@ -53,6 +53,19 @@ class Procurement(TenantOwned, Base):
         Index("uq_procurements_tenant_ocid", "tenant_id", "ocid", unique=True),
         CheckConstraint("ceiling_price > 0 AND ceiling_price <= budget_amount", name="ceiling_ok"),
         CheckConstraint("bid_security >= 0", name="security_ok"),
+        # One continuation per failed tender (migration 0040).
+        Index(
+            "uq_procurements_continues_from",
+            "tenant_id",
+            "continues_from",
+            unique=True,
+            postgresql_where=text("continues_from IS NOT NULL"),
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "continues_from"],
+            ["procurements.tenant_id", "procurements.id"],
+            name="fk_procurements_continues_from",
+        ),
     )
 
     ocid: Mapped[str] = mapped_column(String(100))
@@ -82,6 +95,9 @@ class Procurement(TenantOwned, Base):
     # price weight outside 10–30 % waits for finance's approval of the method.
     fixed_price: Mapped[bool] = mapped_column(Boolean, default=False)
     price_weight_outside_range: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The failed open tender this negotiation goes on from with its two valid bidders
+    # (财政部令第74号 art. 27; continuation.py).
+    continues_from: Mapped[uuid.UUID | None] = mapped_column()
     # [{"name": ..., "weight": int, "price": bool}], weights summing to 100.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

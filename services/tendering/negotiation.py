@@ -11,7 +11,8 @@ Too few left (74号令 art. 37(1)-(2)): when, during the negotiation, fewer than
 or a bar set one aside (credit_listener) — the negotiation cannot go on: it is ended as failed
 (终止竞争性谈判采购活动) with a failure notice giving the reason, the money going back and every
 supplier told, as a tender that failed at its opening. Single source is out of it: one
-supplier by nature.
+supplier by nature. A failed open tender's continuation with its two valid bidders (74号令
+art. 27, continuation.py) goes on with two, and fails when one of them drops out.
 
 Competitive consultation (财库〔2014〕214号) shares the rounds, offers and exclusions; its
 group is a 磋商小组, two compliant suppliers suffice to go on (财库〔2015〕124号), and its
@@ -165,7 +166,7 @@ async def end_if_too_few(
     if method not in consultation.GROUPED or procurement.status != Status.negotiating:
         return False
     legal = await rules.rules_for(session, procurement.tenant_id)
-    needed = consultation.min_suppliers(legal, method)
+    needed = consultation.min_suppliers(legal, procurement)
     left = len(await still_in(session, procurement))
     if left >= needed:
         return False
@@ -305,7 +306,7 @@ async def _to_scoring(
     """A consultation's final offers go to its group's comprehensive scoring (214号 arts.
     23–24); with fewer final offers than it needs, it fails (214号 art. 21, 财库〔2015〕124号)."""
     legal = await rules.rules_for(session, procurement.tenant_id)
-    needed = consultation.min_suppliers(legal, Method.competitive_consultation)
+    needed = legal.consultation_services_min_suppliers
     if len(final) < needed:
         await opening.fail(
             session,

@@ -43,7 +43,7 @@ async def open_bids(
     needed = (
         legal.open_tender_min_bids
         if method in TENDERS
-        else consultation.min_suppliers(legal, method)
+        else consultation.min_suppliers(legal, procurement)
     )
     if len(live) < needed:
         await fail(

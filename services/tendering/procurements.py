@@ -101,6 +101,9 @@ def needs_approval(legal: rules.LegalRules, procurement: Procurement) -> bool:
     publication; a consultation whose price weight needs finance's approval always does."""
     if Method(procurement.method) not in NEEDS_APPROVAL:
         return False
+    if procurement.continues_from is not None:
+        # 74号令 art. 27 (by its art. 4): a failed tender's continuation, always.
+        return True
     return (
         procurement.price_weight_outside_range
         or legal.approval_below_threshold

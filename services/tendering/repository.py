@@ -16,6 +16,7 @@ from services.kit.errors import NotFound
 from services.tendering import models
 from services.tendering.errors import WrongState
 from services.tendering.models import Challenge, Enquiry, Procurement, Transition
+from services.tendering.schemas import Status
 
 # What a supplier files under a procurement and the buyer answers.
 Filed = TypeVar("Filed", Challenge, Enquiry)
@@ -109,4 +110,23 @@ async def entered(
             Transition.procurement_id == procurement_id,
             Transition.to_status == status,
         )
+    )
+
+
+async def continuation_of(session: AsyncSession, failed: Procurement) -> uuid.UUID | None:
+    """The negotiation that goes on from this failed tender (74号令 art. 27), if any."""
+    return await session.scalar(
+        select(Procurement.id).where(
+            Procurement.tenant_id == failed.tenant_id, Procurement.continues_from == failed.id
+        )
+    )
+
+
+async def failed_from(session: AsyncSession, procurement: Procurement) -> str | None:
+    """The status a failed procurement was in when it failed."""
+    return await session.scalar(
+        select(Transition.from_status)
+        .where(belongs_to(Transition, procurement), Transition.to_status == Status.failed.value)
+        .order_by(Transition.seq.desc())
+        .limit(1)
     )

@@ -97,6 +97,11 @@ class LegalRules:
     # documents to the first response deadline.
     negotiation_min_suppliers: int = 3
     negotiation_min_response_working_days: int = 3
+    # 财政部令第74号 art. 27: an open tender (goods, services) in which only two suppliers bid,
+    # or only two passed the review, may go on — finance approving (art. 4) — as a
+    # competitive negotiation with those two; arts. 33 and 35's three suppliers read two.
+    # 87号令 art. 43 applies it at or above the open-tender threshold. Exactly two by law.
+    continuation_suppliers: int = 2
     # 财政部令第74号 art. 38: a single-source purchase is publicly noticed ≥ 5 working days
     # before it is approved.
     single_source_notice_working_days: int = 5
@@ -259,6 +264,16 @@ RULES: dict[str, RuleInfo] = {
     ),
     "negotiation_min_suppliers": _count(
         "财政部令第74号", "suppliers", "suppliers invited to a competitive negotiation"
+    ),
+    "continuation_suppliers": RuleInfo(
+        "min",
+        "财政部令第74号 art. 27; 财政部令第87号 art. 43",
+        "suppliers",
+        "valid bids a failed open tender (at or above the threshold) must have left to go on"
+        " as a negotiation with them, and the suppliers that negotiation needs: two, fixed by"
+        " the law",
+        2,
+        2,
     ),
     "negotiation_min_response_working_days": _working_days(
         "min",
@@ -904,6 +919,12 @@ def check_consultation_suppliers(
     """Competitive consultation: at least ``consultation_min_suppliers`` suppliers invited."""
     needed = rules.consultation_min_suppliers
     _check_count("consultation_min_suppliers", needed, count, "A competitive consultation", field)
+
+
+def negotiation_minimum(rules: LegalRules, continuation: bool) -> int:
+    """The suppliers a competitive negotiation needs to open and to go on: three (74号令
+    arts. 33, 35, 37), two for a failed tender's continuation with its two (art. 27)."""
+    return rules.continuation_suppliers if continuation else rules.negotiation_min_suppliers
 
 
 def check_open_tender_bids(rules: LegalRules, count: int, field: str = "bids") -> None:

@@ -179,6 +179,21 @@ class ProcurementCreate(msgspec.Struct, forbid_unknown_fields=True):
     price_weight_approved_by_finance: bool = False
 
 
+class ContinuationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A failed open tender's two valid bidders, negotiated with (74号令 art. 27)."""
+
+    # One of continuation.CONTINUATION_METHODS.
+    method: Method
+    # The buyer declares the documents and the procedure were sound (87号令 art. 43(2)); if
+    # not, it corrects them and tenders again (art. 43(1)).
+    documents_sound: bool
+    # Why the buyer asks finance for the negotiation instead of a new tender.
+    justification: Comment
+    # The negotiation's response deadline and opening, as for a negotiation's create.
+    bid_deadline: datetime
+    opening_at: datetime | None = None
+
+
 class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
     approve: bool
     note: Comment | None = None
@@ -260,6 +275,10 @@ class ProcurementOut(msgspec.Struct):
     price_weight_outside_range: bool = False
     # --- whose finance approves the method (approval_authority), once submitted ---
     approving_region: RegionOut | None = None
+    # --- continuation (74号令 art. 27): the failed tender this one goes on from, and the
+    # negotiation that goes on from this failed tender ---
+    continues_from: uuid.UUID | None = None
+    continued_by: uuid.UUID | None = None
 
 
 class NoticeOut(msgspec.Struct):

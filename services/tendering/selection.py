@@ -45,6 +45,7 @@ from services.tendering.selection_schemas import (
     Recommender,
     SelectionIn,
     SelectionOut,
+    SelectionSource,
     WitnessOut,
 )
 
@@ -346,7 +347,7 @@ async def out(session: AsyncSession, selection: SupplierSelection) -> SelectionO
     }
     return SelectionOut(
         procurement_id=selection.procurement_id,
-        source=PoolSource(selection.source),
+        source=SelectionSource(selection.source),
         draw=selection.to_draw,
         seed=selection.seed,
         pool=list(selection.pool),

@@ -42,7 +42,8 @@ class SupplierSelection(Base):
             name="fk_supplier_selections_procurement",
         ),
         CheckConstraint(
-            "source IN ('prequalification', 'library', 'recommendations', 'notice')",
+            "source IN ('prequalification', 'library', 'recommendations', 'notice',"
+            " 'continuation')",
             name="source_known",
         ),
         CheckConstraint("(to_draw IS NULL) = (seed IS NULL)", name="drawn_with_seed"),

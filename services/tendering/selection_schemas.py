@@ -30,6 +30,18 @@ class PoolSource(StrEnum):
     notice = "notice"
 
 
+class SelectionSource(StrEnum):
+    """Where a recorded selection's invitees came from: a pool the buyer chose (PoolSource), or
+    a failed open tender's two valid bidders, whom its continuation invites (74号令 art. 27;
+    continuation.py) — never a source the buyer picks here."""
+
+    prequalification = PoolSource.prequalification.value
+    library = PoolSource.library.value
+    recommendations = PoolSource.recommendations.value
+    notice = PoolSource.notice.value
+    continuation = "continuation"
+
+
 class Recommender(StrEnum):
     buyer = "buyer"
     expert = "expert"
@@ -73,7 +85,7 @@ class SelectionOut(msgspec.Struct):
     """The draw's record: redo ``random.Random(seed).sample(pool, draw)`` to check it."""
 
     procurement_id: uuid.UUID
-    source: PoolSource
+    source: SelectionSource
     draw: int | None
     seed: str | None
     pool: list[uuid.UUID]

@@ -9,7 +9,7 @@ from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
 from services.tenancy import service as tenancy
-from services.tendering import deadlines, procurements
+from services.tendering import deadlines, procurements, repository
 from services.tendering.models import (
     Bid,
     BidSecurity,
@@ -102,6 +102,10 @@ async def procurement(
         fixed_price=p.fixed_price,
         price_weight_outside_range=p.price_weight_outside_range,
         approving_region=await _region(session, p.approving_region),
+        continues_from=p.continues_from,
+        continued_by=await repository.continuation_of(session, p)
+        if p.status == Status.failed
+        else None,
     )
 
 

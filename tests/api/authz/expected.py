@@ -275,6 +275,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/prequalification-applications": BIDDERS,
     f"POST {PR1}/prequalification-applications/{{provider_id}}/review": CIVIL_AFFAIRS,
     f"GET {PR1}/prequalification-applications": PROCUREMENT_READERS,
+    # A failed open tender's continuation by negotiation (74号令 art. 27): the buyer asks it.
+    f"POST {PR1}/continuation": CIVIL_AFFAIRS,
     # Contracts: civil affairs drafts from the award and sets the terms; finance reads.
     f"GET {T}/contracts": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
     f"GET {T}/contracts/{{contract_id}}": PROCUREMENT_READERS | {PARTNER_DEPARTMENT},
