@@ -1,0 +1,189 @@
+"""Entering a year's holidays queues the recount: the PUT answers at once (``recount:
+queued``), and a job per region, run by a real worker, moves the deadlines each context
+computed by a working-day rule, audits the move and tells whoever acts on it. A replayed job
+moves nothing and tells nobody again.
+
+2097 is a year nobody enters (the authorisation matrix enters 2099): each test forgets it
+before and after, so other tests still find it unknown."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+
+import asyncpg
+import dramatiq
+import pytest
+
+from services.kit.jobs import run_once
+from services.tenancy import holiday_tasks, holidays
+from tests.support.client import Client, inbox, json_of
+from tests.support.contracts import single_source_deal
+from tests.support.database import Sessions
+from tests.support.demo import GZ, ROLE_LOGINS
+from tests.support.jobs import relay_and_run
+from tests.support.shanghai import end_of, sh
+from tests.support.tendering import Tenderer
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+YEAR = 2097
+CALENDAR = f"/v1/platform/holiday-calendars/{YEAR}"
+NOTICE_NO = "国办发明电〔2096〕99号"
+
+
+@pytest.fixture
+async def unknown_year(admin_db: asyncpg.Connection) -> AsyncIterator[None]:
+    await _forget(admin_db)
+    yield
+    await _forget(admin_db)
+
+
+async def _forget(admin_db: asyncpg.Connection) -> None:
+    await admin_db.execute("DELETE FROM holiday_calendars WHERE year = $1", YEAR)
+    await admin_db.execute("DELETE FROM holiday_calendar_gaps WHERE year = $1", YEAR)
+
+
+async def _enter(client: Client, login: object, holidays_: list[str]) -> dict[str, object]:
+    platform = await login(ROLE_LOGINS["platform_admin"])  # type: ignore[operator]
+    entered = await client.put(
+        CALENDAR, headers=platform, json={"notice_no": NOTICE_NO, "holidays": holidays_}
+    )
+    body: dict[str, object] = json_of(entered)
+    return body
+
+
+def _at(shown: dict[str, object], name: str) -> datetime:
+    items = shown["deadlines"]
+    assert isinstance(items, list)
+    [item] = [i for i in items if i["name"] == name]
+    return datetime.fromisoformat(str(item["at"]))
+
+
+async def _replay(admin_db: asyncpg.Connection, sessionmaker: Sessions, *, fresh: bool) -> bool:
+    """Run GZ's recount job of 2097 again: under its own key (a redelivery), or under a fresh
+    one (as if queued twice). True when it ran."""
+    row = await admin_db.fetchrow(
+        "SELECT payload, message_key FROM outbox WHERE tenant_id = $1 AND actor_name = $2"
+        " AND (payload->>'year')::int = $3 ORDER BY created_at DESC LIMIT 1",
+        GZ,
+        holidays.RECOUNT_JOB,
+        YEAR,
+    )
+    assert row is not None
+    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    key = f"replay-{uuid.uuid4()}" if fresh else row["message_key"]
+    return await run_once(
+        holiday_tasks.calendar_recount, holidays.RECOUNT_JOB, GZ, key, payload, None, sessionmaker
+    )
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_the_recount_is_queued_and_a_job_moves_the_challenge_deadline_once(
+    client: Client,
+    gz: Tenderer,
+    sz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    pid, bidders = await gz.with_result()
+    # Published Monday 4 March 2097, through Tuesday 5; then 7 working days counted
+    # Monday–Friday: 6, 7, 8, 11, 12, 13, 14 March.
+    await admin_db.execute(
+        "UPDATE procurements SET result_published_at = $2 WHERE id = $1::uuid",
+        pid,
+        sh(YEAR, 3, 4, 10),
+    )
+    officer = await gz.as_("civil_affairs_officer")
+    before = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
+    assert _at(before, "challenge_by") == end_of(date(YEAR, 3, 14))
+
+    entered = await _enter(client, login, [f"{YEAR}-03-06"])
+    assert entered["recount"] == "queued"
+    active = await admin_db.fetchval("SELECT count(*) FROM tenants WHERE active")
+    assert entered["recount_regions"] == active
+    # Queued, not done: the challenge deadline is counted as shown, but nothing is published,
+    # audited or told before the job runs.
+    corrections = (
+        "SELECT count(*) FROM notices WHERE procurement_id = $1::uuid AND kind = 'correction'"
+    )
+    audited = (
+        "SELECT count(*) FROM audit_log WHERE action = 'procurement.deadlines_recomputed'"
+        " AND object_id = $1"
+    )
+    assert await admin_db.fetchval(corrections, pid) == 0
+    assert await admin_db.fetchval(audited, pid) == 0
+    queued = "SELECT count(*) FROM outbox WHERE actor_name = $1 AND (payload->>'year')::int = $2"
+    assert await admin_db.fetchval(queued, holidays.RECOUNT_JOB, YEAR) >= active
+
+    await relay_and_run(sessionmaker, broker)
+    after = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
+    # The Wednesday off: 7, 8, 11, 12, 13, 14, 15 March.
+    assert _at(after, "challenge_by") == end_of(date(YEAR, 3, 15))
+    assert await admin_db.fetchval(corrections, pid) == 1
+    for headers in (officer, bidders[0].headers):
+        told = await inbox(client, headers, "tendering.deadlines_recomputed")
+        assert [n["data"]["year"] for n in told if n["data"]["ocid"] == before["ocid"]] == [YEAR]
+    assert await admin_db.fetchval(audited, pid) == 1
+
+    # A redelivered job finds its key claimed: nothing moves, nobody is told twice.
+    assert await _replay(admin_db, sessionmaker, fresh=False) is False
+    assert await admin_db.fetchval(corrections, pid) == 1
+    assert await admin_db.fetchval(audited, pid) == 1
+    told = await inbox(client, officer, "tendering.deadlines_recomputed")
+    assert len([n for n in told if n["data"]["ocid"] == before["ocid"]]) == 1
+
+    # Another region's user does not see the procurement.
+    other = await sz.as_("civil_affairs_officer")
+    assert (await client.get(f"{sz.base}/{pid}", headers=other)).status_code == 404
+    assert (await client.get(f"{gz.base}/{pid}", headers=other)).status_code in (403, 404)
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_a_signed_contracts_publication_and_filing_deadlines_move_with_the_holiday(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    deal = await single_source_deal(gz)
+    await deal.signed()
+    # Signed Monday 4 March 2097: published within 2 working days (5, 6 March), filed within
+    # 7 (5, 6, 7, 8, 11, 12, 13 March), counted Monday–Friday.
+    await deal.moved(
+        f"signed_at = '{sh(YEAR, 3, 4, 10).isoformat()}',"
+        f" publish_by = '{end_of(date(YEAR, 3, 6)).isoformat()}',"
+        f" file_by = '{end_of(date(YEAR, 3, 13)).isoformat()}',"
+        " published_at = NULL, filed_at = NULL"
+    )
+    shown = await deal.read()
+    assert shown["publish_by_provisional"] is True
+
+    await _enter(client, login, [f"{YEAR}-03-05"])
+    await relay_and_run(sessionmaker, broker)
+    shown = await deal.read()
+    # Tuesday 5 March off: published by 7 March, filed by 14 March.
+    assert datetime.fromisoformat(shown["publish_by"]) == end_of(date(YEAR, 3, 7))
+    assert datetime.fromisoformat(shown["file_by"]) == end_of(date(YEAR, 3, 14))
+    assert shown["publish_by_provisional"] is False
+    told = await deal.told("contracts.deadlines_recomputed")
+    assert told  # the buyer's civil affairs, who publish and file
+    audited = (
+        "SELECT count(*) FROM audit_log WHERE action = 'contract.deadlines_recomputed'"
+        " AND object_id = $1"
+    )
+    assert await admin_db.fetchval(audited, deal.contract["id"]) == 1
+
+    # Run again, even under a fresh key: the deadlines are no longer what the rule gave
+    # without the holiday, so nothing moves and nobody is told again.
+    assert await _replay(admin_db, sessionmaker, fresh=True) is True
+    again = await deal.read()
+    assert again["publish_by"] == shown["publish_by"] and again["file_by"] == shown["file_by"]
+    assert await deal.told("contracts.deadlines_recomputed") == told
+    assert await admin_db.fetchval(audited, deal.contract["id"]) == 1
