@@ -187,3 +187,61 @@ async def test_a_signed_contracts_publication_and_filing_deadlines_move_with_the
     assert again["publish_by"] == shown["publish_by"] and again["file_by"] == shown["file_by"]
     assert await deal.told("contracts.deadlines_recomputed") == told
     assert await admin_db.fetchval(audited, deal.contract["id"]) == 1
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_a_progress_reports_due_date_moves_off_the_new_holiday_and_the_provider_is_told(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    deal = await single_source_deal(gz)
+    await deal.signed()
+    officer = await gz.as_("civil_affairs_officer")
+    schedule = f"{deal.path}/report-schedule"
+    json_of(await client.put(schedule, headers=officer, json={"kind": "monthly"}))
+    # The first period as if it ended Wednesday 20 February 2097: due 10 days after, Saturday
+    # 2 March, a rest day, so Monday 4 March (counted Monday–Friday).
+    await admin_db.execute(
+        "UPDATE delivery_report_periods SET starts_on = $3, ends_on = $4, due_at = $5"
+        " WHERE tenant_id = $1 AND contract_id = $2 AND seq = 1",
+        GZ,
+        uuid.UUID(deal.contract["id"]),
+        date(YEAR, 2, 1),
+        date(YEAR, 2, 20),
+        end_of(date(YEAR, 3, 4)),
+    )
+
+    await _enter(client, login, [f"{YEAR}-03-04"])
+    await relay_and_run(sessionmaker, broker)
+    shown = json_of(await client.get(schedule, headers=officer))
+    # Monday 4 March off: due Tuesday 5 March.
+    assert datetime.fromisoformat(shown["periods"][0]["due_at"]) == end_of(date(YEAR, 3, 5))
+    event = "delivery.report_due_recomputed"
+    told = [
+        n
+        for n in await inbox(client, deal.winner.headers, event)
+        if n["data"]["contract_id"] == deal.contract["id"]
+    ]
+    assert len(told) == 1  # the provider, who reports
+    audited = (
+        "SELECT count(*) FROM audit_log WHERE action = 'report_period.due_recomputed'"
+        " AND object_id = $1"
+    )
+    assert await admin_db.fetchval(audited, deal.contract["id"]) == 1
+
+    assert await _replay(admin_db, sessionmaker, fresh=True) is True
+    assert await admin_db.fetchval(audited, deal.contract["id"]) == 1
+    assert (
+        len(
+            [
+                n
+                for n in await inbox(client, deal.winner.headers, event)
+                if n["data"]["contract_id"] == deal.contract["id"]
+            ]
+        )
+        == 1
+    )
