@@ -245,3 +245,59 @@ async def test_a_progress_reports_due_date_moves_off_the_new_holiday_and_the_pro
         )
         == 1
     )
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_the_bid_securities_still_owed_move_with_the_holiday(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    pid, bidders = await gz.with_result()
+    # The award notice as if issued Monday 4 March 2097: the losers' securities are owed back
+    # within 5 working days (5, 6, 7, 8, 11 March, counted Monday–Friday).
+    owed = end_of(date(YEAR, 3, 11))
+    await admin_db.execute(
+        "UPDATE procurements SET award_notice_at = $2, result_published_at = $2,"
+        " bid_security_due = $3 WHERE id = $1::uuid",
+        pid,
+        sh(YEAR, 3, 4, 10),
+        owed,
+    )
+    await admin_db.execute(
+        "UPDATE bid_securities SET due_at = $2 WHERE procurement_id = $1::uuid AND NOT winner",
+        pid,
+        owed,
+    )
+    # One the buyer agreed otherwise (not the rule's date) stays where it is.
+    agreed = end_of(date(YEAR, 3, 20))
+    kept = await admin_db.fetchval(
+        "UPDATE bid_securities SET due_at = $2 WHERE procurement_id = $1::uuid AND bid_id ="
+        " (SELECT bid_id FROM bid_securities WHERE procurement_id = $1::uuid AND NOT winner"
+        "  ORDER BY bid_id LIMIT 1) RETURNING bid_id",
+        pid,
+        agreed,
+    )
+
+    await _enter(client, login, [f"{YEAR}-03-06"])
+    await relay_and_run(sessionmaker, broker)
+    finance = await gz.as_("finance_officer")
+    listed = await client.get(f"{gz.base}/{pid}/bid-securities", headers=finance)
+    assert listed.status_code == 200, listed.text
+    rows: list[dict[str, str]] = listed.json()
+    dues = {r["bid_id"]: r["due_at"] for r in rows if not r["winner"]}
+    assert datetime.fromisoformat(dues.pop(str(kept))) == agreed
+    # Wednesday 6 March off: 5, 7, 8, 11, 12 March.
+    assert [datetime.fromisoformat(d) for d in dues.values()] == [end_of(date(YEAR, 3, 12))]
+    moved = await admin_db.fetchval(
+        "SELECT bid_security_due FROM procurements WHERE id = $1::uuid", pid
+    )
+    assert moved == end_of(date(YEAR, 3, 12))
+    officer = await gz.as_("civil_affairs_officer")
+    told = await inbox(client, officer, "tendering.deadlines_recomputed")
+    [mine] = [n for n in told if n["data"]["procurement_id"] == pid]
+    assert "bid_security_due" in mine["body"]
+    assert len(bidders) == 3
