@@ -301,3 +301,68 @@ async def test_the_bid_securities_still_owed_move_with_the_holiday(
     [mine] = [n for n in told if n["data"]["procurement_id"] == pid]
     assert "bid_security_due" in mine["body"]
     assert len(bidders) == 3
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_a_bid_deadline_a_clarification_moved_out_is_counted_again(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    suppliers = [await gz.bidder() for _ in range(3)]
+    pid = str((await gz.negotiation(suppliers))["id"])
+    officer = await gz.as_("civil_affairs_officer")
+    json_of(await client.post(f"{gz.base}/{pid}/submit-for-approval", headers=officer))
+    approver = await gz.as_("finance_approver")
+    approval = {"approve": True}
+    json_of(await client.post(f"{gz.base}/{pid}/approval", headers=approver, json=approval))
+    json_of(await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={}))
+    asked = await client.post(
+        f"{gz.base}/{pid}/enquiries", headers=suppliers[0].headers, json={"question": "人数？"}
+    )
+    answer = f"{gz.base}/{pid}/enquiries/{json_of(asked, 201)['id']}/answer"
+    body = {"answer": "服务对象由300人调整为400人。", "affects_bids": True}
+    json_of(await client.post(answer, headers=officer, json=body))
+    # As if the clarification came Monday 4 March 2097 10:00 and moved the deadline out to the
+    # 3rd working day after it (74号令 art. 10), counted Monday–Friday: Thursday 7 March, at
+    # the deadline's own 09:00; the opening an hour after.
+    await admin_db.execute(
+        "UPDATE enquiries SET answered_at = $2 WHERE procurement_id = $1::uuid",
+        pid,
+        sh(YEAR, 3, 4, 10),
+    )
+    await gz.moved(
+        pid,
+        f"bid_deadline = '{sh(YEAR, 3, 7, 9).isoformat()}',"
+        f" opening_at = '{sh(YEAR, 3, 7, 10).isoformat()}'",
+    )
+
+    await _enter(client, login, [f"{YEAR}-03-06"])
+    await relay_and_run(sessionmaker, broker)
+    shown = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
+    # Wednesday 6 March off: 5, 7, 8 March.
+    assert datetime.fromisoformat(shown["bid_deadline"]) == sh(YEAR, 3, 8, 9)
+    assert datetime.fromisoformat(shown["opening_at"]) == sh(YEAR, 3, 8, 10)
+    corrections = await admin_db.fetch(
+        "SELECT body FROM notices WHERE procurement_id = $1::uuid AND kind = 'correction'", pid
+    )
+    assert len(corrections) == 1
+    assert "顺延的投标截止时间更正为2097年03月08日" in corrections[0]["body"]
+    told = await inbox(client, officer, "tendering.deadlines_recomputed")
+    assert [n["data"]["year"] for n in told if n["data"]["procurement_id"] == pid] == [YEAR]
+
+    # Counted again: the deadline is no longer what the rule gave without the holiday.
+    assert await _replay(admin_db, sessionmaker, fresh=True) is True
+    again = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
+    assert again["bid_deadline"] == shown["bid_deadline"]
+    assert (
+        len(
+            await admin_db.fetch(
+                "SELECT 1 FROM notices WHERE procurement_id = $1::uuid AND kind = 'correction'", pid
+            )
+        )
+        == 1
+    )
