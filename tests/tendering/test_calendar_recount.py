@@ -366,3 +366,27 @@ async def test_a_bid_deadline_a_clarification_moved_out_is_counted_again(
         )
         == 1
     )
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_an_unsigned_contracts_sign_by_moves_off_the_holiday_and_both_sides_are_told(
+    client: Client,
+    gz: Tenderer,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    deal = await single_source_deal(gz)
+    # The award notice as if issued Sunday 3 February 2097: signed within 30 days, by 5 March.
+    await deal.moved(
+        f"award_notice_at = '{sh(YEAR, 2, 3, 10).isoformat()}',"
+        f" sign_by = '{end_of(date(YEAR, 3, 5)).isoformat()}'"
+    )
+    await _enter(client, login, [f"{YEAR}-03-05"])
+    await relay_and_run(sessionmaker, broker)
+    shown = await deal.read()
+    assert datetime.fromisoformat(shown["sign_by"]) == end_of(date(YEAR, 3, 6))
+    told = await deal.told("contracts.deadlines_recomputed")
+    winner = await inbox(client, deal.winner.headers, "contracts.deadlines_recomputed")
+    assert [n for n in winner if n["data"]["contract_id"] == deal.contract["id"]]
+    assert len(told) > 1  # the provider and the buyer
