@@ -142,3 +142,18 @@ FILED = define_event(
         'Hello,\n\nFinance recorded the filing of the contract of "{title}" ({ocid}).',
     ),
 )
+DEADLINES_RECOMPUTED = define_event(
+    "contracts.deadlines_recomputed",
+    ("合同期限已重新计算", "Contract deadlines recomputed"),
+    (
+        "【{tenant_name}】合同期限已按{year}年节假日安排重新计算：{title}",
+        "您好：\n\n{year}年节假日安排已录入，“{title}”（{ocid}）合同按工作日或休息日顺延计算的"
+        "期限已重新计算：{changes}。",
+    ),
+    (
+        "[{tenant_name}] Contract deadlines recomputed with the {year} holidays: {title}",
+        "Hello,\n\nThe holiday arrangement of {year} was entered; the deadlines of the contract "
+        'of "{title}" ({ocid}) counted in working days or moved off rest days were counted '
+        "again: {changes}.",
+    ),
+)

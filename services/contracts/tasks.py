@@ -8,11 +8,13 @@ from typing import Any
 
 import structlog
 
-from services.contracts import clock, drafting
+# calendar: its listener runs in tenancy's recount job, in this worker.
+from services.contracts import calendar, clock, drafting
 from services.kit.jobs import JobContext, job
 from services.tendering import service as tendering
 
 log = structlog.get_logger(__name__)
+LISTENERS = (calendar,)
 SWEEP = "contracts.sweep"
 
 

@@ -56,3 +56,17 @@ REPORT_REVIEWED = define_event(
         "Comments: {comment}",
     ),
 )
+REPORT_DUE_MOVED = define_event(
+    "delivery.report_due_recomputed",
+    ("服务进度报告期限已重新计算", "Progress report due date recomputed"),
+    (
+        "【{tenant_name}】服务进度报告期限已按{year}年节假日安排重新计算：{title}",
+        "您好：\n\n{year}年节假日安排已录入，“{title}”{period}的服务进度报告期限"
+        "（遇休息日顺延）已重新计算：{changes}。",
+    ),
+    (
+        "[{tenant_name}] Progress report due date recomputed with the {year} holidays: {title}",
+        'Hello,\n\nThe holiday arrangement of {year} was entered; the progress report of "{title}" '
+        "for {period} (due dates move off rest days) is now due: {changes}.",
+    ),
+)

@@ -7,11 +7,13 @@ from typing import Any
 
 import structlog
 
-from services.delivery import evaluation_clock, rectification_clock, report_clock
+# report_recount: its listener runs in tenancy's recount job, in this worker.
+from services.delivery import evaluation_clock, rectification_clock, report_clock, report_recount
 from services.kit.db import PLATFORM_TENANT, bind_tenant
 from services.kit.jobs import JobContext, job
 
 log = structlog.get_logger(__name__)
+LISTENERS = (report_recount,)
 
 # --- inspections and rectification ------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from services.notifications import tasks as notifications_tasks
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import holiday_models as tenancy_holiday_models
+from services.tenancy import holiday_tasks as tenancy_holiday_tasks
 from services.tenancy import models as tenancy_models
 from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
@@ -86,6 +87,8 @@ MODEL_MODULES = (
 
 JOB_MODULES = (
     identity_tasks,
+    # --- tenancy: the recount after a year's holidays are entered (runs the listeners) ---
+    tenancy_holiday_tasks,
     notifications_tasks,
     documents_tasks,
     credit_tasks,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, put
@@ -40,6 +40,13 @@ class HolidayCalendarOut(msgspec.Struct):
     entered_at: datetime
 
 
+class HolidayCalendarEntered(HolidayCalendarOut):
+    # "queued": the recount of the deadlines counted without the year runs as a job per region.
+    recount: Literal["queued"]
+    # How many regions' recounts were queued (every active region).
+    recount_regions: int
+
+
 def calendar_out(calendar: HolidayCalendar) -> HolidayCalendarOut:
     return HolidayCalendarOut(
         year=calendar.year,
@@ -68,10 +75,14 @@ class HolidayCalendarController(Controller):
         actor: CurrentActor,
         year: YearPath,
         data: JSONBody[HolidayCalendarIn],
-    ) -> HolidayCalendarOut:
-        """Enter or replace a year's official arrangement. Deadlines of waiting procurements
-        counted without it are recomputed; a moved one is recorded and told to the buyer."""
-        calendar = await holidays.enter_year(
+    ) -> HolidayCalendarEntered:
+        """Enter or replace a year's official arrangement. The deadlines counted without it
+        are recounted by a job per active region, after this returns (``recount: queued``); a
+        moved one is recorded and told to whoever acts on it."""
+        calendar, regions = await holidays.enter_year(
             session, actor, year, data.holidays, data.workdays, data.notice_no
         )
-        return calendar_out(calendar)
+        out = calendar_out(calendar)
+        return HolidayCalendarEntered(
+            **msgspec.structs.asdict(out), recount="queued", recount_regions=regions
+        )

@@ -6,8 +6,13 @@ to its release; a platform administrator enters the others (or corrects one), an
 takes precedence. Every process counts working days from memory (``services.kit.workdays``),
 reloaded when the table's stamp changes (``services.kit.db.bind_tenant``).
 
-Entering a year calls the registered listeners once per active region, bound to it: tendering
-recomputes the deadlines of its waiting procurements there (``register_calendar_listener``).
+Entering a year does not recount anything in the administrator's request: it enqueues one
+outbox job per active region (``RECOUNT_JOB``, committed with the calendar, so a worker that
+restarts loses none), and the job, bound to its region, calls the registered listeners there
+(``register_calendar_listener``): each context recounts the deadlines it computed by a
+working-day or calendar rule. The job's key names the year and the entry's moment, so a
+replayed job does nothing; the listeners move only a deadline still equal to what the rule
+gave before the entry, so a recount that already ran moves nothing again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from services.kit.audit import Actor, record
 from services.kit.authz.roles import Role
 from services.kit.db import PLATFORM_TENANT, bind_tenant, forget_calendars
 from services.kit.errors import InvalidField
+from services.kit.outbox import enqueue
 from services.kit.workdays import YearArrangement
 from services.notifications.service import define_event, notify
 from services.tenancy.holiday_models import HolidayCalendar
@@ -52,9 +58,12 @@ CALENDAR_MISSING = define_event(
 )
 
 
+RECOUNT_JOB = "tenancy.calendar_recount"
+
+
 def register_calendar_listener(listener: CalendarListener) -> CalendarListener:
     """Call ``listener(session, actor, year, previous)`` in every active region when a year
-    is entered; usable as a decorator. Registered once."""
+    is entered (in the region's recount job); usable as a decorator. Registered once."""
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
     return listener
@@ -101,9 +110,10 @@ async def enter_year(
     holidays: list[date],
     workdays: list[date],
     notice_no: str,
-) -> HolidayCalendar:
-    """Enter (or replace) a year's arrangement, audited in the platform's chain, and let the
-    listeners recompute what was counted without it."""
+) -> tuple[HolidayCalendar, int]:
+    """Enter (or replace) a year's arrangement, audited in the platform's chain, and queue the
+    recount of what was counted without it in every active region; the calendar and how many
+    regions' recounts were queued."""
     off, on = validate(year, holidays, workdays)
     if not notice_no.strip():
         raise InvalidField("the State Council notice's number is required", field="notice_no")
@@ -116,7 +126,10 @@ async def enter_year(
         session.add(calendar)
     else:
         before = _audited(calendar)
-        previous = YearArrangement(frozenset(calendar.holidays), frozenset(calendar.workdays))
+        previous = {
+            "holidays": [str(day) for day in calendar.holidays],
+            "workdays": [str(day) for day in calendar.workdays],
+        }
     calendar.holidays = sorted(off)
     calendar.workdays = sorted(on)
     calendar.notice_no = notice_no.strip()
@@ -134,19 +147,43 @@ async def enter_year(
     )
     # Count with the new year from here on, in this transaction too (the stamp changed).
     forget_calendars()
-    await bind_tenant(session, PLATFORM_TENANT)
-    if _LISTENERS:
-        regions = await session.scalars(
-            select(Tenant.code).where(Tenant.active).order_by(Tenant.code)
+    regions = list(
+        await session.scalars(select(Tenant.code).where(Tenant.active).order_by(Tenant.code))
+    )
+    payload = {"year": year, "previous": previous, "entered_at": calendar.entered_at.isoformat()}
+    for region in regions:
+        # The outbox row is the region's: bound to it, as its job will be.
+        await bind_tenant(session, region)
+        await enqueue(
+            session,
+            Actor(actor.user_id, region, actor.request_id),
+            RECOUNT_JOB,
+            payload,
+            message_key=f"{RECOUNT_JOB}:{year}:{payload['entered_at']}",
         )
-        for region in list(regions):
-            await bind_tenant(session, region)
-            for listener in _LISTENERS:
-                await listener(
-                    session, Actor(actor.user_id, region, actor.request_id), year, previous
-                )
-        await bind_tenant(session, PLATFORM_TENANT)
-    return calendar
+    await bind_tenant(session, PLATFORM_TENANT)
+    return calendar, len(regions)
+
+
+async def recount(session: AsyncSession, actor: Actor, payload: dict[str, object]) -> None:
+    """The recount job's work in one region (the session bound to it): every listener counts
+    its deadlines again, ``previous`` telling how the year was counted before the entry."""
+    year = payload["year"]
+    assert isinstance(year, int)
+    # The job's claim bound the region without reloading the calendars; this reloads them.
+    await bind_tenant(session, actor.tenant)
+    previous = _arrangement(payload.get("previous"))
+    for listener in _LISTENERS:
+        await listener(session, actor, year, previous)
+
+
+def _arrangement(stored: object) -> YearArrangement | None:
+    if not isinstance(stored, dict):
+        return None
+    return YearArrangement(
+        frozenset(date.fromisoformat(day) for day in stored["holidays"]),
+        frozenset(date.fromisoformat(day) for day in stored["workdays"]),
+    )
 
 
 def _audited(calendar: HolidayCalendar) -> dict[str, object]:

@@ -7,6 +7,7 @@ candidate wins, or the buyer procures again). Other contexts import this module 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -50,6 +51,7 @@ __all__ = [
     "award_next_ranked",
     "check_performance_security",
     "concluded_award",
+    "contract_sign_rule",
     "contract_signed",
     "ended_procurements",
     "notified_award",
@@ -282,6 +284,13 @@ async def _award(
         sign_by=sign_by,
         concluded_at=concluded_at,
     )
+
+
+async def contract_sign_rule(session: AsyncSession, tenant: str) -> Callable[[datetime], datetime]:
+    """The region's rule for the last moment to sign after an award notice (``sign_by``),
+    to count it again with a calendar in force (contracts' recount)."""
+    legal = await rules.rules_for(session, tenant)
+    return lambda award_notice_at: rules.contract_deadline(legal, award_notice_at)
 
 
 # Statuses in which a procurement has ended without a contract (废标, 终止).

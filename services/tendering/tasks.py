@@ -21,11 +21,14 @@ from services.kit.jobs import JobContext, job, job_settings
 from services.kit.outbox import enqueue
 from services.notifications import service as notifications
 from services.tenancy import service as tenancy
-from services.tendering import challenges, events, opening, procurements, rules
+
+# deadlines: its listener runs in tenancy's recount job, in this worker.
+from services.tendering import challenges, deadlines, events, opening, procurements, rules
 from services.tendering.scheduling import OPEN_BIDS, SWEEP
 from services.tendering.schemas import Status
 
 log = structlog.get_logger(__name__)
+LISTENERS = (deadlines,)
 WARN = "tendering.warn_overdue"
 CONCLUDE = "tendering.conclude"
 SWEEP_BATCH = 500
