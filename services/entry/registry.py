@@ -39,6 +39,7 @@ from services.tendering import credit_listener as tendering_credit_listener
 from services.tendering import library_models as tendering_library_models
 from services.tendering import models as tendering_models
 from services.tendering import selection_models as tendering_selection_models
+from services.tendering import supplier_library_models as tendering_supplier_library_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
@@ -76,6 +77,8 @@ MODEL_MODULES = (
     tendering_library_models,
     # --- tendering: the supplier selection ---
     tendering_selection_models,
+    # --- tendering: the province's supplier library ---
+    tendering_supplier_library_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

@@ -357,6 +357,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR1}/committee/replacements": CIVIL_AFFAIRS,
     f"POST {PR1}/committee/external": CIVIL_AFFAIRS,
     f"GET {PR1}/committee/draws": PROCUREMENT_READERS,
+    # --- tendering: the province's supplier library ---
+    # Kept by a province's finance bureau: its approver writes, its staff read. In 广州 they
+    # pass the guard and find no library (404).
+    f"GET {T}/supplier-library": FINANCE,
+    f"POST {T}/supplier-library": frozenset({FINANCE_APPROVER}),
+    f"GET {T}/supplier-library/{{provider_id}}": FINANCE,
+    f"PUT {T}/supplier-library/{{provider_id}}/status": frozenset({FINANCE_APPROVER}),
     # --- delivery: third-party evaluation ---
     # Civil affairs engages an evaluation organisation and returns its result, the approver
     # confirms it, finance reads; the evaluator's own users read and score, its administrator
