@@ -35,7 +35,7 @@ from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.objects import ObjectType
-from services.planning.schemas import ProgrammeArea
+from services.planning.service import ProgrammeArea
 from services.tenancy import service as tenancy
 from services.tendering import prequalification, procurements, rules, supplier_library
 from services.tendering.errors import WrongState

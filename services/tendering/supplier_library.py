@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.errors import DomainError, InvalidField, NotFound
-from services.planning.schemas import ProgrammeArea
+from services.planning.service import ProgrammeArea
 from services.tenancy import service as tenancy
 from services.tendering.errors import WrongState
 from services.tendering.supplier_library_models import SupplierLibraryEntry

@@ -10,7 +10,7 @@ from typing import Annotated
 import msgspec
 
 from services.kit.types import Text
-from services.planning.schemas import ProgrammeArea
+from services.planning.service import ProgrammeArea
 
 Reason = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 

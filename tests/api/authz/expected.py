@@ -226,6 +226,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR}": CIVIL_AFFAIRS,
     f"GET {PR}": PROCUREMENT_READERS,
     f"GET {PR1}": PROCUREMENT_READERS,
+    # The buyer changes its own draft (title, deadlines, art. 47 marks).
+    f"PATCH {PR1}": CIVIL_AFFAIRS,
     f"POST {PR1}/submit-for-approval": CIVIL_AFFAIRS,
     f"POST {PR1}/single-source-notice": CIVIL_AFFAIRS,
     f"POST {PR1}/approval": frozenset({FINANCE_APPROVER}),
