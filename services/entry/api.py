@@ -92,6 +92,7 @@ from services.tendering.selection_controllers import (
     PrequalificationController,
     SupplierSelectionController,
 )
+from services.tendering.supplier_library_controllers import SupplierLibraryController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -133,6 +134,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ExpertController,
     ExpertLibraryController,
     CommitteeDrawController,
+    # --- tendering: the province's supplier library ---
+    SupplierLibraryController,
     NoticeController,
     ContractController,
     AmendmentController,

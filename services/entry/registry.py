@@ -42,6 +42,7 @@ from services.tendering import method_approval_models as tendering_method_approv
 from services.tendering import method_approval_tasks as tendering_method_approval_tasks
 from services.tendering import models as tendering_models
 from services.tendering import selection_models as tendering_selection_models
+from services.tendering import supplier_library_models as tendering_supplier_library_models
 from services.tendering import tasks as tendering_tasks
 from services.tendering.scheduling import SWEEP as TENDERING_SWEEP
 
@@ -81,6 +82,8 @@ MODEL_MODULES = (
     tendering_selection_models,
     # --- tendering: a county's method approved by its city ---
     tendering_method_approval_models,
+    # --- tendering: the province's supplier library ---
+    tendering_supplier_library_models,
 )
 
 # --- jobs (each module registers its jobs when imported) ---------------------------------------

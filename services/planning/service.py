@@ -37,13 +37,20 @@ from services.planning.projects import advance
 from services.planning.projects import cost_lines as cost_lines_of
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
-from services.planning.schemas import CommitmentPurpose, EvaluationGrade, ProjectStatus
+from services.planning.schemas import (
+    CommitmentPurpose,
+    EvaluationGrade,
+    ProgrammeArea,
+    ProjectStatus,
+)
 
 __all__ = [
     "CommitmentPurpose",
     "CostLineBrief",
     "EvaluationGrade",
     "LineRow",
+    # The plans of 民发〔2012〕196号; tendering's supplier library admits providers by them.
+    "ProgrammeArea",
     "ProjectFile",
     "ProjectScope",
     "ProjectStatus",

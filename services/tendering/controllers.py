@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -26,6 +26,7 @@ from services.tendering import (
     award_notice,
     bids,
     challenges,
+    drafts,
     draws,
     enquiries,
     evaluation,
@@ -48,6 +49,7 @@ from services.tendering.schemas import (
     CommitteeIn,
     CommitteeOut,
     ConcludeIn,
+    DraftUpdate,
     EnquiryIn,
     EnquiryOut,
     ExclusionIn,
@@ -132,6 +134,20 @@ class ProcurementController(Controller):
     ) -> ProcurementOut:
         """A procurement with every transition of its status."""
         procurement = await procurements.get(session, actor, procurement_id)
+        return await views.procurement(session, procurement, with_transitions=True)
+
+    @patch(ONE, opt={"permission": "procurement:write"})
+    async def update_draft(
+        self,
+        session: Session,
+        actor: CurrentActor,
+        procurement_id: FromPath[uuid.UUID],
+        data: JSONBody[DraftUpdate],
+    ) -> ProcurementOut:
+        """Change a draft: title, requirements, deadlines (checked as at creation) and its marks
+        as technically complex or of wide social impact (87号令 art. 47). 409 once it is no
+        longer a draft; the method, budget line and amounts never change."""
+        procurement = await drafts.update(session, actor, procurement_id, data)
         return await views.procurement(session, procurement, with_transitions=True)
 
     @post(

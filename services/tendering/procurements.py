@@ -189,12 +189,32 @@ async def move(
     )
 
 
-def _aware(value: datetime | None, field: str) -> datetime | None:
+def aware(value: datetime | None, field: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
         raise InvalidField("needs a time zone (e.g. +08:00 or Z)", field=field)
     return value.astimezone(UTC)
+
+
+def check_dates(
+    legal: rules.LegalRules,
+    method: Method,
+    bid_deadline: datetime,
+    opening_at: datetime,
+    enquiry_deadline: datetime | None,
+) -> None:
+    """A draft's deadlines, as created or as changed later (drafts.py)."""
+    now = datetime.now(UTC)
+    if bid_deadline <= now:
+        raise InvalidField("must be in the future", field="bid_deadline")
+    if opening_at < bid_deadline:
+        raise InvalidField("cannot come before the bid deadline", field="opening_at")
+    if enquiry_deadline is not None and not now < enquiry_deadline < bid_deadline:
+        raise InvalidField("must fall between now and the bid deadline", field="enquiry_deadline")
+    if method in (Method.open_tender, Method.invited_tender):
+        # Checked again at publication, against the day the documents are issued.
+        rules.check_bid_period(legal, now, bid_deadline, field="bid_deadline")
 
 
 def _check_method(body: ProcurementCreate) -> None:
@@ -267,20 +287,11 @@ async def create(
         )
     rules.check_bid_security(legal, security, budget_amount, field="bid_security")
     price_weight_outside_range = _check_criteria(body, legal)
-    bid_deadline = _aware(body.bid_deadline, "bid_deadline")
+    bid_deadline = aware(body.bid_deadline, "bid_deadline")
     assert bid_deadline is not None
-    opening_at = _aware(body.opening_at, "opening_at") or bid_deadline
-    enquiry_deadline = _aware(body.enquiry_deadline, "enquiry_deadline")
-    now = datetime.now(UTC)
-    if bid_deadline <= now:
-        raise InvalidField("must be in the future", field="bid_deadline")
-    if opening_at < bid_deadline:
-        raise InvalidField("cannot come before the bid deadline", field="opening_at")
-    if enquiry_deadline is not None and not now < enquiry_deadline < bid_deadline:
-        raise InvalidField("must fall between now and the bid deadline", field="enquiry_deadline")
-    if body.method in (Method.open_tender, Method.invited_tender):
-        # Checked again at publication, against the day the documents are issued.
-        rules.check_bid_period(legal, now, bid_deadline, field="bid_deadline")
+    opening_at = aware(body.opening_at, "opening_at") or bid_deadline
+    enquiry_deadline = aware(body.enquiry_deadline, "enquiry_deadline")
+    check_dates(legal, body.method, bid_deadline, opening_at, enquiry_deadline)
 
     # The buyer never names its invitees: they come from the supplier selection's recorded
     # draw or, for a negotiation, from written recommendations (selection.py).
@@ -569,7 +580,7 @@ async def publish(
     if procurement.status not in allowed:
         raise WrongState(f"A {procurement.status} {method.value} cannot be published.")
     now = datetime.now(UTC)
-    issued = _aware(issued_at, "issued_at") or now
+    issued = aware(issued_at, "issued_at") or now
     if issued > now:
         raise InvalidField("cannot be in the future", field="issued_at")
     if method in (Method.open_tender, Method.invited_tender):

@@ -194,6 +194,21 @@ class ContinuationIn(msgspec.Struct, forbid_unknown_fields=True):
     opening_at: datetime | None = None
 
 
+class DraftUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """What a draft may still change; a field left out stays as it is. The method, budget line
+    and amounts are fixed at creation (the commitment and the method's approval rest on them).
+    """
+
+    title: Title | None = None
+    requirements: Prose | None = None
+    bid_deadline: datetime | None = None
+    opening_at: datetime | None = None
+    enquiry_deadline: datetime | None = None
+    # 87号令 art. 47: 技术复杂、专业性强 / 社会影响较大 — the larger committee applies.
+    technically_complex: bool | None = None
+    wide_social_impact: bool | None = None
+
+
 class ApprovalDecision(msgspec.Struct, forbid_unknown_fields=True):
     approve: bool
     note: Comment | None = None

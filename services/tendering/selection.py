@@ -2,12 +2,15 @@
 
 Invited tender (政府采购法 art. 34, 87号令 art. 14): the invitees are drawn at random from a
 qualified pool — the providers found qualified after a prequalification notice
-(prequalification.py), the region's supplier library (providers registered and approved here,
-not barred today) or the buyer's written recommendations. A library's or recommendations' pool
-holds at least twice the number drawn; at least two of the buyer's staff witness the draw, and
-the draw is reproducible: the pool in a fixed order (provider ids as text, ascending) and a
-seed the server picks and records give the invitees as ``random.Random(seed).sample(pool, n)``,
-the way draw_committee draws.
+(prequalification.py), the province's supplier library (supplier_library.py: its entries
+active and valid today in the programme area the buyer names, of those registered and approved
+here, not barred today) or the buyer's written recommendations. A library entry not registered
+here is left out rather than invited: bids.py takes bids only from providers registered and
+approved here, and an invitation waiting on a registration the city may refuse would invite
+fewer than the draw says. A library's or recommendations' pool holds at least twice the number
+drawn; at least two of the buyer's staff witness the draw, and the draw is reproducible: the
+pool in a fixed order (provider ids as text, ascending) and a seed the server picks and records
+give the invitees as ``random.Random(seed).sample(pool, n)``, the way draw_committee draws.
 
 Competitive negotiation (74号令 art. 12): the same draw, or written recommendations of the
 buyer and the experts, all of them invited, the buyer's share at most half.
@@ -32,8 +35,9 @@ from services.identity import service as identity
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.objects import ObjectType
+from services.planning.service import ProgrammeArea
 from services.tenancy import service as tenancy
-from services.tendering import prequalification, procurements, rules
+from services.tendering import prequalification, procurements, rules, supplier_library
 from services.tendering.errors import WrongState
 from services.tendering.models import Invitation, Procurement
 from services.tendering.schemas import Method, Status
@@ -144,13 +148,19 @@ async def _recommended(
     return sorted(seen, key=str)
 
 
-async def _library(session: AsyncSession, tenant: str) -> list[uuid.UUID]:
-    """The region's library: registered and approved here, not barred today."""
-    return [
-        provider_id
-        for provider_id in await tenancy.registered_providers(session, tenant)
-        if not await credit.bars(session, provider_id, tenant)
+async def _library(session: AsyncSession, tenant: str, category: str) -> list[uuid.UUID]:
+    """The province's library entries active and valid today for ``category``, of those
+    registered and approved here, not barred today; by id as text."""
+    registered = set(await tenancy.registered_providers(session, tenant))
+    pool = [
+        entry.provider_id
+        for entry in await supplier_library.pool(session)
+        if category in entry.categories and entry.provider_id in registered
     ]
+    return sorted(
+        [provider for provider in pool if not await credit.bars(session, provider, tenant)],
+        key=str,
+    )
 
 
 def _check_buyer_share(recommendations: list[RecommendationIn]) -> None:
@@ -186,6 +196,10 @@ async def select_suppliers(
     if await find(session, procurement) is not None:
         raise WrongState("The suppliers have been chosen already; the draw stands.")
     legal = await rules.rules_for(session, actor.tenant)
+    if body.category is not None and body.source is not PoolSource.library:
+        raise InvalidField(
+            f"a {body.source.value} pool is not drawn by programme area", field="category"
+        )
     if body.source is PoolSource.notice:
         return await _by_notice(session, actor, procurement, method, body)
     if body.source is PoolSource.recommendations:
@@ -200,7 +214,12 @@ async def select_suppliers(
                 raise InvalidField("only an invited tender is prequalified", field="source")
             pool = await prequalification.qualified_pool(session, procurement)
         else:
-            pool = await _library(session, actor.tenant)
+            if body.category is None:
+                raise InvalidField(
+                    "name the programme area the library draw takes its pool from",
+                    field="category",
+                )
+            pool = await _library(session, actor.tenant, body.category.value)
 
     to_draw: int | None = body.draw
     seed: str | None = None
@@ -243,6 +262,7 @@ async def select_suppliers(
         procurement_id=procurement.id,
         source=body.source.value,
         to_draw=to_draw,
+        category=body.category.value if body.category else None,
         seed=seed,
         pool=pool,
         invited=invited,
@@ -275,6 +295,7 @@ async def select_suppliers(
         after={
             "source": body.source.value,
             "draw": to_draw,
+            "category": body.category.value if body.category else None,
             "seed": seed,
             "pool": [str(p) for p in pool],
             "invited": [str(p) for p in invited],
@@ -349,6 +370,7 @@ async def out(session: AsyncSession, selection: SupplierSelection) -> SelectionO
         procurement_id=selection.procurement_id,
         source=SelectionSource(selection.source),
         draw=selection.to_draw,
+        category=ProgrammeArea(selection.category) if selection.category else None,
         seed=selection.seed,
         pool=list(selection.pool),
         invited=list(selection.invited),

@@ -57,6 +57,8 @@ class SupplierSelection(Base):
     procurement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(24))
     to_draw: Mapped[int | None] = mapped_column(Integer)
+    # The programme area a library draw took its pool from (migration 0042).
+    category: Mapped[str | None] = mapped_column(String(32))
     seed: Mapped[str | None] = mapped_column(String(64))
     pool: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()))
     invited: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()))

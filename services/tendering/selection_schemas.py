@@ -10,6 +10,7 @@ from typing import Annotated
 import msgspec
 
 from services.kit.types import Line, Text
+from services.planning.service import ProgrammeArea
 
 Reason = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 Name = Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
@@ -19,8 +20,8 @@ class PoolSource(StrEnum):
     # Providers that answered the prequalification notice (资格预审公告) and were found
     # qualified (87号令 art. 14); the pool needs no more than the number drawn.
     prequalification = "prequalification"
-    # Registered, approved providers of the region not barred today: the region's supplier
-    # library (the province's library where the province keeps one is a later step).
+    # The province's supplier library (87号令 art. 14): its entries active and valid today in
+    # the programme area the buyer names, registered and approved here, not barred today.
     library = "library"
     # Written recommendations (书面推荐): the buyer's for an invited tender; the buyer's and the
     # experts' for a negotiation (74号令 art. 12), the buyer's share at most half.
@@ -66,6 +67,8 @@ class SelectionIn(msgspec.Struct, forbid_unknown_fields=True):
     # At least two of the buyer's staff witness the draw (87号令 art. 14).
     witness_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
     recommendations: Annotated[list[RecommendationIn], msgspec.Meta(max_length=200)] = []
+    # A library draw's programme area: the pool is the province's entries admitted for it.
+    category: ProgrammeArea | None = None
 
 
 class WitnessOut(msgspec.Struct):
@@ -87,6 +90,7 @@ class SelectionOut(msgspec.Struct):
     procurement_id: uuid.UUID
     source: SelectionSource
     draw: int | None
+    category: ProgrammeArea | None
     seed: str | None
     pool: list[uuid.UUID]
     invited: list[uuid.UUID]

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.client import Client, error_fields, json_of
+from tests.support.client import Client, Login, error_fields, json_of
+from tests.support.supplier_library import admit
 from tests.support.tendering import (
     Bidder,
     Tenderer,
@@ -113,14 +114,22 @@ async def test_invitees_are_a_reproducible_random_draw_the_buyer_cannot_name(
     await gz.bid(pid, invited[0], "300000")
 
 
-async def test_a_library_draw_takes_the_regions_registered_providers(
-    client: Client, gz: Tenderer, sz: Tenderer
+async def test_a_library_draw_takes_the_provinces_entries_registered_here(
+    client: Client, gz: Tenderer, sz: Tenderer, login: Login
 ) -> None:
     mine = [await gz.bidder() for _ in range(6)]
-    elsewhere = await sz.bidder()  # registered in 深圳 only: not in 广州's library
+    elsewhere = await sz.bidder()  # registered in 深圳 only: not drawn in 广州
+    for supplier in [*mine, elsewhere]:
+        await admit(client, login, supplier.provider_id, "special_groups")
     pid = (await gz.create(**INVITED))["id"]
     made = await gz.select(
-        pid, {"source": "library", "draw": 3, "witness_ids": await gz.witnesses()}
+        pid,
+        {
+            "source": "library",
+            "category": "special_groups",
+            "draw": 3,
+            "witness_ids": await gz.witnesses(),
+        },
     )
     record = json_of(made, 201)
     assert {s.provider_id for s in mine} <= set(record["pool"])
@@ -128,7 +137,7 @@ async def test_a_library_draw_takes_the_regions_registered_providers(
     assert record["pool"] == sorted(record["pool"])
     assert random.Random(record["seed"]).sample(record["pool"], 3) == record["invited"]
     # The pool must hold twice the number drawn: the same check as for recommendations (the
-    # next test); a region's library grows with the suite, past the largest draw allowed.
+    # next test, and tests/tendering/test_supplier_library.py for the library's).
 
 
 async def test_a_pool_under_twice_the_draw_is_refused(client: Client, gz: Tenderer) -> None:

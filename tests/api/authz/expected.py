@@ -226,6 +226,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"POST {PR}": CIVIL_AFFAIRS,
     f"GET {PR}": PROCUREMENT_READERS,
     f"GET {PR1}": PROCUREMENT_READERS,
+    # The buyer changes its own draft (title, deadlines, art. 47 marks).
+    f"PATCH {PR1}": CIVIL_AFFAIRS,
     f"POST {PR1}/submit-for-approval": CIVIL_AFFAIRS,
     f"POST {PR1}/single-source-notice": CIVIL_AFFAIRS,
     f"POST {PR1}/approval": frozenset({FINANCE_APPROVER}),
@@ -364,6 +366,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"GET {T}/method-approvals": FINANCE,
     f"GET {T}/method-approvals/{{request_id}}": FINANCE,
     f"POST {T}/method-approvals/{{request_id}}/decision": frozenset({FINANCE_APPROVER}),
+    # --- tendering: the province's supplier library ---
+    # Kept by a province's finance bureau: its approver writes, its staff read. In 广州 they
+    # pass the guard and find no library (404).
+    f"GET {T}/supplier-library": FINANCE,
+    f"POST {T}/supplier-library": frozenset({FINANCE_APPROVER}),
+    f"GET {T}/supplier-library/{{provider_id}}": FINANCE,
+    f"PUT {T}/supplier-library/{{provider_id}}/status": frozenset({FINANCE_APPROVER}),
     # --- delivery: third-party evaluation ---
     # Civil affairs engages an evaluation organisation and returns its result, the approver
     # confirms it, finance reads; the evaluator's own users read and score, its administrator

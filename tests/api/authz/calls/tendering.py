@@ -121,6 +121,8 @@ async def _create_procurement(w: World, h: Headers) -> httpx.Response:
 
 plain(f"GET {PR}")
 plain(f"GET {PR1}", procurement_id=_procurement)
+# A fresh draft each cell: the buyer marks it (87号令 art. 47).
+plain(f"PATCH {PR1}", body={"technically_complex": True}, procurement_id=_procurement)
 plain(f"POST {PR1}/submit-for-approval", procurement_id=_invited_tender)
 plain(f"POST {PR1}/single-source-notice", procurement_id=_single_source)
 
