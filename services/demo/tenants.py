@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,14 +27,18 @@ from services.kit.audit import Actor
 from services.kit.authz.roles import Role
 from services.kit.db import PLATFORM_TENANT, bind_tenant, transaction
 from services.kit.settings import Settings
+from services.planning.service import ProgrammeArea
 from services.tenancy import service as tenancy
 from services.tenancy.models import Tenant
 from services.tenancy.schemas import OrganisationKind, Sector
 from services.tendering import rules as tendering_rules
+from services.tendering import supplier_library
+from services.tendering.supplier_library_schemas import EntryIn
 
 DEMO_PASSWORD = "Demo2026pass"
 PROVINCE = ("440000", "广东省")
 PROVINCE_THRESHOLD = "4000000"
+PROVINCE_FINANCE_APPROVER = "finance-approver@gd.demo.gov.cn"
 CITIES = [("440100", "广州市", "gz"), ("440300", "深圳市", "sz")]
 CITY_ROLES = [
     Role.tenant_admin,
@@ -99,8 +104,10 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
         for role, login in (
             (Role.tenant_admin, "admin@gd.demo.gov.cn"),
             (Role.province_viewer, "viewer@gd.demo.gov.cn"),
-            # The province's finance bureau keeps the expert library; its demo expert.
+            # The province's finance bureau keeps the expert and supplier libraries; its demo
+            # expert.
             (Role.finance_officer, "finance-officer@gd.demo.gov.cn"),
+            (Role.finance_approver, PROVINCE_FINANCE_APPROVER),
             (Role.expert, "expert@gd.demo.gov.cn"),
         ):
             await _user_with_role(session, settings, province, login, role, None)
@@ -160,6 +167,7 @@ async def _seed_regions(sessionmaker: async_sessionmaker[AsyncSession], settings
             )
         for code, _, _ in CITIES:
             await _register(sessionmaker, code, admin.id, provider.id)
+        await _admit_to_library(sessionmaker, provider.id)
 
 
 async def _seed_departments(
@@ -182,6 +190,27 @@ async def _seed_departments(
             await _user_with_role(
                 session, settings, city, login, Role.partner_department, organisation.id
             )
+
+
+async def _admit_to_library(
+    sessionmaker: async_sessionmaker[AsyncSession], provider_id: uuid.UUID
+) -> None:
+    """The province's finance approver admits the provider to the supplier library for every
+    programme area, for three years, so a city's invited draw from the library has a pool."""
+    async with transaction(sessionmaker, PROVINCE[0]) as session:
+        approver = await identity.find_user(session, PROVINCE_FINANCE_APPROVER)
+        assert approver is not None
+        today = date.today()
+        await supplier_library.add(
+            session,
+            Actor(approver.id, PROVINCE[0], "demo-seed"),
+            EntryIn(
+                provider_id=provider_id,
+                categories=list(ProgrammeArea),
+                admitted_on=today,
+                valid_until=date(today.year + 3, today.month, min(today.day, 28)),
+            ),
+        )
 
 
 async def _register(
@@ -242,6 +271,7 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("admin@gd.demo.gov.cn", "tenant_admin", "440000"),
         DemoLogin("viewer@gd.demo.gov.cn", "province_viewer", "440000"),
         DemoLogin("finance-officer@gd.demo.gov.cn", "finance_officer", "440000"),
+        DemoLogin(PROVINCE_FINANCE_APPROVER, "finance_approver", "440000"),
         DemoLogin("expert@gd.demo.gov.cn", "expert", "440000"),
     ]
     for code, _, slug in CITIES:
