@@ -90,6 +90,7 @@ from services.tendering.selection_controllers import (
     PrequalificationController,
     SupplierSelectionController,
 )
+from services.tendering.single_source_controllers import SingleSourceController
 
 ROUTERS: list[ControllerRouterHandler] = [
     healthz,
@@ -120,6 +121,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProcurementController,
     # --- tendering: the review after opening ---
     ReviewController,
+    # --- tendering: a single-source notice's objections and their justification ---
+    SingleSourceController,
     # --- tendering: the province's expert library and committee draws ---
     CreditRecheckController,
     SupplierSelectionController,

@@ -34,6 +34,7 @@ Part = TypeVar(
     models.Notice,
     models.Offer,
     models.Score,
+    models.SingleSourceJustification,
     models.Transition,
 )
 

@@ -1180,6 +1180,33 @@ def objection_answer_deadline(rules: LegalRules, notice_published_at: datetime) 
     return workdays.end_of_nth_working_day(notice_ends, rules.objection_answer_working_days)
 
 
+def single_source_notice_over(rules: LegalRules, notice_published_at: datetime) -> datetime:
+    """The first instant after a single-source notice's ``single_source_notice_working_days``:
+    00:00 Asia/Shanghai of the day after its last working day (74号令 art. 38)."""
+    return workdays.after_working_day_period(
+        notice_published_at, rules.single_source_notice_working_days
+    )
+
+
+def check_justification_time(
+    rules: LegalRules,
+    notice_published_at: datetime,
+    at: datetime,
+    field: str = "objections_upheld",
+) -> None:
+    """The supplementary justification (补充论证) of the objections comes after the notice has
+    ended (74号令 art. 40: "公示期满后"), never during its last day."""
+    over = single_source_notice_over(rules, notice_published_at)
+    if workdays.require_aware(at) < over:
+        raise LegalRuleBroken(
+            f"The objections are justified after the {rules.single_source_notice_working_days}"
+            f" working days of public notice have ended (single_source_notice_working_days, "
+            f"{_source('single_source_notice_working_days')}): not before {_at(over)}.",
+            rule="single_source_notice_working_days",
+            field=field,
+        )
+
+
 def confirm_deadline(rules: LegalRules, report_at: datetime) -> datetime:
     """The last moment the buyer may confirm the winner after the evaluation report."""
     return workdays.end_of_nth_working_day(report_at, rules.confirm_winner_working_days)

@@ -8,7 +8,7 @@ from services.credit.service import Ground
 from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
-from services.tendering import deadlines, procurements
+from services.tendering import deadlines, procurements, single_source
 from services.tendering.models import (
     Bid,
     BidSecurity,
@@ -46,6 +46,7 @@ async def procurement(
     session: AsyncSession, p: Procurement, with_transitions: bool = False
 ) -> ProcurementOut:
     await session.refresh(p)
+    justification_due = await single_source.justification_due(session, p)
     transitions = None
     if with_transitions:
         transitions = [
@@ -97,6 +98,9 @@ async def procurement(
         deadlines=await deadlines.show(session, Actor(None, p.tenant_id), p),
         technically_complex=p.technically_complex,
         wide_social_impact=p.wide_social_impact,
+        justification_due=justification_due,
+        justification_due_provisional=justification_due is not None
+        and workdays.is_provisional_moment(justification_due),
     )
 
 
