@@ -88,8 +88,9 @@ class LegalRules:
     # 财政部令第74号 art. 38: a single-source purchase is publicly noticed ≥ 5 working days
     # before it is approved.
     single_source_notice_working_days: int = 5
-    # 财政部令第74号 art. 40: an objection to a single-source notice is answered (补充论证)
-    # within 5 working days after the notice ends.
+    # 财政部令第74号 art. 40: the objections to a single-source notice are answered by the
+    # buyer's supplementary justification (补充论证) within 5 working days after the notice
+    # ends (justification.py); the justification's due time.
     objection_answer_working_days: int = 5
     # 财政部令第87号 art. 47: the evaluation committee is an odd number ≥ 5, ≥ 7 when the
     # budget is ≥ 10,000,000 元; experts are ≥ 2/3 of it.
