@@ -50,13 +50,14 @@ from services.kit.storage import Storage, storage_for
 from services.planning import service as planning
 from services.planning.models import Budget, BudgetLine
 from services.tenancy import service as tenancy
-from services.tendering import evaluation, negotiation, notices, procurements
+from services.tendering import evaluation, negotiation, notices, procurements, rules, single_source
 from services.tendering.schemas import (
     Criterion,
     Method,
     MethodReason,
     NoticeKind,
     ProcurementCreate,
+    Status,
 )
 
 # The demo provider each city buys from (both are registered in both cities).
@@ -287,19 +288,24 @@ async def _single_source(
             qualification_criteria=["依法登记的社会服务机构", "近三年无重大违法记录"],
         ),
     )
-    await procurements.publish_single_source_notice(session, officer, procurement.id)
-    # The demo stands for a purchase noticed two weeks ago: finance approves only after the
-    # notice ran 5 working days (财政部令第74号 art. 38), so the notice is dated back two weeks
-    # (further when public holidays fall in them).
-    notice = await notices.latest(session, procurement, NoticeKind.single_source)
-    assert notice is not None
-    notice.published_at = _two_weeks_before(datetime.now(UTC))
-    await session.flush()
-
-    finance = await demo_actor(session, city, f"finance-approver@{SLUGS[city]}.demo.gov.cn")
-    await procurements.decide_approval(
-        session, finance, procurement.id, True, "公示期满无异议，同意采用单一来源方式。"
-    )
+    legal = await rules.rules_for(session, city)
+    note = "同意采用单一来源方式。"
+    if single_source.needs_notice(legal, procurement):
+        await procurements.publish_single_source_notice(session, officer, procurement.id)
+        # The demo stands for a purchase noticed two weeks ago: finance approves only after
+        # the notice ran 5 working days (财政部令第74号 art. 38), so the notice is dated back
+        # two weeks (further when public holidays fall in them).
+        notice = await notices.latest(session, procurement, NoticeKind.single_source)
+        assert notice is not None
+        notice.published_at = _two_weeks_before(datetime.now(UTC))
+        await session.flush()
+        note = "公示期满无异议，同意采用单一来源方式。"
+    else:
+        # Below the threshold no notice is due: the method goes to finance directly.
+        await procurements.submit_for_approval(session, officer, procurement.id)
+    if procurement.status in (Status.awaiting_approval, Status.single_source_notice):
+        finance = await demo_actor(session, city, f"finance-approver@{SLUGS[city]}.demo.gov.cn")
+        await procurements.decide_approval(session, finance, procurement.id, True, note)
     await negotiation.open_round(session, officer, procurement.id, True, "请报最终价格")
     price = (budget * Decimal("0.95")).quantize(Decimal("1"), ROUND_HALF_UP)
     await bind_tenant(session, city, provider.id)  # as in the provider's own request

@@ -92,6 +92,7 @@ from services.tendering.selection_controllers import (
     PrequalificationController,
     SupplierSelectionController,
 )
+from services.tendering.single_source_controllers import SingleSourceController
 from services.tendering.supplier_library_controllers import SupplierLibraryController
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -125,6 +126,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     MethodApprovalController,
     # --- tendering: the review after opening ---
     ReviewController,
+    # --- tendering: a single-source notice's objections and their justification ---
+    SingleSourceController,
     # --- tendering: the province's expert library and committee draws ---
     CreditRecheckController,
     SupplierSelectionController,

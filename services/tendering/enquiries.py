@@ -4,8 +4,9 @@ An answer that may change how bids are prepared, given too close to the deadline
 deadline (顺延) by the method's rule: less than 15 days before a tender's bid deadline (实施条例
 art. 31), less than 3 working days before a negotiation's response deadline (74号令 art. 10);
 the opening, the bids' seals and the opening job move with it, and a correction notice says so.
-During a single-source notice, a question is an objection, which must be answered before
-finance may approve.
+During a single-source notice, a question is an objection (taken until the notice ends),
+answered by the buyer's supplementary justification (justification.py) before finance may
+approve.
 
 Civil affairs is told of each one as it is filed, lists them all, answered or not, and the
 sweep warns when one is past its answer time (``rules.enquiry_answer_deadline``,
@@ -52,6 +53,8 @@ async def ask(
     closes = procurement.enquiry_deadline or procurement.bid_deadline
     if procurement.status == Status.tendering and now >= closes:
         raise WrongState(f"Questions closed at {closes.isoformat()}.")
+    if procurement.status == Status.single_source_notice:
+        await _check_notice_open(session, procurement, now)
     if not await tenancy.is_registered(session, actor.tenant, actor.provider_id):
         raise NotEligible("Register with this region before asking.")
     enquiry = Enquiry(
@@ -76,6 +79,22 @@ async def ask(
     await _track_answer_due(session, procurement, due_of)
     await _tell_civil_affairs(session, actor, procurement, due_of(enquiry))
     return enquiry
+
+
+async def _check_notice_open(
+    session: AsyncSession, procurement: Procurement, now: datetime
+) -> None:
+    """Objections come during the single-source notice (74号令 art. 39); its supplementary
+    justification answers those, and no later ones."""
+    notice = await notices.latest(session, procurement, NoticeKind.single_source)
+    if notice is None:
+        return
+    legal = await rules.rules_for(session, procurement.tenant_id)
+    over = rules.single_source_notice_over(legal, notice.published_at)
+    if now >= over:
+        raise WrongState(
+            f"The single-source notice ended at {over.isoformat()}: objections closed."
+        )
 
 
 def kind_of(procurement: Procurement) -> EnquiryKind:

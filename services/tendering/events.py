@@ -270,6 +270,21 @@ OBJECTION_RECEIVED = _event(
         "Answer by {answer_by}; finance cannot approve while it is unanswered.",
     ),
 )
+# 74号令 art. 40: the buyer tells each objector the justification's conclusion.
+OBJECTION_CONCLUDED = _event(
+    "tendering.objection_concluded",
+    ("单一来源异议处理结论", "Objection to a single source: conclusion"),
+    (
+        "【{tenant_name}】单一来源异议处理结论：{title}",
+        "您好：\n\n贵单位对“{title}”（{ocid}）单一来源公示提出的异议，经补充论证，"
+        "{conclusion_zh}\n\n论证意见：{opinion}",
+    ),
+    (
+        "[{tenant_name}] Your objection to a single source: {title}",
+        "Hello,\n\nThe supplementary justification of your objection to the single-source "
+        'notice of "{title}" ({ocid}) concluded: {conclusion_en}\n\nOpinion: {opinion}',
+    ),
+)
 CHALLENGE_ANSWERED = _event(
     "tendering.challenge_answered",
     ("质疑答复", "Challenge answered"),

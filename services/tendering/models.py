@@ -418,3 +418,26 @@ class TenderingRules(Base):
     overrides: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SingleSourceJustification(TenantOwned, Base):
+    """补充论证 of a single-source notice's objections (74号令 art. 40, migration 0039): one
+    per notice, never changed. Upheld ends the single source; not upheld sends it, with the
+    objections and this opinion, to finance."""
+
+    __tablename__ = "single_source_justifications"
+    __table_args__ = (
+        _procurement_fk("single_source_justifications"),
+        Index("ix_single_source_justifications_procurement", "tenant_id", "procurement_id"),
+        Index("uq_single_source_justifications_notice", "tenant_id", "notice_id", unique=True),
+    )
+
+    procurement_id: Mapped[uuid.UUID] = mapped_column()
+    notice_id: Mapped[uuid.UUID] = mapped_column()
+    objections_upheld: Mapped[bool] = mapped_column(Boolean)
+    opinion: Mapped[str] = mapped_column(Text)
+    experts: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    document_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()), default=list)
+    due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -31,6 +31,7 @@ KIND_NAMES = {
     NoticeKind.amendment: "合同变更公告",
     NoticeKind.acceptance: "验收结果公告",
     NoticeKind.prequalification: "资格预审公告",
+    NoticeKind.termination: "终止公告",
 }
 # An amendment's notice is named for what it does to the contract.
 AMENDMENT_NAMES = {
@@ -105,6 +106,8 @@ def _body(procurement: Procurement, kind: NoticeKind, data: dict[str, Any]) -> s
         ]
     if kind is NoticeKind.failure:
         lines.append(f"废标理由：{data['reason']}")
+    if kind is NoticeKind.termination:
+        lines.append(f"终止理由：{data['reason']}")
     if kind is NoticeKind.contract:
         lines += [
             f"供应商：{data['provider']}（统一社会信用代码 {data['provider_uscc']}）",

@@ -3,7 +3,13 @@ through ``move``, which checks the transition table and writes the transition ro
 
 Open tender:            draft → tendering
 Invited / negotiation / consultation:  draft → awaiting_approval → approved → tendering
-Single source:          draft → single_source_notice → approved (after ≥ 5 working days)
+Single source:          draft → single_source_notice → approved (after ≥ 5 working days), when
+                        only one supplier can supply and the budget reaches the open-tender
+                        threshold (74号令 art. 38; single_source.py); objections to the notice
+                        → its supplementary justification: not upheld → awaiting_approval, upheld
+                        → cancelled (art. 40). Any other single source: draft →
+                        awaiting_approval → approved, or draft → approved where no approval is
+                        asked.
 A tender's opening leads to its review: tendering → qualification_review (the buyer's 资格审查)
 → compliance_review (the committee's 符合性审查) → evaluation, each review failing the tender
 when fewer than three valid bids remain (政府采购法 art. 36). Then: evaluation →
@@ -48,6 +54,7 @@ from services.tendering import (
     repository,
     rules,
     scheduling,
+    single_source,
 )
 from services.tendering.errors import (
     BudgetLineUnavailable,
@@ -67,8 +74,13 @@ from services.tendering.selection_models import SupplierSelection
 
 S = Status
 TRANSITIONS: dict[S, frozenset[S]] = {
-    S.draft: frozenset({S.tendering, S.awaiting_approval, S.single_source_notice, S.cancelled}),
-    S.single_source_notice: frozenset({S.approved, S.draft, S.cancelled}),
+    # draft → approved: a single source whose approval the region does not ask.
+    S.draft: frozenset(
+        {S.tendering, S.awaiting_approval, S.single_source_notice, S.approved, S.cancelled}
+    ),
+    # → awaiting_approval: the objections' justification found they do not hold; → cancelled
+    # also when it found they do (74号令 art. 40).
+    S.single_source_notice: frozenset({S.approved, S.awaiting_approval, S.draft, S.cancelled}),
     S.awaiting_approval: frozenset({S.approved, S.draft, S.cancelled}),
     S.approved: frozenset({S.tendering, S.negotiating, S.cancelled}),
     S.tendering: frozenset({S.qualification_review, S.negotiating, S.failed, S.cancelled}),
@@ -112,6 +124,7 @@ def needs_approval(legal: rules.LegalRules, procurement: Procurement) -> bool:
 
 
 CIVIL_AFFAIRS = (Role.civil_affairs_officer, Role.civil_affairs_approver)
+FINANCE = (Role.finance_approver,)
 
 
 async def get(
@@ -428,9 +441,13 @@ async def invited_of(session: AsyncSession, procurement: Procurement) -> list[uu
 async def submit_for_approval(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
 ) -> Procurement:
-    """Invited tender, negotiation and consultation go to finance for approval of the method
-    (and of a consultation's price weight outside its range)."""
+    """Invited tender, negotiation, consultation and a single source without a notice go to
+    finance for approval of the method (and of a consultation's price weight outside its
+    range)."""
     procurement = await get(session, actor, procurement_id, lock=True)
+    if procurement.method == Method.single_source:
+        await _submit_single_source(session, actor, procurement)
+        return procurement
     if Method(procurement.method) not in NEEDS_APPROVAL:
         raise WrongState(f"{procurement.method} does not go to finance this way.")
     if not needs_approval(await rules.rules_for(session, actor.tenant), procurement):
@@ -443,6 +460,30 @@ async def submit_for_approval(
     return procurement
 
 
+async def _submit_single_source(
+    session: AsyncSession, actor: Actor, procurement: Procurement
+) -> None:
+    legal = await rules.rules_for(session, actor.tenant)
+    if single_source.needs_notice(legal, procurement):
+        raise WrongState(
+            "Only one supplier can supply and the budget reaches the open-tender threshold "
+            f"({text(legal.open_tender_threshold_yuan)} 元): publish the single-source notice "
+            "first (单一来源公示, 74号令 art. 38; POST …/single-source-notice)."
+        )
+    if single_source.needs_approval(legal, procurement):
+        await move(session, actor, procurement, S.awaiting_approval)
+        await _to_approver(session, actor, procurement, await invited_of(session, procurement))
+        return
+    # Nobody approves it: recorded as approved by the region's rules, with the reason.
+    reason = (
+        "Below the open-tender threshold this region does not ask finance to approve the "
+        "method (approval_below_threshold is off)."
+    )
+    procurement.approved_at = datetime.now(UTC)
+    procurement.approval_note = reason
+    await move(session, actor, procurement, S.approved, reason, approval="not_required")
+
+
 async def publish_single_source_notice(
     session: AsyncSession, actor: Actor, procurement_id: uuid.UUID
 ) -> Procurement:
@@ -450,6 +491,14 @@ async def publish_single_source_notice(
     procurement = await get(session, actor, procurement_id, lock=True)
     if procurement.method != Method.single_source:
         raise WrongState("Only a single-source procurement has this notice.")
+    legal = await rules.rules_for(session, actor.tenant)
+    if not single_source.needs_notice(legal, procurement):
+        raise WrongState(
+            "This single source needs no single-source notice: only one chosen because one "
+            "supplier alone can supply, with a budget reaching the open-tender threshold "
+            f"({text(legal.open_tender_threshold_yuan)} 元), does (74号令 art. 38). Submit it "
+            "for approval (POST …/submit-for-approval)."
+        )
     await move(session, actor, procurement, S.single_source_notice)
     (provider_id,) = await invited_of(session, procurement)
     provider = await tenancy.get_provider(session, provider_id)
@@ -493,7 +542,7 @@ async def _tell_finance(session: AsyncSession, actor: Actor, procurement: Procur
         session,
         actor,
         procurement,
-        (Role.finance_approver,),
+        FINANCE,
         events.APPROVAL_REQUESTED.name,
         {
             "method": procurement.method,
@@ -510,23 +559,16 @@ async def decide_approval(
     note: str | None,
     decided_in: str | None = None,
 ) -> Procurement:
-    """Finance approves the method (and, for single source, only after its notice ran its
-    legal time with every objection answered) or sends it back to the draft."""
+    """Finance approves the method (a single source only when
+    ``single_source.ready_for_approval`` lets it) or sends it back to the draft."""
     procurement = await get(session, actor, procurement_id, lock=True)
     if procurement.status not in (S.awaiting_approval, S.single_source_notice):
         raise WrongState(f"A {procurement.status} procurement is not waiting for approval.")
     # A county's method at or above the threshold is its city's finance's to approve: the
     # decision comes as a job on its behalf (method_approval_tasks), never from the county.
     await approval_authority.check_decider(session, procurement, decided_in or actor.tenant)
-    if approve and procurement.status == S.single_source_notice:
-        legal = await rules.rules_for(session, actor.tenant)
-        notice = await notices.latest(session, procurement, NoticeKind.single_source)
-        assert notice is not None
-        rules.check_single_source_notice(legal, notice.published_at, datetime.now(UTC))
-        if await notices.unanswered_enquiries(session, procurement):
-            raise WrongState("An objection to the single-source notice is still unanswered.")
-        (provider_id,) = await invited_of(session, procurement)
-        await credit_criteria.check_proposed(session, procurement, provider_id)
+    if approve:
+        await single_source.ready_for_approval(session, procurement)
     if not approve and not note:
         raise InvalidField("say why the method is not approved", field="note")
     if approve:

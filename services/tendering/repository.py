@@ -35,6 +35,7 @@ Part = TypeVar(
     models.Notice,
     models.Offer,
     models.Score,
+    models.SingleSourceJustification,
     models.Transition,
 )
 

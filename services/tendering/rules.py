@@ -105,8 +105,9 @@ class LegalRules:
     # 财政部令第74号 art. 38: a single-source purchase is publicly noticed ≥ 5 working days
     # before it is approved.
     single_source_notice_working_days: int = 5
-    # 财政部令第74号 art. 40: an objection to a single-source notice is answered (补充论证)
-    # within 5 working days after the notice ends.
+    # 财政部令第74号 art. 40: the objections to a single-source notice are answered by the
+    # buyer's supplementary justification (补充论证) within 5 working days after the notice
+    # ends (justification.py); the justification's due time.
     objection_answer_working_days: int = 5
     # 财政部令第87号 art. 47: the evaluation committee is an odd number ≥ 5, ≥ 7 when the
     # budget is ≥ 10,000,000 元; experts are ≥ 2/3 of it.
@@ -1302,6 +1303,33 @@ def objection_answer_deadline(rules: LegalRules, notice_published_at: datetime) 
         notice_published_at, rules.single_source_notice_working_days
     )
     return workdays.end_of_nth_working_day(notice_ends, rules.objection_answer_working_days)
+
+
+def single_source_notice_over(rules: LegalRules, notice_published_at: datetime) -> datetime:
+    """The first instant after a single-source notice's ``single_source_notice_working_days``:
+    00:00 Asia/Shanghai of the day after its last working day (74号令 art. 38)."""
+    return workdays.after_working_day_period(
+        notice_published_at, rules.single_source_notice_working_days
+    )
+
+
+def check_justification_time(
+    rules: LegalRules,
+    notice_published_at: datetime,
+    at: datetime,
+    field: str = "objections_upheld",
+) -> None:
+    """The supplementary justification (补充论证) of the objections comes after the notice has
+    ended (74号令 art. 40: "公示期满后"), never during its last day."""
+    over = single_source_notice_over(rules, notice_published_at)
+    if workdays.require_aware(at) < over:
+        raise LegalRuleBroken(
+            f"The objections are justified after the {rules.single_source_notice_working_days}"
+            f" working days of public notice have ended (single_source_notice_working_days, "
+            f"{_source('single_source_notice_working_days')}): not before {_at(over)}.",
+            rule="single_source_notice_working_days",
+            field=field,
+        )
 
 
 def confirm_deadline(rules: LegalRules, report_at: datetime) -> datetime:

@@ -114,6 +114,8 @@ class NoticeKind(StrEnum):
     acceptance = "acceptance"  # 验收结果公告 (实施条例 art. 45)
     # --- tendering: the supplier selection ---
     prequalification = "prequalification"  # 资格预审公告 (87号令 art. 14)
+    # --- tendering: a single source ended by an objection upheld (74号令 art. 40) ---
+    termination = "termination"  # 终止公告
 
 
 class BidStatus(StrEnum):
@@ -294,6 +296,10 @@ class ProcurementOut(msgspec.Struct):
     # negotiation that goes on from this failed tender ---
     continues_from: uuid.UUID | None = None
     continued_by: uuid.UUID | None = None
+    # --- single source: when the supplementary justification of the notice's objections is
+    # due (74号令 art. 40), while it is awaited ---
+    justification_due: datetime | None = None
+    justification_due_provisional: bool = False
 
 
 class NoticeOut(msgspec.Struct):
@@ -360,6 +366,43 @@ class ReceivedEnquiryOut(msgspec.Struct):
     answered_at: datetime | None
     affects_bids: bool
     objector: Objector | None
+
+
+ExpertName = Annotated[Line, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class JustificationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """补充论证 (74号令 art. 40): whether the objections to a single-source notice hold."""
+
+    objections_upheld: bool
+    opinion: Prose
+    experts: Annotated[list[ExpertName], msgspec.Meta(max_length=30)] = []
+    # The justification's papers, uploaded to the procurement's documents (object "tender").
+    document_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] = []
+
+
+class JustificationOut(msgspec.Struct):
+    objections_upheld: bool
+    opinion: str
+    experts: list[str]
+    document_ids: list[uuid.UUID]
+    recorded_at: datetime
+    recorded_by: uuid.UUID
+    # Due within objection_answer_working_days after the notice; late when recorded after.
+    due: datetime
+    late: bool
+
+
+class JustificationPackage(msgspec.Struct):
+    """What finance decides on (74号令 art. 40): the notice, the objections, the opinion."""
+
+    procurement_id: uuid.UUID
+    notice: NoticeOut
+    objections: list[ReceivedEnquiryOut]
+    # While the justification is awaited.
+    justification_due: datetime | None
+    justification_due_provisional: bool
+    justification: JustificationOut | None
 
 
 class BidIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,7 +9,7 @@ from services.kit import workdays
 from services.kit.audit import Actor
 from services.kit.money import text
 from services.tenancy import service as tenancy
-from services.tendering import deadlines, procurements, repository
+from services.tendering import deadlines, procurements, repository, single_source
 from services.tendering.models import (
     Bid,
     BidSecurity,
@@ -48,6 +48,7 @@ async def procurement(
     session: AsyncSession, p: Procurement, with_transitions: bool = False
 ) -> ProcurementOut:
     await session.refresh(p)
+    justification_due = await single_source.justification_due(session, p)
     transitions = None
     if with_transitions:
         transitions = [
@@ -106,6 +107,9 @@ async def procurement(
         continued_by=await repository.continuation_of(session, p)
         if p.status == Status.failed
         else None,
+        justification_due=justification_due,
+        justification_due_provisional=justification_due is not None
+        and workdays.is_provisional_moment(justification_due),
     )
 
 

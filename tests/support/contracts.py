@@ -224,14 +224,13 @@ async def drafted_deal(gz: Tenderer) -> Deal:
 
 
 async def single_source_deal(gz: Tenderer, price: str = "336000") -> Deal:
-    """A single source taken through its notice, finance's approval and one final offer of
-    ``price`` to its award notice, and the contract drafted from it; one other provider
-    registered here stands by as someone the contract is not. Quicker than an open tender
-    (no bid period to wait out), for what does not turn on the method."""
+    """A single source (below the threshold: no notice) taken through finance's approval and
+    one final offer of ``price`` to its award notice, and the contract drafted from it; one
+    other provider registered here stands by as someone the contract is not. Quicker than an
+    open tender (no bid period to wait out), for what does not turn on the method."""
     only = await gz.bidder(f"独家精神康复社工服务中心{uuid.uuid4().hex[:6]}")
     procurement = await gz.single_source(only, "本市唯一具备精神康复社工服务资质的机构")
     pid = procurement["id"]
-    await gz.notice_ran(pid)
     approved = await gz.client.post(
         f"{gz.base}/{pid}/approval",
         headers=await gz.as_("finance_approver"),

@@ -11,6 +11,8 @@ import asyncio
 import json
 import random
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -131,20 +133,40 @@ class Tenderer:
         )
         return json_of(response, 201)
 
-    async def single_source(self, provider: Bidder, justification: str) -> dict[str, Any]:
-        """A single-source procurement proposing the only provider able to serve, its notice
-        published: the procurement as the notice left it."""
+    async def single_source(
+        self, provider: Bidder, justification: str, notice: bool = False
+    ) -> dict[str, Any]:
+        """A single-source procurement proposing the only provider able to serve, sent to
+        finance (below the open-tender threshold no notice is due) or, with ``notice`` (inside
+        :meth:`threshold_lowered`), its notice published: the procurement as that left it."""
         procurement = await self.create(
             method="single_source",
             method_reason="only_one_supplier",
             method_justification=justification,
             proposed_provider_id=provider.provider_id,
         )
-        noticed = await self.client.post(
-            f"{self.base}/{procurement['id']}/single-source-notice",
+        step = "single-source-notice" if notice else "submit-for-approval"
+        sent = await self.client.post(
+            f"{self.base}/{procurement['id']}/{step}",
             headers=await self.as_("civil_affairs_officer"),
         )
-        return json_of(noticed)
+        return json_of(sent)
+
+    @asynccontextmanager
+    async def threshold_lowered(self, yuan: str = "300000") -> AsyncIterator[None]:
+        """The region's open-tender threshold lowered (a region may), so that a test budget
+        line reaches it; the region's own rules are put back afterwards."""
+        url = f"/v1/tenants/{self.city}/tendering-rules"
+        approver = await self.as_("civil_affairs_approver")
+        before = json_of(await self.client.get(url, headers=approver))["overrides"]
+        lowered = await self.client.put(
+            url, headers=approver, json={**before, "open_tender_threshold_yuan": yuan}
+        )
+        json_of(lowered)
+        try:
+            yield
+        finally:
+            json_of(await self.client.put(url, headers=approver, json=before))
 
     async def notice_ran(self, procurement_id: str) -> None:
         """As if the notice period had passed: the procurement's notice went out 14 days ago."""

@@ -140,7 +140,6 @@ async def test_a_barred_negotiation_supplier_makes_no_offer(
     only = await gz.bidder("独家康复社工服务中心")
     procurement = await gz.single_source(only, "本市唯一具备康复社工服务资质的机构")
     pid = procurement["id"]
-    await gz.notice_ran(pid)
     approved = await client.post(
         f"{gz.base}/{pid}/approval",
         headers=await gz.as_("finance_approver"),
@@ -171,7 +170,6 @@ async def test_finance_cannot_approve_a_barred_single_source(
     only = await gz.bidder("独家禁毒社工服务中心")
     procurement = await gz.single_source(only, "本市唯一具备禁毒社工服务资质的机构")
     pid = procurement["id"]
-    await gz.notice_ran(pid)
     await confirmed(client, login, only.provider_id, "province")
     finance = await gz.as_("finance_approver")
 
@@ -182,7 +180,7 @@ async def test_finance_cannot_approve_a_barred_single_source(
     assert refused.json()["code"] == "proposed_provider_barred"
     officer = await gz.as_("civil_affairs_officer")
     still = json_of(await client.get(f"{gz.base}/{pid}", headers=officer))
-    assert (still["status"], still["approved_by"]) == ("single_source_notice", None)
+    assert (still["status"], still["approved_by"]) == ("awaiting_approval", None)
     # Finance sends it back with its reason instead.
     back = await client.post(
         f"{gz.base}/{pid}/approval",

@@ -193,7 +193,10 @@ async def test_a_single_source_is_approved_only_after_its_notice_has_ended(
     client: Client, gz: Tenderer, admin_db: asyncpg.Connection
 ) -> None:
     only = await gz.bidder("唯一的禁毒社工机构")
-    procurement = await gz.single_source(only, "该机构为本区唯一承接社区戒毒康复服务的机构")
+    async with gz.threshold_lowered():
+        procurement = await gz.single_source(
+            only, "该机构为本区唯一承接社区戒毒康复服务的机构", notice=True
+        )
     pid = str(procurement["id"])
     finance = await gz.as_("finance_approver")
     day = _notice_day_for_today()

@@ -180,7 +180,10 @@ async def test_an_unanswered_objection_is_listed_with_its_objector_and_warned_ab
 ) -> None:
     only = await gz.bidder("唯一的助残社工机构")
     objector = await gz.bidder()
-    procurement = await gz.single_source(only, "该机构为本市唯一具备助残社工服务能力的机构")
+    async with gz.threshold_lowered():
+        procurement = await gz.single_source(
+            only, "该机构为本市唯一具备助残社工服务能力的机构", notice=True
+        )
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
     filed = await client.post(

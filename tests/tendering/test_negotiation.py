@@ -107,7 +107,6 @@ async def test_single_source_from_budget_line_to_award(client: Client, gz: Tende
     procurement = await gz.single_source(only, "本市唯一具备精神康复社工服务资质的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    await gz.notice_ran(pid)
     approved = await client.post(
         f"{gz.base}/{pid}/approval",
         headers=await gz.as_("finance_approver"),

@@ -298,7 +298,6 @@ async def test_a_single_source_has_no_next_candidate(
     procurement = await gz.single_source(only, "本市唯一具备该项服务资质的机构")
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
-    await gz.notice_ran(pid)
     approved = await client.post(
         f"{gz.base}/{pid}/approval",
         headers=await gz.as_("finance_approver"),

@@ -91,12 +91,15 @@ async def test_invited_tender_from_budget_line_to_award(client: Client, gz: Tend
     )
 
 
-async def test_single_source_is_approved_only_after_its_notice_ran_with_objections_answered(
+async def test_single_source_is_approved_only_after_its_notice_ran_and_its_objections_failed(
     client: Client, gz: Tenderer
 ) -> None:
     only = await gz.bidder("唯一的康复社工机构")
     objector = await gz.bidder()
-    procurement = await gz.single_source(only, "该机构为本市唯一具备精神康复社工服务能力的机构")
+    async with gz.threshold_lowered():
+        procurement = await gz.single_source(
+            only, "该机构为本市唯一具备精神康复社工服务能力的机构", notice=True
+        )
     pid = procurement["id"]
     officer = await gz.as_("civil_affairs_officer")
     assert procurement["status"] == "single_source_notice"
@@ -117,15 +120,19 @@ async def test_single_source_is_approved_only_after_its_notice_ran_with_objectio
     )
     assert objection.status_code == 201
     await gz.notice_ran(pid)
-    unanswered = await client.post(
+    unjustified = await client.post(
         f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
     )
-    assert unanswered.status_code == 409 and "objection" in unanswered.json()["detail"]
-    await client.post(
-        f"{gz.base}/{pid}/enquiries/{objection.json()['id']}/answer",
+    assert unjustified.status_code == 409 and "objection" in unjustified.json()["detail"]
+    justified = await client.post(
+        f"{gz.base}/{pid}/supplementary-justification",
         headers=officer,
-        json={"answer": "经核实，异议人不具备精神康复专业资质，异议不成立。"},
+        json={
+            "objections_upheld": False,
+            "opinion": "经核实，异议人不具备精神康复专业资质，异议不成立。",
+        },
     )
+    assert justified.json()["status"] == "awaiting_approval", justified.text
     approved = await client.post(
         f"{gz.base}/{pid}/approval", headers=finance, json={"approve": True}
     )

@@ -209,6 +209,24 @@ async def test_approval_below_the_threshold_is_the_provinces_switch(
     assert asked.status_code == 200, asked.text
 
 
+async def test_a_single_source_nobody_need_approve_is_approved_on_submission_with_the_reason(
+    regions: Rules, gz: Tenderer
+) -> None:
+    turned = await regions.province({**DEMO_PROVINCE, "approval_below_threshold": False})
+    assert turned.status_code == 200, turned.text
+    only = await gz.bidder()
+    # 360,000 元, below 广东's 4,000,000 and no notice due: approved by the region's rules.
+    procurement = await gz.single_source(only, "本市唯一具备该项服务资质的机构")
+    assert procurement["status"] == "approved"
+    assert procurement["approved_by"] is None
+    assert "approval_below_threshold is off" in (procurement["approval_note"] or "")
+    officer = await gz.as_("civil_affairs_officer")
+    read = await gz.client.get(f"{gz.base}/{procurement['id']}", headers=officer)
+    [*_, last] = read.json()["transitions"]
+    assert (last["from_status"], last["to_status"]) == ("draft", "approved")
+    assert "approval_below_threshold is off" in last["reason"]
+
+
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 async def test_a_city_cannot_read_or_set_its_provinces_rules_nor_another_citys(
     client: Client, login: Login, method: str

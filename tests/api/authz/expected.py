@@ -230,6 +230,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     f"PATCH {PR1}": CIVIL_AFFAIRS,
     f"POST {PR1}/submit-for-approval": CIVIL_AFFAIRS,
     f"POST {PR1}/single-source-notice": CIVIL_AFFAIRS,
+    f"POST {PR1}/supplementary-justification": CIVIL_AFFAIRS,
+    f"GET {PR1}/supplementary-justification": PROCUREMENT_READERS,
     f"POST {PR1}/approval": frozenset({FINANCE_APPROVER}),
     f"POST {PR1}/publish": CIVIL_AFFAIRS,
     f"POST {PR1}/cancel": frozenset({CIVIL_AFFAIRS_APPROVER}),

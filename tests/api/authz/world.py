@@ -42,6 +42,8 @@ class World:
     # On 阳光's 广州 registration: one kept by civil affairs, one by 阳光 itself.
     government_document_id: str
     provider_document_id: str
+    # The schema owner's connection, for a cell that needs time to have passed.
+    admin_db: asyncpg.Connection | None = None
 
     def planner(self) -> Planner:
         """广州's planners, who make the planning objects a cell needs."""
@@ -149,6 +151,7 @@ async def make_world(client: Client, login: Login, admin_db: asyncpg.Connection)
         scratch_organisation_id=scratch.json()["id"],
         government_document_id=documents[0],
         provider_document_id=documents[1],
+        admin_db=admin_db,
     )
 
 

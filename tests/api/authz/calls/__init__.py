@@ -21,6 +21,7 @@ from tests.api.authz.calls import (
     tendering_credit,
     tendering_review,
     tendering_selection,
+    tendering_single_source,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "tendering_credit",
     "tendering_review",
     "tendering_selection",
+    "tendering_single_source",
 ]

@@ -4,6 +4,8 @@ is under test. And the region's legal rules."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -110,6 +112,20 @@ async def _single_source(w: World) -> str:
     )
 
 
+@asynccontextmanager
+async def threshold_at(w: World, yuan: str) -> AsyncIterator[None]:
+    """广州's open-tender threshold lowered to ``yuan``; its rules put back afterwards."""
+    url = f"/v1/tenants/{GZ}/tendering-rules"
+    approver = await w.as_role(CIVIL_AFFAIRS_APPROVER)
+    lowered = await w.client.put(url, headers=approver, json={"open_tender_threshold_yuan": yuan})
+    assert lowered.status_code == 200, lowered.text
+    try:
+        yield
+    finally:
+        back = await w.client.put(url, headers=approver, json={})
+        assert back.status_code == 200, back.text
+
+
 def _pr(pid: str, tail: str = "") -> str:
     return f"/v1/tenants/{GZ}/procurements/{pid}{tail}"
 
@@ -124,7 +140,14 @@ plain(f"GET {PR1}", procurement_id=_procurement)
 # A fresh draft each cell: the buyer marks it (87号令 art. 47).
 plain(f"PATCH {PR1}", body={"technically_complex": True}, procurement_id=_procurement)
 plain(f"POST {PR1}/submit-for-approval", procurement_id=_invited_tender)
-plain(f"POST {PR1}/single-source-notice", procurement_id=_single_source)
+
+
+@calls(f"POST {PR1}/single-source-notice")
+async def _single_source_notice(w: World, h: Headers) -> httpx.Response:
+    # Due only at the open-tender threshold: 广州's lowered to the cells' small amount.
+    async with threshold_at(w, SMALL["budget_amount"]):
+        pid = await _single_source(w)
+        return await w.client.post(_pr(pid, "/single-source-notice"), headers=h)
 
 
 @calls(f"POST {PR1}/approval")
