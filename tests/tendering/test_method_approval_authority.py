@@ -298,7 +298,9 @@ async def test_the_city_approves_a_county_single_source_after_its_notice_and_obj
     await _threshold(county, LOW_THRESHOLD)
     only = await county.bidder("唯一的精神康复社工机构")
     objector = await county.bidder()
-    noticed = await county.single_source(only, "该机构为本区唯一具备精神康复社工服务能力的机构")
+    noticed = await county.single_source(
+        only, "该机构为本区唯一具备精神康复社工服务能力的机构", notice=True
+    )
     pid = str(noticed["id"])
     assert noticed["approving_region"] == {"code": GZ, "name": "广州市"}
     approver = await login(city_login("finance_approver", GZ))
@@ -331,12 +333,17 @@ async def test_the_city_approves_a_county_single_source_after_its_notice_and_obj
     unanswered = await client.post(decision, headers=approver, json={"approve": True})
     assert unanswered.status_code == 409 and "objection" in unanswered.json()["detail"]
 
-    answered = await client.post(
-        f"{county.base}/{pid}/enquiries/{objection.json()['id']}/answer",
+    # The county's supplementary justification finds the objection unfounded (74号令 art. 40).
+    justified = await client.post(
+        f"{county.base}/{pid}/supplementary-justification",
         headers=await county.as_("civil_affairs_officer"),
-        json={"answer": "经核实，异议人不具备精神康复专业资质，异议不成立。"},
+        json={
+            "objections_upheld": False,
+            "opinion": "经核实，异议人不具备精神康复专业资质，异议不成立。",
+        },
     )
-    assert answered.status_code == 200, answered.text
+    assert justified.status_code == 200, justified.text
+    assert json_of(justified)["status"] == "awaiting_approval"
     approved = await client.post(decision, headers=approver, json={"approve": True})
     assert json_of(approved)["status"] == "approved"
     await relay_and_run(sessionmaker, broker)
