@@ -19,6 +19,7 @@ from services.kit.guard import Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit
 from services.opendata import compiling, reading
 from services.opendata.building import BIDS_EXTENSION
+from services.tenancy import service as tenancy
 
 PUBLISHER = {"name": "政府购买社会工作服务平台"}
 SinceQuery = Annotated[
@@ -61,6 +62,8 @@ async def _releases(
     since: str | None,
     limit: int,
 ) -> Response[dict[str, Any]]:
+    if tenant is not None:
+        await tenancy.get_tenant(session, tenant)  # no such region: 404
     found, last = await reading.releases(session, tenant, reading.decode(since), limit)
     body = {**_package(request), "releases": found}
     return _paged(request, body, last, len(found) == limit)
@@ -73,6 +76,8 @@ async def _records(
     since: str | None,
     limit: int,
 ) -> Response[dict[str, Any]]:
+    if tenant is not None:
+        await tenancy.get_tenant(session, tenant)
     ocids, last = await reading.changed_ocids(session, tenant, reading.decode(since), limit)
     found = await reading.of_ocids(session, ocids)
     body = {
@@ -138,10 +143,15 @@ class OpenDataController(Controller):
 
     @get("/{tenant:str}/releases/{year:int}", opt={"public": True})
     async def year(
-        self, request: Request[Any, Any, Any], tenant: FromPath[str], year: YearPath
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        tenant: FromPath[str],
+        year: YearPath,
     ) -> Stream:
         """The region's releases of one year (Asia/Shanghai) as one release package file,
         streamed as it is read."""
+        await tenancy.get_tenant(session, tenant)
         sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
         head = json.dumps({**_package(request), "releases": []}, ensure_ascii=False)[:-2]
 

@@ -100,6 +100,8 @@ async def test_releases_follow_the_tender_and_hide_prices_until_the_opening(
     national = await _all(client, "/v1/open-data/releases")
     assert _of(national, ocid) and _of(national, elsewhere["ocid"])
     assert not _of(await _all(client, f"/v1/open-data/{GZ}/releases"), elsewhere["ocid"])
+    for path in ("releases", "records", "releases/2026"):
+        assert (await client.get(f"/v1/open-data/999999/{path}")).status_code == 404
 
 
 async def test_a_cursor_returns_only_later_releases(client: Client, gz: Tenderer) -> None:
