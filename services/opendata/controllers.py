@@ -44,10 +44,12 @@ def _package(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def _paged(
-    request: Request[Any, Any, Any], body: dict[str, Any], last: reading.Cursor | None, full: bool
+    request: Request[Any, Any, Any], body: dict[str, Any], last: reading.Cursor | None
 ) -> Response[dict[str, Any]]:
+    """A page with its ``next`` link whenever it holds anything: at the end of the feed, the
+    link is where to ask for the changes still to come (an empty page has none)."""
     headers = {}
-    if last is not None and full:
+    if last is not None:
         query = {**request.query_params.dict(), "since": [reading.encode(last)]}
         following = str(request.url.with_replacements(query=urlencode(query, doseq=True)))
         body["links"] = {"next": following}
@@ -66,7 +68,7 @@ async def _releases(
         await tenancy.get_tenant(session, tenant)  # no such region: 404
     found, last = await reading.releases(session, tenant, reading.decode(since), limit)
     body = {**_package(request), "releases": found}
-    return _paged(request, body, last, len(found) == limit)
+    return _paged(request, body, last)
 
 
 async def _records(
@@ -84,7 +86,7 @@ async def _records(
         **_package(request),
         "records": [compiling.record(ocid, found[ocid]) for ocid in ocids],
     }
-    return _paged(request, body, last, len(ocids) == limit)
+    return _paged(request, body, last)
 
 
 class OpenDataController(Controller):

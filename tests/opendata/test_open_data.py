@@ -115,6 +115,16 @@ async def test_a_cursor_returns_only_later_releases(client: Client, gz: Tenderer
     assert [r["id"] for r in following.json()["releases"]] == [r["id"] for r in everything[2:5]]
     assert following.headers["link"].endswith('rel="next"')
 
+    # The last page still links on: there, later changes will come.
+    last = await client.get(f"/v1/open-data/{GZ}/releases", params={"limit": 200})
+    while last.json()["releases"]:
+        tail = last.json()["links"]["next"]
+        last = await client.get(tail)
+    assert "links" not in last.json()
+    created = await gz.published()
+    later = (await client.get(tail)).json()["releases"]
+    assert [r["ocid"] for r in later] == [created["ocid"]] * 2
+
     refused = await client.get(f"/v1/open-data/{GZ}/releases", params={"since": "nonsense"})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "since"
