@@ -58,6 +58,7 @@ from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.errors import InvalidField, NotFound
 from services.kit.money import text
+from services.kit.publicity import PublicChange, announce
 from services.planning import service as planning
 from services.tenancy import service as tenancy
 
@@ -306,7 +307,8 @@ async def paid(
     before = payment.status
     payment.status = PaymentStatus.paid.value
     payment.paid_on = data.paid_on
-    payment.paid_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    payment.paid_at = now
     payment.paid_by = actor.user_id
     payment.voucher = data.voucher
     await session.flush()
@@ -334,6 +336,10 @@ async def paid(
         payment_events.PAYMENT_PAID,
         provider=True,
         extra=_extra(payment, paid_on=data.paid_on, voucher=data.voucher),
+    )
+    await announce(
+        session,
+        PublicChange(contract.tenant_id, contract.procurement_id, "payment", payment.id, now),
     )
     return contract, payment
 

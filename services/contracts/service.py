@@ -27,9 +27,12 @@ __all__ = [
     "ContractBrief",
     "ContractFile",
     "ContractStatus",
+    "OpenInstalment",
+    "OpenPayment",
     "contract_brief",
     "contract_files",
     "contracts_of_project",
+    "open_payment",
     "record_acceptance",
 ]
 
@@ -186,3 +189,80 @@ async def contract_files(
         objects += [("contract_payment", uuid.UUID(p["id"])) for p in payments]
         files.append(ContractFile(cid, contract.status, records, objects))
     return files
+
+
+# --- open data ---
+
+
+@dataclass(frozen=True)
+class OpenInstalment:
+    seq: int
+    milestone: str
+    amount: Decimal
+    due_on: date
+    paid: Decimal  # paid against it so far
+
+
+@dataclass(frozen=True)
+class OpenPayment:
+    """A paid payment as open data publishes it: how much came from each funding source, to
+    whom, under which contract — and the contract's instalments as they stand (no voucher, no
+    evidence, nobody's name)."""
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    procurement_id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str | None
+    provider_uscc: str | None
+    paid_on: date
+    instalment_seq: int
+    # (funding source, amount), in the source's order.
+    sources: list[tuple[str, Decimal]]
+    instalments: list[OpenInstalment]
+
+
+async def open_payment(session: AsyncSession, tenant: str, payment_id: uuid.UUID) -> OpenPayment:
+    """A paid payment of ``tenant``; NotFound when there is no such paid payment."""
+    payment = await session.scalar(
+        select(Payment).where(Payment.tenant_id == tenant, Payment.id == payment_id)
+    )
+    if payment is None or payment.paid_on is None:
+        raise NotFound("No such paid payment.")
+    contract = await repository.contract(session, tenant, payment.contract_id)
+    assert contract is not None
+    sources = await session.execute(
+        select(PaymentSource.source, PaymentSource.amount)
+        .where(PaymentSource.tenant_id == tenant, PaymentSource.payment_id == payment.id)
+        .order_by(PaymentSource.source)
+    )
+    paid_rows = await session.execute(
+        select(Payment.instalment_seq, Payment.amount).where(
+            Payment.tenant_id == tenant,
+            Payment.contract_id == contract.id,
+            Payment.status == "paid",
+        )
+    )
+    paid: dict[int, Decimal] = {}
+    for seq, amount in paid_rows.all():
+        paid[seq] = paid.get(seq, Decimal(0)) + amount
+    instalments = await session.scalars(
+        select(Instalment)
+        .where(Instalment.tenant_id == tenant, Instalment.contract_id == contract.id)
+        .order_by(Instalment.seq)
+    )
+    return OpenPayment(
+        id=payment.id,
+        contract_id=contract.id,
+        procurement_id=contract.procurement_id,
+        provider_id=contract.provider_id,
+        provider_name=contract.provider_name,
+        provider_uscc=contract.provider_uscc,
+        paid_on=payment.paid_on,
+        instalment_seq=payment.instalment_seq,
+        sources=[(source, amount) for source, amount in sources.all()],
+        instalments=[
+            OpenInstalment(i.seq, i.milestone, i.amount, i.due_on, paid.get(i.seq, Decimal(0)))
+            for i in instalments
+        ],
+    )

@@ -57,6 +57,7 @@ from services.kit.settings import Settings, get_settings
 from services.kit.strict import detach_signature_fields, strict_json_body
 from services.kit.unread_body import unread_body_middleware
 from services.notifications.controllers import InboxController, WebhookController
+from services.opendata.controllers import OpenDataController
 from services.operations.controllers import DeadLetterController
 from services.planning.controllers import (
     BudgetController,
@@ -161,6 +162,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     # --- archive ---
     ProjectArchiveController,
     ArchiveController,
+    # --- open data (OCDS 1.1) ---
+    OpenDataController,
     # --- delivery: progress reports ---
     ContractReportController,
     ReportController,

@@ -31,6 +31,8 @@ from services.kit.chronograph import every
 from services.kit.db import Base
 from services.notifications import models as notifications_models
 from services.notifications import tasks as notifications_tasks
+from services.opendata import models as opendata_models
+from services.opendata import recording as opendata_recording
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
 from services.tenancy import holiday_models as tenancy_holiday_models
@@ -72,6 +74,8 @@ MODEL_MODULES = (
     delivery_evaluation_models,
     # --- archive ---
     archive_models,
+    # --- open data ---
+    opendata_models,
     # --- delivery ---
     delivery_report_models,
     # --- delivery: acceptance ---
@@ -106,6 +110,8 @@ JOB_MODULES = (
     operations_tasks,
     # --- archive ---
     archive_tasks,
+    # --- open data: records each public change's releases (a listener, not a job) ---
+    opendata_recording,
 )
 
 # --- timed tasks -------------------------------------------------------------------------------

@@ -163,7 +163,8 @@ class Settings:
         default_factory=lambda: _env_int("DOCUMENT_MAX_BYTES", 100 * 1024 * 1024)
     )
     document_url_seconds: int = field(default_factory=lambda: _env_int("DOCUMENT_URL_SECONDS", 300))
-    # The platform's registered OCDS prefix: every procurement's ocid is PREFIX-<tenant>-<id>.
+    # The platform's registered OCDS prefix: every procurement's ocid is PREFIX-<id>, no region
+    # code in it (division codes change when districts merge; an ocid never does).
     ocds_prefix: str = field(default_factory=lambda: _env("OCDS_PREFIX", "ocds-sws000"))
     # Base64 of 32 bytes: wraps the per-procedure keys of sealed documents.
     document_master_key: str = field(

@@ -16,6 +16,7 @@ from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.jsonsafe import json_safe
 from services.kit.money import text
+from services.kit.publicity import PublicChange, announce
 from services.tendering import repository
 from services.tendering.models import Enquiry, Notice, Procurement
 from services.tendering.schemas import Method, NoticeKind
@@ -195,6 +196,10 @@ async def publish(
         "notice",
         notice.id,
         after={"procurement_id": procurement.id, "title": notice.title},
+    )
+    await announce(
+        session,
+        PublicChange(notice.tenant_id, procurement.id, kind.value, notice.id, notice.published_at),
     )
     return notice
 

@@ -343,7 +343,7 @@ async def create(
     procurement = Procurement(
         tenant_id=actor.tenant,
         id=procurement_id,
-        ocid=f"{settings.ocds_prefix}-{actor.tenant}-{procurement_id}",
+        ocid=f"{settings.ocds_prefix}-{procurement_id}",
         project_id=line.line.project_id,
         budget_line_id=line.line.id,
         commitment_id=commitment.id,

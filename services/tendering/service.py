@@ -39,13 +39,17 @@ from services.tendering.models import (
     Transition,
 )
 from services.tendering.schemas import Method, NoticeKind, Status
+from services.tendering.selection_models import SupplierSelection
 
 __all__ = [
     "AWARD_NOTIFIED",
     "Award",
     "Method",
+    "NoticeKind",
     "OpenChallenge",
+    "OpenFacts",
     "ProcurementFile",
+    "PublicNotice",
     "WrongState",
     "abandon_award",
     "award_next_ranked",
@@ -56,6 +60,7 @@ __all__ = [
     "ended_procurements",
     "notified_award",
     "open_challenges",
+    "open_facts",
     "procurement_files",
     "procurement_states",
     "publish_acceptance_notice",
@@ -390,3 +395,83 @@ async def procurement_states(
         )
     )
     return [(pid, status) for pid, status in rows.all()]
+
+
+# --- open data ---
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    id: uuid.UUID
+    kind: NoticeKind
+    data: dict[str, Any]
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class OpenFacts:
+    """What open data may publish of a procurement: its published terms and notices, and the
+    bid counts only once the bids were opened (never a bid's price, never a person)."""
+
+    tenant: str
+    id: uuid.UUID
+    ocid: str
+    title: str
+    requirements: str
+    method: str
+    method_reason: str | None
+    method_justification: str | None
+    # Where an invited tender's or a negotiation's suppliers came from (supplier selection).
+    selection_source: str | None
+    project_id: uuid.UUID
+    budget_line_id: uuid.UUID
+    budget_amount: Decimal
+    criteria: list[dict[str, Any]]
+    documents_issued_at: datetime | None
+    enquiry_deadline: datetime | None
+    bid_deadline: datetime
+    opening_at: datetime
+    status: str
+    # (bids received, valid bids), once opened; None before the opening.
+    bid_counts: tuple[int, int] | None
+    notices: list[PublicNotice]
+
+
+async def open_facts(session: AsyncSession, tenant: str, procurement_id: uuid.UUID) -> OpenFacts:
+    """The public facts of ``tenant``'s procurement; NotFound when there is none."""
+    p = await _procurement(session, tenant, procurement_id)
+    bids = list(await session.scalars(select(Bid).where(repository.belongs_to(Bid, p))))
+    counted = [b for b in bids if b.status in ("submitted", "invalid")]
+    opened = any(b.price is not None for b in counted)
+    selection = await session.scalar(
+        select(SupplierSelection.source).where(
+            SupplierSelection.tenant_id == tenant, SupplierSelection.procurement_id == p.id
+        )
+    )
+    return OpenFacts(
+        tenant=tenant,
+        id=p.id,
+        ocid=p.ocid,
+        title=p.title,
+        requirements=p.requirements,
+        method=p.method,
+        method_reason=p.method_reason,
+        method_justification=p.method_justification,
+        selection_source=selection,
+        project_id=p.project_id,
+        budget_line_id=p.budget_line_id,
+        budget_amount=p.budget_amount,
+        criteria=[dict(c) for c in p.criteria],
+        documents_issued_at=p.documents_issued_at,
+        enquiry_deadline=p.enquiry_deadline,
+        bid_deadline=p.bid_deadline,
+        opening_at=p.opening_at,
+        status=p.status,
+        bid_counts=(
+            (len(counted), sum(b.status == "submitted" for b in counted)) if opened else None
+        ),
+        notices=[
+            PublicNotice(n.id, NoticeKind(n.kind), dict(n.data), n.published_at)
+            for n in await notices.of_procurement(session, p)
+        ],
+    )

@@ -442,4 +442,10 @@ PUBLIC = {
     "GET /v1/notices",
     "GET /v1/notices/{notice_id}",
     f"GET {PR1}/enquiries",
+    # Open data (OCDS 1.1): a region's feeds, its years, and the national feeds.
+    "GET /v1/open-data/releases",
+    "GET /v1/open-data/records",
+    "GET /v1/open-data/{tenant}/releases",
+    "GET /v1/open-data/{tenant}/records",
+    "GET /v1/open-data/{tenant}/releases/{year}",
 }

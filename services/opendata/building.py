@@ -1,0 +1,310 @@
+"""One OCDS 1.1 release per public change, built from what is already public: the
+procurement's published terms and notices, a paid payment's split by funding source. A bid's
+price, a person's name, an internal document never enter; bid counts only after the opening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from services.contracts.service import OpenPayment
+from services.opendata import mapping
+from services.tendering.service import NoticeKind, OpenFacts, PublicNotice
+
+BIDS_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
+    "v1.1.5/extension.json"
+)
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    buyer_name: str  # the civil affairs bureau (采购人)
+    finance_name: str  # the finance bureau (财政部门): the review body
+
+
+@dataclass(frozen=True)
+class Line:
+    """The approved budget line the procurement spends (planning)."""
+
+    id: str
+    project_id: str
+    project_title: str
+    amount: Decimal
+    approved_at: datetime | None
+    sources: list[tuple[str, Decimal]]
+
+
+def money(amount: Decimal | str) -> dict[str, Any]:
+    return {"amount": float(Decimal(amount)), "currency": "CNY"}
+
+
+def moment(value: datetime) -> str:
+    return value.isoformat()
+
+
+def day(value: date | str) -> str:
+    """A day as OCDS's date-time: its start in Asia/Shanghai."""
+    return f"{value}T00:00:00+08:00"
+
+
+def buyer(region: Region) -> dict[str, str]:
+    return {"id": f"buyer-{region.code}", "name": region.buyer_name}
+
+
+def _reviewer(region: Region) -> dict[str, str]:
+    return {"id": f"finance-{region.code}", "name": region.finance_name}
+
+
+def _parties(region: Region, *more: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {**buyer(region), "roles": ["buyer", "procuringEntity"]},
+        {**_reviewer(region), "roles": ["reviewBody"]},
+        *more,
+    ]
+
+
+def supplier(name: str, uscc: str, *roles: str) -> dict[str, Any]:
+    return {
+        "id": f"CN-USCI-{uscc}",
+        "name": name,
+        "identifier": {"scheme": "CN-USCI", "id": uscc, "legalName": name},
+        "roles": list(roles),
+    }
+
+
+def _funder(source: str) -> dict[str, Any]:
+    return {
+        "id": f"funder-{source}",
+        "name": mapping.FUNDING_SOURCE_NAMES.get(source, source),
+        "roles": ["funder", "payer"],
+    }
+
+
+def _release(facts: OpenFacts, rid: str, at: datetime, tag: list[str]) -> dict[str, Any]:
+    return {
+        "ocid": facts.ocid,
+        "id": f"{facts.ocid}-{rid}",
+        "date": moment(at),
+        "tag": tag,
+        "initiationType": "tender",
+        "language": "zh",
+    }
+
+
+def planning(facts: OpenFacts, region: Region, line: Line, at: datetime) -> dict[str, Any]:
+    """The approved budget line (预算批复) the procurement spends: published with the
+    procurement's first public change, since the ocid exists only from then on."""
+    return {
+        **_release(facts, "planning", line.approved_at or at, ["planning"]),
+        "parties": _parties(region, *(_funder(s) for s, _ in line.sources)),
+        "buyer": buyer(region),
+        "planning": {
+            "budget": {
+                "id": line.id,
+                "description": line.project_title,
+                "amount": money(line.amount),
+                "project": line.project_title,
+                "projectID": line.project_id,
+            }
+        },
+    }
+
+
+def _tender(facts: OpenFacts, region: Region, status: str) -> dict[str, Any]:
+    method, details = mapping.procurement_method(facts.method, facts.selection_source)
+    criteria, criteria_details = mapping.award_criteria(facts.criteria)
+    tender: dict[str, Any] = {
+        "id": str(facts.id),
+        "title": facts.title,
+        "description": facts.requirements,
+        "status": status,
+        "procuringEntity": buyer(region),
+        "value": money(facts.budget_amount),
+        "procurementMethod": method,
+        "procurementMethodDetails": details,
+        "mainProcurementCategory": "services",
+        "awardCriteria": criteria,
+        "awardCriteriaDetails": criteria_details,
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": {
+            **(
+                {"startDate": moment(facts.documents_issued_at)}
+                if facts.documents_issued_at
+                else {}
+            ),
+            "endDate": moment(facts.bid_deadline),
+        },
+    }
+    why = mapping.rationale(facts.method_reason, facts.method_justification)
+    if why:
+        tender["procurementMethodRationale"] = why
+    if facts.enquiry_deadline is not None:
+        tender["enquiryPeriod"] = {"endDate": moment(facts.enquiry_deadline)}
+    return tender
+
+
+def _bids(facts: OpenFacts) -> dict[str, Any]:
+    """The bids extension's statistics, only once the bids were opened."""
+    if facts.bid_counts is None:
+        return {}
+    received, valid = facts.bid_counts
+    return {
+        "bids": {
+            "statistics": [
+                {"id": "bids", "measure": "bids", "value": received},
+                {"id": "validBids", "measure": "validBids", "value": valid},
+            ]
+        }
+    }
+
+
+TENDER_TAGS = {
+    NoticeKind.tender: (["tender"], "active"),
+    NoticeKind.prequalification: (["tender"], "active"),
+    NoticeKind.single_source: (["tender"], "planned"),
+    NoticeKind.correction: (["tenderUpdate"], "active"),
+    NoticeKind.failure: (["tenderUpdate"], "unsuccessful"),
+}
+
+
+def _results(facts: OpenFacts, until: datetime) -> list[PublicNotice]:
+    return [n for n in facts.notices if n.kind is NoticeKind.result and n.published_at <= until]
+
+
+def _award_id(facts: OpenFacts, until: datetime) -> str | None:
+    results = _results(facts, until)
+    return str(results[-1].id) if results else None
+
+
+def from_notice(facts: OpenFacts, region: Region, notice: PublicNotice) -> dict[str, Any] | None:
+    """The release of a published notice; None for notices OCDS has no section for."""
+    rid = f"{notice.kind.value}-{notice.id}"
+    at = notice.published_at
+    if notice.kind in TENDER_TAGS:
+        tag, status = TENDER_TAGS[notice.kind]
+        return {
+            **_release(facts, rid, at, tag),
+            "parties": _parties(region),
+            "buyer": buyer(region),
+            "tender": _tender(facts, region, status),
+            **(_bids(facts) if notice.kind is NoticeKind.failure else {}),
+        }
+    if notice.kind is NoticeKind.result:
+        return _award(facts, region, notice, rid)
+    if notice.kind in (NoticeKind.contract, NoticeKind.amendment):
+        return _contract(facts, region, notice, rid)
+    return None
+
+
+def _award(facts: OpenFacts, region: Region, notice: PublicNotice, rid: str) -> dict[str, Any]:
+    """The result (结果公告): this award active, any earlier one (a winner who refused to sign,
+    实施条例 art. 49) cancelled."""
+    awards, suppliers = [], {}
+    for result in _results(facts, notice.published_at):
+        party = supplier(result.data["winner"], result.data["winner_uscc"], "supplier")
+        suppliers[party["id"]] = party
+        awards.append(
+            {
+                "id": str(result.id),
+                "title": facts.title,
+                "status": "active" if result.id == notice.id else "cancelled",
+                "date": moment(result.published_at),
+                "value": money(result.data["price"]),
+                "suppliers": [{"id": party["id"], "name": party["name"]}],
+            }
+        )
+    return {
+        **_release(facts, rid, notice.published_at, ["award"]),
+        "parties": _parties(region, *suppliers.values()),
+        "buyer": buyer(region),
+        "tender": {"id": str(facts.id), "status": "complete"},
+        "awards": awards,
+        **_bids(facts),
+    }
+
+
+def _contract(facts: OpenFacts, region: Region, notice: PublicNotice, rid: str) -> dict[str, Any]:
+    data = notice.data
+    contract: dict[str, Any] = {
+        "id": data["contract_id"],
+        "awardID": _award_id(facts, notice.published_at),
+        "title": facts.title,
+        "status": "active",
+        "value": money(data.get("value") or data["price"]),
+    }
+    if contract["awardID"] is None:
+        del contract["awardID"]
+    tag = ["contract"]
+    if notice.kind is NoticeKind.contract:
+        contract["dateSigned"] = day(data["signed_on"])
+        contract["period"] = {
+            "startDate": day(data["period_start"]),
+            "endDate": day(data["period_end"]),
+        }
+        contract["description"] = data["scope"]
+    else:
+        tag = ["contractAmendment"]
+        if data["amendment_kind"] == "termination":
+            contract["status"] = "terminated"
+        contract["amendments"] = [
+            {
+                "id": f"{data['amendment_id']}-{data['version']}",
+                "date": day(data["effective_on"]),
+                "rationale": data["reason"],
+                "description": data["description"],
+            }
+        ]
+    party = supplier(data["provider"], data["provider_uscc"], "supplier")
+    return {
+        **_release(facts, rid, notice.published_at, tag),
+        "parties": _parties(region, party),
+        "buyer": buyer(region),
+        "contracts": [contract],
+    }
+
+
+def from_payment(
+    facts: OpenFacts, region: Region, payment: OpenPayment, at: datetime
+) -> dict[str, Any]:
+    """A paid payment: one transaction per funding source it came from, and the contract's
+    instalments as milestones (met once paid in full)."""
+    payee = supplier(payment.provider_name or "", payment.provider_uscc or "", "supplier", "payee")
+    payee_ref = {"id": payee["id"], "name": payee["name"]}
+    funders = [_funder(source) for source, _ in payment.sources]
+    transactions = [
+        {
+            "id": f"{payment.id}-{source}",
+            "date": day(payment.paid_on),
+            "value": money(amount),
+            "payer": {"id": funder["id"], "name": funder["name"]},
+            "payee": payee_ref,
+        }
+        for (source, amount), funder in zip(payment.sources, funders, strict=True)
+    ]
+    milestones = [
+        {
+            "id": f"instalment-{i.seq}",
+            "title": i.milestone,
+            "type": "payment",
+            "dueDate": day(i.due_on),
+            "status": "met" if i.paid >= i.amount else "scheduled",
+        }
+        for i in payment.instalments
+    ]
+    award_id = _award_id(facts, at)
+    return {
+        **_release(facts, f"payment-{payment.id}", at, ["implementation"]),
+        "parties": _parties(region, payee, *funders),
+        "buyer": buyer(region),
+        "contracts": [
+            {
+                "id": str(payment.contract_id),
+                **({"awardID": award_id} if award_id else {}),
+                "implementation": {"transactions": transactions, "milestones": milestones},
+            }
+        ],
+    }
