@@ -168,6 +168,8 @@ TENDER_TAGS = {
     NoticeKind.single_source: (["tender"], "planned"),
     NoticeKind.correction: (["tenderUpdate"], "active"),
     NoticeKind.failure: (["tenderUpdate"], "unsuccessful"),
+    # 终止公告: a single source whose notice's objections were upheld (74号令 art. 40).
+    NoticeKind.termination: (["tenderUpdate"], "cancelled"),
 }
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 # Method string → (OCDS procurementMethod, or None where it depends on how suppliers came;
-# procurementMethodDetails in Chinese). Keyed by string, so a method another context adds
-# (competitive_consultation) maps before its enum reaches this branch.
+# procurementMethodDetails in Chinese). Keyed by tendering's method strings.
 METHODS: dict[str, tuple[str | None, str]] = {
     "open_tender": ("open", "公开招标"),
     "invited_tender": ("selective", "邀请招标"),
@@ -22,6 +21,8 @@ BY_SELECTION = {
     "prequalification": "selective",
     "library": "selective",
     "recommendations": "limited",
+    # A failed open tender's two valid bidders, and no one else (74号令 art. 27).
+    "continuation": "limited",
 }
 # No recorded selection: the buyer invited them, which OCDS calls limited.
 UNRECORDED_SELECTION = "limited"
