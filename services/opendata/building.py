@@ -177,6 +177,10 @@ def _results(facts: OpenFacts, until: datetime) -> list[PublicNotice]:
     return [n for n in facts.notices if n.kind is NoticeKind.result and n.published_at <= until]
 
 
+def _noticed_before(facts: OpenFacts, until: datetime) -> bool:
+    return any(n.kind in TENDER_TAGS and n.published_at < until for n in facts.notices)
+
+
 def _award_id(facts: OpenFacts, until: datetime) -> str | None:
     results = _results(facts, until)
     return str(results[-1].id) if results else None
@@ -223,7 +227,13 @@ def _award(facts: OpenFacts, region: Region, notice: PublicNotice, rid: str) -> 
         **_release(facts, rid, notice.published_at, ["award"]),
         "parties": _parties(region, *suppliers.values()),
         "buyer": buyer(region),
-        "tender": {"id": str(facts.id), "status": "complete"},
+        # A purchase with no notice before its result (a single source below the threshold,
+        # 74号令 art. 38) first shows its tender here, method and rationale included.
+        "tender": (
+            {"id": str(facts.id), "status": "complete"}
+            if _noticed_before(facts, notice.published_at)
+            else _tender(facts, region, "complete")
+        ),
         "awards": awards,
         **_bids(facts),
     }
