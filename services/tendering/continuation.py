@@ -1,5 +1,5 @@
-"""Going on by negotiation after a failed open tender with two valid bids (财政部令第74号
-art. 27; 87号令 art. 43).
+"""Going on by negotiation or consultation after a failed open tender with two valid bids
+(财政部令第74号 art. 27; 财库〔2014〕214号 art. 27; 87号令 art. 43).
 
 An open tender at or above the open-tender threshold that fails because fewer than three bids
 came, or fewer than three passed the qualification and compliance review: if its documents or
@@ -8,7 +8,10 @@ not, and another method is needed, finance approves it (art. 43(2)). When exactl
 bid, or exactly two passed the review — the bids still valid when the tender failed: filed
 and never found invalid — the buyer may, finance approving (74号令 art. 4), negotiate with
 those two; the negotiation follows the tender's requirements, and the three suppliers of arts.
-33 and 35 read two (``rules.negotiation_minimum``).
+33 and 35 read two (``rules.negotiation_minimum``). 214号 art. 27 allows the same by competitive
+consultation, which for a purchase of services goes on with two anyway (财库〔2015〕124号); its
+ground is then the purchase of services (214号 art. 3(1)), the tender's failure being told in
+the justification.
 
 The continuation is a new draft competitive negotiation from the same budget line (its money
 committed again, the failed tender's having gone back), with the tender's requirements,
@@ -47,8 +50,11 @@ from services.tendering.schemas import (
 from services.tendering.selection_models import SupplierSelection
 from services.tendering.selection_schemas import SelectionSource
 
-# The methods a failed tender may go on by; competitive consultation is to join them.
-CONTINUATION_METHODS = frozenset({Method.competitive_negotiation})
+# The methods a failed tender may go on by, each with the ground it is created under.
+CONTINUATION_METHODS = {
+    Method.competitive_negotiation: MethodReason.tender_failed,  # 政府采购法 art. 30(1)
+    Method.competitive_consultation: MethodReason.purchase_of_services,  # 214号 art. 3(1)
+}
 # Where a tender stood when it failed "in the tender" (招标过程中): at its opening, in its
 # reviews, its scoring or its report — not after an award (the winner refusing to sign).
 IN_THE_TENDER = frozenset(
@@ -132,7 +138,7 @@ def _body(failed: Procurement, data: ContinuationIn) -> ProcurementCreate:
         technically_complex=failed.technically_complex,
         wide_social_impact=failed.wide_social_impact,
         method=data.method,
-        method_reason=MethodReason.tender_failed,
+        method_reason=CONTINUATION_METHODS[data.method],
         method_justification=data.justification,
         bid_deadline=data.bid_deadline,
         opening_at=data.opening_at,

@@ -269,3 +269,25 @@ async def test_a_continuation_fails_when_one_of_the_two_does_not_respond(
     assert ended["status"] == "failed"
     assert "不足2家（1家）" in (ended["transitions"][-1]["reason"] or "")
     assert await gz.available(line) == "4200000.00"
+
+
+async def test_a_failed_tender_may_go_on_by_consultation_with_its_two(
+    client: Client, gz: Tenderer
+) -> None:
+    """财库〔2014〕214号 art. 27: the two may be consulted instead, with finance's approval."""
+    line = await _big_line(client, gz)
+    pid, bidders = await _failed_at_opening(client, gz, TWO, budget_line_id=line, **BIG)
+    made = json_of(
+        await _continue(
+            client, gz, pid, method="competitive_consultation", bid_deadline=later(days=11)
+        ),
+        201,
+    )
+    assert made["method"] == "competitive_consultation"
+    assert made["method_reason"] == "purchase_of_services"
+    assert made["continues_from"] == pid
+    nid = made["id"]
+    officer = await gz.as_("civil_affairs_officer")
+    selection = json_of(await client.get(f"{gz.base}/{nid}/supplier-selection", headers=officer))
+    assert sorted(selection["invited"]) == sorted(b.provider_id for b in bidders)
+    await _approved_and_published(client, gz, nid)
