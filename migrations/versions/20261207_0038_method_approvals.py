@@ -11,7 +11,8 @@ BYPASSRLS that nobody is granted) are the only crossing:
 
 - ``file_method_approval(...)``, called in the county's transaction: writes the request in the
   tenant of the county's nearest city- or province-level ancestor, derived from ``tenants``,
-  never passed in, and only for a procurement of the county that waits for approval;
+  never passed in, and only for a procurement of the county that waits for approval, with the
+  job that tells that region's finance (bound to that region);
 - ``method_approval_state(request)``, called in the approving region's transaction: the
   county procurement's status and its unanswered objections, for the request's one
   procurement only;
@@ -41,6 +42,8 @@ TS = sa.DateTime(timezone=True)
 MONEY = sa.Numeric(14, 2)
 # The job that applies a decision in the county (services.tendering.method_approvals).
 APPLY_JOB = "tendering.apply_method_decision"
+# The job that tells the approving region's finance of a request filed with it.
+FILED_JOB = "tendering.method_approval_filed"
 FUNCTIONS = (
     "file_method_approval(uuid, text, text, text, text, numeric, numeric, jsonb,"
     " timestamptz, timestamptz)",
@@ -159,7 +162,7 @@ def upgrade() -> None:
     )
     op.execute(
         f"CREATE POLICY method_approvals_dispatch ON outbox FOR INSERT TO {ROLE}"
-        f" WITH CHECK (actor_name = '{APPLY_JOB}')"
+        f" WITH CHECK (actor_name IN ('{APPLY_JOB}', '{FILED_JOB}'))"
     )
 
     # The county is the transaction's region; the approver its nearest ancestor of city or
@@ -209,6 +212,14 @@ def upgrade() -> None:
             v_at, v_id, v_region, v_name, p_procurement, p_title, p_method, p_reason,
             p_justification, p_budget, p_ceiling, coalesce(p_providers, '[]'::jsonb),
             p_notice_published_at, p_approvable_from, now(), 'pending');
+          -- The approving region's finance is told, by a job bound to that region.
+          INSERT INTO public.outbox (
+            tenant_id, id, message_key, actor_name, queue_name, payload, request_id,
+            available_at, attempts, batchable, retries)
+          VALUES (
+            v_at, gen_random_uuid(), 'method-request:' || v_id::text, '{FILED_JOB}',
+            'default', jsonb_build_object('request_id', v_id), NULL, now(), 0, true, 0);
+          PERFORM pg_notify('outbox_new', '');
           RETURN QUERY SELECT v_id, v_at;
         END $$
     """)

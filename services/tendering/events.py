@@ -48,6 +48,23 @@ METHOD_REFUSED = _event(
         "it is back in draft.\n\nNote: {note}",
     ),
 )
+# A county's request filed with its city's finance (method_approvals): told in the city.
+METHOD_APPROVAL_FILED = _event(
+    "tendering.method_approval_filed",
+    ("下级地区采购方式待审批", "A lower region's procurement method to approve"),
+    (
+        "【{tenant_name}】{county_name}采购方式待审批：{title}",
+        "您好：\n\n{county_name}的“{title}”申请采用{method}方式采购，预算{budget}元，达到公开招标"
+        "数额标准，由设区的市级以上财政部门审批（政府采购法第二十七条、实施条例第二十三条）。"
+        "请在“采购方式审批”中处理。",
+    ),
+    (
+        "[{tenant_name}] {county_name}: procurement method to approve: {title}",
+        'Hello,\n\n"{title}" of {county_name} asks to be bought by {method} with a budget of '
+        "{budget} yuan. It reaches the open-tender threshold, so the finance bureau of a city "
+        "or above decides (政府采购法 art. 27). Please decide under method approvals.",
+    ),
+)
 INVITED = _event(
     "tendering.invited",
     ("采购邀请", "Invitation to bid"),

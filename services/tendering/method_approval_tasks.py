@@ -1,5 +1,7 @@
-"""The job that applies, in the county, a method decision its city's finance made
-(method_approvals): bound to the county's tenant by ``dispatch_method_decision()``."""
+"""The jobs of a county's method approval by its city (method_approvals): one tells the
+city's finance of a request filed with it, bound to the city by ``file_method_approval()``;
+the other applies, in the county, the decision the city's finance made, bound to the county's
+tenant by ``dispatch_method_decision()``."""
 
 from __future__ import annotations
 
@@ -9,14 +11,48 @@ from typing import Any
 import structlog
 
 from services.kit.audit import Actor
+from services.kit.authz.roles import Role
 from services.kit.errors import DomainError
 from services.kit.jobs import JobContext, job
+from services.kit.money import text
 from services.kit.outbox import forget_notify
-from services.tendering import procurements
+from services.notifications import service as notifications
+from services.tenancy import service as tenancy
+from services.tendering import events, procurements
+from services.tendering.method_approval_models import MethodApprovalRequest
 from services.tendering.method_approvals import WAITING
 
 log = structlog.get_logger(__name__)
 APPLY = "tendering.apply_method_decision"
+FILED = "tendering.method_approval_filed"
+
+
+@job(FILED)
+async def tell_approving_finance(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Tell the approving region's finance that a request waits for it (the job's message
+    key, one per request, makes it tell once)."""
+    request = await ctx.session.get(
+        MethodApprovalRequest, (ctx.tenant, uuid.UUID(payload["request_id"]))
+    )
+    if request is None or request.status != "pending":
+        return
+    actor = Actor(user_id=None, tenant=ctx.tenant, request_id=ctx.request_id)
+    roles = (Role.finance_officer, Role.finance_approver)
+    await notifications.notify(
+        ctx.session,
+        actor,
+        event_type=events.METHOD_APPROVAL_FILED.name,
+        recipients=await tenancy.holders(ctx.session, ctx.tenant, roles),
+        context={
+            "tenant_name": (await tenancy.get_tenant(ctx.session, ctx.tenant)).name,
+            "county_name": request.county_name,
+            "title": request.title,
+            "method": request.method,
+            "budget": text(request.budget_amount),
+            "request_id": str(request.id),
+        },
+        tenant=ctx.tenant,
+    )
 
 
 @job(APPLY)

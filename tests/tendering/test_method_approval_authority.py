@@ -183,6 +183,15 @@ async def test_the_city_approves_a_county_negotiation_at_the_threshold(
     ).status_code == 403
 
     approver = await login(city_login("finance_approver", GZ))
+    # The city's finance was told of the request filed with it, once, in the city.
+    await relay_and_run(sessionmaker, broker)
+    await relay_and_run(sessionmaker, broker)
+    filed = await inbox(client, approver, "tendering.method_approval_filed")
+    mine = [n for n in filed if n["data"].get("request_id") == request["id"]]
+    assert len(mine) == 1, filed
+    assert mine[0]["data"]["county_name"] == "增城区"
+    assert not await inbox(client, sz_finance, "tendering.method_approval_filed")
+
     decided = json_of(
         await client.post(decision, headers=approver, json={"approve": True, "note": "同意谈判"})
     )
