@@ -64,6 +64,7 @@ from services.planning.controllers import (
     DeclarationController,
     ProjectController,
 )
+from services.statistics.controllers import StatisticsController
 from services.tenancy.controllers import (
     MembershipController,
     OrganisationController,
@@ -152,6 +153,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderTiesController,
     CreditFactController,
     MyCreditFactsController,
+    # --- statistics ---
+    StatisticsController,
     # --- archive ---
     ProjectArchiveController,
     ArchiveController,

@@ -33,6 +33,7 @@ from services.notifications import models as notifications_models
 from services.notifications import tasks as notifications_tasks
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
+from services.statistics import tasks as statistics_tasks
 from services.tenancy import holiday_models as tenancy_holiday_models
 from services.tenancy import holiday_tasks as tenancy_holiday_tasks
 from services.tenancy import models as tenancy_models
@@ -103,6 +104,8 @@ JOB_MODULES = (
     operations_tasks,
     # --- archive ---
     archive_tasks,
+    # --- statistics: a region-year recomputed after a change that matters ---
+    statistics_tasks,
 )
 
 # --- timed tasks -------------------------------------------------------------------------------
