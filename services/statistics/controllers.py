@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
 from services.kit import workdays
 from services.kit.errors import InvalidField
@@ -44,7 +44,7 @@ class StatisticsController(Controller):
         session: Session,
         year: Year = None,
         quarter: Quarter = None,
-        programme_area: ProgrammeArea | None = None,
+        programme_area: FromQuery[ProgrammeArea | None] = None,
     ) -> StatisticsOut:
         """The nation's figures, summed from the provinces' (the ministry viewer)."""
         fiscal_year, area = _year(year), _area(programme_area)
@@ -58,10 +58,10 @@ class StatisticsController(Controller):
     async def region(
         self,
         session: Session,
-        tenant: str,
+        tenant: FromPath[str],
         year: Year = None,
         quarter: Quarter = None,
-        programme_area: ProgrammeArea | None = None,
+        programme_area: FromQuery[ProgrammeArea | None] = None,
     ) -> StatisticsOut:
         """A region's figures with every region under it: a province rolls up its regions, a
         city its own and its counties'."""
@@ -73,11 +73,11 @@ class StatisticsController(Controller):
     async def rows(
         self,
         session: Session,
-        tenant: str,
+        tenant: FromPath[str],
         metric: Metric,
         year: Year = None,
         quarter: Quarter = None,
-        programme_area: ProgrammeArea | None = None,
+        programme_area: FromQuery[ProgrammeArea | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[RowOut]:
