@@ -8,6 +8,7 @@ by ``sws_statistics``, a NOLOGIN role without BYPASSRLS that nobody is granted:
 - ``statistics_touch()``: the trigger on the base tables that matter; it adds one
   ``statistics.refresh`` job for (region, fiscal year) to the outbox per transaction.
 - ``statistics_roll_up(year)``: recomputes the bound region's province rollup.
+- ``statistics_count_providers(year, providers)``: each provider's national count of regions.
 - ``statistics_figures(year, quarter, area)``: aggregates for the bound region and the regions
   under it ('000000': the nation) — sums and counts, never a row of any region.
 
@@ -33,6 +34,7 @@ JOB = "statistics.refresh"
 TOUCH = "statistics_touch()"
 ROLL_UP = "statistics_roll_up(integer)"
 FIGURES = "statistics_figures(integer, integer, text)"
+COUNT_PROVIDERS = "statistics_count_providers(integer, uuid[])"
 
 # (table, how its fiscal year is found, the columns whose change matters). The year lookups run
 # as sws_statistics, which reads only these columns.
@@ -150,6 +152,17 @@ def upgrade() -> None:
         "statistics_providers",
         ["fiscal_year", "provider_id", "tenant_id", "kind"],
     )
+    # Each provider's count of regions it worked in, nationally: no region's (like the rollups).
+    op.create_table(
+        "statistics_provider_regions",
+        sa.Column("fiscal_year", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("regions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "fiscal_year", "provider_id", name=op.f("pk_statistics_provider_regions")
+        ),
+    )
     for table in ("statistics_summaries", "statistics_providers"):
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -159,9 +172,10 @@ def upgrade() -> None:
             WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
         """)
     # The rollups are no region's: RLS on and no policy for the API role, so it sees nothing.
-    op.execute("ALTER TABLE statistics_province_rollups ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE statistics_province_rollups FORCE ROW LEVEL SECURITY")
-    op.execute(f"REVOKE ALL ON statistics_province_rollups FROM {app_user}")
+    for table in ("statistics_province_rollups", "statistics_provider_regions"):
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(f"REVOKE ALL ON {table} FROM {app_user}")
 
     op.execute(f"""
         DO $$ BEGIN
@@ -180,11 +194,9 @@ def upgrade() -> None:
     for table in ("statistics_summaries", "statistics_providers"):
         op.execute(f"GRANT SELECT ON {table} TO {ROLE}")
         op.execute(f"CREATE POLICY statistics_read ON {table} FOR SELECT TO {ROLE} USING (true)")
-    op.execute(f"GRANT SELECT, INSERT, DELETE ON statistics_province_rollups TO {ROLE}")
-    op.execute(
-        f"CREATE POLICY statistics_all ON statistics_province_rollups FOR ALL TO {ROLE}"
-        " USING (true)"
-    )
+    for table in ("statistics_province_rollups", "statistics_provider_regions"):
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {ROLE}")
+        op.execute(f"CREATE POLICY statistics_all ON {table} FOR ALL TO {ROLE} USING (true)")
     op.execute(
         "GRANT SELECT (tenant_id, message_key, actor_name, sent_at),"
         " INSERT (tenant_id, id, message_key, actor_name, queue_name, payload, request_id,"
@@ -299,6 +311,46 @@ def upgrade() -> None:
     """)
     _own(ROLL_UP)
 
+    # The national count of regions of each provider the bound region's refresh touched,
+    # counted again from the regions' rows (so a replay changes nothing). Each provider is
+    # locked first, in order, so two regions' jobs never both count without the other.
+    op.execute("""
+        CREATE FUNCTION statistics_count_providers(p_year integer, p_providers uuid[])
+        RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $$
+        DECLARE
+          v_region text := current_setting('app.tenant_id', true);
+          v_provider uuid;
+          v_regions integer;
+          v_kind text;
+        BEGIN
+          IF coalesce(v_region, '') !~ '^[0-9]{6}$' OR v_region = '000000' THEN
+            RAISE EXCEPTION 'statistics_count_providers answers a region''s transaction only'
+              USING ERRCODE = 'insufficient_privilege';
+          END IF;
+          FOR v_provider IN SELECT DISTINCT u FROM unnest(p_providers) u ORDER BY u LOOP
+            PERFORM pg_advisory_xact_lock(hashtext('statistics:' || v_provider::text), p_year);
+          END LOOP;
+          FOR v_provider IN SELECT DISTINCT u FROM unnest(p_providers) u ORDER BY u LOOP
+            SELECT count(*), min(sp.kind) INTO v_regions, v_kind
+              FROM public.statistics_providers sp
+             WHERE sp.fiscal_year = p_year AND sp.provider_id = v_provider;
+            IF v_regions = 0 THEN
+              DELETE FROM public.statistics_provider_regions r
+               WHERE r.fiscal_year = p_year AND r.provider_id = v_provider;
+            ELSE
+              INSERT INTO public.statistics_provider_regions AS r
+                (fiscal_year, provider_id, kind, regions)
+              VALUES (p_year, v_provider, v_kind, v_regions)
+              ON CONFLICT (fiscal_year, provider_id)
+              DO UPDATE SET kind = EXCLUDED.kind, regions = EXCLUDED.regions;
+            END IF;
+          END LOOP;
+        END $$
+    """)
+    _own(COUNT_PROVIDERS)
+
     # Aggregates for the bound region and every region under it (GB/T 2260 codes: a
     # province's regions share its first two digits, a city's its first four); the
     # platform's binding ('000000') answers for the nation.
@@ -328,7 +380,14 @@ def upgrade() -> None:
                  AND (v_scope <> '000000' OR r.metric NOT LIKE 'providers%')
                GROUP BY r.metric, r.dimension;
             IF v_scope = '000000' THEN
-              RETURN QUERY {_PROVIDERS.format(where="TRUE")};
+              RETURN QUERY
+                SELECT m.metric, r.kind::text, count(*)::numeric
+                  FROM public.statistics_provider_regions r
+                 CROSS JOIN LATERAL (VALUES ('providers', true),
+                                            ('providers_cross_region', r.regions > 1))
+                       m(metric, counted)
+                 WHERE r.fiscal_year = p_year AND m.counted
+                 GROUP BY m.metric, r.kind;
             END IF;
             RETURN;
           END IF;
@@ -371,6 +430,7 @@ def downgrade() -> None:
         op.execute(f"REVOKE ALL ON {table} FROM {ROLE}")
     op.execute(f"DROP FUNCTION IF EXISTS {FIGURES}")
     op.execute(f"DROP FUNCTION IF EXISTS {ROLL_UP}")
+    op.execute(f"DROP FUNCTION IF EXISTS {COUNT_PROVIDERS}")
     op.execute("DROP FUNCTION IF EXISTS statistics_enqueue(text, integer[])")
     op.execute("DROP POLICY IF EXISTS statistics_dispatch ON outbox")
     op.execute("DROP POLICY IF EXISTS statistics_pending ON outbox")
@@ -378,8 +438,15 @@ def downgrade() -> None:
     for table in READS:
         op.execute(f"DROP POLICY IF EXISTS statistics_read ON {table}")
         op.execute(f"REVOKE ALL ON {table} FROM {ROLE}")
-    op.drop_table("statistics_providers")
-    op.drop_table("statistics_province_rollups")
-    op.drop_table("statistics_summaries")
+    op.execute("DROP TABLE IF EXISTS statistics_providers")
+    op.execute("DROP TABLE IF EXISTS statistics_provider_regions")
+    op.execute("DROP TABLE IF EXISTS statistics_province_rollups")
+    op.execute("DROP TABLE IF EXISTS statistics_summaries")
     op.execute(f"REVOKE ALL ON SCHEMA public FROM {ROLE}")
-    op.execute(f"DROP ROLE IF EXISTS {ROLE}")
+    # The role is the cluster's: another database migrated here may still grant it something.
+    op.execute(f"""
+        DO $$ BEGIN
+          DROP ROLE IF EXISTS {ROLE};
+        EXCEPTION WHEN dependent_objects_still_exist THEN NULL;
+        END $$;
+    """)

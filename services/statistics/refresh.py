@@ -66,6 +66,7 @@ async def refresh(session: AsyncSession, tenant: str, year: int) -> Computed:
         {"tenant": tenant, "year": year},
     )
     computed = await compute(session, tenant, year)
+    before = await kept(session, tenant, year)
     params = {"tenant": tenant, "year": year}
     await session.execute(
         text("DELETE FROM statistics_summaries WHERE tenant_id = :tenant AND fiscal_year = :year"),
@@ -106,4 +107,10 @@ async def refresh(session: AsyncSession, tenant: str, year: int) -> Computed:
             ],
         )
     await session.execute(text("SELECT statistics_roll_up(:year)"), {"year": year})
+    touched = sorted(set(before.providers) | set(computed.providers))
+    if touched:
+        await session.execute(
+            text("SELECT statistics_count_providers(:year, CAST(:providers AS uuid[]))"),
+            {"year": year, "providers": touched},
+        )
     return computed

@@ -76,6 +76,21 @@ async def base_money(admin_db: asyncpg.Connection, prefix: str) -> tuple[Decimal
     return Decimal(contracted), Decimal(paid)
 
 
+async def base_provider_kinds(admin_db: asyncpg.Connection, prefix: str) -> dict[str, int]:
+    """Distinct providers of signed contracts by the USCC's registration authority."""
+    rows = await admin_db.fetch(
+        "SELECT CASE left(v.uscc, 1) WHEN '5' THEN 'social_organisation'"
+        " WHEN '9' THEN 'enterprise' ELSE 'other' END AS kind, count(DISTINCT v.id)"
+        " FROM contracts c JOIN projects p ON p.tenant_id = c.tenant_id AND p.id = c.project_id"
+        " JOIN providers v ON v.id = c.provider_id"
+        " WHERE c.tenant_id LIKE $1 AND p.fiscal_year = $2 AND c.signed_at IS NOT NULL"
+        " GROUP BY 1",
+        prefix + "%",
+        YEAR,
+    )
+    return {row["kind"]: row["count"] for row in rows}
+
+
 async def test_figures_follow_scripted_activity_in_two_cities(
     client: Client,
     login: Login,
@@ -146,8 +161,12 @@ async def test_figures_follow_scripted_activity_in_two_cities(
         assert money(after[scope]["contracts"]["paid"]) == paid
     gd = after[GD]["procurements"]
     assert gd["open_tender_share"] == round(gd["by_method"].get("open_tender", 0) / gd["total"], 4)
-    # The provider that signed counts once, as the social organisation its USCC says it is.
+    # The provider that signed counts once, as the social organisation its USCC says it is;
+    # each provider once however many regions it works in.
     assert after[GZ]["providers"]["by_kind"].get("social_organisation", 0) >= 1
+    for scope, prefix in ((GZ, "4401"), (GD, "44"), ("national", "")):
+        kinds = await base_provider_kinds(admin_db, prefix)
+        assert after[scope]["providers"]["by_kind"] == kinds, scope
 
     # The region's own users list the rows a figure counts.
     rows = await client.get(
