@@ -226,9 +226,11 @@ def upgrade() -> None:
             CONTINUE WHEN v_year IS NULL;
             v_key := '{JOB}:' || p_tenant || ':' || v_year || ':' || txid_current();
             CONTINUE WHEN EXISTS (
+              -- This transaction's own rows are unsent: the relay cannot see them yet, and
+              -- the partial index of unsent rows keeps the look small.
               SELECT FROM public.outbox o
-               WHERE o.tenant_id = p_tenant AND o.message_key = v_key
-                 AND o.actor_name = '{JOB}');
+               WHERE o.tenant_id = p_tenant AND o.sent_at IS NULL
+                 AND o.message_key = v_key AND o.actor_name = '{JOB}');
             INSERT INTO public.outbox (tenant_id, id, message_key, actor_name, queue_name,
                                        payload, request_id, available_at, attempts,
                                        batchable, retries)
