@@ -65,6 +65,7 @@ from services.planning.controllers import (
     DeclarationController,
     ProjectController,
 )
+from services.statistics.controllers import StatisticsController
 from services.tenancy.controllers import (
     MembershipController,
     OrganisationController,
@@ -159,6 +160,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderTiesController,
     CreditFactController,
     MyCreditFactsController,
+    # --- statistics ---
+    StatisticsController,
     # --- archive ---
     ProjectArchiveController,
     ArchiveController,

@@ -102,6 +102,11 @@ class Settings:
     relay_batch: int = field(default_factory=lambda: _env_int("RELAY_BATCH", 200))
     # Jobs of one queue the relay packs into one message, run in one transaction; 1: no batches.
     job_batch_size: int = field(default_factory=lambda: _env_int("JOB_BATCH_SIZE", 50))
+    # Statistics: a county's count of people served below this is withheld (it can identify
+    # somebody); issue 14.
+    statistics_suppress_below: int = field(
+        default_factory=lambda: _env_int("STATISTICS_SUPPRESS_BELOW", 10)
+    )
     jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
     refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))

@@ -426,6 +426,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     # --- platform: the holiday calendar --- a platform administrator enters and reads years.
     "GET /v1/platform/holiday-calendars": PLATFORM,
     "PUT /v1/platform/holiday-calendars/{year}": PLATFORM,
+    # --- statistics --- the nation's figures for the ministry; a region's for the viewers
+    # above it and its own civil affairs and finance; the rows behind them for its own only.
+    "GET /v1/statistics/national": frozenset({MINISTRY_VIEWER}),
+    "GET /v1/statistics/{tenant}": BUDGET_READERS | {MINISTRY_VIEWER, PROVINCE_VIEWER},
+    "GET /v1/statistics/{tenant}/rows": BUDGET_READERS,
 }
 
 # Routes for anyone, signed in or not.
