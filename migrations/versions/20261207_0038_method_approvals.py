@@ -118,7 +118,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_method_approval_requests_pending",
         "method_approval_requests",
-        ["county_code", "procurement_id"],
+        ["tenant_id", "county_code", "procurement_id"],
         unique=True,
         postgresql_where=sa.text("status = 'pending'"),
     )

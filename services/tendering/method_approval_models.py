@@ -27,6 +27,7 @@ class MethodApprovalRequest(TenantOwned, Base):
         CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_at"),
         Index(
             "uq_method_approval_requests_pending",
+            "tenant_id",
             "county_code",
             "procurement_id",
             unique=True,
