@@ -65,6 +65,7 @@ from services.planning.controllers import (
     DeclarationController,
     ProjectController,
 )
+from services.redflags.controllers import RedFlagController
 from services.statistics.controllers import StatisticsController
 from services.tenancy.controllers import (
     MembershipController,
@@ -167,6 +168,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     ArchiveController,
     # --- open data (OCDS 1.1) ---
     OpenDataController,
+    # --- red flags for supervisors, over the open data ---
+    RedFlagController,
     # --- delivery: progress reports ---
     ContractReportController,
     ReportController,
