@@ -490,7 +490,7 @@ async def published_ceilings(
     rows = await session.execute(
         select(Notice.procurement_id, Notice.data["ceiling_price"].astext)
         .where(Notice.procurement_id.in_(procurement_ids), Notice.data.has_key("ceiling_price"))
-        .order_by(Notice.procurement_id, Notice.published_at.desc())
-        .distinct(Notice.procurement_id)
+        .order_by(Notice.published_at)
     )
+    # The later notice (a correction) overwrites the earlier.
     return {pid: Decimal(ceiling) for pid, ceiling in rows.all()}
