@@ -136,8 +136,8 @@ def _supplier(award: dict[str, Any]) -> str | None:
 
 def single_bid(p: Process) -> Iterator[Flag]:
     """R018: one valid bid in a contested method. The bids statistics appear once the bids
-    were opened; an open tender left with fewer than three valid bids fails (政府采购法 art.
-    36), so here an open tender is flagged on its failure, never on an award."""
+    were opened; every method here fails below its minimum of valid bids (政府采购法 art. 36,
+    74号令 art. 37, 214号 art. 21), so the flag lands on a failure, never on an award."""
     if p.tender.get("procurementMethod") not in SINGLE_BID_METHODS:
         return
     stats = (p.compiled.get("bids") or {}).get("statistics") or []
