@@ -87,7 +87,7 @@ class RedFlagController(Controller):
         """Every region's red flags (the ministry viewer), by year, division and indicator."""
         return await _body(request, session, NATION, reading.Filters(year, region, indicator))
 
-    @get("/red-flags.xlsx", opt={"permission": "red_flags:national"})
+    @get("/red-flags.xlsx", media_type=XLSX, opt={"permission": "red_flags:national"})
     async def national_xlsx(
         self,
         request: Request[Any, Any, Any],
@@ -120,6 +120,7 @@ class RedFlagController(Controller):
 
     @get(
         "/red-flags/{tenant:str}/red-flags.xlsx",
+        media_type=XLSX,
         opt={"permission": "red_flags:read", "regions": "enclosing"},
     )
     async def region_xlsx(

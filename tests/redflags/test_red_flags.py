@@ -100,6 +100,8 @@ async def test_flags_reach_who_supervises_them(client: Client, login: Login, gz:
     record = json_of(await client.get(f"{link.path}?{link.query}"))
     assert [r["ocid"] for r in record["records"]] == [ceiling]
     assert record["records"][0]["compiledRelease"]["awards"][0]["value"]["amount"] == 347000
+    elsewhere_record = json_of(await client.get(f"/v1/open-data/{SZ}/records?{link.query}"))
+    assert elsewhere_record["records"] == []  # 深圳's feed does not hold 广州's procurement
 
     # Filters: the indicator, the year, the region.
     only = json_of(
