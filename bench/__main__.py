@@ -9,7 +9,9 @@ dramatiq actor on the same broker (bench/events.py). Part 4 uploads a large file
 API's document route, against boto3 straight to the same S3 (bench/upload.py). Part 5 times
 ``/healthz`` idle and while 20 clients sign in with the production Argon2 cost
 (bench/logins.py). Part 7 builds a project archive's zip from 200 MiB of documents, against a
-raw boto3 copy of the same objects, with its peak memory (bench/archive.py).
+raw boto3 copy of the same objects, with its peak memory (bench/archive.py). Part 8 times
+the national and a province's statistics at 3,030 regions and 1,000,000 procurements, beside a
+raw GROUP BY over the base tables (bench/statistics.py; its data is generated once and kept).
 Part 6 puts a mixed read load (public notices, a region's procurements, the
 inbox) on the API as make run starts it, one worker per core, against the same load on one
 worker (bench/mixed.py; needs wrk). Nothing is asserted against a threshold: each figure is
@@ -45,6 +47,7 @@ from typing import Any
 import structlog
 
 from bench import archive, authz, events, load, logins, mixed, processes, server, upload
+from bench import statistics as stats
 from bench.app import SELECT1_PATH
 from services.kit.settings import Settings
 
@@ -394,7 +397,38 @@ def mixed_reads(url: str) -> bool:
     return target.requests > 0 and target.non_2xx == 0
 
 
-ALL_PARTS = {1, 2, 3, 4, 5, 6, 7}
+def statistics_scale(url: str) -> bool:
+    report = stats.run(Settings(database_url=url))
+    made = (
+        "reused from an earlier run"
+        if report.generated_s is None
+        else f"generated in {report.generated_s:,.0f} s"
+    )
+    print()
+    print(
+        f"8. Statistics: {report.regions:,} regions, {report.procurements:,} procurements,"
+        f" {report.summary_rows:,} summary rows ({made})"
+    )
+    print(f"  {'query':<60} {'p50 ms':>8} {'p95 ms':>8} {'rounds':>7} {'rows':>6}")
+    for t in report.timings:
+        print(f"  {t.label:<60} {t.p50_ms:>8.2f} {t.p95_ms:>8.2f} {t.rounds:>7} {t.rows:>6}")
+    national, province, raw_national, raw_province = report.timings
+    ok_national = national.p95_ms < stats.NATIONAL_TARGET_MS
+    ok_province = province.p95_ms < stats.PROVINCE_TARGET_MS
+    print(
+        f"  national p95 {national.p95_ms:.1f} ms, target < {stats.NATIONAL_TARGET_MS:g} ms"
+        f"   {_verdict(ok_national)}   (raw GROUP BY ÷ summary:"
+        f" {raw_national.p95_ms / national.p95_ms:,.0f}×)"
+    )
+    print(
+        f"  province p95 {province.p95_ms:.1f} ms, target < {stats.PROVINCE_TARGET_MS:g} ms"
+        f"   {_verdict(ok_province)}   (raw GROUP BY ÷ summary:"
+        f" {raw_province.p95_ms / province.p95_ms:,.0f}×)"
+    )
+    return True
+
+
+ALL_PARTS = {1, 2, 3, 4, 5, 6, 7, 8}
 
 
 def _parts() -> set[int]:
@@ -407,7 +441,7 @@ def _parts() -> set[int]:
     except ValueError:
         parts = set()
     if not parts or not parts <= ALL_PARTS:
-        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5,6,7, comma-separated")
+        raise SystemExit("BENCH_PARTS must list parts among 1,2,3,4,5,6,7,8, comma-separated")
     return parts
 
 
@@ -474,6 +508,8 @@ def main() -> int:
             valid = _part("6. Mixed reads", lambda: mixed_reads(url)) and valid
         if 7 in parts:
             valid = _part("7. Archive", archive_build) and valid
+        if 8 in parts:
+            valid = _part("8. Statistics", lambda: statistics_scale(url)) and valid
     except KeyboardInterrupt:
         print("\ninterrupted; the processes started here have been stopped", file=sys.stderr)
         return 128 + _TERMINATED[0] if _TERMINATED else 130

@@ -65,6 +65,8 @@ from services.planning.controllers import (
     DeclarationController,
     ProjectController,
 )
+from services.redflags.controllers import RedFlagController
+from services.statistics.controllers import StatisticsController
 from services.tenancy.controllers import (
     MembershipController,
     OrganisationController,
@@ -159,11 +161,15 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProviderTiesController,
     CreditFactController,
     MyCreditFactsController,
+    # --- statistics ---
+    StatisticsController,
     # --- archive ---
     ProjectArchiveController,
     ArchiveController,
     # --- open data (OCDS 1.1) ---
     OpenDataController,
+    # --- red flags for supervisors, over the open data ---
+    RedFlagController,
     # --- delivery: progress reports ---
     ContractReportController,
     ReportController,

@@ -123,6 +123,24 @@ def verify_archive(args: argparse.Namespace) -> int:
     return asyncio.run(_verify_archive(args.archive_id))
 
 
+async def _rebuild_statistics(regions: list[str]) -> int:
+    from services.kit.db import make_engine, make_sessionmaker
+    from services.statistics.rebuild import rebuild
+
+    settings = get_settings()
+    engine = make_engine(settings.app_database_url, settings)
+    try:
+        differing = await rebuild(make_sessionmaker(engine), regions)
+    finally:
+        await engine.dispose()
+    print(f"{differing} region-year(s) differed" if differing else "no difference")
+    return 1 if differing else 0
+
+
+def statistics_rebuild(args: argparse.Namespace) -> int:
+    return asyncio.run(_rebuild_statistics(args.region or []))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="services.cli")
     commands = parser.add_subparsers(required=True)
@@ -140,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     archive.add_argument("archive_id", help="the archive's id")
     archive.set_defaults(run=verify_archive)
+    stats = commands.add_parser(
+        "statistics-rebuild",
+        help="recompute every statistics summary from the base tables; exit 1 on a difference",
+    )
+    stats.add_argument("--region", action="append", help="a division code (repeatable)")
+    stats.set_defaults(run=statistics_rebuild)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -35,6 +35,7 @@ from services.opendata import models as opendata_models
 from services.opendata import recording as opendata_recording
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
+from services.statistics import tasks as statistics_tasks
 from services.tenancy import holiday_models as tenancy_holiday_models
 from services.tenancy import holiday_tasks as tenancy_holiday_tasks
 from services.tenancy import models as tenancy_models
@@ -112,6 +113,8 @@ JOB_MODULES = (
     archive_tasks,
     # --- open data: records each public change's releases (a listener, not a job) ---
     opendata_recording,
+    # --- statistics: a region-year recomputed after a change that matters ---
+    statistics_tasks,
 )
 
 # --- timed tasks -------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ Each route handler declares exactly one of: ``opt={"public": True}``,
 ``opt={"authenticated": True}`` (any signed-in user) or ``opt={"permission": "..."}``.
 A permission route may add ``"object": (kind, path_param)``: then a role held on that one
 object (``tenancy.service.grant_on_object``) grants the permission too, besides the tenant's.
+A permission route may add ``"regions": "enclosing"``: a role held in a region enclosing the
+path's tenant (its city, its province, by GB/T 2260 code) grants it too; ``"regions"`` of any
+value also makes the path's tenant 404 to a user who holds the permission only elsewhere.
 A route that declares none is refused (deny by default), and a test lists the routes.
 Tenant-scoped routes carry the tenant in the path as ``{tenant}``.
 """
@@ -98,11 +101,35 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
         principal.user_id, domain, permission, principal.issued_at
     ):
         return
+    regions = opt.get("regions")
+    if tenant is not None and regions is not None:
+        await _region_access(authorizer, principal, tenant, permission, regions == "enclosing")
+        return
     on_object = _object_domain(connection, opt, tenant)
     if on_object is None or not await authorizer.allowed_for_token(
         principal.user_id, on_object, permission, principal.issued_at
     ):
         raise Forbidden(f"Your roles here do not grant '{permission}'.")
+
+
+def enclosing(code: str) -> list[str]:
+    """The city and the province a division code lies in (GB/T 2260), without itself."""
+    outer = [code[:4] + "00", code[:2] + "0000"]
+    return [region for region in dict.fromkeys(outer) if region != code]
+
+
+async def _region_access(
+    authorizer: Authorizer, principal: Principal, tenant: str, permission: str, outer: bool
+) -> None:
+    for region in enclosing(tenant) if outer else []:
+        if await authorizer.allowed_for_token(
+            principal.user_id, region, permission, principal.issued_at
+        ):
+            return
+    held = {domain for _, domain in authorizer.roles_of(principal.user_id)}
+    if any(authorizer.allowed(principal.user_id, domain, permission) for domain in held):
+        raise NotFound("No such region among yours.")
+    raise Forbidden(f"Your roles here do not grant '{permission}'.")
 
 
 def _object_domain(

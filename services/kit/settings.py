@@ -102,6 +102,19 @@ class Settings:
     relay_batch: int = field(default_factory=lambda: _env_int("RELAY_BATCH", 200))
     # Jobs of one queue the relay packs into one message, run in one transaction; 1: no batches.
     job_batch_size: int = field(default_factory=lambda: _env_int("JOB_BATCH_SIZE", 50))
+    # Statistics: a county's count of people served below this is withheld (it can identify
+    # somebody); issue 14.
+    statistics_suppress_below: int = field(
+        default_factory=lambda: _env_int("STATISTICS_SUPPRESS_BELOW", 10)
+    )
+    # Red flags: a supplier winning at least this share of one buyer's awards in a year, out of
+    # at least RED_FLAG_WINNER_MIN_AWARDS awards, keeps winning with that buyer; issue 14.
+    red_flag_winner_share_percent: int = field(
+        default_factory=lambda: _env_int("RED_FLAG_WINNER_SHARE_PERCENT", 50)
+    )
+    red_flag_winner_min_awards: int = field(
+        default_factory=lambda: _env_int("RED_FLAG_WINNER_MIN_AWARDS", 3)
+    )
     jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
     refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))

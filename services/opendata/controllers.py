@@ -30,6 +30,10 @@ SinceQuery = Annotated[
         description="the opaque cursor of a page's `next` link: only later releases",
     ),
 ]
+OcidQuery = Annotated[
+    str | None,
+    QueryParameter(name="ocid", max_length=100, description="only this procurement's record"),
+]
 YearPath = Annotated[int, PathParameter(ge=2000, le=2100, description="the year, Asia/Shanghai")]
 
 
@@ -77,10 +81,15 @@ async def _records(
     tenant: str | None,
     since: str | None,
     limit: int,
+    ocid: str | None = None,
 ) -> Response[dict[str, Any]]:
     if tenant is not None:
         await tenancy.get_tenant(session, tenant)
-    ocids, last = await reading.changed_ocids(session, tenant, reading.decode(since), limit)
+    if ocid is not None:
+        # One procurement's record (what a red flag links to): no paging.
+        ocids, last = await reading.published_ocid(session, tenant, ocid), None
+    else:
+        ocids, last = await reading.changed_ocids(session, tenant, reading.decode(since), limit)
     found = await reading.of_ocids(session, ocids)
     body = {
         **_package(request),
@@ -139,9 +148,11 @@ class OpenDataController(Controller):
         tenant: FromPath[str],
         since: SinceQuery = None,
         limit: Limit = DEFAULT_LIMIT,
+        ocid: OcidQuery = None,
     ) -> Response[dict[str, Any]]:
-        """The region's records, in the order of their latest change."""
-        return await _records(request, session, tenant, since, limit)
+        """The region's records, in the order of their latest change; with ``ocid``, that
+        procurement's record alone (none when the region published no such ocid)."""
+        return await _records(request, session, tenant, since, limit, ocid)
 
     @get("/{tenant:str}/releases/{year:int}", opt={"public": True})
     async def year(

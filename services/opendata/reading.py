@@ -70,6 +70,14 @@ async def changed_ocids(
     return [r[0] for r in rows], last
 
 
+async def published_ocid(session: AsyncSession, tenant: str | None, ocid: str) -> list[str]:
+    """``[ocid]`` when the region (or any, for None) published it, else ``[]``."""
+    statement = select(Release.ocid).where(Release.ocid == ocid)
+    if tenant is not None:
+        statement = statement.where(Release.tenant_id == tenant)
+    return [ocid] if (await session.execute(statement.limit(1))).first() else []
+
+
 async def of_ocids(session: AsyncSession, ocids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """Every release of each ocid, oldest first."""
     found: dict[str, list[dict[str, Any]]] = {o: [] for o in ocids}

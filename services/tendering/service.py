@@ -41,8 +41,12 @@ from services.tendering.models import (
 from services.tendering.schemas import Method, NoticeKind, Status
 from services.tendering.selection_models import SupplierSelection
 
+# The national law's numbers (a region may only tighten them): what supervisors measure against.
+NATIONAL_RULES = rules.NATIONAL
+
 __all__ = [
     "AWARD_NOTIFIED",
+    "NATIONAL_RULES",
     "Award",
     "Method",
     "NoticeKind",
@@ -66,6 +70,7 @@ __all__ = [
     "publish_acceptance_notice",
     "publish_amendment_notice",
     "publish_contract_notice",
+    "published_ceilings",
     "supplementary_max_share",
 ]
 
@@ -475,3 +480,17 @@ async def open_facts(session: AsyncSession, tenant: str, procurement_id: uuid.UU
             for n in await notices.of_procurement(session, p)
         ],
     )
+
+
+async def published_ceilings(
+    session: AsyncSession, procurement_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    """Each procurement's ceiling price (最高限价) as its latest notice published it: public in
+    every region, like the notice itself."""
+    rows = await session.execute(
+        select(Notice.procurement_id, Notice.data["ceiling_price"].astext)
+        .where(Notice.procurement_id.in_(procurement_ids), Notice.data.has_key("ceiling_price"))
+        .order_by(Notice.published_at)
+    )
+    # The later notice (a correction) overwrites the earlier.
+    return {pid: Decimal(ceiling) for pid, ceiling in rows.all()}

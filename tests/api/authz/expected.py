@@ -426,6 +426,18 @@ EXPECTED: dict[str, frozenset[str]] = {
     # --- platform: the holiday calendar --- a platform administrator enters and reads years.
     "GET /v1/platform/holiday-calendars": PLATFORM,
     "PUT /v1/platform/holiday-calendars/{year}": PLATFORM,
+    # --- statistics --- the nation's figures for the ministry; a region's for the viewers
+    # above it and its own civil affairs and finance; the rows behind them for its own only.
+    "GET /v1/statistics/national": frozenset({MINISTRY_VIEWER}),
+    "GET /v1/statistics/{tenant}": BUDGET_READERS | {MINISTRY_VIEWER, PROVINCE_VIEWER},
+    "GET /v1/statistics/{tenant}/rows": BUDGET_READERS,
+    # --- red flags --- every region's for the ministry; a region's for the viewers above it
+    # and its own civil affairs and finance; each as JSON and as an .xlsx download.
+    "GET /v1/red-flags": frozenset({MINISTRY_VIEWER}),
+    "GET /v1/red-flags.xlsx": frozenset({MINISTRY_VIEWER}),
+    "GET /v1/red-flags/{tenant}": BUDGET_READERS | {MINISTRY_VIEWER, PROVINCE_VIEWER},
+    "GET /v1/red-flags/{tenant}/red-flags.xlsx": BUDGET_READERS
+    | {MINISTRY_VIEWER, PROVINCE_VIEWER},
 }
 
 # Routes for anyone, signed in or not.

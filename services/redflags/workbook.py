@@ -1,0 +1,90 @@
+"""The red-flag list as an .xlsx workbook: Chinese headers, 元 and percentage formats, and a
+sheet naming the filters used."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from services.redflags.indicators import Indicator, Unit
+from services.redflags.schemas import RedFlagsOut
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YUAN = '#,##0.00"元"'
+PERCENT = "0.00%"
+HEADERS = (
+    "指标代码",
+    "指标名称",
+    "地区代码",
+    "地区名称",
+    "年度",
+    "开放合同编码（OCID）",
+    "项目名称",
+    "指标值",
+    "阈值",
+    "单位",
+    "供应商",
+    "成交金额（元）",
+    "公开记录",
+)
+UNIT_NAMES = {
+    Unit.bids: "家",
+    Unit.days: "日",
+    Unit.working_days: "工作日",
+    Unit.share: "比例",
+}
+WIDTHS = (18, 30, 10, 14, 8, 46, 36, 10, 10, 8, 30, 18, 70)
+
+
+def workbook(body: RedFlagsOut, scope_name: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "预警信号"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for flag in body.flags:
+        share = flag.unit == Unit.share
+        sheet.append(
+            [
+                flag.indicator,
+                flag.name,
+                flag.region,
+                flag.region_name,
+                flag.year,
+                flag.ocid,
+                flag.title,
+                float(flag.value),
+                float(flag.threshold),
+                UNIT_NAMES[Unit(flag.unit)],
+                flag.supplier or "",
+                float(flag.amount) if flag.amount is not None else None,
+                flag.record_url,
+            ]
+        )
+        row = sheet.max_row
+        for column in ("H", "I"):
+            sheet[f"{column}{row}"].number_format = PERCENT if share else "0"
+        sheet[f"L{row}"].number_format = YUAN
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+
+    used = book.create_sheet("筛选条件")
+    used.append(("条件", "取值"))
+    for cell in used[1]:
+        cell.font = Font(bold=True)
+    indicator = Indicator(body.indicator).value if body.indicator else None
+    used.append(("范围", scope_name))
+    used.append(("年度", body.year if body.year is not None else "全部"))
+    used.append(("地区代码", body.region or "全部"))
+    used.append(("指标", indicator or "全部"))
+    used.append(("预警信号数", len(body.flags)))
+    used.column_dimensions["A"].width = 14
+    used.column_dimensions["B"].width = 30
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

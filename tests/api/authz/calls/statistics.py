@@ -1,0 +1,20 @@
+"""Calls of the statistics routes: the nation's figures, 广州's, and the rows behind one."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.authz.registry import calls, plain
+from tests.api.authz.world import World
+from tests.support.client import Headers
+from tests.support.demo import GZ
+
+plain("GET /v1/statistics/national")
+plain("GET /v1/statistics/{tenant}")
+
+
+@calls("GET /v1/statistics/{tenant}/rows")
+async def _rows(w: World, h: Headers) -> httpx.Response:
+    return await w.client.get(
+        f"/v1/statistics/{GZ}/rows", headers=h, params={"metric": "procurements"}
+    )
