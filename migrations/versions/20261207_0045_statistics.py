@@ -5,8 +5,10 @@
 (``statistics_province_rollups``) are no region's and are reached only through functions owned
 by ``sws_statistics``, a NOLOGIN role without BYPASSRLS that nobody is granted:
 
-- ``statistics_touch()``: the trigger on the base tables that matter; it adds one
-  ``statistics.refresh`` job for (region, fiscal year) to the outbox per transaction.
+- ``statistics_touch_<table>()``: the trigger on the base tables that matter; it marks
+  (region, fiscal year) dirty in ``statistics_dirty`` in the changing transaction.
+- ``statistics_dirty_marks(limit)``: every region's dirty marks, for the chronograph's sweep
+  (which queues one ``statistics.refresh`` job per mark).
 - ``statistics_roll_up(year)``: recomputes the bound region's province rollup.
 - ``statistics_count_providers(year, providers)``: each provider's national count of regions.
 - ``statistics_figures(year, quarter, area)``: aggregates for the bound region and the regions
@@ -30,11 +32,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ROLE = "sws_statistics"
-JOB = "statistics.refresh"
 TOUCH = "statistics_touch()"
 ROLL_UP = "statistics_roll_up(integer)"
 FIGURES = "statistics_figures(integer, integer, text)"
 COUNT_PROVIDERS = "statistics_count_providers(integer, uuid[])"
+DIRTY_MARKS = "statistics_dirty_marks(p_limit integer)"
+DIRTY_MARKS_SIGNATURE = "statistics_dirty_marks(integer)"
 
 # (table, how its fiscal year is found, the columns whose change matters). The year lookups run
 # as sws_statistics, which reads only these columns.
@@ -163,7 +166,15 @@ def upgrade() -> None:
             "fiscal_year", "provider_id", name=op.f("pk_statistics_provider_regions")
         ),
     )
-    for table in ("statistics_summaries", "statistics_providers"):
+    # A region-year changed since its rows were last refreshed: the latest mark's time.
+    op.create_table(
+        "statistics_dirty",
+        sa.Column("tenant_id", sa.String(6), sa.ForeignKey("tenants.code"), nullable=False),
+        sa.Column("fiscal_year", sa.Integer(), nullable=False),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "fiscal_year", name=op.f("pk_statistics_dirty")),
+    )
+    for table in ("statistics_summaries", "statistics_providers", "statistics_dirty"):
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         op.execute(f"""
@@ -197,50 +208,43 @@ def upgrade() -> None:
     for table in ("statistics_province_rollups", "statistics_provider_regions"):
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {ROLE}")
         op.execute(f"CREATE POLICY statistics_all ON {table} FOR ALL TO {ROLE} USING (true)")
-    op.execute(
-        "GRANT SELECT (tenant_id, message_key, actor_name, sent_at),"
-        " INSERT (tenant_id, id, message_key, actor_name, queue_name, payload, request_id,"
-        f" available_at, attempts, batchable, retries) ON outbox TO {ROLE}"
-    )
-    op.execute(
-        f"CREATE POLICY statistics_dispatch ON outbox FOR INSERT TO {ROLE}"
-        f" WITH CHECK (actor_name = '{JOB}')"
-    )
-    op.execute(
-        f"CREATE POLICY statistics_pending ON outbox FOR SELECT TO {ROLE}"
-        f" USING (actor_name = '{JOB}')"
-    )
+    # The triggers mark, the sweep reads every region's marks; the refresh job deletes its
+    # own region's mark as the app role (tenant_isolation).
+    op.execute(f"GRANT SELECT, INSERT, UPDATE ON statistics_dirty TO {ROLE}")
+    op.execute(f"CREATE POLICY statistics_mark ON statistics_dirty FOR ALL TO {ROLE} USING (true)")
 
-    # One job per (region, fiscal year) per transaction: the key names the transaction, so a
-    # second change in it adds nothing, and the job (run after the commit) sees every change.
-    op.execute(f"""
+    # A change marks its region-year in its own transaction: committed with it, gone with its
+    # rollback. Each mark takes the clock's time, so a mark made after a sweep read the row is
+    # always later than what that sweep saw (see services.statistics.sweep).
+    op.execute("""
         CREATE FUNCTION statistics_enqueue(p_tenant text, p_years integer[])
         RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
         SET search_path = pg_catalog, pg_temp
         AS $$
-        DECLARE
-          v_year integer;
-          v_key text;
         BEGIN
-          FOREACH v_year IN ARRAY coalesce(p_years, ARRAY[]::integer[]) LOOP
-            CONTINUE WHEN v_year IS NULL;
-            v_key := '{JOB}:' || p_tenant || ':' || v_year || ':' || txid_current();
-            CONTINUE WHEN EXISTS (
-              -- This transaction's own rows are unsent: the relay cannot see them yet, and
-              -- the partial index of unsent rows keeps the look small.
-              SELECT FROM public.outbox o
-               WHERE o.tenant_id = p_tenant AND o.sent_at IS NULL
-                 AND o.message_key = v_key AND o.actor_name = '{JOB}');
-            INSERT INTO public.outbox (tenant_id, id, message_key, actor_name, queue_name,
-                                       payload, request_id, available_at, attempts,
-                                       batchable, retries)
-            VALUES (p_tenant, gen_random_uuid(), v_key, '{JOB}', 'default',
-                    jsonb_build_object('year', v_year), NULL, now(), 0, true, 0);
-            PERFORM pg_notify('outbox_new', '');
-          END LOOP;
+          INSERT INTO public.statistics_dirty AS d (tenant_id, fiscal_year, marked_at)
+          SELECT p_tenant, u.y, clock_timestamp()
+            FROM (SELECT DISTINCT y FROM unnest(coalesce(p_years, ARRAY[]::integer[])) y
+                   WHERE y IS NOT NULL) u
+          ON CONFLICT (tenant_id, fiscal_year) DO UPDATE SET marked_at = EXCLUDED.marked_at;
         END $$
     """)
     _own("statistics_enqueue(text, integer[])", execute=False)
+
+    # Every region's marks, oldest first: a region, a year and a time, never a base row.
+    op.execute(f"""
+        CREATE FUNCTION {DIRTY_MARKS}
+        RETURNS TABLE (tenant_id text, fiscal_year integer, marked_at timestamptz)
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $$
+          SELECT d.tenant_id::text, d.fiscal_year, d.marked_at
+            FROM public.statistics_dirty d
+           ORDER BY d.marked_at, d.tenant_id, d.fiscal_year
+           LIMIT p_limit
+        $$
+    """)
+    _own(DIRTY_MARKS_SIGNATURE)
 
     for table, kind, columns in TRIGGERS:
         function = f"statistics_touch_{table}"
@@ -433,13 +437,12 @@ def downgrade() -> None:
     op.execute(f"DROP FUNCTION IF EXISTS {FIGURES}")
     op.execute(f"DROP FUNCTION IF EXISTS {ROLL_UP}")
     op.execute(f"DROP FUNCTION IF EXISTS {COUNT_PROVIDERS}")
+    op.execute(f"DROP FUNCTION IF EXISTS {DIRTY_MARKS_SIGNATURE}")
     op.execute("DROP FUNCTION IF EXISTS statistics_enqueue(text, integer[])")
-    op.execute("DROP POLICY IF EXISTS statistics_dispatch ON outbox")
-    op.execute("DROP POLICY IF EXISTS statistics_pending ON outbox")
-    op.execute(f"REVOKE ALL ON outbox FROM {ROLE}")
     for table in READS:
         op.execute(f"DROP POLICY IF EXISTS statistics_read ON {table}")
         op.execute(f"REVOKE ALL ON {table} FROM {ROLE}")
+    op.execute("DROP TABLE IF EXISTS statistics_dirty")
     op.execute("DROP TABLE IF EXISTS statistics_providers")
     op.execute("DROP TABLE IF EXISTS statistics_provider_regions")
     op.execute("DROP TABLE IF EXISTS statistics_province_rollups")

@@ -29,6 +29,7 @@ from services.identity import tasks as identity_tasks
 from services.kit import audit, chronograph, jobs, outbox
 from services.kit.chronograph import every
 from services.kit.db import Base
+from services.kit.settings import get_settings
 from services.notifications import models as notifications_models
 from services.notifications import tasks as notifications_tasks
 from services.opendata import models as opendata_models
@@ -113,7 +114,7 @@ JOB_MODULES = (
     archive_tasks,
     # --- open data: records each public change's releases (a listener, not a job) ---
     opendata_recording,
-    # --- statistics: a region-year recomputed after a change that matters ---
+    # --- statistics: the sweep of dirty region-years, and a region-year recomputed ---
     statistics_tasks,
 )
 
@@ -141,3 +142,5 @@ def schedule() -> None:
     every(operations_tasks.PURGE_DELIVERED, timedelta(hours=1))
     # --- archive: the file of every project completed or procurement ended lately ---
     every(archive_tasks.SWEEP, timedelta(minutes=5))
+    # --- statistics: a refresh for each region-year a change marked dirty ---
+    every(statistics_tasks.SWEEP, timedelta(seconds=get_settings().statistics_sweep_seconds))

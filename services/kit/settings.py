@@ -107,6 +107,10 @@ class Settings:
     statistics_suppress_below: int = field(
         default_factory=lambda: _env_int("STATISTICS_SUPPRESS_BELOW", 10)
     )
+    # Statistics: how often the sweep queues a refresh for each region-year marked dirty.
+    statistics_sweep_seconds: int = field(
+        default_factory=lambda: _env_int("STATISTICS_SWEEP_SECONDS", 60)
+    )
     # Red flags: a supplier winning at least this share of one buyer's awards in a year, out of
     # at least RED_FLAG_WINNER_MIN_AWARDS awards, keeps winning with that buyer; issue 14.
     red_flag_winner_share_percent: int = field(

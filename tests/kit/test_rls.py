@@ -86,6 +86,9 @@ async def test_every_table_with_tenant_id_has_a_policy_on_app_tenant_id(
 ACROSS_REGIONS = {
     # The national open-data feed pages every region's public releases by (published_at, id).
     "ix_open_data_releases_published",
+    # Statistics: a provider's national count of regions (statistics_count_providers) reads
+    # every region's rows of that provider and year.
+    "ix_statistics_providers_year_provider",
 }
 
 

@@ -14,10 +14,12 @@ import asyncpg
 import dramatiq
 import pytest
 
+from services.kit.db import PLATFORM_TENANT
 from services.kit.jobs import run_once
 from services.statistics import tasks
 from services.statistics.rebuild import rebuild
 from services.statistics.refresh import JOB
+from services.statistics.sweep import SWEEP, refresh_key
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
 from tests.support.contracts import single_source_deal
@@ -37,6 +39,19 @@ GD_VIEWER = ROLE_LOGINS["province_viewer"]
 async def figures(client: Client, headers: dict[str, str], scope: str, **params: Any) -> Any:
     path = "/v1/statistics/national" if scope == "national" else f"/v1/statistics/{scope}"
     return json_of(await client.get(path, headers=headers, params={"year": YEAR, **params}))
+
+
+async def sweep() -> None:
+    """What the chronograph's tick does every minute: queue a refresh per dirty region-year."""
+    tick = f"tick:{SWEEP}:test-{uuid.uuid4()}"
+    assert await run_once(tasks.statistics_sweep, SWEEP, PLATFORM_TENANT, tick, {}, None)
+
+
+async def refreshed(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
+    """Every queued job run, then the sweep and the refreshes it queues."""
+    await relay_and_run(sessionmaker, broker)
+    await sweep()
+    await relay_and_run(sessionmaker, broker)
 
 
 def money(value: str) -> Decimal:
@@ -100,7 +115,7 @@ async def test_figures_follow_scripted_activity_in_two_cities(
     broker: dramatiq.Broker,
     admin_db: asyncpg.Connection,
 ) -> None:
-    await relay_and_run(sessionmaker, broker)
+    await refreshed(sessionmaker, broker)
     gz_civil = await login(city_login("civil_affairs_officer"))
     sz_civil = await login(city_login("civil_affairs_officer", SZ))
     ministry, viewer = await login(MINISTRY), await login(GD_VIEWER)
@@ -119,7 +134,7 @@ async def test_figures_follow_scripted_activity_in_two_cities(
     await deal.signed()
     payment = await deal.paid_first_instalment()
     await sz.published()
-    await relay_and_run(sessionmaker, broker)
+    await refreshed(sessionmaker, broker)
 
     after = {
         GZ: await figures(client, gz_civil, GZ),
@@ -190,7 +205,7 @@ async def test_rebuild_reports_a_summary_that_differs_from_the_base_tables(
     gz: Tenderer,
 ) -> None:
     await gz.published()
-    await relay_and_run(sessionmaker, broker)
+    await refreshed(sessionmaker, broker)
     await admin_db.execute(
         "UPDATE statistics_summaries SET value = value + 1"
         " WHERE tenant_id = $1 AND fiscal_year = $2 AND metric = 'procurements'",
@@ -213,7 +228,7 @@ async def test_a_duplicated_or_replayed_refresh_counts_nothing_twice(
     admin_db: asyncpg.Connection,
 ) -> None:
     await gz.published()
-    await relay_and_run(sessionmaker, broker)
+    await refreshed(sessionmaker, broker)
     ministry = await login(MINISTRY)
     gz_civil = await login(city_login("civil_affairs_officer"))
     before = (await figures(client, gz_civil, GZ), await figures(client, ministry, "national"))
@@ -238,17 +253,27 @@ async def test_a_duplicated_or_replayed_refresh_counts_nothing_twice(
             JOB,
             json.dumps({"year": YEAR}),
         )
-    await relay_and_run(sessionmaker, broker)
+    await refreshed(sessionmaker, broker)
 
     after = (await figures(client, gz_civil, GZ), await figures(client, ministry, "national"))
     assert after == before
 
 
-async def test_one_transaction_queues_one_refresh_per_region_and_year(
+async def queued_refreshes(admin_db: asyncpg.Connection, since: Any) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await admin_db.fetch(
+        "SELECT tenant_id, message_key, payload FROM outbox"
+        " WHERE actor_name = $1 AND created_at > $2 ORDER BY tenant_id, message_key",
+        JOB,
+        since,
+    )
+    return rows
+
+
+async def test_one_transaction_marks_its_region_and_year_dirty_and_queues_nothing(
     gz: Tenderer, admin_db: asyncpg.Connection
 ) -> None:
-    """The trigger's key names the transaction: finance's decision changes the budget, its
-    lines and their sources in one transaction, and queues one job for 广州's year."""
+    """Finance's decision changes the budget, its lines and their sources in one transaction:
+    广州's year is marked dirty once, with the change, and no job is queued until the sweep."""
     budget = await gz.planner.submitted_budget(projects=2)
     mark = await admin_db.fetchval("SELECT clock_timestamp()")
     decided = await gz.client.post(
@@ -257,16 +282,99 @@ async def test_one_transaction_queues_one_refresh_per_region_and_year(
         json={"outcome": "approved", "comment": "同意"},
     )
     assert json_of(decided)["status"] == "approved"
-    queued = await admin_db.fetch(
-        "SELECT message_key, payload FROM outbox"
-        " WHERE tenant_id = $1 AND actor_name = $2 AND created_at > $3",
+    marked = await admin_db.fetchval(
+        "SELECT marked_at FROM statistics_dirty WHERE tenant_id = $1 AND fiscal_year = $2",
         GZ,
+        YEAR,
+    )
+    assert marked is not None and marked > mark
+    assert await queued_refreshes(admin_db, mark) == []
+
+    await sweep()
+    queued = [row for row in await queued_refreshes(admin_db, mark) if row["tenant_id"] == GZ]
+    assert len(queued) == 1, queued
+    # The key names the mark: a sweep that runs again before the refresh queues the same key.
+    payload = json.loads(queued[0]["payload"])
+    assert payload["year"] == YEAR
+    assert queued[0]["message_key"] == refresh_key(GZ, YEAR, payload["marked_at"])
+
+
+async def test_a_burst_of_changes_is_refreshed_once_per_region_and_year(
+    gz: Tenderer,
+    sz: Tenderer,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+    admin_db: asyncpg.Connection,
+) -> None:
+    await refreshed(sessionmaker, broker)
+    mark = await admin_db.fetchval("SELECT clock_timestamp()")
+    # Many transactions in two cities: budgets decided, lines approved, tenders published.
+    for _ in range(3):
+        await gz.published()
+    await sz.published()
+    await relay_and_run(sessionmaker, broker)
+    assert await queued_refreshes(admin_db, mark) == []
+
+    await sweep()
+    queued = await queued_refreshes(admin_db, mark)
+    per_region_year = [
+        (row["tenant_id"], json.loads(row["payload"])["year"])
+        for row in queued
+        if row["tenant_id"] in (GZ, SZ)
+    ]
+    assert sorted(per_region_year) == [(GZ, YEAR), (SZ, YEAR)], queued
+    await relay_and_run(sessionmaker, broker)
+    refreshes = await admin_db.fetchval(
+        "SELECT count(*) FROM processed_messages WHERE tenant_id = ANY($1::text[])"
+        " AND actor_name = $2 AND processed_at > $3",
+        [GZ, SZ],
         JOB,
         mark,
     )
-    assert len(queued) == 1, queued
-    assert queued[0]["message_key"].startswith(f"{JOB}:{GZ}:{YEAR}:")
-    assert json.loads(queued[0]["payload"]) == {"year": YEAR}
+    assert refreshes == 2
+    # Refreshed: nothing left dirty in either city, and the figures are the base tables'.
+    left = await admin_db.fetchval(
+        "SELECT count(*) FROM statistics_dirty WHERE tenant_id = ANY($1::text[])", [GZ, SZ]
+    )
+    assert left == 0
+    said: list[str] = []
+    assert await rebuild(sessionmaker, [GZ, SZ], said.append) == 0, said
+
+
+async def test_a_change_marked_after_the_sweep_stays_dirty_for_the_next(
+    gz: Tenderer,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+    admin_db: asyncpg.Connection,
+) -> None:
+    await refreshed(sessionmaker, broker)
+    await gz.published()
+    await relay_and_run(sessionmaker, broker)
+    await sweep()
+    swept = await admin_db.fetchval(
+        "SELECT marked_at FROM statistics_dirty WHERE tenant_id = $1 AND fiscal_year = $2",
+        GZ,
+        YEAR,
+    )
+    # A change after the sweep, before its refresh runs: the refresh leaves the later mark.
+    await gz.published()
+    await relay_and_run(sessionmaker, broker)
+    later = await admin_db.fetchval(
+        "SELECT marked_at FROM statistics_dirty WHERE tenant_id = $1 AND fiscal_year = $2",
+        GZ,
+        YEAR,
+    )
+    assert later is not None and later > swept
+    # The next sweep refreshes it, and clears it.
+    await refreshed(sessionmaker, broker)
+    left = await admin_db.fetchval(
+        "SELECT count(*) FROM statistics_dirty WHERE tenant_id = $1 AND fiscal_year = $2",
+        GZ,
+        YEAR,
+    )
+    assert left == 0
+    said: list[str] = []
+    assert await rebuild(sessionmaker, [GZ], said.append) == 0, said
 
 
 async def _fresh_province(client: Client, platform: dict[str, str]) -> str:
