@@ -41,16 +41,18 @@ async def figures(client: Client, headers: dict[str, str], scope: str, **params:
     return json_of(await client.get(path, headers=headers, params={"year": YEAR, **params}))
 
 
-async def sweep() -> None:
+async def sweep(sessionmaker: Sessions) -> None:
     """What the chronograph's tick does every minute: queue a refresh per dirty region-year."""
     tick = f"tick:{SWEEP}:test-{uuid.uuid4()}"
-    assert await run_once(tasks.statistics_sweep, SWEEP, PLATFORM_TENANT, tick, {}, None)
+    assert await run_once(
+        tasks.statistics_sweep, SWEEP, PLATFORM_TENANT, tick, {}, None, sessionmaker
+    )
 
 
 async def refreshed(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
     """Every queued job run, then the sweep and the refreshes it queues."""
     await relay_and_run(sessionmaker, broker)
-    await sweep()
+    await sweep(sessionmaker)
     await relay_and_run(sessionmaker, broker)
 
 
@@ -241,7 +243,7 @@ async def test_a_duplicated_or_replayed_refresh_counts_nothing_twice(
         JOB,
     )
     assert key is not None
-    await run_once(tasks.statistics_refresh, JOB, GZ, key, {"year": YEAR}, None)
+    await run_once(tasks.statistics_refresh, JOB, GZ, key, {"year": YEAR}, None, sessionmaker)
     for message_key in (key, f"{JOB}:{GZ}:{YEAR}:duplicate-{uuid.uuid4()}"):
         await admin_db.execute(
             "INSERT INTO outbox (tenant_id, id, message_key, actor_name, queue_name, payload,"
@@ -270,7 +272,7 @@ async def queued_refreshes(admin_db: asyncpg.Connection, since: Any) -> list[asy
 
 
 async def test_one_transaction_marks_its_region_and_year_dirty_and_queues_nothing(
-    gz: Tenderer, admin_db: asyncpg.Connection
+    gz: Tenderer, sessionmaker: Sessions, admin_db: asyncpg.Connection
 ) -> None:
     """Finance's decision changes the budget, its lines and their sources in one transaction:
     广州's year is marked dirty once, with the change, and no job is queued until the sweep."""
@@ -290,7 +292,7 @@ async def test_one_transaction_marks_its_region_and_year_dirty_and_queues_nothin
     assert marked is not None and marked > mark
     assert await queued_refreshes(admin_db, mark) == []
 
-    await sweep()
+    await sweep(sessionmaker)
     queued = [row for row in await queued_refreshes(admin_db, mark) if row["tenant_id"] == GZ]
     assert len(queued) == 1, queued
     # The key names the mark: a sweep that runs again before the refresh queues the same key.
@@ -315,7 +317,7 @@ async def test_a_burst_of_changes_is_refreshed_once_per_region_and_year(
     await relay_and_run(sessionmaker, broker)
     assert await queued_refreshes(admin_db, mark) == []
 
-    await sweep()
+    await sweep(sessionmaker)
     queued = await queued_refreshes(admin_db, mark)
     per_region_year = [
         (row["tenant_id"], json.loads(row["payload"])["year"])
@@ -350,7 +352,7 @@ async def test_a_change_marked_after_the_sweep_stays_dirty_for_the_next(
     await refreshed(sessionmaker, broker)
     await gz.published()
     await relay_and_run(sessionmaker, broker)
-    await sweep()
+    await sweep(sessionmaker)
     swept = await admin_db.fetchval(
         "SELECT marked_at FROM statistics_dirty WHERE tenant_id = $1 AND fiscal_year = $2",
         GZ,
