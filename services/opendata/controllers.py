@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.kit.db import bind_tenant
 from services.kit.guard import Session
 from services.kit.pagination import DEFAULT_LIMIT, Limit
+from services.kit.types import ONE_LINE
 from services.opendata import compiling, reading
 from services.opendata.building import BIDS_EXTENSION
 from services.tenancy import service as tenancy
@@ -32,7 +33,9 @@ SinceQuery = Annotated[
 ]
 OcidQuery = Annotated[
     str | None,
-    QueryParameter(name="ocid", max_length=100, description="only this procurement's record"),
+    QueryParameter(
+        name="ocid", pattern=ONE_LINE, max_length=100, description="only this procurement's record"
+    ),
 ]
 YearPath = Annotated[int, PathParameter(ge=2000, le=2100, description="the year, Asia/Shanghai")]
 
