@@ -33,6 +33,8 @@ TRY_LOGINS = [
     "provider_admin",
     "expert",
     "evaluator",
+    # The national red flags are the ministry's alone.
+    "ministry_viewer",
 ]
 Path = tuple[str | int, ...]
 
