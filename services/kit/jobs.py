@@ -117,6 +117,24 @@ class _Runtime:
             cls.sessionmaker = make_sessionmaker(cls.engine)
         return cls.sessionmaker
 
+    @classmethod
+    async def close(cls) -> None:
+        """Close the pooled connections on the loop that opened them (a worker stopped
+        without this leaves them open in PostgreSQL until the process exits)."""
+        engine, cls.engine, cls.sessionmaker, cls.loop = cls.engine, None, None, None
+        if engine is not None:
+            await engine.dispose()
+
+
+class CloseDatabase(Middleware):
+    """Closes the jobs' connection pool when a worker stops, while its event loop still runs.
+    Added after AsyncIO: after-hooks run in reverse, so this one runs before the loop stops."""
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = dramatiq.asyncio.get_event_loop_thread()
+        if loop_thread is not None and _Runtime.loop is loop_thread.loop:
+            loop_thread.run_coroutine(_Runtime.close())
+
 
 def job_settings() -> Settings:
     """The settings this process's jobs run with: the environment's, or use_settings()'s."""
@@ -587,6 +605,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
             middleware.min_backoff = settings.job_min_backoff_ms
             middleware.max_backoff = settings.job_max_backoff_ms
     broker.add_middleware(dramatiq.middleware.AsyncIO())
+    broker.add_middleware(CloseDatabase())
     broker.add_middleware(DeadLetters(), before=Retries)
     return broker
 
