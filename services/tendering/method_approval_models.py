@@ -22,7 +22,9 @@ class MethodApprovalRequest(TenantOwned, Base):
 
     __tablename__ = "method_approval_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'refused', 'withdrawn')", name="status_known"
+        ),
         CheckConstraint("status <> 'refused' OR note IS NOT NULL", name="refusal_note"),
         CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_at"),
         Index(

@@ -15,6 +15,8 @@ class RequestStatus(StrEnum):
     pending = "pending"
     approved = "approved"
     refused = "refused"
+    # The county's procurement stopped waiting without a decision (cancelled).
+    withdrawn = "withdrawn"
 
 
 class ProposedProviderOut(msgspec.Struct):

@@ -45,6 +45,7 @@ FILE = text(
 )
 STATE = text("SELECT procurement_status, open_objections FROM method_approval_state(:request)")
 DISPATCH = text("SELECT dispatch_method_decision(:request)")
+WITHDRAW = text("SELECT withdraw_method_approval(:procurement, :reason)")
 WAITING = frozenset({Status.awaiting_approval.value, Status.single_source_notice.value})
 
 
@@ -93,6 +94,15 @@ async def file(
 class State:
     procurement_status: str
     open_objections: int
+
+
+async def withdraw(session: AsyncSession, procurement: Procurement, reason: str | None) -> int:
+    """The county's procurement stopped waiting without a decision: its pending request in
+    the approving region is marked withdrawn (the database checks it no longer waits)."""
+    found = await session.scalar(
+        WITHDRAW, {"procurement": procurement.id, "reason": reason or "采购人已终止采购"}
+    )
+    return int(found or 0)
 
 
 async def state(session: AsyncSession, request_id: uuid.UUID) -> State | None:

@@ -191,6 +191,14 @@ async def move(
     procurement.status = to.value
     procurement.updated_at = now
     await session.flush()
+    if (
+        current.value in method_approvals.WAITING
+        and to.value not in method_approvals.WAITING
+        and to is not S.approved
+        and procurement.approving_region not in (None, actor.tenant)
+    ):
+        # Stopped waiting without the approving region's decision: its request is withdrawn.
+        await method_approvals.withdraw(session, procurement, reason)
     await record(
         session,
         actor,

@@ -48,6 +48,8 @@ USERS = [
     "finance_approver",
     "provider_admin",
     "expert",
+    "province_viewer",
+    "ministry_viewer",
 ]
 # Failed sign-ins are counted per client address: the fuzzer's own, so that its random
 # logins never lock out the rest of the suite.

@@ -358,3 +358,31 @@ async def test_the_city_approves_a_county_single_source_after_its_notice_and_obj
     assert json_of(approved)["status"] == "approved"
     await relay_and_run(sessionmaker, broker)
     assert (await _procurement(county, pid))["status"] == "approved"
+
+
+async def test_a_cancelled_county_procurement_withdraws_its_request_in_the_city(
+    client: Client, login: Login, county: CountyTenderer
+) -> None:
+    await _threshold(county, LOW_THRESHOLD)
+    pid = str((await _submitted_negotiation(county))["id"])
+    approver = await login(city_login("finance_approver", GZ))
+    assert (await _request_of(client, approver, pid))["status"] == "pending"
+
+    cancelled = await client.post(
+        f"{county.base}/{pid}/cancel",
+        headers=await county.as_("civil_affairs_approver"),
+        json={"reason": "服务需求已由其他项目覆盖"},
+    )
+    assert json_of(cancelled)["status"] == "cancelled"
+    request = await _request_of(client, approver, pid)
+    assert request["status"] == "withdrawn"
+    assert request["note"] == "服务需求已由其他项目覆盖" and request["decided_at"]
+    assert request["procurement_status"] == "cancelled"
+    pending = json_of(
+        await client.get(_methods(GZ), headers=approver, params={"status": "pending"})
+    )
+    assert pid not in {r["procurement_id"] for r in pending["items"]}
+    decided = await client.post(
+        f"{_methods(GZ)}/{request['id']}/decision", headers=approver, json={"approve": True}
+    )
+    assert decided.status_code == 409 and "withdrawn" in decided.json()["detail"]
