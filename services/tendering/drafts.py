@@ -1,7 +1,8 @@
 """A draft procurement changed before it goes anywhere: its title, requirements, deadlines and
 its marks as technically complex or of wide social impact (财政部令第87号 art. 47). The
 deadlines are checked again as at creation; the method, budget line and amounts never change
-(the budget commitment and the method's approval rest on them). A flag decides the
+(the budget commitment and the method's approval rest on them). Once a prequalification
+notice has published the title and requirements, they stay as published. A flag decides the
 committee's size, so once a committee has been drawn it stays as drawn."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.audit import Actor, record
-from services.tendering import draws, evaluation, procurements, rules
+from services.tendering import draws, evaluation, prequalification, procurements, rules
 from services.tendering.errors import WrongState
 from services.tendering.models import Procurement
 from services.tendering.schemas import DraftUpdate, Method, Status
@@ -36,6 +37,12 @@ async def update(
         value = getattr(body, name)
         if value is not None and value != getattr(procurement, name):
             changes[name] = value
+    if any(name in changes for name in TEXTS) and await prequalification.find(session, procurement):
+        # What a public notice said is changed only by a public notice (87号令 art. 27).
+        raise WrongState(
+            "The prequalification notice has published the title and requirements; "
+            "they are no longer changed in the draft."
+        )
     if any(name in changes for name in FLAGS) and await _committee_drawn(session, procurement):
         raise WrongState("The committee has been drawn at the size these marks called for.")
     changes.update(await _dates(session, actor, procurement, body))

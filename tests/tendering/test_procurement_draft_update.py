@@ -132,3 +132,27 @@ async def test_another_regions_draft_is_not_found(gz: Tenderer, sz: Tenderer) ->
     missing = await _patch(gz, str(uuid.uuid4()), {"technically_complex": True})
     assert missing.status_code == 404
     assert await _shown(gz, pid) == before
+
+
+async def test_a_published_prequalification_keeps_the_title_and_requirements(
+    gz: Tenderer,
+) -> None:
+    procurement = await gz.create(
+        method="invited_tender",
+        method_reason="limited_suppliers",
+        method_justification="具备戒毒康复服务资质的机构有限",
+        bid_deadline=later(days=30),
+    )
+    pid = str(procurement["id"])
+    notice = await gz.client.post(
+        f"{gz.base}/{pid}/prequalification-notice",
+        headers=await gz.as_("civil_affairs_officer"),
+        json={"applications_deadline": later(days=14)},
+    )
+    assert notice.status_code == 201, notice.text
+    changed = await _patch(gz, pid, {"title": "改过的项目名称"})
+    assert changed.status_code == 409 and "prequalification" in changed.json()["detail"]
+    assert (await _shown(gz, pid))["title"] == procurement["title"]
+    # Its deadlines are still the draft's to set: no invitation has gone out yet.
+    moved = await _patch(gz, pid, {"bid_deadline": later(days=31)})
+    assert moved.status_code == 200, moved.text
