@@ -24,24 +24,52 @@ import asyncpg
 from services.kit.settings import Settings
 
 YEAR = 2026
-PROVINCES = range(50, 80)  # province prefixes of the bench's own, clear of the seed's 43
-CITIES, COUNTIES, AREAS = 10, 9, 5
-PROCUREMENTS = 1_000_000
-PROVIDERS = 30_000
+FIRST_PROVINCE = 50  # province prefixes of the bench's own (50-79), clear of the seed's 43
+AREAS = 5
 ROUNDS, RAW_ROUNDS = 200, 5
 NATIONAL_TARGET_MS, PROVINCE_TARGET_MS = 100.0, 50.0
 PROVINCE = "500000"
 OCID = "bench-stat-"
 NOBODY = "00000000-0000-0000-0000-000000000000"
+# The generated providers' ids: this prefix and a 12-digit number.
+PROVIDER_IDS = "00000000-0000-4000-8000-"
 
-_REGIONS = """
+
+@dataclass(frozen=True)
+class Scale:
+    """How much to generate: ``provinces`` provinces from 50 on, each with ``cities`` cities
+    of ``counties`` counties, and ``procurements`` spread over all their regions."""
+
+    provinces: int = 30
+    cities: int = 10
+    counties: int = 9
+    procurements: int = 1_000_000
+    providers: int = 30_000
+
+    @property
+    def regions(self) -> int:
+        return self.provinces * (1 + self.cities * (1 + self.counties))
+
+    @property
+    def prefixes(self) -> range:
+        return range(FIRST_PROVINCE, FIRST_PROVINCE + self.provinces)
+
+
+NATIONAL = Scale()
+
+
+def _regions(scale: Scale) -> str:
+    last = FIRST_PROVINCE + scale.provinces - 1
+    return f"""
+DROP TABLE IF EXISTS bench_regions;
 CREATE TEMP TABLE bench_regions AS
 SELECT row_number() OVER (ORDER BY code) - 1 AS n, code FROM (
-  SELECT p || '0000' AS code FROM generate_series(50, 79) p
-  UNION ALL SELECT p || lpad(c::text, 2, '0') || '00' FROM generate_series(50, 79) p,
-         generate_series(1, 10) c
+  SELECT p || '0000' AS code FROM generate_series({FIRST_PROVINCE}, {last}) p
+  UNION ALL SELECT p || lpad(c::text, 2, '0') || '00'
+    FROM generate_series({FIRST_PROVINCE}, {last}) p, generate_series(1, {scale.cities}) c
   UNION ALL SELECT p || lpad(c::text, 2, '0') || lpad(k::text, 2, '0')
-    FROM generate_series(50, 79) p, generate_series(1, 10) c, generate_series(1, 9) k
+    FROM generate_series({FIRST_PROVINCE}, {last}) p, generate_series(1, {scale.cities}) c,
+         generate_series(1, {scale.counties}) k
 ) r;
 INSERT INTO tenants (code, name, level, parent_code, active)
 SELECT code, '基准' || code,
@@ -51,11 +79,14 @@ SELECT code, '基准' || code,
             ELSE left(code, 4) || '00' END, true
   FROM bench_regions ORDER BY code
 ON CONFLICT (code) DO NOTHING;
-"""
+"""  # noqa: S608 - built from constants and integers only
 
-_BASE = f"""
+
+def _base(scale: Scale) -> str:
+    return f"""
 DELETE FROM procurements WHERE ocid LIKE '{OCID}%';
 DELETE FROM projects WHERE origin = 'bench' AND tenant_id >= '500000' AND tenant_id < '800000';
+DROP TABLE IF EXISTS bench_projects;
 CREATE TEMP TABLE bench_projects AS
 SELECT r.n * {AREAS} + a.i AS n, r.code AS tenant_id, gen_random_uuid() AS id,
        (ARRAY['urban_migrants', 'rural_left_behind', 'elderly_disabled_care',
@@ -78,13 +109,17 @@ SELECT p.tenant_id, gen_random_uuid(), '{OCID}' || g, p.id, '{NOBODY}', '{NOBODY
        360000, 350000, 0, '{{}}', '[]', now(), now(), '{{}}', '{NOBODY}',
        timestamptz '{YEAR}-01-01 08:00+08' + (g % 360) * interval '1 day',
        CASE WHEN g % 10 BETWEEN 1 AND 6 THEN 300000 + (g % 50) * 1000 END
-  FROM generate_series(1, {PROCUREMENTS}) g
+  FROM generate_series(1, {scale.procurements}) g
   JOIN bench_projects p ON p.n = (g % (SELECT count(*) FROM bench_regions)) * {AREAS}
                                  + (g / (SELECT count(*) FROM bench_regions)) % {AREAS};
 """  # noqa: S608 - built from constants only
 
+
 _QUARTER = "extract(quarter FROM (x.created_at AT TIME ZONE 'Asia/Shanghai'))::int"
-_SUMMARIES = f"""
+
+
+def _summaries(scale: Scale) -> str:
+    return f"""
 DELETE FROM statistics_summaries WHERE fiscal_year = {YEAR} AND tenant_id >= '500000'
                                    AND tenant_id < '800000';
 INSERT INTO statistics_summaries
@@ -119,17 +154,17 @@ DELETE FROM statistics_providers WHERE fiscal_year = {YEAR} AND tenant_id >= '50
                                    AND tenant_id < '800000';
 INSERT INTO statistics_providers
 SELECT DISTINCT r.code, {YEAR},
-       ('00000000-0000-4000-8000-' || lpad(((g * 7919 + k * 104729) % {PROVIDERS})::text, 12,
-                                           '0'))::uuid,
-       CASE WHEN (g * 7919 + k * 104729) % {PROVIDERS} % 4 = 0 THEN 'enterprise'
+       ('{PROVIDER_IDS}' || lpad(((r.n * 7919 + k * 104729) % {scale.providers})::text, 12,
+                                 '0'))::uuid,
+       CASE WHEN (r.n * 7919 + k * 104729) % {scale.providers} % 4 = 0 THEN 'enterprise'
             ELSE 'social_organisation' END
   FROM bench_regions r
-  JOIN generate_series(0, 3029) g ON g = r.n
  CROSS JOIN generate_series(1, 20) k;
-DELETE FROM statistics_provider_regions WHERE fiscal_year = {YEAR};
+DELETE FROM statistics_provider_regions WHERE fiscal_year = {YEAR}
+                                          AND provider_id::text LIKE '{PROVIDER_IDS}%';
 INSERT INTO statistics_provider_regions
 SELECT {YEAR}, provider_id, min(kind), count(*) FROM statistics_providers
- WHERE fiscal_year = {YEAR} GROUP BY provider_id;
+ WHERE fiscal_year = {YEAR} AND provider_id::text LIKE '{PROVIDER_IDS}%' GROUP BY provider_id;
 """  # noqa: S608 - built from constants only
 
 
@@ -155,34 +190,68 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def _generate(owner: asyncpg.Connection) -> float | None:
-    """Make what is missing: the base rows, then the summaries. None: all there already."""
+async def generate(owner: asyncpg.Connection, scale: Scale = NATIONAL) -> float | None:
+    """Make what is missing: the base rows, then the summaries. None: all there already.
+    Base rows of another scale are removed first (``remove``)."""
     async with owner.transaction():
-        await owner.execute(_REGIONS)
         base = await owner.fetchval(
             "SELECT count(*) FROM procurements WHERE ocid LIKE $1", OCID + "%"
         )
         summed = await owner.fetchval(
-            "SELECT count(*) FROM statistics_provider_regions WHERE fiscal_year = $1", YEAR
+            "SELECT count(*) FROM statistics_provider_regions WHERE fiscal_year = $1"
+            " AND provider_id::text LIKE $2",
+            YEAR,
+            PROVIDER_IDS + "%",
         )
-    if base >= PROCUREMENTS and summed:
+    if base == scale.procurements and summed:
+        async with owner.transaction():
+            await owner.execute(_regions(scale))
         return None
     started = time.perf_counter()
+    if base != scale.procurements:
+        await remove(owner)
     async with owner.transaction():
         # A load, not activity: the statistics triggers (and FK checks) stay off for it.
         await owner.execute("SET LOCAL session_replication_role = replica")
-        if base < PROCUREMENTS:
-            await owner.execute(_BASE)
-        await owner.execute(_SUMMARIES)
+        await owner.execute(_regions(scale))
+        if base != scale.procurements:
+            await owner.execute(_base(scale))
+        await owner.execute(_summaries(scale))
     for table in ("projects", "procurements", "statistics_summaries"):
         await owner.execute(f"ANALYZE {table}")
-    for prefix in PROVINCES:
+    for prefix in scale.prefixes:
         async with owner.transaction():
             await owner.execute("SELECT set_config('app.tenant_id', $1, true)", f"{prefix}0000")
             await owner.execute("SELECT statistics_roll_up($1)", YEAR)
     for table in ("statistics_province_rollups", "statistics_provider_regions"):
         await owner.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - started
+
+
+# The bench's own regions: in its range of codes, and named by it.
+_OURS = "code >= '500000' AND code < '800000' AND name = '基准' || code"
+_REMOVE = f"""
+SET LOCAL session_replication_role = replica;
+DELETE FROM statistics_province_rollups
+ WHERE fiscal_year = {YEAR} AND province IN (SELECT code FROM tenants WHERE {_OURS});
+DELETE FROM statistics_provider_regions
+ WHERE fiscal_year = {YEAR} AND provider_id::text LIKE '{PROVIDER_IDS}%';
+DELETE FROM statistics_providers WHERE tenant_id IN (SELECT code FROM tenants WHERE {_OURS});
+DELETE FROM statistics_summaries WHERE tenant_id IN (SELECT code FROM tenants WHERE {_OURS});
+DELETE FROM statistics_dirty WHERE tenant_id IN (SELECT code FROM tenants WHERE {_OURS});
+DELETE FROM procurements WHERE ocid LIKE '{OCID}%';
+DELETE FROM projects
+ WHERE origin = 'bench' AND tenant_id IN (SELECT code FROM tenants WHERE {_OURS});
+DELETE FROM tenants WHERE {_OURS};
+DROP TABLE IF EXISTS bench_regions, bench_projects;
+"""  # noqa: S608 - built from constants only
+
+
+async def remove(owner: asyncpg.Connection) -> None:
+    """Everything ``generate`` made, at any scale: its regions, projects and procurements,
+    their summaries and rollups, its providers' counts; nothing else."""
+    async with owner.transaction():
+        await owner.execute(_REMOVE)
 
 
 async def _time(
@@ -228,7 +297,7 @@ async def _run(settings: Settings) -> Report:
     owner = await asyncpg.connect(_plain(settings.database_url))
     app = await asyncpg.connect(_plain(settings.app_database_url))
     try:
-        generated = await _generate(owner)
+        generated = await generate(owner)
         regions = await owner.fetchval("SELECT count(*) FROM bench_regions")
         rows = await owner.fetchval(
             "SELECT count(*) FROM statistics_summaries WHERE fiscal_year = $1", YEAR
@@ -252,7 +321,7 @@ async def _run(settings: Settings) -> Report:
     finally:
         await app.close()
         await owner.close()
-    return Report(regions, PROCUREMENTS, rows, generated, timings)
+    return Report(regions, NATIONAL.procurements, rows, generated, timings)
 
 
 def run(settings: Settings) -> Report:

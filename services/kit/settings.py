@@ -183,6 +183,10 @@ class Settings:
     # The platform's registered OCDS prefix: every procurement's ocid is PREFIX-<id>, no region
     # code in it (division codes change when districts merge; an ocid never does).
     ocds_prefix: str = field(default_factory=lambda: _env("OCDS_PREFIX", "ocds-sws000"))
+    # Where the public reaches this API (https://…, no trailing path): open data links a
+    # published notice there (an acceptance's completion certificate). Empty: no such link,
+    # since an OCDS document's url must be absolute and a release never changes afterwards.
+    public_base_url: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", ""))
     # Base64 of 32 bytes: wraps the per-procedure keys of sealed documents.
     document_master_key: str = field(
         default_factory=lambda: _env("DOCUMENT_MASTER_KEY", DEV_DOCUMENT_MASTER_KEY)

@@ -186,8 +186,11 @@ def _award_id(facts: OpenFacts, until: datetime) -> str | None:
     return str(results[-1].id) if results else None
 
 
-def from_notice(facts: OpenFacts, region: Region, notice: PublicNotice) -> dict[str, Any] | None:
-    """The release of a published notice; None for notices OCDS has no section for."""
+def from_notice(
+    facts: OpenFacts, region: Region, notice: PublicNotice, notice_url: str | None = None
+) -> dict[str, Any] | None:
+    """The release of a published notice; None for notices OCDS has no section for.
+    ``notice_url``: where the public reads the notice, when the platform knows its address."""
     rid = f"{notice.kind.value}-{notice.id}"
     at = notice.published_at
     if notice.kind in TENDER_TAGS:
@@ -203,6 +206,8 @@ def from_notice(facts: OpenFacts, region: Region, notice: PublicNotice) -> dict[
         return _award(facts, region, notice, rid)
     if notice.kind in (NoticeKind.contract, NoticeKind.amendment):
         return _contract(facts, region, notice, rid)
+    if notice.kind is NoticeKind.acceptance:
+        return _acceptance(facts, region, notice, rid, notice_url)
     return None
 
 
@@ -273,6 +278,65 @@ def _contract(facts: OpenFacts, region: Region, notice: PublicNotice, rid: str) 
     party = supplier(data["provider"], data["provider_uscc"], "supplier")
     return {
         **_release(facts, rid, notice.published_at, tag),
+        "parties": _parties(region, party),
+        "buyer": buyer(region),
+        "contracts": [contract],
+    }
+
+
+def _acceptance(
+    facts: OpenFacts, region: Region, notice: PublicNotice, rid: str, url: str | None
+) -> dict[str, Any]:
+    """The acceptance's result (验收结果公告, 实施条例 art. 45) as the contract's delivery
+    milestone, one per round: ``met`` on the day the report took effect for a pass, ``notMet``
+    as of that day for a fail. Only what the notice published: the round, the result, the
+    standards that failed; never a panel member."""
+    data = notice.data
+    passed = data["result"] == "pass"
+    signed_on = day(data["signed_on"])
+    failed = [s["name"] for s in data.get("standards", []) if not s["passed"]]
+    description = f"第{data['round']}次验收：" + (
+        "合格" if passed else "不合格，未达到的标准：" + "、".join(failed)
+    )
+    milestone: dict[str, Any] = {
+        "id": f"acceptance-{data['acceptance_id']}",
+        "title": "履约验收",
+        "type": "delivery",
+        "description": description,
+        "status": "met" if passed else "notMet",
+        "dateModified": signed_on,
+    }
+    if passed:
+        milestone["dateMet"] = signed_on
+    implementation: dict[str, Any] = {"milestones": [milestone]}
+    if url is not None:
+        implementation["documents"] = [
+            {
+                "id": f"acceptance-notice-{notice.id}",
+                # A pass certifies the services were completed as the contract asked; a fail
+                # reports where they fell short.
+                "documentType": "completionCertificate" if passed else "physicalProgressReport",
+                "title": "验收结果公告",
+                "description": description,
+                "url": url,
+                "datePublished": moment(notice.published_at),
+                "format": "application/json",
+                "language": "zh",
+            }
+        ]
+    contract: dict[str, Any] = {"id": data["contract_id"], "implementation": implementation}
+    award_id = _award_id(facts, notice.published_at)
+    if award_id is not None:
+        contract["awardID"] = award_id
+    if passed:
+        # A pass is the final acceptance (结项验收): the contract was performed to its end.
+        # OCDS 1.1's contractStatus names that `terminated` ("signed and in force, and has now
+        # come to a close ... due to the successful completion of the contract"); a final
+        # instalment paid afterwards is still a transaction of the closed contract.
+        contract["status"] = "terminated"
+    party = supplier(data["provider"], data["provider_uscc"], "supplier")
+    return {
+        **_release(facts, rid, notice.published_at, ["implementation"]),
         "parties": _parties(region, party),
         "buyer": buyer(region),
         "contracts": [contract],

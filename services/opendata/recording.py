@@ -7,6 +7,7 @@ announcement of the same change inserts nothing.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts import service as contracts
 from services.kit.publicity import PublicChange, register_public_listener
+from services.kit.settings import get_settings
 from services.opendata import building
 from services.opendata.models import Release
 from services.planning import service as planning
@@ -50,6 +52,13 @@ async def _line(session: AsyncSession, facts: tendering.OpenFacts) -> building.L
     )
 
 
+def notice_url(notice_id: uuid.UUID) -> str | None:
+    """Where anyone reads a published notice (``/v1/notices/<id>``), as an absolute URL; None
+    when the platform was not told its public address."""
+    base = get_settings().public_base_url.rstrip("/")
+    return f"{base}/v1/notices/{notice_id}" if base else None
+
+
 async def releases_of(session: AsyncSession, change: PublicChange) -> list[dict[str, Any]]:
     """The releases a change publishes: the planning release (once per ocid) and its own."""
     facts = await tendering.open_facts(session, change.tenant, change.procurement_id)
@@ -60,7 +69,11 @@ async def releases_of(session: AsyncSession, change: PublicChange) -> list[dict[
         made.append(building.from_payment(facts, region, payment, change.at))
     else:
         notice = next((n for n in facts.notices if n.id == change.source_id), None)
-        release = None if notice is None else building.from_notice(facts, region, notice)
+        release = (
+            None
+            if notice is None
+            else building.from_notice(facts, region, notice, notice_url(notice.id))
+        )
         if release is not None:
             made.append(release)
     return made

@@ -19,12 +19,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from services.demo.delivery import PANEL
 from services.kit.db import transaction
 from services.kit.publicity import PublicChange
-from services.kit.settings import Settings
+from services.kit.settings import Settings, get_settings
 from services.opendata import recording
 from services.opendata.models import Release
-from tests.support.client import Client
+from tests.support.acceptance import new_round
+from tests.support.client import Client, json_of
+from tests.support.contracts import single_source_deal
 from tests.support.database import Sessions
 from tests.support.demo import GZ, SZ
 from tests.support.tendering import Tenderer
@@ -233,11 +236,29 @@ async def test_the_demo_contract_validates_against_ocds_1_1(
     (counted,) = {r["ocid"] for r in releases if r.get("tender", {}).get("id") == tendered}
     mine += _of(releases, counted)
     assert any("bids" in r for r in mine)
+    # The demo's project that went all the way: its acceptance passed and was published.
+    (accepted,) = {r["ocid"] for r in releases if "-acceptance-" in r["id"]}
+    if accepted not in (ocid, counted):
+        mine += _of(releases, accepted)
     release_package = {k: v for k, v in package.items() if k != "links"} | {"releases": mine}
     records = await _all(client, f"/v1/open-data/{GZ}/records", "records")
     record_package = {k: v for k, v in package.items() if k not in ("links", "releases")} | {
-        "records": _of(records, ocid) + _of(records, counted)
+        "records": [r for r in records if r["ocid"] in {ocid, counted, accepted}]
     }
+    (completed,) = _of(records, accepted)
+    (contract,) = completed["compiledRelease"]["contracts"]
+    # Completed: OCDS's contractStatus calls a contract closed by its completion terminated.
+    assert contract["status"] == "terminated"
+    milestones = {m["type"]: m for m in contract["implementation"]["milestones"]}
+    acceptance = milestones["delivery"]
+    assert (acceptance["title"], acceptance["status"]) == ("履约验收", "met")
+    assert acceptance["dateMet"].endswith("T00:00:00+08:00")
+    # Paid in full after the acceptance: the payment's release leaves the milestone be.
+    assert milestones["payment"]["status"] == "met"
+    # No public address configured here: no link, and no panel member's name anywhere.
+    assert "documents" not in contract["implementation"]
+    text = json.dumps(completed, ensure_ascii=False)
+    assert not [name for _, _, name in PANEL if name in text]
     for name, made in (("releases.json", release_package), ("records.json", record_package)):
         result = _cove(made, tmp_path, name)
         assert result["validation_errors"] == [], (name, result["validation_errors"])
@@ -255,3 +276,59 @@ async def test_the_demo_contract_validates_against_ocds_1_1(
     with_bids = next(r for r in broken["releases"] if "bids" in r)
     with_bids["bids"]["statistics"][0]["value"] = "three"
     assert _cove(broken, tmp_path, "broken.json")["validation_errors"]
+
+
+PUBLIC = "https://ggzy.example.gov.cn"
+
+
+@pytest.fixture
+def public_base_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The platform told its public address (PUBLIC_BASE_URL), for this test only."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC + "/")
+    get_settings.cache_clear()
+    yield PUBLIC
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    get_settings.cache_clear()
+
+
+async def test_a_failed_acceptance_is_a_delivery_milestone_not_met(
+    client: Client, gz: Tenderer, settings: Settings, tmp_path: Path, public_base_url: str
+) -> None:
+    deal = await single_source_deal(gz, price="300000")
+    await deal.signed()
+    first = await new_round(deal)
+    await first.full_panel(passed=False)
+    failed = first.body["standards"][0]
+    json_of(await first.conclude(failed=(failed["seq"],), days=10))
+    published = await first.signed_by_both()
+    notice_id = published["notice_id"]
+
+    ocid = f"{settings.ocds_prefix}-{deal.procurement_id}"
+    body = json_of(await client.get(f"/v1/open-data/{GZ}/records", params={"ocid": ocid}))
+    (record,) = body["records"]
+    (release,) = [r for r in record["releases"] if r["id"] == f"{ocid}-acceptance-{notice_id}"]
+    assert release["tag"] == ["implementation"]
+    (contract,) = record["compiledRelease"]["contracts"]
+    # A fail does not complete the contract: it stays in force, rectifications under way.
+    assert contract["id"] == deal.contract["id"] and contract.get("status") != "terminated"
+    (milestone,) = contract["implementation"]["milestones"]
+    assert (milestone["type"], milestone["title"], milestone["status"]) == (
+        "delivery",
+        "履约验收",
+        "notMet",
+    )
+    assert "dateMet" not in milestone and milestone["dateModified"].endswith("+08:00")
+    assert failed["name"] in milestone["description"]
+    # The notice itself, linked where anyone reads it.
+    (document,) = contract["implementation"]["documents"]
+    assert document["documentType"] == "physicalProgressReport"
+    assert document["url"] == f"{public_base_url}/v1/notices/{notice_id}"
+    notice = json_of(await client.get(document["url"].removeprefix(public_base_url)))
+    assert "不合格" in notice["body"]
+    # Only what the notice published: no panel member's name.
+    text = json.dumps(record, ensure_ascii=False)
+    assert first.members and not [m for m in first.members if m.display_name in text]
+
+    result = _cove({k: v for k, v in body.items() if k != "links"}, tmp_path, "failed.json")
+    assert result["validation_errors"] == []
+    assert not result["additional_closed_codelist_values"]
