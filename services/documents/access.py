@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents import repository
+from services.documents import objects, repository
 from services.documents.models import Document
 from services.documents.repository import Viewer
 from services.documents.schemas import DocumentOut
@@ -19,12 +19,12 @@ from services.tenancy import service as tenancy
 
 
 async def viewer_for(session: AsyncSession, actor: Actor, may_read_confidential: bool) -> Viewer:
-    registration_id = None
-    if actor.provider_id is not None:
-        registration_id = await tenancy.provider_registration_id(
-            session, actor.tenant, actor.provider_id
-        )
-    return Viewer(actor, may_read_confidential, registration_id)
+    if actor.provider_id is None:
+        return Viewer(actor, may_read_confidential)
+    registration_id = await tenancy.provider_registration_id(
+        session, actor.tenant, actor.provider_id
+    )
+    return Viewer(actor, may_read_confidential, registration_id, objects.shared_with(actor))
 
 
 async def get_document(session: AsyncSession, viewer: Viewer, document_id: uuid.UUID) -> Document:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.documents.repository import Viewer
+from services.documents.repository import Shared, Viewer
 from services.documents.seals import SealPolicy
 from services.kit.audit import Actor
 from services.kit.errors import InvalidField, NotFound
@@ -28,6 +30,10 @@ from services.kit.objects import ObjectType
 from services.tenancy import service as tenancy
 
 OwnerCheck = Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[uuid.UUID | None]]
+SharedIds = Callable[[Actor], Select[Any]]
+"""The ids of the objects of a kind whose open documents (neither confidential nor sealed)
+a provider's user may read, as SQL (the owner's own query, run inside the documents query);
+or, for ``withheld``, the ids of documents among them that stay the owner's all the same."""
 """Looks an object up in the actor's tenant, as the actor may see it: returns the provider
 that owns it (None for a government object); raises NotFound when there is none."""
 
@@ -41,6 +47,10 @@ class ObjectKind:
     seal: SealPolicy | None
     # Documents may be sealed until a time the uploader names (always so with a policy).
     sealable: bool
+    # Objects whose open documents providers read (a published tender's documents), and
+    # documents of theirs that stay the owner's (a written recommendation).
+    shared_with_providers: SharedIds | None = None
+    withheld: SharedIds | None = None
 
 
 _KINDS: dict[str, ObjectKind] = {}
@@ -52,12 +62,31 @@ def register_object_type(
     owner: OwnerCheck,
     seal: SealPolicy | None = None,
     sealable: bool = False,
+    shared_with_providers: SharedIds | None = None,
+    withheld: SharedIds | None = None,
 ) -> None:
     """What documents need to know of a kind of object, from the context that owns it: how
     to find one and its owner (``owner``); that its documents are always sealed, until the
     time ``seal`` reads, whatever the client sends; or that they may be sealed on request
-    (``sealable``: until a time the uploader names)."""
-    _KINDS[object_type.value] = ObjectKind(owner, seal, sealable or seal is not None)
+    (``sealable``: until a time the uploader names); and which of its objects' open
+    documents every provider's user may read (``shared_with_providers``), but for the
+    documents ``withheld`` names."""
+    _KINDS[object_type.value] = ObjectKind(
+        owner, seal, sealable or seal is not None, shared_with_providers, withheld
+    )
+
+
+def shared_with(actor: Actor) -> tuple[Shared, ...]:
+    """Per kind, the objects whose open documents this provider's user may read."""
+    return tuple(
+        Shared(
+            name,
+            kind.shared_with_providers(actor),
+            kind.withheld(actor) if kind.withheld else None,
+        )
+        for name, kind in sorted(_KINDS.items())
+        if kind.shared_with_providers is not None
+    )
 
 
 def seal_policy(object_type: str) -> SealPolicy | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, false, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,15 @@ RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
+class Shared:
+    """A kind's objects whose open documents providers read, but for the ``withheld`` ones."""
+
+    object_type: str
+    object_ids: Select[Any]
+    withheld: Select[Any] | None = None
+
+
+@dataclass(frozen=True)
 class Viewer:
     """Who is looking, and what that lets them see in this tenant."""
 
@@ -26,6 +35,8 @@ class Viewer:
     confidential: bool
     # For a provider's users: their provider's registration in this tenant, if any.
     registration_id: uuid.UUID | None = None
+    # For a provider's users: per kind, the objects whose open documents they may read.
+    shared: tuple[Shared, ...] = ()
 
     @property
     def is_provider(self) -> bool:
@@ -34,7 +45,8 @@ class Viewer:
 
 def visible(query: Select[RowT], viewer: Viewer) -> Select[RowT]:
     """Only the documents this viewer may know exist. A provider's users see their
-    provider's own documents and those of its registration here; confidential documents need
+    provider's own documents, those of its registration here and the open documents of the
+    objects shared with providers (a published tender's); confidential documents need
     document:read_confidential, except for the one who created them."""
     actor = viewer.actor
     query = query.where(Document.tenant_id == actor.tenant)
@@ -48,6 +60,16 @@ def visible(query: Select[RowT], viewer: Viewer) -> Select[RowT]:
                     Document.object_id == viewer.registration_id,
                 ),
             )
+        for shared in viewer.shared:
+            offered = and_(
+                Document.object_type == shared.object_type,
+                Document.object_id.in_(shared.object_ids),
+                Document.confidential.is_(False),
+                Document.sealed.is_(False),
+            )
+            if shared.withheld is not None:
+                offered = and_(offered, Document.id.not_in(shared.withheld))
+            owned = or_(owned, offered)
         query = query.where(owned)
     if not viewer.confidential:
         mine = Document.created_by == actor.user_id if actor.user_id else false()
