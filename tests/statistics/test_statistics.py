@@ -25,7 +25,7 @@ from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.jobs import relay_and_run
 from tests.support.planning import YEAR
-from tests.support.statistics import fresh_province, refreshed, sweep
+from tests.support.statistics import fresh_province, people_served, refreshed, sweep
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -420,18 +420,7 @@ async def test_small_counts_of_people_served_are_withheld_at_county_level(
     platform = await login(ROLE_LOGINS["platform_admin"])
     province = await fresh_province(client, platform)
     city, county = province[:2] + "0100", province[:2] + "0103"
-    # What a county's accepted progress reports add up to: 7 left-behind children (few enough
-    # to point at a family) and 40 elderly people.
-    for group, count in (("left_behind_children", 7), ("elderly", 40)):
-        await admin_db.execute(
-            "INSERT INTO statistics_summaries (tenant_id, fiscal_year, quarter, programme_area,"
-            " metric, dimension, value) VALUES ($1, $2, 2, 'rural_left_behind',"
-            " 'people_served', $3, $4)",
-            county,
-            YEAR,
-            group,
-            count,
-        )
+    await people_served(admin_db, county)
     ministry = await login(MINISTRY)
 
     shown = (await figures(client, ministry, county))["service"]

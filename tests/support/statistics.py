@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 
+import asyncpg
 import dramatiq
 
 from services.kit.db import PLATFORM_TENANT
@@ -15,6 +16,7 @@ from services.statistics.sweep import SWEEP
 from tests.support.client import Client
 from tests.support.database import Sessions
 from tests.support.jobs import relay_and_run
+from tests.support.planning import YEAR
 
 
 async def sweep(sessionmaker: Sessions) -> None:
@@ -47,3 +49,18 @@ async def fresh_province(client: Client, platform: dict[str, str]) -> str:
                 assert made.status_code == 201, made.text
             return code
     raise AssertionError("no free province code")
+
+
+async def people_served(admin_db: asyncpg.Connection, county: str) -> None:
+    """What a county's accepted progress reports add up to in the second quarter: 7
+    left-behind children (few enough to point at a family) and 40 elderly people."""
+    for group, count in (("left_behind_children", 7), ("elderly", 40)):
+        await admin_db.execute(
+            "INSERT INTO statistics_summaries (tenant_id, fiscal_year, quarter, programme_area,"
+            " metric, dimension, value) VALUES ($1, $2, 2, 'rural_left_behind',"
+            " 'people_served', $3, $4)",
+            county,
+            YEAR,
+            group,
+            count,
+        )
