@@ -31,6 +31,13 @@ class Scope(StrEnum):
     national = "national"  # 全国
 
 
+SCOPE_NAMES = {
+    Scope.tenant: "本地区",
+    Scope.province: "本省（自治区、直辖市）",
+    Scope.national: "全国",
+}
+
+
 class Ground(StrEnum):
     """Which bar a record is: procurements choose in their documents which ones disqualify."""
 

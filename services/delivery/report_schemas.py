@@ -75,6 +75,15 @@ class StaffLevel(StrEnum):
     volunteer = "volunteer"  # 志愿者
 
 
+STAFF_LEVEL_NAMES = {
+    StaffLevel.senior_social_worker: "高级社会工作师",
+    StaffLevel.social_worker: "社会工作师（中级）",
+    StaffLevel.assistant_social_worker: "助理社会工作师（初级）",
+    StaffLevel.uncertified: "未取得职业水平证书的工作人员",
+    StaffLevel.volunteer: "志愿者",
+}
+
+
 class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
     held_on: date
     title: Label

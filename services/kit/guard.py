@@ -27,7 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kit.audit import Actor
 from services.kit.authn import Principal, read_access_token
-from services.kit.authz.enforcer import PLATFORM_DOMAIN, Authorizer, object_domain
+from services.kit.authz.enforcer import (
+    PLATFORM_DOMAIN,
+    Authorizer,
+    object_domain,
+    roles_granting,
+)
 from services.kit.db import PLATFORM_TENANT, bind_tenant
 from services.kit.errors import DomainError, Forbidden, InvalidField, NotFound, Unauthorized
 from services.kit.settings import Settings
@@ -130,6 +135,22 @@ async def _region_access(
     if any(authorizer.allowed(principal.user_id, domain, permission) for domain in held):
         raise NotFound("No such region among yours.")
     raise Forbidden(f"Your roles here do not grant '{permission}'.")
+
+
+def roles_used(request: Request[Any, Any, Any]) -> list[str]:
+    """The signed-in user's roles that let them through this route: held in the path's tenant,
+    a region enclosing it or platform-wide, and granting the route's permission. What an export
+    names as its exporter instead of the person."""
+    principal = request.scope.get("user")
+    permission = request.route_handler.opt.get("permission")
+    if not isinstance(principal, Principal) or not isinstance(permission, str):
+        return []
+    tenant = request.path_params.get("tenant")
+    domains = {PLATFORM_DOMAIN} | ({tenant, *enclosing(tenant)} if tenant else set())
+    authorizer: Authorizer = request.app.state.authorizer
+    granting = roles_granting(permission)
+    held = authorizer.roles_of(principal.user_id)
+    return sorted({role for role, domain in held if domain in domains and role in granting})
 
 
 def _object_domain(

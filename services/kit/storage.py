@@ -267,9 +267,12 @@ def _not_found(exc: ClientError) -> bool:
     return error.get("Code") in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"} or status == 404
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+def content_disposition(filename: str, fallback: str | None = None) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). The fallback
+    is the name with its other characters as ``_`` unless the caller names one of its own."""
+    fallback = "".join(
+        ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in fallback or filename
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

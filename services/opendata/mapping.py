@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.planning import service as planning
+
 # Method string → (OCDS procurementMethod, or None where it depends on how suppliers came;
 # procurementMethodDetails in Chinese). Keyed by tendering's method strings.
 METHODS: dict[str, tuple[str | None, str]] = {
@@ -39,12 +41,8 @@ REASON_NAMES = {
     "continuity_addition": "必须保证原有采购项目一致性或者服务配套的要求，需要继续从原供应商处添购",
 }
 
-FUNDING_SOURCE_NAMES = {
-    "general_budget": "一般公共预算",
-    "lottery_welfare_fund": "福利彩票公益金",
-    "central_special_fund": "中央财政专项资金",
-    "social_funds": "社会资金",
-}
+# The funders' names are planning's, which the statistics' downloads say too.
+FUNDING_SOURCE_NAMES = {str(key): name for key, name in planning.FUNDING_SOURCE_NAMES.items()}
 
 
 def procurement_method(method: str, selection_source: str | None) -> tuple[str, str]:

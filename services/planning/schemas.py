@@ -46,6 +46,15 @@ class ProgrammeArea(StrEnum):
     disaster_recovery = "disaster_recovery"  # 受灾群众生活重建计划
 
 
+PROGRAMME_AREA_NAMES = {
+    ProgrammeArea.urban_migrants: "城市流动人口社会融入计划",
+    ProgrammeArea.rural_left_behind: "农村留守人员社会保护计划",
+    ProgrammeArea.elderly_disabled_care: "老年人、残疾人社会照顾计划",
+    ProgrammeArea.special_groups: "特殊群体社会关爱计划",
+    ProgrammeArea.disaster_recovery: "受灾群众生活重建计划",
+}
+
+
 class TargetGroup(StrEnum):
     migrants = "migrants"  # 流动人口
     left_behind_children = "left_behind_children"  # 留守儿童
@@ -63,6 +72,26 @@ class TargetGroup(StrEnum):
     disaster_victims = "disaster_victims"  # 受灾群众
     families = "families"  # 家庭
     other = "other"
+
+
+TARGET_GROUP_NAMES = {
+    TargetGroup.migrants: "流动人口",
+    TargetGroup.left_behind_children: "留守儿童",
+    TargetGroup.left_behind_women: "留守妇女",
+    TargetGroup.left_behind_elderly: "留守老人",
+    TargetGroup.elderly: "老年人",
+    TargetGroup.disabled: "残疾人",
+    TargetGroup.drug_users: "吸毒人员",
+    TargetGroup.at_risk_youth: "社区青少年、不良行为青少年",
+    TargetGroup.people_with_hiv: "艾滋病患者",
+    TargetGroup.mental_illness: "精神障碍患者",
+    TargetGroup.vagrants: "流浪乞讨人员",
+    TargetGroup.community_correction: "社区服刑人员",
+    TargetGroup.prisoners_and_released: "服刑及刑满释放人员",
+    TargetGroup.disaster_victims: "受灾群众",
+    TargetGroup.families: "家庭",
+    TargetGroup.other: "其他",
+}
 
 
 TargetGroups = Annotated[list[TargetGroup], msgspec.Meta(min_length=1, max_length=16)]
@@ -130,6 +159,15 @@ class FundingSource(StrEnum):
     lottery_welfare_fund = "lottery_welfare_fund"  # 福利彩票公益金
     central_special_fund = "central_special_fund"  # 中央财政专项资金
     social_funds = "social_funds"  # 社会资金
+
+
+# Said in the open data's funders and the statistics' downloads.
+FUNDING_SOURCE_NAMES = {
+    FundingSource.general_budget: "一般公共预算",
+    FundingSource.lottery_welfare_fund: "福利彩票公益金",
+    FundingSource.central_special_fund: "中央财政专项资金",
+    FundingSource.social_funds: "社会资金",
+}
 
 
 class BudgetOutcome(StrEnum):

@@ -38,6 +38,7 @@ from services.planning.projects import cost_lines as cost_lines_of
 from services.planning.projects import targets as targets_of
 from services.planning.repository import LineRow
 from services.planning.schemas import (
+    FUNDING_SOURCE_NAMES,
     CommitmentPurpose,
     EvaluationGrade,
     ProgrammeArea,
@@ -45,6 +46,7 @@ from services.planning.schemas import (
 )
 
 __all__ = [
+    "FUNDING_SOURCE_NAMES",
     "CommitmentPurpose",
     "CostLineBrief",
     "EvaluationGrade",

@@ -11,11 +11,12 @@ from litestar.response import Response
 
 from services.kit.guard import Session
 from services.kit.money import text as money_text
+from services.kit.workbook import XLSX, download
 from services.opendata import service as opendata
 from services.redflags import reading
 from services.redflags.indicators import NAMES, Flag, Indicator
 from services.redflags.schemas import RedFlagOut, RedFlagsOut
-from services.redflags.workbook import XLSX, workbook
+from services.redflags.workbook import workbook
 
 NATION = "000000"
 Year = Annotated[int | None, Parameter(ge=2000, le=2100, description="the year (Asia/Shanghai)")]
@@ -64,11 +65,7 @@ async def _download(session: Session, body: RedFlagsOut, scope: str) -> Response
         name = "全国"
     else:
         name = (await reading.region_names(session, {scope}))[scope] + f"（{scope}）"
-    return Response(
-        workbook(body, name),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="red-flags-{scope}.xlsx"'},
-    )
+    return download(workbook(body, name), f"预警信号-{name}.xlsx", f"red-flags-{scope}.xlsx")
 
 
 class RedFlagController(Controller):

@@ -13,4 +13,8 @@ replayed or duplicated job therefore writes the same rows and never counts anyth
 Cross-region reads go through ``statistics_figures``, a SECURITY DEFINER function owned by the
 NOLOGIN role ``sws_statistics``: it answers aggregates for the bound region and the regions
 under it, never a row.
+
+Every table also downloads as .xlsx (``workbook``, with the Chinese names of ``labels``): the
+same figures as the JSON, typed as numbers, and a sheet naming the filters and the exporter's
+role.
 """

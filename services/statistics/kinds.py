@@ -13,6 +13,12 @@ SOCIAL_ORGANISATION = "social_organisation"
 ENTERPRISE = "enterprise"
 OTHER = "other"
 UNKNOWN = "unknown"
+NAMES = {
+    SOCIAL_ORGANISATION: "社会组织",
+    ENTERPRISE: "企业",
+    OTHER: "其他",
+    UNKNOWN: "统一社会信用代码无法识别",
+}
 
 
 def provider_kind(code: str) -> str:

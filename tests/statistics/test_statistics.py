@@ -5,7 +5,6 @@ only by who may see each scope, and rebuilt from the base tables with nothing to
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,12 +13,11 @@ import asyncpg
 import dramatiq
 import pytest
 
-from services.kit.db import PLATFORM_TENANT
 from services.kit.jobs import run_once
 from services.statistics import tasks
 from services.statistics.rebuild import rebuild
 from services.statistics.refresh import JOB
-from services.statistics.sweep import SWEEP, refresh_key
+from services.statistics.sweep import refresh_key
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
 from tests.support.contracts import single_source_deal
@@ -27,6 +25,7 @@ from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.jobs import relay_and_run
 from tests.support.planning import YEAR
+from tests.support.statistics import fresh_province, people_served, refreshed, sweep
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -39,21 +38,6 @@ GD_VIEWER = ROLE_LOGINS["province_viewer"]
 async def figures(client: Client, headers: dict[str, str], scope: str, **params: Any) -> Any:
     path = "/v1/statistics/national" if scope == "national" else f"/v1/statistics/{scope}"
     return json_of(await client.get(path, headers=headers, params={"year": YEAR, **params}))
-
-
-async def sweep(sessionmaker: Sessions) -> None:
-    """What the chronograph's tick does every minute: queue a refresh per dirty region-year."""
-    tick = f"tick:{SWEEP}:test-{uuid.uuid4()}"
-    assert await run_once(
-        tasks.statistics_sweep, SWEEP, PLATFORM_TENANT, tick, {}, None, sessionmaker
-    )
-
-
-async def refreshed(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
-    """Every queued job run, then the sweep and the refreshes it queues."""
-    await relay_and_run(sessionmaker, broker)
-    await sweep(sessionmaker)
-    await relay_and_run(sessionmaker, broker)
 
 
 def money(value: str) -> Decimal:
@@ -379,26 +363,9 @@ async def test_a_change_marked_after_the_sweep_stays_dirty_for_the_next(
     assert await rebuild(sessionmaker, [GZ], said.append) == 0, said
 
 
-async def _fresh_province(client: Client, platform: dict[str, str]) -> str:
-    """A province of this test's own, with a city and a county under it."""
-    for prefix in random.sample(range(60, 99), 39):
-        code = f"{prefix}0000"
-        created = await client.post(
-            "/v1/platform/tenants", headers=platform, json={"code": code, "name": f"统计省{prefix}"}
-        )
-        if created.status_code == 201:
-            for child, name in ((f"{prefix}0100", "统计市"), (f"{prefix}0103", "统计区")):
-                made = await client.post(
-                    "/v1/platform/tenants", headers=platform, json={"code": child, "name": name}
-                )
-                assert made.status_code == 201, made.text
-            return code
-    raise AssertionError("no free province code")
-
-
 async def test_who_sees_which_scope(client: Client, login: Login) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
-    other = await _fresh_province(client, platform)
+    other = await fresh_province(client, platform)
     _, email = await open_account(client, platform, PASSWORD, tenant=other, prefix="viewer")
     await grant(client, platform, other, email, "province_viewer")
     other_viewer = await login(email, PASSWORD)
@@ -451,20 +418,9 @@ async def test_small_counts_of_people_served_are_withheld_at_county_level(
     client: Client, login: Login, admin_db: asyncpg.Connection
 ) -> None:
     platform = await login(ROLE_LOGINS["platform_admin"])
-    province = await _fresh_province(client, platform)
+    province = await fresh_province(client, platform)
     city, county = province[:2] + "0100", province[:2] + "0103"
-    # What a county's accepted progress reports add up to: 7 left-behind children (few enough
-    # to point at a family) and 40 elderly people.
-    for group, count in (("left_behind_children", 7), ("elderly", 40)):
-        await admin_db.execute(
-            "INSERT INTO statistics_summaries (tenant_id, fiscal_year, quarter, programme_area,"
-            " metric, dimension, value) VALUES ($1, $2, 2, 'rural_left_behind',"
-            " 'people_served', $3, $4)",
-            county,
-            YEAR,
-            group,
-            count,
-        )
+    await people_served(admin_db, county)
     ministry = await login(MINISTRY)
 
     shown = (await figures(client, ministry, county))["service"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,13 @@ def read_policy(path: Path = POLICY_PATH) -> list[tuple[str, str]]:
             raise ValueError(f"policy.csv holds only p lines, got {line!r}")
         rules.append((role, permission))
     return rules
+
+
+@functools.cache
+def roles_granting(permission: str) -> frozenset[str]:
+    """The roles the policy file grants a permission to (the file does not change while
+    running)."""
+    return frozenset(role for role, granted in read_policy() if granted == permission)
 
 
 class RulesAdapter(casbin.persist.Adapter):  # type: ignore[misc]

@@ -431,6 +431,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/statistics/national": frozenset({MINISTRY_VIEWER}),
     "GET /v1/statistics/{tenant}": BUDGET_READERS | {MINISTRY_VIEWER, PROVINCE_VIEWER},
     "GET /v1/statistics/{tenant}/rows": BUDGET_READERS,
+    # Each as an .xlsx download, with the same permission and region rule.
+    "GET /v1/statistics/national.xlsx": frozenset({MINISTRY_VIEWER}),
+    "GET /v1/statistics/{tenant}/statistics.xlsx": BUDGET_READERS
+    | {MINISTRY_VIEWER, PROVINCE_VIEWER},
+    "GET /v1/statistics/{tenant}/rows.xlsx": BUDGET_READERS,
     # --- red flags --- every region's for the ministry; a region's for the viewers above it
     # and its own civil affairs and finance; each as JSON and as an .xlsx download.
     "GET /v1/red-flags": frozenset({MINISTRY_VIEWER}),
