@@ -62,6 +62,19 @@ def _count(value: Decimal, suppress: bool, threshold: int) -> Count:
     return Count(int(value))
 
 
+def _group_counts(groups: dict[str, Decimal], suppress: bool, threshold: int) -> dict[str, Count]:
+    """Each target group's count, small ones withheld. With one group withheld and the total
+    shown, that group would be the total less the others: the next smallest is withheld too
+    (complementary suppression), so no withheld count can be worked out."""
+    shown = {key: _count(value, suppress, threshold) for key, value in sorted(groups.items())}
+    hidden = [key for key, count in shown.items() if count.suppressed]
+    if len(hidden) == 1:
+        others = sorted((value, key) for key, value in groups.items() if key not in hidden)
+        if others:
+            shown[others[0][1]] = Count(None, suppressed=True)
+    return shown
+
+
 def shaped(
     scope: str, year: int, quarter: int | None, area: str | None, found: Figures
 ) -> StatisticsOut:
@@ -120,10 +133,9 @@ def shaped(
         ),
         service=ServiceOut(
             people_served=_count(total("people_served"), suppress, threshold),
-            people_served_by_target_group={
-                key: _count(value, suppress, threshold)
-                for key, value in sorted(found.get("people_served", {}).items())
-            },
+            people_served_by_target_group=_group_counts(
+                found.get("people_served", {}), suppress, threshold
+            ),
             service_hours=str(total("service_hours")),
             service_hours_by_staff_level={
                 key: str(value) for key, value in sorted(found.get("service_hours", {}).items())
