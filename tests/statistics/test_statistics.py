@@ -14,12 +14,11 @@ import asyncpg
 import dramatiq
 import pytest
 
-from services.kit.db import PLATFORM_TENANT
 from services.kit.jobs import run_once
 from services.statistics import tasks
 from services.statistics.rebuild import rebuild
 from services.statistics.refresh import JOB
-from services.statistics.sweep import SWEEP, refresh_key
+from services.statistics.sweep import refresh_key
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
 from tests.support.contracts import single_source_deal
@@ -27,6 +26,7 @@ from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
 from tests.support.jobs import relay_and_run
 from tests.support.planning import YEAR
+from tests.support.statistics import refreshed, sweep
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -39,21 +39,6 @@ GD_VIEWER = ROLE_LOGINS["province_viewer"]
 async def figures(client: Client, headers: dict[str, str], scope: str, **params: Any) -> Any:
     path = "/v1/statistics/national" if scope == "national" else f"/v1/statistics/{scope}"
     return json_of(await client.get(path, headers=headers, params={"year": YEAR, **params}))
-
-
-async def sweep(sessionmaker: Sessions) -> None:
-    """What the chronograph's tick does every minute: queue a refresh per dirty region-year."""
-    tick = f"tick:{SWEEP}:test-{uuid.uuid4()}"
-    assert await run_once(
-        tasks.statistics_sweep, SWEEP, PLATFORM_TENANT, tick, {}, None, sessionmaker
-    )
-
-
-async def refreshed(sessionmaker: Sessions, broker: dramatiq.Broker) -> None:
-    """Every queued job run, then the sweep and the refreshes it queues."""
-    await relay_and_run(sessionmaker, broker)
-    await sweep(sessionmaker)
-    await relay_and_run(sessionmaker, broker)
 
 
 def money(value: str) -> Decimal:
