@@ -259,6 +259,17 @@ def test_ministry_and_province_viewers_see_what_the_api_gives_them(
             loaded(page, lambda: page.select_option("#year", str(flag_year)))
             assert_flag_links(page, live_server, flagged, GZ)
             page.screenshot(path=str(shots / "guangzhou.png"), full_page=True)
+
+            # A user whose roles see no figures is told so, and keeps no token.
+            page = watch.attach(browser.new_page())
+            page.goto(f"{live_server}/dashboard")
+            page.fill("#login", ROLE_LOGINS["partner_department"])
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("#sign-in button[type=submit]")
+            refused = page.locator("#sign-in-error")
+            refused.filter(has_text="不能查看数据看板").wait_for()
+            assert page.locator("#board").is_hidden()
+            assert page.evaluate("sessionStorage.length") == 0
         finally:
             browser.close()
     print(f"dashboard screenshots: {shots}")
