@@ -16,13 +16,14 @@ from urllib.parse import urlsplit
 import dramatiq
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from services.demo.tenants import DEMO_PASSWORD
 from services.kit.settings import Settings
 from tests.support.browser import CHROMIUM, Watch, live_app
 from tests.support.client import json_of
 from tests.support.database import Sessions
-from tests.support.demo import GD, GZ, ROLE_LOGINS
+from tests.support.demo import GD, GZ, ROLE_LOGINS, city_login
 from tests.support.planning import YEAR
 from tests.support.statistics import refreshed
 from tests.support.tendering import Tenderer
@@ -259,6 +260,23 @@ def test_ministry_and_province_viewers_see_what_the_api_gives_them(
             loaded(page, lambda: page.select_option("#year", str(flag_year)))
             assert_flag_links(page, live_server, flagged, GZ)
             page.screenshot(path=str(shots / "guangzhou.png"), full_page=True)
+
+            # The flags' Excel download: the .xlsx route's workbook, fetched with the token.
+            with page.expect_download() as download:
+                page.click("#flags-xlsx")
+            saved = shots / "flags.xlsx"
+            download.value.save_as(saved)
+            assert download.value.suggested_filename.endswith(".xlsx")
+            assert load_workbook(saved).sheetnames == ["预警信号", "筛选条件"]
+
+            # A region's own supervisor: the region, with no regions under it.
+            page = signed_in(browser, watch, live_server, city_login("finance_officer"))
+            assert page.evaluate("document.body.dataset.scope") == GZ
+            finance_api = Api(live_server, city_login("finance_officer"))
+            assert shown_headline(page) == headline(
+                finance_api.get(f"/v1/statistics/{GZ}", year=YEAR)
+            )
+            assert page.locator("#regions-empty").is_visible()
 
             # A user whose roles see no figures is told so, and keeps no token.
             page = watch.attach(browser.new_page())

@@ -209,7 +209,7 @@
       : { show: false };
   }
 
-  function pie(id, data) {
+  function pie(id, data, format) {
     chart(id).setOption(
       {
         title: empty(data),
@@ -221,7 +221,7 @@
             radius: ["30%", "58%"],
             center: ["50%", "45%"],
             data,
-            label: { formatter: "{c}", overflow: "none" },
+            label: { formatter: (item) => (format || String)(item.value), overflow: "none" },
           },
         ],
       },
@@ -257,7 +257,8 @@
     );
     pie(
       "chart-funding",
-      Object.entries(s.budget_by_funding_source).map(([k, v]) => ({ name: FUNDING[k] || k, value: Number(v) }))
+      Object.entries(s.budget_by_funding_source).map(([k, v]) => ({ name: FUNDING[k] || k, value: Number(v) })),
+      (value) => grouped(value.toFixed(2))
     );
     const grades = Object.entries(s.quality.evaluation_grades);
     bars(
