@@ -254,6 +254,19 @@ def test_ministry_and_province_viewers_see_what_the_api_gives_them(
             page.screenshot(path=str(shots / "province.png"), full_page=True)
             token = page.evaluate("sessionStorage.getItem('sws.dashboard.access')")
 
+            # An expired access token: the page's calls share one refresh (a refresh token
+            # used twice would end the sign-in) and the figures load again.
+            page.evaluate("sessionStorage.setItem('sws.dashboard.access', 'expired')")
+            loaded(page, lambda: page.select_option("#quarter", "1"))
+            refused = [e for e in watch.console_errors if "401" in e]
+            assert refused, "the expired token was sent"
+            watch.console_errors = [e for e in watch.console_errors if e not in refused]
+            assert page.evaluate("sessionStorage.getItem('sws.dashboard.access')") != "expired"
+            assert shown_headline(page) == headline(
+                viewer_api.get(f"/v1/statistics/{GD}", year=YEAR, quarter=1)
+            )
+            loaded(page, lambda: page.select_option("#quarter", ""))
+
             drill(page, GZ)
             assert shown_headline(page) == headline(gz_figures)
             assert_charts(page, gz_figures)

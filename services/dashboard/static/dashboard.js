@@ -85,7 +85,15 @@
     }
   }
 
-  async function refreshed() {
+  // A refresh token is good for one use (a reused one revokes the whole sign-in), so the
+  // calls that find the access token expired all at once wait for one refresh together.
+  let refreshing = null;
+  function refreshed() {
+    if (!refreshing) refreshing = rotate().finally(() => (refreshing = null));
+    return refreshing;
+  }
+
+  async function rotate() {
     const token = sessionStorage.getItem(REFRESH);
     if (!token) return false;
     const response = await fetch("/v1/auth/refresh", {
@@ -105,10 +113,12 @@
     }
     const url = path + (query.toString() ? "?" + query : "");
     for (let attempt = 0; attempt < 2; attempt++) {
-      const response = await fetch(url, {
-        headers: { Authorization: "Bearer " + sessionStorage.getItem(ACCESS) },
-      });
-      if (response.status === 401 && attempt === 0 && (await refreshed())) continue;
+      const sent = sessionStorage.getItem(ACCESS);
+      const response = await fetch(url, { headers: { Authorization: "Bearer " + sent } });
+      if (response.status === 401 && attempt === 0) {
+        // Another call may have refreshed the tokens meanwhile: then just try again.
+        if (sessionStorage.getItem(ACCESS) !== sent || (await refreshed())) continue;
+      }
       if (response.status === 401) {
         forget();
         showSignIn("登录已过期，请重新登录。");
