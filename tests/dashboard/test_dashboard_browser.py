@@ -297,8 +297,8 @@ def test_ministry_and_province_viewers_see_what_the_api_gives_them(
             page.fill("#login", ROLE_LOGINS["partner_department"])
             page.fill("#password", DEMO_PASSWORD)
             page.click("#sign-in button[type=submit]")
-            refused = page.locator("#sign-in-error")
-            refused.filter(has_text="不能查看数据看板").wait_for()
+            turned_away = page.locator("#sign-in-error")
+            turned_away.filter(has_text="不能查看数据看板").wait_for()
             assert page.locator("#board").is_hidden()
             assert page.evaluate("sessionStorage.length") == 0
         finally:
