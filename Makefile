@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml uv.lock
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
 	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --quiet
+	@# The dashboard's ECharts, from the version its package-lock.json pins (README, Dashboard).
+	@$(PY) -m services.dashboard.bundle
 	@touch $(STAMP)
 
 run: install ## API and workers on local defaults, with demo tenants

@@ -23,6 +23,7 @@ from services.credit.controllers import (
     ProviderBarsController,
 )
 from services.credit.fact_controllers import CreditFactController, MyCreditFactsController
+from services.dashboard.routes import dashboard_page, static_files
 from services.delivery.acceptance_controllers import (
     AcceptanceController,
     ContractAcceptanceController,
@@ -170,6 +171,9 @@ ROUTERS: list[ControllerRouterHandler] = [
     OpenDataController,
     # --- red flags for supervisors, over the open data ---
     RedFlagController,
+    # --- the dashboard: a static page over the statistics and red flags ---
+    dashboard_page,
+    static_files,
     # --- delivery: progress reports ---
     ContractReportController,
     ReportController,

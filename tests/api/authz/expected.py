@@ -465,4 +465,9 @@ PUBLIC = {
     "GET /v1/open-data/{tenant}/releases",
     "GET /v1/open-data/{tenant}/records",
     "GET /v1/open-data/{tenant}/releases/{year}",
+    # The dashboard's page and its scripts hold no data: the page calls the API with the
+    # signed-in user's own token.
+    "GET /dashboard",
+    "GET /dashboard/static/{file_path}",
+    "HEAD /dashboard/static/{file_path}",
 }
