@@ -281,6 +281,15 @@ def test_ministry_and_province_viewers_see_what_the_api_gives_them(
             download.value.save_as(saved)
             assert download.value.suggested_filename.endswith(".xlsx")
             assert load_workbook(saved).sheetnames == ["预警信号", "筛选条件"]
+            # The figures' Excel download: the region's statistics workbook, for the chosen year.
+            with page.expect_download() as download:
+                page.click("#figures-xlsx")
+            saved = shots / "figures.xlsx"
+            download.value.save_as(saved)
+            book = load_workbook(saved)
+            assert "筛选条件" in book.sheetnames and len(book.sheetnames) > 2
+            used = {row[0]: row[1] for row in book["筛选条件"].iter_rows(values_only=True)}
+            assert str(used["年度"]) == str(flag_year)
 
             # A region's own supervisor: the region, with no regions under it.
             page = signed_in(browser, watch, live_server, city_login("finance_officer"))

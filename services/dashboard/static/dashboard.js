@@ -433,13 +433,12 @@
     load();
   }
 
-  async function downloadFlags() {
-    const code = state.trail[state.trail.length - 1];
+  async function download(path, params, filename) {
     try {
-      const blob = await call(flagsPath(code, true), { year: $("year").value }, true);
+      const blob = await call(path, params, true);
       const link = element("a");
       link.href = URL.createObjectURL(blob);
-      link.download = "预警信号-" + nameOf(code) + "-" + $("year").value + ".xlsx";
+      link.download = filename;
       document.body.append(link);
       link.click();
       link.remove();
@@ -447,6 +446,18 @@
     } catch (error) {
       $("status").textContent = "下载失败：" + error.message;
     }
+  }
+
+  function downloadFlags() {
+    const code = state.trail[state.trail.length - 1];
+    const year = $("year").value;
+    download(flagsPath(code, true), { year }, "预警信号-" + nameOf(code) + "-" + year + ".xlsx");
+  }
+
+  function downloadFigures() {
+    const code = state.trail[state.trail.length - 1];
+    const path = code === NATION ? "/v1/statistics/national.xlsx" : statisticsPath(code) + "/statistics.xlsx";
+    download(path, filters(), "统计-" + nameOf(code) + "-" + $("year").value + ".xlsx");
   }
 
   // --- signing in and out -----------------------------------------------------------------
@@ -536,6 +547,7 @@
     $("sign-in").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", signOut);
     $("flags-xlsx").addEventListener("click", downloadFlags);
+    $("figures-xlsx").addEventListener("click", downloadFigures);
     for (const id of ["year", "quarter", "area"]) $(id).addEventListener("change", load);
     window.addEventListener("resize", () => Object.values(state.charts).forEach((c) => c.resize()));
     if (sessionStorage.getItem(ACCESS)) start();
