@@ -159,9 +159,9 @@ class Deal:
         assert (await self.sign("provider", document_id, digest)).status_code == 200
         return json_of(await self.sign("buyer", document_id, digest))
 
-    async def paid_first_instalment(self) -> dict[str, Any]:
+    async def confirmed_first_instalment(self) -> str:
         """Under the treasury (the default): the provider asks for the first instalment with
-        its delivery report, civil affairs confirms and records it paid. The payment."""
+        its delivery report and civil affairs confirms it, so it is owed. The payment's id."""
         evidence = await upload(
             self.client,
             self.winner.headers,
@@ -181,13 +181,24 @@ class Deal:
                 "evidence_document_ids": [json_of(evidence, 201)["id"]],
             },
         )
-        payment = json_of(asked, 201)["id"]
+        payment = str(json_of(asked, 201)["id"])
         officer = await self.gz.as_("civil_affairs_officer")
-        steps = f"{self.path}/payments/{payment}"
-        json_of(await self.client.post(f"{steps}/confirmation", headers=officer, json={}))
+        confirmed = await self.client.post(
+            f"{self.path}/payments/{payment}/confirmation", headers=officer, json={}
+        )
+        json_of(confirmed)
+        return payment
+
+    async def paid_first_instalment(self) -> dict[str, Any]:
+        """The first instalment confirmed (``confirmed_first_instalment``) and recorded paid.
+        The payment."""
+        payment = await self.confirmed_first_instalment()
+        officer = await self.gz.as_("civil_affairs_officer")
         today = workdays.local_date(datetime.now(UTC)).isoformat()
         paid = await self.client.post(
-            f"{steps}/paid", headers=officer, json={"paid_on": today, "voucher": "GK2027-000001"}
+            f"{self.path}/payments/{payment}/paid",
+            headers=officer,
+            json={"paid_on": today, "voucher": "GK2027-000001"},
         )
         return json_of(paid)
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import asyncpg
 import dramatiq
 import pytest
 
+from services.contracts.payment_settings import DEFAULT_DAYS
+from services.kit import workdays
 from services.kit.jobs import run_once
 from services.tenancy import holiday_tasks, holidays
 from tests.support.client import Client, inbox, json_of
@@ -390,3 +392,59 @@ async def test_an_unsigned_contracts_sign_by_moves_off_the_holiday_and_both_side
     winner = await inbox(client, deal.winner.headers, "contracts.deadlines_recomputed")
     assert [n for n in winner if n["data"]["contract_id"] == deal.contract["id"]]
     assert len(told) > 1  # the provider and the buyer
+
+
+@pytest.mark.usefixtures("unknown_year")
+async def test_an_owed_payments_pay_by_moves_off_the_holiday_and_civil_affairs_is_told(
+    client: Client,
+    gz: Tenderer,
+    admin_db: asyncpg.Connection,
+    login: object,
+    sessionmaker: Sessions,
+    broker: dramatiq.Broker,
+) -> None:
+    deal = await single_source_deal(gz)
+    await deal.signed()
+    payment = await deal.confirmed_first_instalment()
+    days = await admin_db.fetchval(
+        "SELECT payment_days FROM contract_payment_settings WHERE tenant_id = $1", GZ
+    )
+    days = days or DEFAULT_DAYS
+    # Confirmed Friday 1 March 2097: due within ``days`` days, counted from 2 March, its last
+    # day a weekday that the holiday entered below makes a rest day.
+    confirmed_at = sh(YEAR, 3, 1, 10)
+    due = workdays.calendar_deadline(confirmed_at, days)
+    last_day = workdays.local_date(due)
+    assert last_day.weekday() < 4, "the test wants a Monday–Thursday last day"
+    await admin_db.execute(
+        "UPDATE contract_payments SET confirmed_at = $2, pay_by = $3 WHERE id = $1",
+        uuid.UUID(payment),
+        confirmed_at,
+        due,
+    )
+
+    await _enter(client, login, [last_day.isoformat()])
+    await relay_and_run(sessionmaker, broker)
+    moved = await admin_db.fetchval(
+        "SELECT pay_by FROM contract_payments WHERE id = $1", uuid.UUID(payment)
+    )
+    # The last day is now a holiday: due by 24:00 of the next working day (民法典 art. 203).
+    assert moved == end_of(last_day + timedelta(days=1))
+    told = await deal.told("contracts.deadlines_recomputed")
+    assert told  # civil affairs, who pay under the treasury
+    audited = await admin_db.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'contract.deadlines_recomputed'"
+        " AND object_type = 'contract_payment' AND object_id = $1",
+        payment,
+    )
+    assert audited == 1
+
+    # Counted again: the stored date is no longer the rule's without the holiday; nothing moves.
+    assert await _replay(admin_db, sessionmaker, fresh=True) is True
+    assert (
+        await admin_db.fetchval(
+            "SELECT pay_by FROM contract_payments WHERE id = $1", uuid.UUID(payment)
+        )
+        == moved
+    )
+    assert await deal.told("contracts.deadlines_recomputed") == told
