@@ -19,7 +19,7 @@ from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
 from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
-from tests.support.redflags import measured
+from tests.support.redflags import awarded_at_ceiling, measured, single_valid_bid
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -27,35 +27,6 @@ pytestmark = pytest.mark.usefixtures("demo")
 PASSWORD = "RedFlags2026pass"
 MINISTRY = ROLE_LOGINS["ministry_viewer"]
 GD_VIEWER = ROLE_LOGINS["province_viewer"]
-
-
-async def single_valid_bid(gz: Tenderer) -> str:
-    """An open tender whose buyer finds two of its three bids unqualified: it fails (政府采购法
-    art. 36) with one valid bid. The ocid."""
-    procurement = await gz.published()
-    pid = procurement["id"]
-    for price in ("300000", "310000", "320000"):
-        await gz.bid(pid, await gz.bidder(), price)
-    await gz.open_now(pid, await gz.closed(pid))
-    officer = await gz.as_("civil_affairs_officer")
-    verdicts = (await gz.review_of(pid, officer))["verdicts"]
-    invalid = {v["bid_id"]: "营业执照已过期" for v in verdicts[:2]}
-    json_of(await gz.review(pid, "qualification", officer, invalid))
-    return str(procurement["ocid"])
-
-
-async def awarded_at_ceiling(gz: Tenderer) -> str:
-    """An open tender whose bids all sit just under the ceiling of 350000.00: the winner's
-    347000.00 is 99.14 % of it. The ocid."""
-    procurement = await gz.published()
-    pid = procurement["id"]
-    for price in ("347000", "348000", "349000"):
-        await gz.bid(pid, await gz.bidder(), price)
-    await gz.open_now(pid, await gz.closed(pid))
-    await gz.qualified(pid)
-    await gz.scored_by_committee(pid)
-    await gz.award_and_publish(pid)
-    return str(procurement["ocid"])
 
 
 def by_ocid(body: dict[str, Any], ocid: str) -> dict[str, dict[str, Any]]:

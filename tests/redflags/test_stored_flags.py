@@ -29,14 +29,13 @@ from services.redflags.measure import JOB
 from services.redflags.rebuild import rebuild
 from services.redflags.sweep import measure_key
 from services.tendering import service as tendering
-from tests.redflags.test_red_flags import awarded_at_ceiling, single_valid_bid
 from tests.support.client import Client, Login, json_of
 from tests.support.contracts import Deal, single_source_deal
 from tests.support.database import Sessions
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
 from tests.support.documents import pdf, upload
 from tests.support.jobs import relay_and_run
-from tests.support.redflags import measured, sweep
+from tests.support.redflags import awarded_at_ceiling, measured, single_valid_bid, sweep
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
