@@ -9,7 +9,7 @@ only once the procurement no longer waits for approval. The county code is the t
 region, never passed in.
 
 Revision ID: 0047
-Revises: 0045
+Revises: 0046
 Create Date: 2026-12-07 00:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0047"
-down_revision: str | None = "0045"
+down_revision: str | None = "0046"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from services.contracts.amendment_models import Amendment, AmendmentSignature, A
 from services.contracts.models import Contract, Instalment, Signature, Suspension, YearShare
 from services.contracts.payment_models import Payment, PaymentSource
 from services.contracts.schemas import ContractStatus
+from services.kit import workdays
 from services.kit.audit import Actor, record
 from services.kit.errors import NotFound
 from services.kit.rows import row_dict, rows_of
@@ -29,10 +30,12 @@ __all__ = [
     "ContractStatus",
     "OpenInstalment",
     "OpenPayment",
+    "PaymentDue",
     "contract_brief",
     "contract_files",
     "contracts_of_project",
     "open_payment",
+    "payment_dues",
     "record_acceptance",
 ]
 
@@ -266,3 +269,44 @@ async def open_payment(session: AsyncSession, tenant: str, payment_id: uuid.UUID
             for i in instalments
         ],
     )
+
+
+@dataclass(frozen=True)
+class PaymentDue:
+    """A payment's last day to pay and the day it was paid, for the late-payment red flag:
+    the procurement it pays for and the instalment, never an amount or a name."""
+
+    procurement_id: uuid.UUID
+    ocid: str
+    instalment_seq: int
+    due: date  # the last day to pay (``pay_by``), Asia/Shanghai
+    paid_on: date | None  # None: not paid yet
+
+
+async def payment_dues(session: AsyncSession, tenant: str) -> list[PaymentDue]:
+    """Every payment of ``tenant`` with a last day to pay (confirmed, approved or paid; a
+    returned request is no debt), by contract, instalment and due date."""
+    rows = await session.execute(
+        select(
+            Contract.procurement_id,
+            Contract.ocid,
+            Payment.instalment_seq,
+            Payment.pay_by,
+            Payment.paid_on,
+        )
+        .join(
+            Contract,
+            (Contract.tenant_id == Payment.tenant_id) & (Contract.id == Payment.contract_id),
+        )
+        .where(
+            Payment.tenant_id == tenant,
+            Payment.pay_by.is_not(None),
+            Payment.status.in_(("confirmed", "approved", "paid")),
+        )
+        .order_by(Contract.ocid, Payment.instalment_seq, Payment.pay_by, Payment.id)
+    )
+    return [
+        PaymentDue(procurement_id, ocid, seq, workdays.local_date(pay_by), paid_on)
+        for procurement_id, ocid, seq, pay_by, paid_on in rows.all()
+        if pay_by is not None  # the query's own condition, for the type checker
+    ]

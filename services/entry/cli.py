@@ -141,6 +141,24 @@ def statistics_rebuild(args: argparse.Namespace) -> int:
     return asyncio.run(_rebuild_statistics(args.region or []))
 
 
+async def _rebuild_red_flags(regions: list[str]) -> int:
+    from services.kit.db import make_engine, make_sessionmaker
+    from services.redflags.rebuild import rebuild
+
+    settings = get_settings()
+    engine = make_engine(settings.app_database_url, settings)
+    try:
+        differing = await rebuild(make_sessionmaker(engine), regions)
+    finally:
+        await engine.dispose()
+    print(f"{differing} region(s) differed" if differing else "no difference")
+    return 1 if differing else 0
+
+
+def red_flags_rebuild(args: argparse.Namespace) -> int:
+    return asyncio.run(_rebuild_red_flags(args.region or []))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="services.cli")
     commands = parser.add_subparsers(required=True)
@@ -164,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     stats.add_argument("--region", action="append", help="a division code (repeatable)")
     stats.set_defaults(run=statistics_rebuild)
+    flags = commands.add_parser(
+        "red-flags-rebuild",
+        help="measure every region's red flags again; exit 1 on a difference from those stored",
+    )
+    flags.add_argument("--region", action="append", help="a division code (repeatable)")
+    flags.set_defaults(run=red_flags_rebuild)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -36,6 +36,7 @@ from services.opendata import models as opendata_models
 from services.opendata import recording as opendata_recording
 from services.operations import tasks as operations_tasks
 from services.planning import models as planning_models
+from services.redflags import tasks as redflags_tasks
 from services.statistics import tasks as statistics_tasks
 from services.tenancy import holiday_models as tenancy_holiday_models
 from services.tenancy import holiday_tasks as tenancy_holiday_tasks
@@ -116,6 +117,8 @@ JOB_MODULES = (
     opendata_recording,
     # --- statistics: the sweep of dirty region-years, and a region-year recomputed ---
     statistics_tasks,
+    # --- red flags: the sweep of dirty regions, and a region measured ---
+    redflags_tasks,
 )
 
 # --- timed tasks -------------------------------------------------------------------------------
@@ -144,3 +147,5 @@ def schedule() -> None:
     every(archive_tasks.SWEEP, timedelta(minutes=5))
     # --- statistics: a refresh for each region-year a change marked dirty ---
     every(statistics_tasks.SWEEP, timedelta(seconds=get_settings().statistics_sweep_seconds))
+    # --- red flags: a measure for each region a change (or a passed due date) marked dirty ---
+    every(redflags_tasks.SWEEP, timedelta(seconds=get_settings().red_flags_sweep_seconds))

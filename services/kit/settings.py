@@ -119,6 +119,10 @@ class Settings:
     red_flag_winner_min_awards: int = field(
         default_factory=lambda: _env_int("RED_FLAG_WINNER_MIN_AWARDS", 3)
     )
+    # Red flags: how often the sweep queues a measure for each region marked dirty.
+    red_flags_sweep_seconds: int = field(
+        default_factory=lambda: _env_int("RED_FLAGS_SWEEP_SECONDS", 60)
+    )
     jwt_secret: str = field(default_factory=lambda: _env("JWT_SECRET", DEV_JWT_SECRET))
     access_token_seconds: int = field(default_factory=lambda: _env_int("ACCESS_TOKEN_SECONDS", 900))
     refresh_token_days: int = field(default_factory=lambda: _env_int("REFRESH_TOKEN_DAYS", 14))

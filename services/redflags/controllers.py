@@ -42,6 +42,7 @@ def _out(request: Request[Any, Any, Any], flag: Flag, names: dict[str, str]) -> 
         unit=flag.unit.value,
         supplier=flag.supplier,
         amount=money_text(flag.amount) if flag.amount is not None else None,
+        instalment=flag.instalment,
         record_url=base + opendata.record_path(flag.tenant, flag.ocid),
     )
 

@@ -26,6 +26,7 @@ class Indicator(enum.StrEnum):
     repeat_winner = "repeat_winner"
     price_at_ceiling = "price_at_ceiling"
     late_contract = "late_contract"
+    late_payment = "late_payment"
 
 
 NAMES = {
@@ -34,6 +35,7 @@ NAMES = {
     Indicator.repeat_winner: "同一采购人的合同反复授予同一供应商",
     Indicator.price_at_ceiling: "成交价贴近最高限价",
     Indicator.late_contract: "中标（成交）通知后逾期签订合同",
+    Indicator.late_payment: "逾期支付",
 }
 
 
@@ -109,6 +111,16 @@ class Flag:
     unit: Unit
     supplier: str | None = None
     amount: Decimal | None = None  # the awarded price, 元, where the flag concerns it
+    instalment: int | None = None  # the instalment a late payment is of
+
+
+@dataclass(frozen=True)
+class Due:
+    """A payment's last day to pay (the contract's ``pay_by``) and the day it was paid."""
+
+    instalment: int
+    due: date
+    paid_on: date | None  # None: unpaid
 
 
 def _local(moment: str) -> datetime:
@@ -220,10 +232,43 @@ def repeat_winners(processes: Iterable[Process], share: Decimal, least: int) -> 
                 yield _flag(p, Indicator.repeat_winner, won, share, Unit.share, winner)
 
 
+def late_payments(p: Process, dues: Iterable[Due], today: date) -> Iterator[Flag]:
+    """A payment paid after its last day to pay, or unpaid when that day is over
+    (保障中小企业款项支付条例 art. 8): the days past it, as of ``today`` for an unpaid one. The
+    year is the last day's, the supplier the active award's."""
+    award = p.active_award()
+    supplier = _supplier(award) if award else None
+    for due in dues:
+        settled = due.paid_on if due.paid_on is not None else today
+        late = (settled - due.due).days
+        if late > 0:
+            yield Flag(
+                Indicator.late_payment,
+                p.tenant,
+                p.ocid,
+                p.title,
+                due.due.year,
+                Decimal(late),
+                Decimal(0),
+                Unit.days,
+                supplier,
+                instalment=due.instalment,
+            )
+
+
 PER_PROCESS = (single_bid, short_period, price_at_ceiling, late_contract)
 
 
-def flags(processes: list[Process], winner_share: Decimal, winner_least: int) -> list[Flag]:
+def flags(
+    processes: list[Process],
+    winner_share: Decimal,
+    winner_least: int,
+    dues: dict[str, list[Due]] | None = None,
+    today: date | None = None,
+) -> list[Flag]:
+    """Every flag of ``processes``; ``dues``: each ocid's payments, measured as of ``today``."""
     found = [flag for p in processes for measure in PER_PROCESS for flag in measure(p)]
     found += repeat_winners(processes, winner_share, winner_least)
+    if dues and today is not None:
+        found += [f for p in processes for f in late_payments(p, dues.get(p.ocid, []), today)]
     return sorted(found, key=lambda f: (f.tenant, f.year, f.ocid, f.indicator.value))

@@ -1,18 +1,15 @@
-"""The flags of a scope: the published records of its regions, measured."""
+"""The flags of a scope: the stored rows of its regions, filtered."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit.errors import NotFound
-from services.kit.settings import get_settings
-from services.opendata import service as opendata
-from services.redflags.indicators import Flag, Indicator, Process, flags
+from services.redflags.indicators import Flag, Indicator, Unit
 from services.tenancy import service as tenancy
-from services.tendering import service as tendering
 
 
 @dataclass(frozen=True)
@@ -33,27 +30,54 @@ def prefix_of(code: str) -> str:
     return code
 
 
+def _escaped(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_FLAGS = """
+SELECT tenant_id, ocid, indicator, year, title, value, threshold, unit, supplier, amount,
+       instalment
+  FROM red_flags
+ WHERE tenant_id LIKE :prefix
+   AND (CAST(:year AS integer) IS NULL OR year = :year)
+   AND (CAST(:indicator AS text) IS NULL OR indicator = :indicator)
+ ORDER BY tenant_id, year, ocid, indicator, n
+"""
+
+
 async def red_flags(session: AsyncSession, scope: str, filters: Filters) -> list[Flag]:
-    """The flags of the regions under ``scope`` ("000000": the nation), filtered."""
+    """The stored flags of the regions under ``scope`` ("000000": the nation), filtered. Read
+    in every region through the table's public read policy: they are measured from public
+    data (services.redflags.measure)."""
     prefix = prefix_of(scope)
     if filters.region is not None:
         inner = prefix_of(filters.region)
         if not inner.startswith(prefix):
             return []
         prefix = inner
-    records = await opendata.published_records(session, prefix)
-    ceilings = await tendering.published_ceilings(session, [r.procurement_id for r in records])
-    processes = [
-        Process(r.tenant, r.ocid, r.compiled, ceilings.get(r.procurement_id)) for r in records
-    ]
-    settings = get_settings()
-    share = Decimal(settings.red_flag_winner_share_percent) / 100
-    found = flags(processes, share, settings.red_flag_winner_min_awards)
+    rows = await session.execute(
+        text(_FLAGS),
+        {
+            "prefix": _escaped(prefix) + "%",
+            "year": filters.year,
+            "indicator": filters.indicator.value if filters.indicator else None,
+        },
+    )
     return [
-        f
-        for f in found
-        if (filters.year is None or f.year == filters.year)
-        and (filters.indicator is None or f.indicator is filters.indicator)
+        Flag(
+            Indicator(r.indicator),
+            r.tenant_id,
+            r.ocid,
+            r.title,
+            r.year,
+            r.value,
+            r.threshold,
+            Unit(r.unit),
+            r.supplier,
+            r.amount,
+            r.instalment,
+        )
+        for r in rows
     ]
 
 

@@ -19,6 +19,7 @@ class RedFlagOut(msgspec.Struct):
     unit: str
     supplier: str | None
     amount: str | None  # the awarded price, 元, where the flag concerns it
+    instalment: int | None  # the instalment a late payment is of
     record_url: str  # the procurement's public OCDS record
 
 

@@ -23,6 +23,7 @@ HEADERS = (
     "单位",
     "供应商",
     "成交金额（元）",
+    "拨付期次",
     "公开记录",
 )
 UNIT_NAMES = {
@@ -31,7 +32,7 @@ UNIT_NAMES = {
     Unit.working_days: "工作日",
     Unit.share: "比例",
 }
-WIDTHS = (18, 30, 10, 14, 8, 46, 36, 10, 10, 8, 30, 18, 70)
+WIDTHS = (18, 30, 10, 14, 8, 46, 36, 10, 10, 8, 30, 18, 10, 70)
 
 
 def workbook(body: RedFlagsOut, scope_name: str) -> bytes:
@@ -53,6 +54,7 @@ def workbook(body: RedFlagsOut, scope_name: str) -> bytes:
                 UNIT_NAMES[Unit(flag.unit)],
                 flag.supplier or "",
                 float(flag.amount) if flag.amount is not None else None,
+                flag.instalment,
                 flag.record_url,
             ]
         )

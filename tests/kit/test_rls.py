@@ -89,6 +89,8 @@ ACROSS_REGIONS = {
     # Statistics: a provider's national count of regions (statistics_count_providers) reads
     # every region's rows of that provider and year.
     "ix_statistics_providers_year_provider",
+    # Red flags: the ministry's list by year reads every region's (public) flags of that year.
+    "ix_red_flags_year",
 }
 
 

@@ -3,10 +3,11 @@ and a late signature), measured on compiled releases shaped as the open data pub
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.redflags.indicators import Indicator, Process, Unit, flags
+from services.redflags.indicators import Due, Indicator, Process, Unit, flags
 
 SHARE, LEAST = Decimal("0.5"), 3
 
@@ -83,3 +84,27 @@ def test_a_winner_that_keeps_winning_with_one_buyer() -> None:
     ]
     # Too few awards to tell: nothing.
     assert not [f for f in flags(won[:2], SHARE, LEAST) if f.indicator == Indicator.repeat_winner]
+
+
+def test_a_payment_paid_or_still_unpaid_after_its_last_day() -> None:
+    p = process("o-1", {"title": "t"}, awards=[award("A")])
+    last = date(2026, 12, 31)
+    dues = {
+        "o-1": [
+            Due(1, last, date(2026, 12, 31)),  # paid on its last day: on time
+            Due(2, last, date(2027, 1, 2)),  # paid two days after it
+            Due(3, last, None),  # unpaid, five days after it
+            Due(4, date(2027, 1, 5), None),  # unpaid, its last day is today: not yet late
+        ]
+    }
+    found = [
+        f
+        for f in flags([p], SHARE, LEAST, dues, date(2027, 1, 5))
+        if f.indicator == Indicator.late_payment
+    ]
+    assert [(f.instalment, f.value, f.threshold, f.unit, f.year, f.supplier) for f in found] == [
+        (2, Decimal(2), Decimal(0), Unit.days, 2026, "A"),
+        (3, Decimal(5), Decimal(0), Unit.days, 2026, "A"),
+    ]
+    # Without the payments' days (or the day measured) no late payment is measured.
+    assert not [f for f in flags([p], SHARE, LEAST) if f.indicator == Indicator.late_payment]

@@ -1,7 +1,8 @@
 """Red flags for supervisors (issue 14): a scripted single valid bid and a price at the ceiling
-in 广州 are flagged from the published OCDS data, each linking to its public record; the
-ministry sees every region, a province viewer its own province only, a region's supervisors
-their own region; the .xlsx download carries the same list with its formats and filters."""
+in 广州 are flagged from the published OCDS data once the sweep has measured 广州, each linking
+to its public record; the ministry sees every region, a province viewer its own province only,
+a region's supervisors their own region; the .xlsx download carries the same list with its
+formats and filters."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
+import dramatiq
 import pytest
 from openpyxl import load_workbook
 
 from tests.support.accounts import grant, open_account
 from tests.support.client import Client, Login, json_of
+from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, SZ, city_login
+from tests.support.redflags import awarded_at_ceiling, measured, single_valid_bid
 from tests.support.tendering import Tenderer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -23,35 +27,6 @@ pytestmark = pytest.mark.usefixtures("demo")
 PASSWORD = "RedFlags2026pass"
 MINISTRY = ROLE_LOGINS["ministry_viewer"]
 GD_VIEWER = ROLE_LOGINS["province_viewer"]
-
-
-async def single_valid_bid(gz: Tenderer) -> str:
-    """An open tender whose buyer finds two of its three bids unqualified: it fails (政府采购法
-    art. 36) with one valid bid. The ocid."""
-    procurement = await gz.published()
-    pid = procurement["id"]
-    for price in ("300000", "310000", "320000"):
-        await gz.bid(pid, await gz.bidder(), price)
-    await gz.open_now(pid, await gz.closed(pid))
-    officer = await gz.as_("civil_affairs_officer")
-    verdicts = (await gz.review_of(pid, officer))["verdicts"]
-    invalid = {v["bid_id"]: "营业执照已过期" for v in verdicts[:2]}
-    json_of(await gz.review(pid, "qualification", officer, invalid))
-    return str(procurement["ocid"])
-
-
-async def awarded_at_ceiling(gz: Tenderer) -> str:
-    """An open tender whose bids all sit just under the ceiling of 350000.00: the winner's
-    347000.00 is 99.14 % of it. The ocid."""
-    procurement = await gz.published()
-    pid = procurement["id"]
-    for price in ("347000", "348000", "349000"):
-        await gz.bid(pid, await gz.bidder(), price)
-    await gz.open_now(pid, await gz.closed(pid))
-    await gz.qualified(pid)
-    await gz.scored_by_committee(pid)
-    await gz.award_and_publish(pid)
-    return str(procurement["ocid"])
 
 
 def by_ocid(body: dict[str, Any], ocid: str) -> dict[str, dict[str, Any]]:
@@ -77,8 +52,11 @@ async def fresh_province(client: Client, platform: dict[str, str]) -> str:
     raise AssertionError("no free province code")
 
 
-async def test_flags_reach_who_supervises_them(client: Client, login: Login, gz: Tenderer) -> None:
+async def test_flags_reach_who_supervises_them(
+    client: Client, login: Login, gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker
+) -> None:
     single, ceiling = await single_valid_bid(gz), await awarded_at_ceiling(gz)
+    await measured(sessionmaker, broker)
     ministry, viewer = await login(MINISTRY), await login(GD_VIEWER)
 
     national = json_of(await client.get("/v1/red-flags", headers=ministry, params={"region": GZ}))
@@ -163,8 +141,11 @@ async def test_bad_filters_are_named(client: Client, login: Login) -> None:
         assert field in response.text
 
 
-async def test_the_list_downloads_as_excel(client: Client, login: Login, gz: Tenderer) -> None:
+async def test_the_list_downloads_as_excel(
+    client: Client, login: Login, gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker
+) -> None:
     ceiling = await awarded_at_ceiling(gz)
+    await measured(sessionmaker, broker)
     ministry = await login(MINISTRY)
     params = {"region": GZ, "indicator": "price_at_ceiling"}
     response = await client.get("/v1/red-flags.xlsx", headers=ministry, params=params)
