@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import service as documents
 from services.kit.audit import Actor, record
-from services.kit.errors import DomainError, NotFound
+from services.kit.errors import DomainError, InvalidField, NotFound
 from services.kit.money import money, text
 from services.kit.objects import ObjectType
 from services.kit.settings import Settings
@@ -116,7 +116,19 @@ def _price(procurement: Procurement, price_text: str) -> Decimal:
         raise PriceAboveCeiling(
             f"is above the ceiling price {text(procurement.ceiling_price)}", field="price"
         )
+    check_fixed_price(procurement, price)
     return price
+
+
+def check_fixed_price(procurement: Procurement, price: Decimal) -> None:
+    """At a fixed price (固定价格采购, 财库〔2014〕214号 art. 24) the price is not competed: every
+    response and offer is at the price the buyer fixed, its ceiling price."""
+    if procurement.fixed_price and price != procurement.ceiling_price:
+        raise InvalidField(
+            f"must be the fixed price {text(procurement.ceiling_price)}: the price is not "
+            "competed in a fixed-price purchase",
+            field="price",
+        )
 
 
 async def submit(

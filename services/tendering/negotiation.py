@@ -218,6 +218,7 @@ async def submit_offer(
             f"must be more than 0 and at most the ceiling {text(procurement.ceiling_price)}",
             field="price",
         )
+    bids.check_fixed_price(procurement, price)
     current = held[-1].round
     offer = await session.get(
         Offer, (actor.tenant, procurement.id, current, actor.provider_id), with_for_update=True

@@ -68,13 +68,18 @@ async def approved(client: Client, gz: Tenderer, pid: str) -> dict[str, Any]:
 
 
 async def negotiating(
-    client: Client, gz: Tenderer, pid: str, responses: list[tuple[Bidder, str]]
+    client: Client,
+    gz: Tenderer,
+    pid: str,
+    responses: list[tuple[Bidder, str]],
+    published: bool = False,
 ) -> list[dict[str, str]]:
-    """Approved, published, the responses made and opened, a group of three drawn: the
-    group's headers."""
-    await approved(client, gz, pid)
+    """Approved, published (unless it is already), the responses made and opened, a group of
+    three drawn: the group's headers."""
     officer = await gz.as_("civil_affairs_officer")
-    json_of(await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={}))
+    if not published:
+        await approved(client, gz, pid)
+        json_of(await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={}))
     for supplier, price in responses:
         await gz.bid(pid, supplier, price)
     await gz.open_now(pid, await gz.closed(pid))
@@ -291,9 +296,26 @@ async def test_two_suppliers_go_on_and_a_fixed_price_scores_no_price(
     procurement = await consultation(gz, [a, b, c], criteria=FIXED, fixed_price=True)
     pid = procurement["id"]
     assert procurement["fixed_price"] is True
+    # At a fixed price no response or offer is below it: the price is not competed.
+    await approved(client, gz, pid)
+    officer = await gz.as_("civil_affairs_officer")
+    json_of(await client.post(f"{gz.base}/{pid}/publish", headers=officer, json={}))
+    cheaper = await client.post(
+        f"{gz.base}/{pid}/bids", headers=c.headers, json={"price": "340000"}
+    )
+    assert cheaper.status_code == 422 and field_of(cheaper) == "price"
+    assert "fixed price 350000.00" in cheaper.json()["detail"]
     # Only two of the three invited respond: for services the consultation goes on.
-    group = await negotiating(client, gz, pid, [(a, "350000"), (b, "350000")])
-    await final_offers(client, gz, pid, [(a, "340000"), (b, "350000")])
+    group = await negotiating(client, gz, pid, [(a, "350000"), (b, "350000")], published=True)
+    final = await client.post(f"{gz.base}/{pid}/rounds", headers=officer, json={"final": True})
+    assert final.status_code == 201, final.text
+    lower = await client.post(f"{gz.base}/{pid}/offers", headers=a.headers, json={"price": "1"})
+    assert lower.status_code == 422 and field_of(lower) == "price"
+    for supplier in (a, b):
+        made = await client.post(
+            f"{gz.base}/{pid}/offers", headers=supplier.headers, json={"price": "350000"}
+        )
+        assert made.status_code == 201, made.text
     assert (await gz.conclude(pid, "两家供应商提交最后报价。"))["status"] == "evaluation"
     bid_of = await scored(client, gz, pid, group, [(a, "50", "20"), (b, "65", "28")])
     officer = await gz.as_("civil_affairs_officer")
