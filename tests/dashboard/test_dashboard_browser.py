@@ -25,6 +25,7 @@ from tests.support.client import json_of
 from tests.support.database import Sessions
 from tests.support.demo import GD, GZ, ROLE_LOGINS, city_login
 from tests.support.planning import YEAR
+from tests.support.redflags import measured
 from tests.support.statistics import refreshed
 from tests.support.tendering import Tenderer
 
@@ -60,7 +61,7 @@ def live_server(settings: Settings, demo: None) -> Iterator[str]:
 @pytest.fixture
 async def flagged(gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker) -> str:
     """An open tender in 广州 that failed with one valid bid (a red flag, R018), and every
-    region's statistics brought up to date. The ocid."""
+    region's statistics and red flags brought up to date. The ocid."""
     procurement = await gz.published()
     pid = procurement["id"]
     for price in ("300000", "310000", "320000"):
@@ -74,6 +75,7 @@ async def flagged(gz: Tenderer, sessionmaker: Sessions, broker: dramatiq.Broker)
         )
     )
     await refreshed(sessionmaker, broker)
+    await measured(sessionmaker, broker)
     return str(procurement["ocid"])
 
 

@@ -236,8 +236,9 @@ async def test_the_demo_contract_validates_against_ocds_1_1(
     (counted,) = {r["ocid"] for r in releases if r.get("tender", {}).get("id") == tendered}
     mine += _of(releases, counted)
     assert any("bids" in r for r in mine)
-    # The demo's project that went all the way: its acceptance passed and was published.
-    (accepted,) = {r["ocid"] for r in releases if "-acceptance-" in r["id"]}
+    # The demo's project that went all the way: its acceptance passed and was published, the
+    # first of the region's (the pages are in publication order; other tests publish later).
+    accepted = next(r["ocid"] for r in releases if "-acceptance-" in r["id"])
     if accepted not in (ocid, counted):
         mine += _of(releases, accepted)
     release_package = {k: v for k, v in package.items() if k != "links"} | {"releases": mine}
