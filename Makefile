@@ -8,7 +8,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test fuzz lint bench format clean worker relay chronograph
 
-install: $(STAMP)
+VENDOR := services/dashboard/static/vendor/echarts.min.js
+
+install: $(STAMP) $(VENDOR)
+
+# The dashboard's ECharts, from the version its package-lock.json pins (README, Dashboard):
+# put back whenever it is missing, as after a git clean.
+$(VENDOR): services/dashboard/web/package-lock.json | $(STAMP)
+	@$(PY) -m services.dashboard.bundle --force
 
 $(STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -16,8 +23,6 @@ $(STAMP): pyproject.toml uv.lock
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
 	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --quiet
-	@# The dashboard's ECharts, from the version its package-lock.json pins (README, Dashboard).
-	@$(PY) -m services.dashboard.bundle
 	@touch $(STAMP)
 
 run: install ## API and workers on local defaults, with demo tenants
