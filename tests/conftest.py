@@ -32,7 +32,13 @@ from services.kit.db import forget_calendars, make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.support.client import Client, Login
-from tests.support.database import TEST_DATABASE, Sessions, recreate, with_database
+from tests.support.database import (
+    TEST_DATABASE,
+    Sessions,
+    one_at_a_time,
+    recreate,
+    with_database,
+)
 from tests.support.demo import GZ, SZ
 from tests.support.live_server import serve
 from tests.support.mail import MailSink
@@ -52,8 +58,11 @@ def database_url() -> Iterator[str]:
     url, server = _test_url()
     import asyncio
 
-    asyncio.run(recreate(url))
-    upgrade(url)
+    # Roles are the server's, not a database's: workers migrating at once would change them
+    # together ("tuple concurrently updated"), so one migrates at a time.
+    with one_at_a_time("migrate"):
+        asyncio.run(recreate(url))
+        upgrade(url)
     yield url
     del server
 

@@ -34,7 +34,7 @@ from services.kit.db import make_engine, make_sessionmaker
 from services.kit.migrate import upgrade
 from services.kit.settings import Settings
 from tests.support.asgi import ASGIApp, Scope, plain_asgi
-from tests.support.database import TEST_DATABASE, recreate, with_database
+from tests.support.database import TEST_DATABASE, one_at_a_time, recreate, with_database
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
@@ -99,8 +99,9 @@ def fuzz_settings(settings: Settings) -> Settings:
     (deactivating a region, tightening its rules, revoking roles, changing its password) never
     reaches the rest of the suite."""
     url = with_database(settings.database_url, f"{TEST_DATABASE}_fuzz")
-    asyncio.run(recreate(url))
-    upgrade(url)
+    with one_at_a_time("migrate"):  # roles are the server's (tests/conftest.py)
+        asyncio.run(recreate(url))
+        upgrade(url)
     fuzz = dataclasses.replace(settings, database_url=url)
     asyncio.run(_seed(fuzz))
     return fuzz

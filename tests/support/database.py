@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-# Recreated at the start of every run on the DATABASE_URL server; concurrent runs need their own.
-TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test")
+# Recreated at the start of every run on the DATABASE_URL server; concurrent runs need their own,
+# and so does each of a run's workers (pytest-xdist's ``gw0``, ``gw1``…): everything else a run
+# holds, its broker queues, its bucket, its fuzzer's database, is named after this.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sws_test") + (f"_{_WORKER}" if _WORKER else "")
 Sessions = async_sessionmaker[AsyncSession]
+
+
+@contextmanager
+def one_at_a_time(name: str) -> Iterator[None]:
+    """Across this machine's test processes (the workers of one run, or concurrent runs)."""
+    with open(Path(tempfile.gettempdir()) / f"sws-test-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def with_database(url: str, name: str) -> str:
