@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from services.kit.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 def migrate(_: argparse.Namespace) -> int:
@@ -123,9 +128,13 @@ def verify_archive(args: argparse.Namespace) -> int:
     return asyncio.run(_verify_archive(args.archive_id))
 
 
-async def _rebuild_statistics(regions: list[str]) -> int:
+async def _rebuild(
+    rebuild: Callable[[async_sessionmaker[AsyncSession], list[str]], Awaitable[int]],
+    regions: list[str],
+    unit: str,
+) -> int:
+    """Run a rebuild against the configured database; exit 1 when anything differed."""
     from services.kit.db import make_engine, make_sessionmaker
-    from services.statistics.rebuild import rebuild
 
     settings = get_settings()
     engine = make_engine(settings.app_database_url, settings)
@@ -133,30 +142,20 @@ async def _rebuild_statistics(regions: list[str]) -> int:
         differing = await rebuild(make_sessionmaker(engine), regions)
     finally:
         await engine.dispose()
-    print(f"{differing} region-year(s) differed" if differing else "no difference")
+    print(f"{differing} {unit} differed" if differing else "no difference")
     return 1 if differing else 0
 
 
 def statistics_rebuild(args: argparse.Namespace) -> int:
-    return asyncio.run(_rebuild_statistics(args.region or []))
+    from services.statistics.rebuild import rebuild
 
-
-async def _rebuild_red_flags(regions: list[str]) -> int:
-    from services.kit.db import make_engine, make_sessionmaker
-    from services.redflags.rebuild import rebuild
-
-    settings = get_settings()
-    engine = make_engine(settings.app_database_url, settings)
-    try:
-        differing = await rebuild(make_sessionmaker(engine), regions)
-    finally:
-        await engine.dispose()
-    print(f"{differing} region(s) differed" if differing else "no difference")
-    return 1 if differing else 0
+    return asyncio.run(_rebuild(rebuild, args.region or [], "region-year(s)"))
 
 
 def red_flags_rebuild(args: argparse.Namespace) -> int:
-    return asyncio.run(_rebuild_red_flags(args.region or []))
+    from services.redflags.rebuild import rebuild
+
+    return asyncio.run(_rebuild(rebuild, args.region or [], "region(s)"))
 
 
 def main(argv: list[str] | None = None) -> int:

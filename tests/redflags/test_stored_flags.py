@@ -30,10 +30,9 @@ from services.redflags.rebuild import rebuild
 from services.redflags.sweep import measure_key
 from services.tendering import service as tendering
 from tests.support.client import Client, Login, json_of
-from tests.support.contracts import Deal, single_source_deal
+from tests.support.contracts import single_source_deal
 from tests.support.database import Sessions
 from tests.support.demo import GZ, ROLE_LOGINS, SZ
-from tests.support.documents import pdf, upload
 from tests.support.jobs import relay_and_run
 from tests.support.redflags import awarded_at_ceiling, measured, single_valid_bid, sweep
 from tests.support.tendering import Tenderer
@@ -184,37 +183,6 @@ async def test_a_duplicated_or_replayed_measure_changes_nothing(
     assert await rows_of(admin_db, GZ) == before  # not one row more, not one detected_at moved
 
 
-async def _confirmed_second_instalment(deal: Deal) -> str:
-    """The provider asks for the second instalment and civil affairs confirms it: its last day
-    to pay runs from now. The payment's id."""
-    evidence = await upload(
-        deal.client,
-        deal.winner.headers,
-        pdf(b"mid-term report " + uuid.uuid4().bytes),
-        object_type="contract",
-        object_id=deal.contract["id"],
-        filename="中期服务报告.pdf",
-        tenant=deal.gz.city,
-    )
-    second = (await deal.read())["instalments"][1]
-    asked = await deal.client.post(
-        f"{deal.path}/payments",
-        headers=deal.winner.headers,
-        json={
-            "instalment_seq": second["seq"],
-            "amount": second["amount"],
-            "evidence_document_ids": [json_of(evidence, 201)["id"]],
-        },
-    )
-    payment = str(json_of(asked, 201)["id"])
-    officer = await deal.gz.as_("civil_affairs_officer")
-    confirmed = await deal.client.post(
-        f"{deal.path}/payments/{payment}/confirmation", headers=officer, json={}
-    )
-    json_of(confirmed)
-    return payment
-
-
 async def late_payments(client: Client, login: Login, ocid: str) -> list[dict[str, Any]]:
     body = json_of(
         await client.get(
@@ -237,7 +205,7 @@ async def test_late_payment_unpaid_past_its_day_or_paid_after_it(
     deal = await single_source_deal(gz)
     await deal.signed()
     first = await deal.paid_first_instalment()  # paid today, within its 30 days
-    second = await _confirmed_second_instalment(deal)
+    second = await deal.confirmed_instalment(1, "中期服务报告.pdf")
     ocid = str((await deal.read())["ocid"])
     await measured(sessionmaker, broker)
     assert await late_payments(client, login, ocid) == []  # on time, and not yet due

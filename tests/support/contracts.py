@@ -162,22 +162,28 @@ class Deal:
     async def confirmed_first_instalment(self) -> str:
         """Under the treasury (the default): the provider asks for the first instalment with
         its delivery report and civil affairs confirms it, so it is owed. The payment's id."""
+        return await self.confirmed_instalment(0, "首期服务报告.pdf")
+
+    async def confirmed_instalment(self, index: int, report: str) -> str:
+        """The provider asks for the instalment at ``index`` with its report (``report``, the
+        file's name) and civil affairs confirms it: its last day to pay runs from now. The
+        payment's id."""
         evidence = await upload(
             self.client,
             self.winner.headers,
             pdf(b"delivery report " + uuid.uuid4().bytes),
             object_type="contract",
             object_id=self.contract["id"],
-            filename="首期服务报告.pdf",
+            filename=report,
             tenant=self.gz.city,
         )
-        first = (await self.read())["instalments"][0]
+        instalment = (await self.read())["instalments"][index]
         asked = await self.client.post(
             f"{self.path}/payments",
             headers=self.winner.headers,
             json={
-                "instalment_seq": first["seq"],
-                "amount": first["amount"],
+                "instalment_seq": instalment["seq"],
+                "amount": instalment["amount"],
                 "evidence_document_ids": [json_of(evidence, 201)["id"]],
             },
         )
